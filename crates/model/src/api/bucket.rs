@@ -1,0 +1,55 @@
+use serde::{Deserialize, Serialize};
+
+use super::metadata::MetadataEntry;
+use crate::ids::{BucketId, Stage};
+use crate::time::{serde_rfc3339, Timestamp};
+
+/// A bucket as the API shows it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bucket {
+    /// `in.c-sales`.
+    pub id: BucketId,
+    /// `c-sales`, as the reference platform names it.
+    pub name: String,
+    /// `in` or `out`.
+    pub stage: Stage,
+    /// A name for people; the bare name unless set.
+    pub display_name: String,
+    /// Free text.
+    pub description: String,
+    /// The table storage backend.
+    pub backend: String,
+    /// When it was created.
+    #[serde(with = "serde_rfc3339")]
+    pub created: Timestamp,
+    /// When it or one of its tables last changed.
+    #[serde(with = "serde_rfc3339")]
+    pub last_change_date: Timestamp,
+    /// Rows in all its tables, aliases not counted.
+    pub rows_count: u64,
+    /// Bytes of data in all its tables.
+    pub data_size_bytes: u64,
+    /// With `include=metadata`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<Vec<MetadataEntry>>,
+}
+
+/// Body of `POST /v2/storage/buckets`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewBucket {
+    /// The name without `c-`: `sales` makes `in.c-sales`.
+    pub name: String,
+    /// `in` or `out`.
+    pub stage: Stage,
+    /// A name for people.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    /// Free text.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// Must be the project's backend when given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backend: Option<String>,
+}

@@ -1,0 +1,48 @@
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::ids::MetadataId;
+use crate::time::{serde_rfc3339, Timestamp};
+
+/// The provider the stack itself writes (data types); users cannot write it.
+pub const STORAGE_PROVIDER: &str = "storage";
+
+/// One metadata entry, unique per object, provider and key.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MetadataEntry {
+    /// Assigned by the stack.
+    pub id: MetadataId,
+    /// Who owns the key (`user`, a component id, or `storage`).
+    pub provider: String,
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+    /// When it was last written.
+    #[serde(with = "serde_rfc3339")]
+    pub timestamp: Timestamp,
+}
+
+/// A key and value to write.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetadataKeyValue {
+    /// The key.
+    pub key: String,
+    /// The value.
+    pub value: String,
+}
+
+/// Body of `POST …/metadata`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetadataWrite {
+    /// The provider all entries are written under.
+    pub provider: String,
+    /// Entries for the object itself.
+    #[serde(default)]
+    pub metadata: Vec<MetadataKeyValue>,
+    /// Entries per column, for tables.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub columns_metadata: BTreeMap<String, Vec<MetadataKeyValue>>,
+}

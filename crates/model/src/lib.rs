@@ -1,0 +1,14 @@
+//! The nouns of stackport: typed identifiers and the JSON shapes of the stack's HTTP API.
+//!
+//! Both the server and the typed client use these types, so a field renamed here is renamed on
+//! both sides of the wire at once. Field names follow the reference platform's Storage API
+//! (camelCase), see `docs/api.md`.
+
+pub mod api;
+pub mod ids;
+pub mod time;
+
+pub use ids::{
+    BucketId, ColumnName, EventId, FileId, IdError, MetadataId, ProjectId, Stage, TableId,
+    TokenId,
+};

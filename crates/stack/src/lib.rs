@@ -1,0 +1,29 @@
+//! The stack itself: an independent installation of the data platform, holding many projects.
+//!
+//! [`Stack`] is the entry point. Every operation takes the caller's [`TokenAuth`] (or is a
+//! stack-admin operation) and enforces the token's rights itself, so no layer above can forget
+//! to. Nothing here knows about HTTP; the `server` crate maps [`Error`]s to statuses.
+//!
+//! Layout of a data dir: `stack.json` (settings), `master.key` (owner-only), `metadata.sqlite`,
+//! `tables/<project>.sqlite` (the embedded backend) and `files/<project>/<file id>`.
+
+pub mod backend;
+pub mod csv;
+mod error;
+mod fsutil;
+mod ops;
+mod secret;
+pub mod settings;
+mod stack;
+mod store;
+
+pub use error::{Error, ErrorKind, Result};
+pub use ops::auth::TokenAuth;
+pub use ops::events::EventFilter;
+pub use ops::export::{ExportOptions, ExportStream};
+pub use ops::files::{FileFilter, NewFile};
+pub use ops::import::ImportOptions;
+pub use ops::metadata::MetadataObject;
+pub use ops::tables::TableInclude;
+pub use settings::{Limits, StackSettings};
+pub use stack::Stack;

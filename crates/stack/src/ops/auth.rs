@@ -1,0 +1,166 @@
+//! Who is calling and what they may do.
+
+use stackport_model::api::{BucketPermission, TokenRef};
+use stackport_model::{BucketId, ProjectId, TokenId};
+
+use super::tokens::{TokenRecord, TOKEN_COLUMNS};
+use crate::error::{Error, Result};
+use crate::secret;
+use crate::Stack;
+
+/// A verified Storage API token: the project it belongs to and its rights.
+#[derive(Debug, Clone)]
+pub struct TokenAuth {
+    pub(crate) token: TokenRecord,
+}
+
+impl TokenAuth {
+    /// The project the token works in.
+    pub fn project(&self) -> ProjectId {
+        self.token.project
+    }
+
+    /// The token's id.
+    pub fn token_id(&self) -> TokenId {
+        self.token.id
+    }
+
+    /// How events and objects show who did something.
+    pub(crate) fn token_ref(&self) -> TokenRef {
+        TokenRef {
+            id: self.token.id,
+            description: self.token.description.clone(),
+        }
+    }
+
+    /// Whether the token reaches every bucket.
+    pub(crate) fn all_buckets(&self) -> bool {
+        self.token.is_master || self.token.can_manage_buckets
+    }
+
+    /// The token's right on one bucket, if any.
+    pub(crate) fn bucket_permission(&self, bucket: &BucketId) -> Option<BucketPermission> {
+        if self.all_buckets() {
+            return Some(BucketPermission::Manage);
+        }
+        self.token.bucket_permissions.get(bucket).copied()
+    }
+
+    /// Fails with 403 unless the token has at least `needed` on `bucket`.
+    pub(crate) fn require_bucket(&self, bucket: &BucketId, needed: BucketPermission) -> Result<()> {
+        match self.bucket_permission(bucket) {
+            Some(p) if p >= needed => Ok(()),
+            Some(p) => Err(Error::forbidden(format!(
+                "token {} has {p:?} access to bucket {bucket}, this needs {needed:?}; ask a project admin \
+                 for a token with more rights",
+                self.token.id
+            ))),
+            None => Err(Error::forbidden(format!(
+                "token {} has no access to bucket {bucket}; ask a project admin for a token with access",
+                self.token.id
+            ))),
+        }
+    }
+
+    /// Fails with 403 unless the token may create and delete buckets.
+    pub(crate) fn require_manage_buckets(&self) -> Result<()> {
+        if self.all_buckets() {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!(
+                "token {} may not create or delete buckets (canManageBuckets is false)",
+                self.token.id
+            )))
+        }
+    }
+
+    /// Fails with 403 unless the token may manage tokens.
+    pub(crate) fn require_manage_tokens(&self) -> Result<()> {
+        if self.token.is_master || self.token.can_manage_tokens {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!(
+                "token {} may not manage tokens (canManageTokens is false)",
+                self.token.id
+            )))
+        }
+    }
+}
+
+impl Stack {
+    /// Verifies a Storage API token (`X-StorageApi-Token`).
+    pub fn authenticate(&self, token: Option<&str>) -> Result<TokenAuth> {
+        let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
+            Error::unauthorized("no Storage API token; send it in the X-StorageApi-Token header")
+        })?;
+        let hash = secret::hash_token(token);
+        let record = self.store.read(|c| {
+            let mut stmt = c.prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = ?1"))?;
+            let mut rows = stmt.query([&hash])?;
+            Ok(match rows.next()? {
+                Some(row) => Some(TokenRecord::from_row(row)?),
+                None => None,
+            })
+        })?;
+        let record = record.ok_or_else(|| {
+            Error::unauthorized("the Storage API token is not valid; check it or ask for a new one")
+        })?;
+        if record.is_expired(super::now_micros()) {
+            return Err(Error::unauthorized(format!(
+                "Storage API token {} has expired; ask for a new one",
+                record.id
+            )));
+        }
+        Ok(TokenAuth { token: record })
+    }
+
+    /// Verifies the stack administrator's token (`X-KBC-ManageApiToken`).
+    pub fn authenticate_manage(&self, token: Option<&str>) -> Result<()> {
+        let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
+            Error::unauthorized("no manage token; send it in the X-KBC-ManageApiToken header")
+        })?;
+        let hash = secret::hash_token(token);
+        let found: bool = self.store.read(|c| {
+            Ok(c.query_row("SELECT count(*) FROM manage_tokens WHERE hash = ?1", [&hash], |r| {
+                r.get::<_, i64>(0)
+            })? > 0)
+        })?;
+        if found {
+            Ok(())
+        } else {
+            Err(Error::unauthorized("the manage token is not valid"))
+        }
+    }
+
+    /// Makes sure the stack has a manage token. With `from_env`, that token becomes the only one;
+    /// otherwise one is generated on first start and returned, once, to be shown.
+    pub fn ensure_manage_token(&self, from_env: Option<&str>) -> Result<Option<String>> {
+        let now = super::now_micros();
+        self.store.write(|tx| {
+            if let Some(token) = from_env {
+                if token.len() < 16 {
+                    return Err(Error::invalid(
+                        "stack.weakManageToken",
+                        "STACKPORT_MANAGE_TOKEN must be at least 16 characters",
+                    ));
+                }
+                tx.execute("DELETE FROM manage_tokens", [])?;
+                tx.execute(
+                    "INSERT INTO manage_tokens (hash, description, created) VALUES (?1, 'from environment', ?2)",
+                    rusqlite::params![secret::hash_token(token), now],
+                )?;
+                return Ok(None);
+            }
+            let count: i64 = tx.query_row("SELECT count(*) FROM manage_tokens", [], |r| r.get(0))?;
+            if count > 0 {
+                return Ok(None);
+            }
+            let token = format!("manage-{}", secret::random_string(40));
+            tx.execute(
+                "INSERT INTO manage_tokens (hash, description, created) VALUES (?1, 'first start', ?2)",
+                rusqlite::params![secret::hash_token(&token), now],
+            )?;
+            Ok(Some(token))
+        })
+    }
+}

@@ -1,0 +1,273 @@
+//! Table import: a CSV stream into a table, in one transaction.
+
+use std::collections::HashSet;
+use std::io::{self, BufReader, Read};
+
+use serde_json::json;
+use stackport_model::api::{BucketPermission, ColumnDefinition, ImportResult};
+use stackport_model::ids::TIMESTAMP_COLUMN;
+use stackport_model::{ColumnName, TableId};
+
+use super::auth::TokenAuth;
+use super::events::{record, NewEvent};
+use super::typing::check_value;
+use crate::backend::{ImportPlan, RowSink};
+use crate::csv::{CsvError, CsvReader, Dialect, Record};
+use crate::error::{Error, ErrorKind, Result};
+use crate::Stack;
+
+/// How the CSV is shaped and merged; the query parameters of an import.
+#[derive(Debug, Clone, Default)]
+pub struct ImportOptions {
+    /// Keep existing rows: upsert on the primary key, or append without one.
+    pub incremental: bool,
+    /// The file's columns, in order; the file then has no header row.
+    pub columns: Option<Vec<String>>,
+    /// The file has no header row; without `columns` its columns are the table's, in order.
+    pub without_headers: bool,
+    /// One character; `,` by default.
+    pub delimiter: Option<String>,
+    /// One character, or empty for none; `"` by default.
+    pub enclosure: Option<String>,
+    /// Take each row's `_timestamp` from a `_timestamp` column of the file.
+    pub use_timestamp_from_data_file: bool,
+    /// The body is gzip-compressed.
+    pub gzip: bool,
+}
+
+fn single_byte(value: Option<&str>, default: u8, what: &str) -> Result<Option<u8>> {
+    match value {
+        None => Ok(Some(default)),
+        Some("") if what == "enclosure" => Ok(None),
+        Some(s) if s.len() == 1 && s.is_ascii() && !matches!(s, "\n" | "\r") => Ok(Some(s.as_bytes()[0])),
+        Some("\\t") | Some("tab") => Ok(Some(b'\t')),
+        Some(s) => Err(Error::invalid(
+            "storage.import.invalidDialect",
+            format!("{what} '{s}' must be a single ASCII character other than a line break"),
+        )),
+    }
+}
+
+/// Stops a body after `limit` bytes, so an oversized upload or a gzip bomb cannot fill the disk.
+struct Limited<R> {
+    inner: R,
+    remaining: u64,
+}
+
+impl<R: Read> Read for Limited<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n as u64 > self.remaining {
+            return Err(io::Error::new(io::ErrorKind::FileTooLarge, "over the size limit"));
+        }
+        self.remaining -= n as u64;
+        Ok(n)
+    }
+}
+
+impl Stack {
+    /// Imports CSV from `body` into a table. On any error nothing is changed.
+    pub fn import_table(&self, auth: &TokenAuth, id: &TableId, options: &ImportOptions, body: &mut dyn Read) -> Result<ImportResult> {
+        let table = self.table_for(auth, id, BucketPermission::Write)?;
+        if table.alias.is_some() {
+            return Err(Error::invalid(
+                "storage.tables.aliasReadOnly",
+                format!("{id} is an alias; import into its source table"),
+            ));
+        }
+        let project = self.get_project(auth.project())?;
+        let dialect = Dialect {
+            delimiter: single_byte(options.delimiter.as_deref(), b',', "delimiter")?.unwrap_or(b','),
+            enclosure: single_byte(options.enclosure.as_deref(), b'"', "enclosure")?,
+        };
+        let limit = self.settings.limits.max_import_bytes;
+        let limited = Limited { inner: body, remaining: limit };
+        let decoded: Box<dyn Read> = if options.gzip {
+            Box::new(Limited { inner: flate2::read::MultiGzDecoder::new(BufReader::new(limited)), remaining: limit })
+        } else {
+            Box::new(limited)
+        };
+        let mut reader = CsvReader::new(BufReader::with_capacity(256 * 1024, decoded), dialect);
+        let mut row = Record::default();
+        let map_csv = |e: CsvError| csv_error(id, e, limit);
+
+        // Which columns the file has.
+        let header: Vec<String> = match (&options.columns, options.without_headers) {
+            (Some(cols), _) => cols.clone(),
+            (None, true) => table.columns.iter().map(|c| c.to_string()).collect(),
+            (None, false) => {
+                if !reader.read_record(&mut row).map_err(map_csv)? {
+                    return Err(Error::invalid(
+                        "storage.import.empty",
+                        format!("the data for {id} is empty; it needs a header row, or pass columns=…"),
+                    ));
+                }
+                (0..row.len()).map(|i| row.get(i).to_string()).collect()
+            }
+        };
+        let layout = FileLayout::new(&header, &table.columns, &table.primary_key, options, id)?;
+        let definitions: Vec<Option<ColumnDefinition>> = layout
+            .columns
+            .iter()
+            .map(|c| table.definition.as_ref().and_then(|d| d.columns.iter().find(|d| &d.name == c).cloned()))
+            .collect();
+
+        let now = super::now_micros();
+        let plan = ImportPlan {
+            table: &table.physical,
+            columns: &layout.columns,
+            primary_key: &table.primary_key,
+            incremental: options.incremental,
+            now_micros: now,
+        };
+        let width = header.len();
+        let mut imported = 0u64;
+        let stats = self.backend(&project.backend)?.import(project.id, &plan, &mut |sink: &mut dyn RowSink| {
+            while reader.read_record(&mut row).map_err(map_csv)? {
+                let mut values: Vec<&str> = Vec::with_capacity(width);
+                if row.len() != width {
+                    return Err(row_error(id, row.line(), format!(
+                        "{} value(s), but the header has {width} column(s) ({})",
+                        row.len(),
+                        short_list(&header)
+                    )));
+                }
+                let mut timestamp = now;
+                for i in 0..width {
+                    let value = row.get(i);
+                    if Some(i) == layout.timestamp_at {
+                        timestamp = stackport_model::time::parse(value)
+                            .ok_or_else(|| row_error(id, row.line(), format!("_timestamp '{value}' is not a time")))?
+                            .timestamp_micros();
+                        continue;
+                    }
+                    values.push(value);
+                }
+                for (value, def) in values.iter().zip(&definitions) {
+                    if let Some(def) = def {
+                        check_value(def, value).map_err(|m| row_error(id, row.line(), m))?;
+                    }
+                }
+                sink.insert(&values, timestamp)?;
+                imported += 1;
+            }
+            Ok(())
+        })?;
+        let by = auth.token_ref();
+        self.store.write(|tx| {
+            Stack::touch_bucket(tx, project.id, id.bucket())?;
+            record(tx, project.id, Some(&by), NewEvent {
+                event: "storage.tableImportDone",
+                message: format!("Imported {imported} row(s) into {id}"),
+                object_type: "table",
+                object_id: id.to_string(),
+                params: json!({
+                    "importedRows": imported,
+                    "incremental": options.incremental,
+                    "columns": layout.columns,
+                    "rowsCount": stats.rows_count,
+                }),
+            })
+        })?;
+        Ok(ImportResult {
+            table_id: id.clone(),
+            imported_rows: imported,
+            imported_columns: layout.columns,
+            rows_count: stats.rows_count,
+            data_size_bytes: stats.data_size_bytes,
+            incremental: options.incremental,
+            timestamp: super::time(now),
+        })
+    }
+}
+
+/// The file's columns checked against the table.
+struct FileLayout {
+    /// Table columns in file order, `_timestamp` left out.
+    columns: Vec<ColumnName>,
+    /// Where `_timestamp` is in the file, when it is taken from there.
+    timestamp_at: Option<usize>,
+}
+
+impl FileLayout {
+    fn new(
+        header: &[String],
+        table_columns: &[ColumnName],
+        key: &[ColumnName],
+        options: &ImportOptions,
+        id: &TableId,
+    ) -> Result<Self> {
+        let mut columns = Vec::with_capacity(header.len());
+        let mut timestamp_at = None;
+        let mut seen = HashSet::new();
+        let header_error = |m: String| {
+            Error::invalid("storage.import.invalidHeader", format!("cannot import into {id}: header: {m}; nothing was imported"))
+        };
+        for (i, name) in header.iter().enumerate() {
+            if name == TIMESTAMP_COLUMN {
+                if !options.use_timestamp_from_data_file {
+                    return Err(header_error(
+                        "column _timestamp is kept by the stack; pass useTimestampFromDataFile=true to take it from the file, \
+                         or leave the column out".into(),
+                    ));
+                }
+                timestamp_at = Some(i);
+                continue;
+            }
+            let column = ColumnName::parse(name).map_err(|e| header_error(e.to_string()))?;
+            if !seen.insert(column.folded()) {
+                return Err(header_error(format!("column '{name}' appears twice")));
+            }
+            if !table_columns.contains(&column) {
+                return Err(header_error(format!(
+                    "column '{name}' is not in the table (it has {}); add it first with POST /v2/storage/tables/{id}/columns",
+                    short_list(table_columns)
+                )));
+            }
+            columns.push(column);
+        }
+        if options.use_timestamp_from_data_file && timestamp_at.is_none() {
+            return Err(header_error("useTimestampFromDataFile is set but the data has no _timestamp column".into()));
+        }
+        if let Some(missing) = key.iter().find(|k| !columns.contains(k)) {
+            return Err(header_error(format!("primary key column '{missing}' is missing from the data")));
+        }
+        Ok(FileLayout { columns, timestamp_at })
+    }
+}
+
+fn short_list<T: std::fmt::Display>(items: &[T]) -> String {
+    let mut out: Vec<String> = items.iter().take(8).map(|c| c.to_string()).collect();
+    if items.len() > 8 {
+        out.push(format!("… {} more", items.len() - 8));
+    }
+    out.join(", ")
+}
+
+fn row_error(id: &TableId, line: u64, message: String) -> Error {
+    Error::invalid(
+        "storage.import.invalidRow",
+        format!("cannot import into {id}: line {line}: {message}; nothing was imported"),
+    )
+}
+
+fn csv_error(id: &TableId, e: CsvError, limit: u64) -> Error {
+    match e {
+        CsvError::Syntax { line, message } => Error::invalid(
+            "storage.import.invalidCsv",
+            format!("cannot import into {id}: line {line}: {message}; nothing was imported"),
+        ),
+        CsvError::Io(e) if e.kind() == io::ErrorKind::FileTooLarge => Error::new(
+            ErrorKind::TooLarge,
+            "storage.import.tooLarge",
+            format!("the data for {id} is over this stack's import limit of {limit} bytes; split it into incremental imports"),
+        ),
+        CsvError::Io(e) if matches!(e.kind(), io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof) => {
+            Error::invalid(
+                "storage.import.unreadable",
+                format!("the data for {id} could not be read ({e}); if it is gzip, check the file is complete; nothing was imported"),
+            )
+        }
+        CsvError::Io(e) => Error::internal(format!("reading the data for {id}"), e),
+    }
+}

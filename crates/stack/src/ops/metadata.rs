@@ -1,0 +1,300 @@
+//! Metadata: key/value pairs on buckets, tables and columns, unique per provider and key.
+
+use std::collections::BTreeMap;
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::json;
+use stackport_model::api::{BucketPermission, MetadataEntry, MetadataKeyValue, MetadataWrite, STORAGE_PROVIDER};
+use stackport_model::{BucketId, ColumnName, MetadataId, ProjectId, TableId};
+
+use super::auth::TokenAuth;
+use super::buckets::load_bucket;
+use super::events::{record, NewEvent};
+use super::tables::load_table;
+use crate::error::{Error, Result};
+use crate::Stack;
+
+/// What metadata is attached to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MetadataObject {
+    /// A bucket.
+    Bucket(BucketId),
+    /// A table.
+    Table(TableId),
+    /// One column of a table.
+    Column(TableId, ColumnName),
+}
+
+impl MetadataObject {
+    fn kind(&self) -> &'static str {
+        match self {
+            MetadataObject::Bucket(_) => "bucket",
+            MetadataObject::Table(_) => "table",
+            MetadataObject::Column(..) => "column",
+        }
+    }
+
+    fn key(&self) -> String {
+        match self {
+            MetadataObject::Bucket(b) => b.to_string(),
+            MetadataObject::Table(t) => t.to_string(),
+            // Column names cannot contain '.', so the split is unambiguous.
+            MetadataObject::Column(t, c) => format!("{t}.{c}"),
+        }
+    }
+
+    /// Events are about buckets and tables; column metadata counts as its table's.
+    fn event_type(&self) -> &'static str {
+        match self {
+            MetadataObject::Bucket(_) => "bucket",
+            _ => "table",
+        }
+    }
+
+    fn event_id(&self) -> String {
+        match self {
+            MetadataObject::Bucket(b) => b.to_string(),
+            MetadataObject::Table(t) | MetadataObject::Column(t, _) => t.to_string(),
+        }
+    }
+
+    fn bucket(&self) -> &BucketId {
+        match self {
+            MetadataObject::Bucket(b) => b,
+            MetadataObject::Table(t) | MetadataObject::Column(t, _) => t.bucket(),
+        }
+    }
+}
+
+fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MetadataEntry> {
+    Ok(MetadataEntry {
+        id: MetadataId(r.get(0)?),
+        provider: r.get(1)?,
+        key: r.get(2)?,
+        value: r.get(3)?,
+        timestamp: super::time(r.get(4)?),
+    })
+}
+
+/// The metadata of one object, in the order it was first written.
+pub(crate) fn load_metadata(c: &Connection, project: ProjectId, object: &MetadataObject) -> Result<Vec<MetadataEntry>> {
+    let mut stmt = c.prepare_cached(
+        "SELECT id, provider, key, value, timestamp FROM metadata
+         WHERE project_id = ?1 AND object_type = ?2 AND object_id = ?3 ORDER BY id",
+    )?;
+    let rows = stmt.query_map(params![project.0, object.kind(), object.key()], entry_from_row)?;
+    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+}
+
+/// The metadata of every column of a table, by column name.
+pub(crate) fn load_column_metadata(
+    c: &Connection,
+    project: ProjectId,
+    table: &TableId,
+    columns: &[ColumnName],
+) -> Result<BTreeMap<String, Vec<MetadataEntry>>> {
+    let mut out = BTreeMap::new();
+    for column in columns {
+        let entries = load_metadata(c, project, &MetadataObject::Column(table.clone(), column.clone()))?;
+        if !entries.is_empty() {
+            out.insert(column.to_string(), entries);
+        }
+    }
+    Ok(out)
+}
+
+/// Writes entries (insert or update by provider and key) without rights checks: callers check.
+pub(crate) fn upsert_entries(
+    tx: &Connection,
+    project: ProjectId,
+    object: &MetadataObject,
+    provider: &str,
+    entries: &[MetadataKeyValue],
+) -> Result<()> {
+    let now = super::now_micros();
+    let mut stmt = tx.prepare_cached(
+        "INSERT INTO metadata (project_id, object_type, object_id, provider, key, value, timestamp)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+         ON CONFLICT (project_id, object_type, object_id, provider, key)
+         DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp",
+    )?;
+    for e in entries {
+        stmt.execute(params![project.0, object.kind(), object.key(), provider, e.key, e.value, now])?;
+    }
+    Ok(())
+}
+
+/// Removes all metadata of a table and its columns.
+pub(crate) fn delete_table_metadata(tx: &Connection, project: ProjectId, table: &TableId) -> Result<()> {
+    let id = table.to_string();
+    tx.execute(
+        "DELETE FROM metadata WHERE project_id = ?1 AND ((object_type = 'table' AND object_id = ?2)
+         OR (object_type = 'column' AND substr(object_id, 1, length(?2) + 1) = ?2 || '.'
+             AND instr(substr(object_id, length(?2) + 2), '.') = 0))",
+        params![project.0, id],
+    )?;
+    Ok(())
+}
+
+const MAX_KEY: usize = 255;
+const MAX_VALUE: usize = 64 * 1024;
+
+fn validate_entries(provider: &str, entries: &[MetadataKeyValue], whose: &str) -> Result<()> {
+    for e in entries {
+        if e.key.is_empty() || e.key.len() > MAX_KEY {
+            return Err(Error::invalid(
+                "storage.metadata.invalidKey",
+                format!("metadata key of {whose} must have 1 to {MAX_KEY} bytes (provider {provider})"),
+            ));
+        }
+        if e.value.len() > MAX_VALUE {
+            return Err(Error::new(
+                crate::ErrorKind::TooLarge,
+                "storage.metadata.valueTooLarge",
+                format!("metadata value of {whose} key '{}' is over {MAX_VALUE} bytes", e.key),
+            ));
+        }
+    }
+    Ok(())
+}
+
+impl Stack {
+    fn check_object(&self, c: &Connection, auth: &TokenAuth, object: &MetadataObject) -> Result<Vec<ColumnName>> {
+        match object {
+            MetadataObject::Bucket(b) => {
+                load_bucket(c, auth.project(), b)?;
+                Ok(Vec::new())
+            }
+            MetadataObject::Table(t) | MetadataObject::Column(t, _) => {
+                let table = load_table(c, auth.project(), t)?;
+                if let MetadataObject::Column(_, col) = object {
+                    if !table.columns.contains(col) {
+                        return Err(Error::not_found(
+                            "storage.tables.columnNotFound",
+                            format!("table {t} has no column '{col}'"),
+                        ));
+                    }
+                }
+                Ok(table.columns)
+            }
+        }
+    }
+
+    /// The metadata of a bucket, table or column.
+    pub fn list_metadata(&self, auth: &TokenAuth, object: &MetadataObject) -> Result<Vec<MetadataEntry>> {
+        self.store.read(|c| {
+            self.check_object(c, auth, object)?;
+            auth.require_bucket(object.bucket(), BucketPermission::Read)?;
+            load_metadata(c, auth.project(), object)
+        })
+    }
+
+    /// Writes metadata of a bucket or table (and, for tables, its columns); returns the object's
+    /// metadata afterwards. The `storage` provider is the stack's own and cannot be written.
+    pub fn write_metadata(&self, auth: &TokenAuth, object: &MetadataObject, write: &MetadataWrite) -> Result<Vec<MetadataEntry>> {
+        let provider = write.provider.trim();
+        if provider.is_empty() || provider.len() > MAX_KEY {
+            return Err(Error::invalid(
+                "storage.metadata.invalidProvider",
+                "provider is required (e.g. \"user\") and may have at most 255 bytes",
+            ));
+        }
+        if provider == STORAGE_PROVIDER {
+            return Err(Error::invalid(
+                "storage.metadata.readOnlyProvider",
+                "provider 'storage' is written by the stack itself; use another provider such as 'user'",
+            ));
+        }
+        if write.metadata.is_empty() && write.columns_metadata.is_empty() {
+            return Err(Error::invalid("storage.metadata.empty", "nothing to write: metadata and columnsMetadata are empty"));
+        }
+        let by = auth.token_ref();
+        self.store.write(|tx| {
+            let columns = self.check_object(tx, auth, object)?;
+            auth.require_bucket(object.bucket(), BucketPermission::Write)?;
+            validate_entries(provider, &write.metadata, &object.key())?;
+            upsert_entries(tx, auth.project(), object, provider, &write.metadata)?;
+            if !write.columns_metadata.is_empty() {
+                let MetadataObject::Table(table) = object else {
+                    return Err(Error::invalid(
+                        "storage.metadata.columnsOnlyForTables",
+                        "columnsMetadata can only be written on a table",
+                    ));
+                };
+                for (name, entries) in &write.columns_metadata {
+                    let column = ColumnName::parse(name)?;
+                    if !columns.contains(&column) {
+                        return Err(Error::invalid(
+                            "storage.tables.columnNotFound",
+                            format!("columnsMetadata names column '{name}', which table {table} does not have"),
+                        ));
+                    }
+                    let col = MetadataObject::Column(table.clone(), column);
+                    validate_entries(provider, entries, &col.key())?;
+                    upsert_entries(tx, auth.project(), &col, provider, entries)?;
+                }
+            }
+            record(
+                tx,
+                auth.project(),
+                Some(&by),
+                NewEvent {
+                    event: "storage.metadataWritten",
+                    message: format!("Metadata of {} {} written", object.kind(), object.key()),
+                    object_type: object.event_type(),
+                    object_id: object.event_id(),
+                    params: json!({
+                        "provider": provider,
+                        "keys": write.metadata.iter().map(|e| &e.key).collect::<Vec<_>>(),
+                        "columns": write.columns_metadata.keys().collect::<Vec<_>>(),
+                    }),
+                },
+            )?;
+            load_metadata(tx, auth.project(), object)
+        })
+    }
+
+    /// Deletes one metadata entry of an object.
+    pub fn delete_metadata(&self, auth: &TokenAuth, object: &MetadataObject, id: MetadataId) -> Result<()> {
+        let by = auth.token_ref();
+        self.store.write(|tx| {
+            self.check_object(tx, auth, object)?;
+            auth.require_bucket(object.bucket(), BucketPermission::Write)?;
+            let provider: Option<String> = tx
+                .query_row(
+                    "SELECT provider FROM metadata WHERE id = ?1 AND project_id = ?2 AND object_type = ?3 AND object_id = ?4",
+                    params![id.0, auth.project().0, object.kind(), object.key()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            match provider.as_deref() {
+                None => {
+                    return Err(Error::not_found(
+                        "storage.metadata.notFound",
+                        format!("metadata {id} not found on {} {}", object.kind(), object.key()),
+                    ))
+                }
+                Some(STORAGE_PROVIDER) => {
+                    return Err(Error::invalid(
+                        "storage.metadata.readOnlyProvider",
+                        format!("metadata {id} belongs to provider 'storage' and cannot be deleted"),
+                    ))
+                }
+                Some(_) => {}
+            }
+            tx.execute("DELETE FROM metadata WHERE id = ?1", [id.0])?;
+            record(
+                tx,
+                auth.project(),
+                Some(&by),
+                NewEvent {
+                    event: "storage.metadataDeleted",
+                    message: format!("Metadata {id} of {} {} deleted", object.kind(), object.key()),
+                    object_type: object.event_type(),
+                    object_id: object.event_id(),
+                    params: json!({ "metadataId": id }),
+                },
+            )
+        })
+    }
+}

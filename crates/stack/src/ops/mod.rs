@@ -1,0 +1,21 @@
+//! The rules of each operation, one module per resource. Each `impl Stack` block adds the
+//! operations on one resource.
+
+pub mod auth;
+pub mod buckets;
+pub mod events;
+pub mod export;
+pub mod files;
+pub mod import;
+pub mod metadata;
+pub mod projects;
+pub mod tables;
+pub mod tokens;
+mod typing;
+
+/// Now, in the stored form (microseconds since the epoch).
+pub(crate) fn now_micros() -> i64 {
+    chrono::Utc::now().timestamp_micros()
+}
+
+pub(crate) use stackport_model::time::from_micros as time;

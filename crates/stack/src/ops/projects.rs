@@ -1,0 +1,133 @@
+//! Projects: created and removed by the stack administrator.
+
+use rusqlite::{params, OptionalExtension};
+use serde_json::json;
+use stackport_model::api::{CreatedProject, NewProject, NewToken, Project, Token};
+use stackport_model::ProjectId;
+
+use super::events::{record, NewEvent};
+use super::tokens::insert_token;
+use crate::error::{Error, Result};
+use crate::store::from_json;
+use crate::Stack;
+
+fn project_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
+    Ok(Project {
+        id: ProjectId(r.get(0)?),
+        name: r.get(1)?,
+        backend: r.get(2)?,
+        features: from_json(&r.get::<_, String>(3)?)?,
+        created: super::time(r.get(4)?),
+    })
+}
+
+impl Stack {
+    /// Creates a project and its first master token.
+    pub fn create_project(&self, new: &NewProject) -> Result<CreatedProject> {
+        let name = new.name.trim();
+        if name.is_empty() || name.chars().count() > 200 {
+            return Err(Error::invalid(
+                "manage.projects.invalidName",
+                "name is required and may have at most 200 characters",
+            ));
+        }
+        let backend = new.backend.clone().unwrap_or_else(|| self.settings.default_backend.clone());
+        if !self.settings.backends.contains(&backend) {
+            return Err(Error::invalid(
+                "manage.projects.unknownBackend",
+                format!(
+                    "backend '{backend}' is not offered by stack {}; it offers {:?}",
+                    self.settings.id, self.settings.backends
+                ),
+            ));
+        }
+        self.store.write(|tx| {
+            tx.execute(
+                "INSERT INTO projects (name, backend, created) VALUES (?1, ?2, ?3)",
+                params![name, backend, super::now_micros()],
+            )?;
+            let id = ProjectId(tx.last_insert_rowid() as u64);
+            record(
+                tx,
+                id,
+                None,
+                NewEvent {
+                    event: "storage.projectCreated",
+                    message: format!("Project {id} ({name}) created"),
+                    object_type: "project",
+                    object_id: id.to_string(),
+                    params: json!({ "name": name, "backend": backend }),
+                },
+            )?;
+            let token = insert_token(tx, id, &master_token_request("Master token"), true, None)?;
+            let project = tx.query_row(
+                "SELECT id, name, backend, features, created FROM projects WHERE id = ?1",
+                [id.0],
+                project_from_row,
+            )?;
+            Ok(CreatedProject {
+                project,
+                token: token.token.unwrap_or_default(),
+            })
+        })
+    }
+
+    /// All projects of the stack.
+    pub fn list_projects(&self) -> Result<Vec<Project>> {
+        self.store.read(|c| {
+            let mut stmt = c.prepare("SELECT id, name, backend, features, created FROM projects ORDER BY id")?;
+            let rows = stmt.query_map([], project_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// One project.
+    pub fn get_project(&self, id: ProjectId) -> Result<Project> {
+        self.store
+            .read(|c| {
+                Ok(c.query_row(
+                    "SELECT id, name, backend, features, created FROM projects WHERE id = ?1",
+                    [id.0],
+                    project_from_row,
+                )
+                .optional()?)
+            })?
+            .ok_or_else(|| Error::not_found("manage.projects.notFound", format!("project {id} not found")))
+    }
+
+    /// Deletes a project with all it holds: metadata, tokens, table data and files.
+    pub fn delete_project(&self, id: ProjectId) -> Result<()> {
+        let project = self.get_project(id)?;
+        self.store.write(|tx| {
+            // The order matters: tables reference buckets.
+            for table in ["events", "metadata", "files", "tables", "buckets", "tokens"] {
+                tx.execute(&format!("DELETE FROM {table} WHERE project_id = ?1"), [id.0])?;
+            }
+            tx.execute("DELETE FROM projects WHERE id = ?1", [id.0])?;
+            Ok(())
+        })?;
+        self.backend(&project.backend)?.drop_project(id)?;
+        match std::fs::remove_dir_all(self.files_dir.join(id.to_string())) {
+            Ok(()) => Ok(()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Issues a new master token for a project, shown once.
+    pub fn create_master_token(&self, id: ProjectId, description: Option<&str>) -> Result<Token> {
+        self.get_project(id)?;
+        let request = master_token_request(description.unwrap_or("Master token"));
+        self.store.write(|tx| insert_token(tx, id, &request, true, None))
+    }
+}
+
+fn master_token_request(description: &str) -> NewToken {
+    NewToken {
+        description: description.into(),
+        can_manage_buckets: true,
+        can_manage_tokens: true,
+        can_read_all_file_uploads: true,
+        ..Default::default()
+    }
+}

@@ -1,0 +1,122 @@
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use stackport_model::api::StackInfo;
+
+use crate::backend::{SqliteBackend, TableBackend};
+use crate::error::{Error, Result};
+use crate::settings::StackSettings;
+use crate::store::MetadataStore;
+use crate::{fsutil, secret};
+
+/// A running stack over its data dir.
+pub struct Stack {
+    pub(crate) settings: StackSettings,
+    pub(crate) store: MetadataStore,
+    pub(crate) backends: Vec<Arc<dyn TableBackend>>,
+    pub(crate) files_dir: PathBuf,
+    #[allow(dead_code)] // The keyring of configuration secrets is built on it.
+    pub(crate) master_key: [u8; 32],
+}
+
+const SETTINGS_FILE: &str = "stack.json";
+const MASTER_KEY_FILE: &str = "master.key";
+
+impl Stack {
+    /// Writes a new stack's settings and master key into `dir`. Refuses a dir that already holds a
+    /// stack: its keys would no longer open its secrets.
+    pub fn init(dir: &Path, settings: &StackSettings) -> Result<()> {
+        settings.validate()?;
+        std::fs::create_dir_all(dir)?;
+        let path = dir.join(SETTINGS_FILE);
+        if path.exists() {
+            return Err(Error::conflict(
+                "stack.exists",
+                format!(
+                    "{} already holds a stack; edit its {SETTINGS_FILE} or choose another directory",
+                    dir.display()
+                ),
+            ));
+        }
+        ensure_master_key(dir)?;
+        settings.save(&path)
+    }
+
+    /// Opens the stack in `dir`; a dir without settings gets `default_settings()` first.
+    pub fn open(dir: &Path, default_settings: impl FnOnce() -> StackSettings) -> Result<Stack> {
+        std::fs::create_dir_all(dir)?;
+        let settings_path = dir.join(SETTINGS_FILE);
+        if !settings_path.exists() {
+            Stack::init(dir, &default_settings())?;
+        }
+        let settings = StackSettings::load(&settings_path)?;
+        let master_key = ensure_master_key(dir)?;
+        let store = MetadataStore::open(&dir.join("metadata.sqlite"))?;
+        let backend: Arc<dyn TableBackend> = Arc::new(SqliteBackend::new(dir.join("tables"))?);
+        let files_dir = dir.join("files");
+        std::fs::create_dir_all(&files_dir)?;
+        Ok(Stack {
+            settings,
+            store,
+            backends: vec![backend],
+            files_dir,
+            master_key,
+        })
+    }
+
+    /// The stack's settings.
+    pub fn settings(&self) -> &StackSettings {
+        &self.settings
+    }
+
+    /// What `GET /v2/storage` shows.
+    pub fn info(&self) -> StackInfo {
+        let s = &self.settings;
+        StackInfo {
+            id: s.id.clone(),
+            name: s.name.clone(),
+            region: s.region.clone(),
+            url: s.url.clone(),
+            ip_addresses: s.ip_addresses.clone(),
+            backends: s.backends.clone(),
+            default_backend: s.default_backend.clone(),
+            components: Vec::new(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        }
+    }
+
+    pub(crate) fn backend(&self, name: &str) -> Result<&dyn TableBackend> {
+        self.backends
+            .iter()
+            .find(|b| b.name() == name)
+            .map(|b| b.as_ref())
+            .ok_or_else(|| {
+                Error::internal(
+                    "choosing a table backend",
+                    format!("backend '{name}' is not configured on this stack"),
+                )
+            })
+    }
+}
+
+/// Reads the master key, creating it (owner-readable only) on first use.
+fn ensure_master_key(dir: &Path) -> Result<[u8; 32]> {
+    let path = dir.join(MASTER_KEY_FILE);
+    match std::fs::read(&path) {
+        Ok(bytes) => bytes.try_into().map_err(|_| {
+            Error::internal(
+                "reading the master key",
+                format!(
+                    "{} is not 32 bytes; restore it from your backup",
+                    path.display()
+                ),
+            )
+        }),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let key = secret::random_key();
+            fsutil::write_atomic(&path, &key, true)?;
+            Ok(key)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
