@@ -184,7 +184,10 @@ impl FromStr for BucketId {
         let name = rest
             .strip_prefix("c-")
             .ok_or_else(|| id_error("bucket id", s, RULE))?;
-        validate_name("bucket id", name).map_err(|e| IdError { value: s.into(), ..e })?;
+        validate_name("bucket id", name).map_err(|e| IdError {
+            value: s.into(),
+            ..e
+        })?;
         Ok(BucketId {
             stage,
             name: name.to_string(),
@@ -232,10 +235,13 @@ impl FromStr for TableId {
         let (bucket, name) = s
             .rsplit_once('.')
             .ok_or_else(|| id_error("table id", s, "use the form in.c-<bucket>.<table>"))?;
-        let bucket: BucketId = bucket.parse().map_err(|_| {
-            id_error("table id", s, "use the form in.c-<bucket>.<table>")
+        let bucket: BucketId = bucket
+            .parse()
+            .map_err(|_| id_error("table id", s, "use the form in.c-<bucket>.<table>"))?;
+        validate_name("table id", name).map_err(|e| IdError {
+            value: s.into(),
+            ..e
         })?;
-        validate_name("table id", name).map_err(|e| IdError { value: s.into(), ..e })?;
         Ok(TableId {
             bucket,
             name: name.to_string(),
@@ -343,7 +349,14 @@ mod tests {
 
     #[test]
     fn bad_ids_are_refused_with_the_value_named() {
-        for bad in ["sales", "in.sales", "sys.c-x", "in.c-", "in.c-a b", "in.c-../x"] {
+        for bad in [
+            "sales",
+            "in.sales",
+            "sys.c-x",
+            "in.c-",
+            "in.c-a b",
+            "in.c-../x",
+        ] {
             let err = bad.parse::<BucketId>().unwrap_err();
             assert_eq!(err.value, bad);
         }

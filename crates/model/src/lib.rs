@@ -9,6 +9,5 @@ pub mod ids;
 pub mod time;
 
 pub use ids::{
-    BucketId, ColumnName, EventId, FileId, IdError, MetadataId, ProjectId, Stage, TableId,
-    TokenId,
+    BucketId, ColumnName, EventId, FileId, IdError, MetadataId, ProjectId, Stage, TableId, TokenId,
 };

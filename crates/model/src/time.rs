@@ -73,7 +73,8 @@ pub mod serde_rfc3339 {
         pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Timestamp>, D::Error> {
             let raw = Option::<String>::deserialize(d)?;
             raw.map(|raw| {
-                parse(&raw).ok_or_else(|| serde::de::Error::custom(format!("'{raw}' is not a time")))
+                parse(&raw)
+                    .ok_or_else(|| serde::de::Error::custom(format!("'{raw}' is not a time")))
             })
             .transpose()
         }

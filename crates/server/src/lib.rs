@@ -1,1 +1,83 @@
+//! The stack's HTTP API: a thin layer over [`stackport_stack::Stack`].
+//!
+//! Handlers parse the request into typed values, run one stack operation on the blocking pool
+//! (SQLite and file I/O are blocking), and map the result. Rights are checked inside the stack,
+//! not here, so no route can forget them.
 
+mod api;
+mod error;
+mod extract;
+mod openapi;
+mod routes;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use stackport_stack::Stack;
+
+pub use error::ApiError;
+
+/// What every handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    stack: Arc<Stack>,
+}
+
+impl AppState {
+    /// Serves `stack`.
+    pub fn new(stack: Arc<Stack>) -> Self {
+        AppState { stack }
+    }
+
+    /// Runs `f` with the stack on the blocking pool.
+    pub(crate) async fn run<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Stack) -> stackport_stack::Result<T> + Send + 'static,
+    {
+        let stack = self.stack.clone();
+        tokio::task::spawn_blocking(move || f(&stack))
+            .await
+            .map_err(|e| ApiError::from(stackport_stack::Error::internal("running a request", e)))?
+            .map_err(ApiError::from)
+    }
+}
+
+/// The whole API as a router.
+pub fn router(state: AppState) -> axum::Router {
+    routes::api().into_router(state)
+}
+
+/// Serves the API on `listener` until `shutdown` completes; expired files are purged hourly.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    stack: Arc<Stack>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let purger = {
+        let stack = stack.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(3600));
+            loop {
+                tick.tick().await;
+                let stack = stack.clone();
+                match tokio::task::spawn_blocking(move || stack.purge_expired_files()).await {
+                    Ok(Ok(0)) => {}
+                    Ok(Ok(n)) => tracing::info!(files = n, "purged expired files"),
+                    Ok(Err(e)) => tracing::warn!(error = %e, "purging expired files failed"),
+                    Err(e) => tracing::warn!(error = %e, "purging expired files failed"),
+                }
+            }
+        })
+    };
+    let app = router(AppState::new(stack));
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await;
+    purger.abort();
+    result
+}

@@ -10,6 +10,10 @@ pub struct ErrorBody {
     /// The HTTP status, repeated for clients that only keep the body.
     pub status: u16,
     /// For server errors: the id under which the server logged the cause.
-    #[serde(default, skip_serializing_if = "Option::is_none", rename = "exceptionId")]
+    #[serde(
+        default,
+        skip_serializing_if = "Option::is_none",
+        rename = "exceptionId"
+    )]
     pub exception_id: Option<String>,
 }

@@ -11,7 +11,10 @@ use super::{ExportQuery, ImportPlan, RowSink, TableBackend};
 use crate::error::{Error, Result};
 
 fn cols(names: &[&str]) -> Vec<ColumnName> {
-    names.iter().map(|n| ColumnName::parse(n).unwrap()).collect()
+    names
+        .iter()
+        .map(|n| ColumnName::parse(n).unwrap())
+        .collect()
 }
 
 fn import(
@@ -38,12 +41,20 @@ fn import(
     })
 }
 
-fn export(backend: &dyn TableBackend, project: ProjectId, table: &str, query: &ExportQuery<'_>) -> Vec<(Vec<String>, i64)> {
+fn export(
+    backend: &dyn TableBackend,
+    project: ProjectId,
+    table: &str,
+    query: &ExportQuery<'_>,
+) -> Vec<(Vec<String>, i64)> {
     let mut out = Vec::new();
     backend
         .export(project, table, query, &mut |values, ts| {
             out.push((
-                values.iter().map(|v| String::from_utf8(v.to_vec()).unwrap()).collect(),
+                values
+                    .iter()
+                    .map(|v| String::from_utf8(v.to_vec()).unwrap())
+                    .collect(),
                 ts,
             ));
             Ok(())
@@ -53,7 +64,9 @@ fn export(backend: &dyn TableBackend, project: ProjectId, table: &str, query: &E
 }
 
 fn values(rows: &[(Vec<String>, i64)]) -> Vec<Vec<&str>> {
-    rows.iter().map(|(v, _)| v.iter().map(String::as_str).collect()).collect()
+    rows.iter()
+        .map(|(v, _)| v.iter().map(String::as_str).collect())
+        .collect()
 }
 
 /// Runs every check against `backend`, using projects 9001 and 9002.
@@ -72,17 +85,45 @@ fn round_trip_keeps_values_and_order(b: &dyn TableBackend) {
     b.create_table(p, "rt", &c, &[]).unwrap();
     let odd = ["say \"hi\"", "multi\nline\r\n", "", "日本語 😀", "a,b"];
     let rows: Vec<Vec<String>> = (0..500)
-        .map(|i| vec![format!("{}", 499 - i), odd[i % odd.len()].to_string(), String::new()])
+        .map(|i| {
+            vec![
+                format!("{}", 499 - i),
+                odd[i % odd.len()].to_string(),
+                String::new(),
+            ]
+        })
         .collect();
-    let refs: Vec<Vec<&str>> = rows.iter().map(|r| r.iter().map(String::as_str).collect()).collect();
+    let refs: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
     let input: Vec<(&[&str], i64)> = refs.iter().map(|r| (r.as_slice(), 5)).collect();
     let stats = import(b, p, "rt", &c, &[], false, &input).unwrap();
     assert_eq!(stats.rows_count, 500, "rows counted after import");
     let bytes: u64 = rows.iter().flatten().map(|v| v.len() as u64).sum();
-    assert_eq!(stats.data_size_bytes, bytes, "data size is the bytes of the values");
-    assert_eq!(stats.last_import_micros, Some(1_000), "last import recorded");
-    let out = export(b, p, "rt", &ExportQuery { columns: &c, ..Default::default() });
-    assert_eq!(values(&out), refs, "export gives rows back in import order, byte for byte");
+    assert_eq!(
+        stats.data_size_bytes, bytes,
+        "data size is the bytes of the values"
+    );
+    assert_eq!(
+        stats.last_import_micros,
+        Some(1_000),
+        "last import recorded"
+    );
+    let out = export(
+        b,
+        p,
+        "rt",
+        &ExportQuery {
+            columns: &c,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        values(&out),
+        refs,
+        "export gives rows back in import order, byte for byte"
+    );
     assert!(out.iter().all(|(_, ts)| *ts == 5), "row timestamps kept");
     b.drop_table(p, "rt").unwrap();
 }
@@ -92,13 +133,47 @@ fn upsert_append_and_replace(b: &dyn TableBackend) {
     let c = cols(&["id", "v", "w"]);
     let key = cols(&["id"]);
     b.create_table(p, "up", &c, &key).unwrap();
-    import(b, p, "up", &c, &key, true, &[(&["1", "a", "x"], 1), (&["2", "b", "y"], 1)]).unwrap();
+    import(
+        b,
+        p,
+        "up",
+        &c,
+        &key,
+        true,
+        &[(&["1", "a", "x"], 1), (&["2", "b", "y"], 1)],
+    )
+    .unwrap();
     // Upsert with a subset of columns keeps the others, and duplicate keys in one file: last wins.
     let sub = cols(&["id", "v"]);
-    let stats = import(b, p, "up", &sub, &key, true, &[(&["2", "B", ], 2), (&["3", "c"], 2), (&["3", "cc"], 2)]).unwrap();
+    let stats = import(
+        b,
+        p,
+        "up",
+        &sub,
+        &key,
+        true,
+        &[(&["2", "B"], 2), (&["3", "c"], 2), (&["3", "cc"], 2)],
+    )
+    .unwrap();
     assert_eq!(stats.rows_count, 3, "upsert counts new keys only");
-    let out = export(b, p, "up", &ExportQuery { columns: &c, ..Default::default() });
-    assert_eq!(values(&out), vec![vec!["1", "a", "x"], vec!["2", "B", "y"], vec!["3", "cc", ""]], "upsert result");
+    let out = export(
+        b,
+        p,
+        "up",
+        &ExportQuery {
+            columns: &c,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        values(&out),
+        vec![
+            vec!["1", "a", "x"],
+            vec!["2", "B", "y"],
+            vec!["3", "cc", ""]
+        ],
+        "upsert result"
+    );
     assert_eq!(stats.data_size_bytes, 3 + 3 + 3, "size follows updates");
     assert_eq!(out[1].1, 2, "updated row gets the new timestamp");
 
@@ -123,7 +198,13 @@ fn failed_import_changes_nothing(b: &dyn TableBackend) {
     import(b, p, "tx", &c, &[], false, &[(&["keep"], 1)]).unwrap();
     let before = b.stats(p, "tx").unwrap();
     for incremental in [false, true] {
-        let plan = ImportPlan { table: "tx", columns: &c, primary_key: &[], incremental, now_micros: 7 };
+        let plan = ImportPlan {
+            table: "tx",
+            columns: &c,
+            primary_key: &[],
+            incremental,
+            now_micros: 7,
+        };
         let err = b
             .import(p, &plan, &mut |sink: &mut dyn RowSink| {
                 sink.insert(&["new"], 2)?;
@@ -132,8 +213,20 @@ fn failed_import_changes_nothing(b: &dyn TableBackend) {
             .unwrap_err();
         assert_eq!(err.code(), "test.fail", "the feed's error comes back");
     }
-    let out = export(b, p, "tx", &ExportQuery { columns: &c, ..Default::default() });
-    assert_eq!(values(&out), vec![vec!["keep"]], "a failed import leaves the rows as they were");
+    let out = export(
+        b,
+        p,
+        "tx",
+        &ExportQuery {
+            columns: &c,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        values(&out),
+        vec![vec!["keep"]],
+        "a failed import leaves the rows as they were"
+    );
     assert_eq!(b.stats(p, "tx").unwrap(), before, "and the statistics");
     b.drop_table(p, "tx").unwrap();
 }
@@ -142,21 +235,53 @@ fn structure_changes(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id", "v"]);
     b.create_table(p, "st", &c, &[]).unwrap();
-    import(b, p, "st", &c, &[], false, &[(&["1", "aa"], 1), (&["1", "bb"], 1)]).unwrap();
+    import(
+        b,
+        p,
+        "st",
+        &c,
+        &[],
+        false,
+        &[(&["1", "aa"], 1), (&["1", "bb"], 1)],
+    )
+    .unwrap();
     let seq = b.stats(p, "st").unwrap().change_seq;
     let extra = ColumnName::parse("2024").unwrap();
     b.add_column(p, "st", &extra).unwrap();
-    assert!(b.stats(p, "st").unwrap().change_seq > seq, "structure change moves the change marker");
+    assert!(
+        b.stats(p, "st").unwrap().change_seq > seq,
+        "structure change moves the change marker"
+    );
     let all = cols(&["id", "v", "2024"]);
-    let out = export(b, p, "st", &ExportQuery { columns: &all, ..Default::default() });
-    assert_eq!(values(&out)[0], vec!["1", "aa", ""], "a new column is empty");
+    let out = export(
+        b,
+        p,
+        "st",
+        &ExportQuery {
+            columns: &all,
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        values(&out)[0],
+        vec!["1", "aa", ""],
+        "a new column is empty"
+    );
     let err = b.set_primary_key(p, "st", &cols(&["id"])).unwrap_err();
-    assert!(err.message().contains("(1)"), "duplicate key named: {}", err.message());
+    assert!(
+        err.message().contains("(1)"),
+        "duplicate key named: {}",
+        err.message()
+    );
     b.set_primary_key(p, "st", &cols(&["id", "v"])).unwrap();
     b.set_primary_key(p, "st", &[]).unwrap();
-    b.drop_column(p, "st", &ColumnName::parse("v").unwrap()).unwrap();
+    b.drop_column(p, "st", &ColumnName::parse("v").unwrap())
+        .unwrap();
     let stats = b.stats(p, "st").unwrap();
-    assert_eq!(stats.data_size_bytes, 2, "dropping a column drops its bytes");
+    assert_eq!(
+        stats.data_size_bytes, 2,
+        "dropping a column drops its bytes"
+    );
     b.drop_table(p, "st").unwrap();
 }
 
@@ -164,21 +289,62 @@ fn filters_and_timestamps(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id", "country"]);
     b.create_table(p, "f", &c, &[]).unwrap();
-    import(b, p, "f", &c, &[], true, &[(&["1", "CZ"], 100), (&["2", "US"], 200), (&["3", "DE"], 300)]).unwrap();
+    import(
+        b,
+        p,
+        "f",
+        &c,
+        &[],
+        true,
+        &[
+            (&["1", "CZ"], 100),
+            (&["2", "US"], 200),
+            (&["3", "DE"], 300),
+        ],
+    )
+    .unwrap();
     let filter = [ColumnFilter {
         column: ColumnName::parse("country").unwrap(),
         operator: FilterOperator::Eq,
         values: vec!["CZ".into(), "DE".into()],
     }];
-    let q = ExportQuery { columns: &c[..1], filters: &filter, ..Default::default() };
-    assert_eq!(values(&export(b, p, "f", &q)), vec![vec!["1"], vec!["3"]], "eq filter");
+    let q = ExportQuery {
+        columns: &c[..1],
+        filters: &filter,
+        ..Default::default()
+    };
+    assert_eq!(
+        values(&export(b, p, "f", &q)),
+        vec![vec!["1"], vec!["3"]],
+        "eq filter"
+    );
     assert_eq!(b.count(p, "f", &q).unwrap(), 2, "count with filter");
-    let ne = [ColumnFilter { operator: FilterOperator::Ne, ..filter[0].clone() }];
-    let q = ExportQuery { columns: &c[..1], filters: &ne, ..Default::default() };
+    let ne = [ColumnFilter {
+        operator: FilterOperator::Ne,
+        ..filter[0].clone()
+    }];
+    let q = ExportQuery {
+        columns: &c[..1],
+        filters: &ne,
+        ..Default::default()
+    };
     assert_eq!(values(&export(b, p, "f", &q)), vec![vec!["2"]], "ne filter");
-    let q = ExportQuery { columns: &c[..1], changed_since: Some(200), changed_until: Some(300), ..Default::default() };
-    assert_eq!(values(&export(b, p, "f", &q)), vec![vec!["2"]], "changedSince inclusive, changedUntil exclusive");
-    let q = ExportQuery { columns: &c[..1], limit: Some(2), ..Default::default() };
+    let q = ExportQuery {
+        columns: &c[..1],
+        changed_since: Some(200),
+        changed_until: Some(300),
+        ..Default::default()
+    };
+    assert_eq!(
+        values(&export(b, p, "f", &q)),
+        vec![vec!["2"]],
+        "changedSince inclusive, changedUntil exclusive"
+    );
+    let q = ExportQuery {
+        columns: &c[..1],
+        limit: Some(2),
+        ..Default::default()
+    };
     assert_eq!(export(b, p, "f", &q).len(), 2, "limit");
     b.drop_table(p, "f").unwrap();
 }
@@ -189,10 +355,22 @@ fn projects_are_separate(b: &dyn TableBackend) {
     b.create_table(p1, "same", &c, &[]).unwrap();
     b.create_table(p2, "same", &c, &[]).unwrap();
     import(b, p1, "same", &c, &[], false, &[(&["one"], 1)]).unwrap();
-    assert_eq!(b.stats(p2, "same").unwrap().rows_count, 0, "projects do not share tables");
+    assert_eq!(
+        b.stats(p2, "same").unwrap().rows_count,
+        0,
+        "projects do not share tables"
+    );
     let all = b.stats_all(p1).unwrap();
-    assert_eq!(all.get("same").map(|s| s.rows_count), Some(1), "stats_all lists the project's tables");
+    assert_eq!(
+        all.get("same").map(|s| s.rows_count),
+        Some(1),
+        "stats_all lists the project's tables"
+    );
     b.drop_project(p2).unwrap();
-    assert_eq!(b.stats(p1, "same").unwrap().rows_count, 1, "dropping one project keeps the other");
+    assert_eq!(
+        b.stats(p1, "same").unwrap().rows_count,
+        1,
+        "dropping one project keeps the other"
+    );
     b.drop_project(p1).unwrap();
 }

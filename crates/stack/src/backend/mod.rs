@@ -91,10 +91,20 @@ pub trait TableBackend: Send + Sync {
     fn drop_table(&self, project: ProjectId, table: &PhysicalName) -> Result<()>;
 
     /// Adds a column; existing rows get the empty string.
-    fn add_column(&self, project: ProjectId, table: &PhysicalName, column: &ColumnName) -> Result<()>;
+    fn add_column(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        column: &ColumnName,
+    ) -> Result<()>;
 
     /// Removes a column that is not in the primary key.
-    fn drop_column(&self, project: ProjectId, table: &PhysicalName, column: &ColumnName) -> Result<()>;
+    fn drop_column(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        column: &ColumnName,
+    ) -> Result<()>;
 
     /// Sets (or with an empty list removes) the primary key; refuses when rows repeat a key.
     fn set_primary_key(
@@ -106,7 +116,12 @@ pub trait TableBackend: Send + Sync {
 
     /// Runs an import in one transaction: `feed` pushes rows into the sink; if it or the
     /// backend fails, the table is left exactly as it was.
-    fn import(&self, project: ProjectId, plan: &ImportPlan<'_>, feed: &mut RowFeed<'_>) -> Result<TableStats>;
+    fn import(
+        &self,
+        project: ProjectId,
+        plan: &ImportPlan<'_>,
+        feed: &mut RowFeed<'_>,
+    ) -> Result<TableStats>;
 
     /// Streams the rows matching `query` to `visit`, in storage order; returns the row count.
     fn export(
@@ -118,13 +133,21 @@ pub trait TableBackend: Send + Sync {
     ) -> Result<u64>;
 
     /// Counts the rows matching `query` (its columns are ignored).
-    fn count(&self, project: ProjectId, table: &PhysicalName, query: &ExportQuery<'_>) -> Result<u64>;
+    fn count(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        query: &ExportQuery<'_>,
+    ) -> Result<u64>;
 
     /// The table's figures.
     fn stats(&self, project: ProjectId, table: &PhysicalName) -> Result<TableStats>;
 
     /// The figures of every table of a project, by physical name, in one go for listings.
-    fn stats_all(&self, project: ProjectId) -> Result<std::collections::HashMap<String, TableStats>>;
+    fn stats_all(
+        &self,
+        project: ProjectId,
+    ) -> Result<std::collections::HashMap<String, TableStats>>;
 
     /// Removes everything the backend holds for a project.
     fn drop_project(&self, project: ProjectId) -> Result<()>;

@@ -11,7 +11,9 @@ use stackport_model::{
     ColumnName, ProjectId,
 };
 
-use super::{ExportQuery, ImportPlan, PhysicalName, RowFeed, RowSink, RowVisitor, TableBackend, TableStats};
+use super::{
+    ExportQuery, ImportPlan, PhysicalName, RowFeed, RowSink, RowVisitor, TableBackend, TableStats,
+};
 use crate::error::{Error, Result};
 
 const STATS_DDL: &str = "CREATE TABLE IF NOT EXISTS _stackport_stats (
@@ -76,7 +78,11 @@ impl SqliteBackend {
     }
 
     /// Runs `f` in a write transaction on the project's database, committing if it succeeds.
-    fn write<T>(&self, project: ProjectId, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
+    fn write<T>(
+        &self,
+        project: ProjectId,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
         let lock = self.writer_lock(project);
         let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
         let mut conn = self.open(project)?;
@@ -128,16 +134,33 @@ fn read_stats(conn: &Connection, table: &str) -> Result<TableStats> {
 
 fn where_clause(query: &ExportQuery<'_>, args: &mut Vec<rusqlite::types::Value>) -> String {
     let mut parts = Vec::new();
-    for ColumnFilter { column, operator, values } in query.filters {
+    for ColumnFilter {
+        column,
+        operator,
+        values,
+    } in query.filters
+    {
         if values.is_empty() {
             // `IN ()` matches nothing and `NOT IN ()` everything.
-            parts.push(if *operator == FilterOperator::Eq { "0".into() } else { "1".into() });
+            parts.push(if *operator == FilterOperator::Eq {
+                "0".into()
+            } else {
+                "1".into()
+            });
             continue;
         }
         let marks = vec!["?"; values.len()].join(",");
-        let op = if *operator == FilterOperator::Eq { "IN" } else { "NOT IN" };
+        let op = if *operator == FilterOperator::Eq {
+            "IN"
+        } else {
+            "NOT IN"
+        };
         parts.push(format!("{} {op} ({marks})", quote(column.as_str())));
-        args.extend(values.iter().map(|v| rusqlite::types::Value::Text(v.clone())));
+        args.extend(
+            values
+                .iter()
+                .map(|v| rusqlite::types::Value::Text(v.clone())),
+        );
     }
     if let Some(since) = query.changed_since {
         parts.push("_timestamp >= ?".into());
@@ -169,9 +192,12 @@ impl RowSink for SqliteSink<'_> {
         let size: i64 = values.iter().map(|v| v.len() as i64).sum();
         if let Some(lookup) = self.lookup.as_mut() {
             self.key_values.clear();
-            self.key_values.extend(self.key_positions.iter().map(|&i| values[i].to_string()));
+            self.key_values
+                .extend(self.key_positions.iter().map(|&i| values[i].to_string()));
             let old: Option<i64> = lookup
-                .query_row(rusqlite::params_from_iter(self.key_values.iter()), |r| r.get(0))
+                .query_row(rusqlite::params_from_iter(self.key_values.iter()), |r| {
+                    r.get(0)
+                })
                 .optional()?;
             match old {
                 Some(old) => self.size_delta += size - old,
@@ -231,7 +257,12 @@ impl TableBackend for SqliteBackend {
         })
     }
 
-    fn add_column(&self, project: ProjectId, table: &PhysicalName, column: &ColumnName) -> Result<()> {
+    fn add_column(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        column: &ColumnName,
+    ) -> Result<()> {
         self.write(project, |tx| {
             tx.execute_batch(&format!(
                 "ALTER TABLE {} ADD COLUMN {} TEXT NOT NULL DEFAULT ''",
@@ -242,7 +273,12 @@ impl TableBackend for SqliteBackend {
         })
     }
 
-    fn drop_column(&self, project: ProjectId, table: &PhysicalName, column: &ColumnName) -> Result<()> {
+    fn drop_column(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        column: &ColumnName,
+    ) -> Result<()> {
         self.write(project, |tx| {
             let removed: i64 = tx.query_row(
                 &format!(
@@ -306,7 +342,12 @@ impl TableBackend for SqliteBackend {
         })
     }
 
-    fn import(&self, project: ProjectId, plan: &ImportPlan<'_>, feed: &mut RowFeed<'_>) -> Result<TableStats> {
+    fn import(
+        &self,
+        project: ProjectId,
+        plan: &ImportPlan<'_>,
+        feed: &mut RowFeed<'_>,
+    ) -> Result<TableStats> {
         self.write(project, |tx| {
             let t = quote(plan.table);
             if !plan.incremental {
@@ -399,10 +440,19 @@ impl TableBackend for SqliteBackend {
         Ok(count)
     }
 
-    fn count(&self, project: ProjectId, table: &PhysicalName, query: &ExportQuery<'_>) -> Result<u64> {
+    fn count(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        query: &ExportQuery<'_>,
+    ) -> Result<u64> {
         let conn = self.open(project)?;
         let mut args = Vec::new();
-        let sql = format!("SELECT count(*) FROM {}{}", quote(table), where_clause(query, &mut args));
+        let sql = format!(
+            "SELECT count(*) FROM {}{}",
+            quote(table),
+            where_clause(query, &mut args)
+        );
         let n: i64 = conn.query_row(&sql, rusqlite::params_from_iter(args), |r| r.get(0))?;
         Ok(query.limit.map_or(n as u64, |l| l.min(n as u64)))
     }
@@ -451,11 +501,19 @@ impl TableBackend for SqliteBackend {
     }
 }
 
-fn create_key_index(tx: &rusqlite::Transaction<'_>, table: &str, primary_key: &[ColumnName]) -> Result<()> {
+fn create_key_index(
+    tx: &rusqlite::Transaction<'_>,
+    table: &str,
+    primary_key: &[ColumnName],
+) -> Result<()> {
     if primary_key.is_empty() {
         return Ok(());
     }
-    let cols = primary_key.iter().map(|c| quote(c.as_str())).collect::<Vec<_>>().join(", ");
+    let cols = primary_key
+        .iter()
+        .map(|c| quote(c.as_str()))
+        .collect::<Vec<_>>()
+        .join(", ");
     tx.execute_batch(&format!(
         "CREATE UNIQUE INDEX {} ON {} ({cols})",
         quote(&format!("{table}_pk")),

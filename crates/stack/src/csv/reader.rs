@@ -310,7 +310,11 @@ mod tests {
         let mut record = Record::default();
         let mut out = Vec::new();
         while reader.read_record(&mut record)? {
-            out.push((0..record.len()).map(|i| record.get(i).to_string()).collect());
+            out.push(
+                (0..record.len())
+                    .map(|i| record.get(i).to_string())
+                    .collect(),
+            );
         }
         Ok(out)
     }
@@ -324,7 +328,8 @@ mod tests {
 
     #[test]
     fn reads_quotes_newlines_and_empty_values() {
-        let rows = read_all("a,b,c\r\n\"x,1\",\"say \"\"hi\"\"\",\n\"multi\nline\",,\"\"\n").unwrap();
+        let rows =
+            read_all("a,b,c\r\n\"x,1\",\"say \"\"hi\"\"\",\n\"multi\nline\",,\"\"\n").unwrap();
         assert_eq!(
             rows,
             vec![

@@ -19,7 +19,10 @@ impl<W: Write> CsvWriter<W> {
     }
 
     /// Writes one record.
-    pub fn write_record<'a>(&mut self, fields: impl IntoIterator<Item = &'a [u8]>) -> io::Result<()> {
+    pub fn write_record<'a>(
+        &mut self,
+        fields: impl IntoIterator<Item = &'a [u8]>,
+    ) -> io::Result<()> {
         let mut first = true;
         for field in fields {
             if !first {
@@ -60,7 +63,8 @@ mod tests {
     #[test]
     fn quotes_everything_and_doubles_quotes() {
         let mut w = CsvWriter::new(Vec::new());
-        w.write_record([b"a".as_slice(), b"say \"hi\"", b""]).unwrap();
+        w.write_record([b"a".as_slice(), b"say \"hi\"", b""])
+            .unwrap();
         w.write_record([b"x\ny".as_slice()]).unwrap();
         let out = w.finish().unwrap();
         assert_eq!(out, b"\"a\",\"say \"\"hi\"\"\",\"\"\n\"x\ny\"\n");

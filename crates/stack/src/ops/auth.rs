@@ -95,7 +95,9 @@ impl Stack {
         })?;
         let hash = secret::hash_token(token);
         let record = self.store.read(|c| {
-            let mut stmt = c.prepare_cached(&format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = ?1"))?;
+            let mut stmt = c.prepare_cached(&format!(
+                "SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = ?1"
+            ))?;
             let mut rows = stmt.query([&hash])?;
             Ok(match rows.next()? {
                 Some(row) => Some(TokenRecord::from_row(row)?),
@@ -121,9 +123,11 @@ impl Stack {
         })?;
         let hash = secret::hash_token(token);
         let found: bool = self.store.read(|c| {
-            Ok(c.query_row("SELECT count(*) FROM manage_tokens WHERE hash = ?1", [&hash], |r| {
-                r.get::<_, i64>(0)
-            })? > 0)
+            Ok(c.query_row(
+                "SELECT count(*) FROM manage_tokens WHERE hash = ?1",
+                [&hash],
+                |r| r.get::<_, i64>(0),
+            )? > 0)
         })?;
         if found {
             Ok(())

@@ -49,7 +49,11 @@ pub(crate) fn bucket_not_found(id: &BucketId) -> Error {
 }
 
 /// Loads a bucket of `project`, or 404.
-pub(crate) fn load_bucket(c: &rusqlite::Connection, project: ProjectId, id: &BucketId) -> Result<BucketRecord> {
+pub(crate) fn load_bucket(
+    c: &rusqlite::Connection,
+    project: ProjectId,
+    id: &BucketId,
+) -> Result<BucketRecord> {
     c.query_row(
         &format!("SELECT {BUCKET_COLUMNS} FROM buckets WHERE project_id = ?1 AND id = ?2"),
         params![project.0, id.to_string()],
@@ -83,7 +87,11 @@ impl Stack {
             }
         }
         let metadata = if with_metadata {
-            Some(load_metadata(c, project, &MetadataObject::Bucket(b.id.clone()))?)
+            Some(load_metadata(
+                c,
+                project,
+                &MetadataObject::Bucket(b.id.clone()),
+            )?)
         } else {
             None
         };
@@ -103,7 +111,11 @@ impl Stack {
     }
 
     /// Physical names of the project's real tables (aliases hold no rows), with their bucket ids.
-    fn physical_tables(&self, c: &rusqlite::Connection, project: ProjectId) -> Result<Vec<(String, String)>> {
+    fn physical_tables(
+        &self,
+        c: &rusqlite::Connection,
+        project: ProjectId,
+    ) -> Result<Vec<(String, String)>> {
         let mut stmt = c.prepare_cached(
             "SELECT bucket_id, physical FROM tables WHERE project_id = ?1 AND alias_source IS NULL",
         )?;
@@ -148,7 +160,10 @@ impl Stack {
         auth.require_manage_buckets()?;
         let id = BucketId::new(new.stage, &new.name)?;
         let project = self.get_project(auth.project())?;
-        let backend = new.backend.clone().unwrap_or_else(|| project.backend.clone());
+        let backend = new
+            .backend
+            .clone()
+            .unwrap_or_else(|| project.backend.clone());
         if backend != project.backend {
             return Err(Error::invalid(
                 "storage.buckets.backendMismatch",
@@ -158,7 +173,10 @@ impl Stack {
                 ),
             ));
         }
-        let display_name = new.display_name.clone().unwrap_or_else(|| id.name().to_string());
+        let display_name = new
+            .display_name
+            .clone()
+            .unwrap_or_else(|| id.name().to_string());
         let now = super::now_micros();
         let by = auth.token_ref();
         self.store.write(|tx| {
@@ -227,7 +245,12 @@ impl Stack {
                 format!(
                     "bucket {id} still has {} table(s) ({}); delete them first or pass force=true",
                     tables.len(),
-                    tables.iter().take(5).map(|t| t.0.as_str()).collect::<Vec<_>>().join(", ")
+                    tables
+                        .iter()
+                        .take(5)
+                        .map(|t| t.0.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ")
                 ),
             ));
         }
@@ -285,7 +308,11 @@ impl Stack {
     }
 
     /// Marks a bucket as changed now (a table was created, altered or removed in it).
-    pub(crate) fn touch_bucket(tx: &rusqlite::Connection, project: ProjectId, id: &BucketId) -> Result<()> {
+    pub(crate) fn touch_bucket(
+        tx: &rusqlite::Connection,
+        project: ProjectId,
+        id: &BucketId,
+    ) -> Result<()> {
         tx.execute(
             "UPDATE buckets SET last_change = ?3 WHERE project_id = ?1 AND id = ?2",
             params![project.0, id.to_string(), super::now_micros()],
@@ -293,4 +320,3 @@ impl Stack {
         Ok(())
     }
 }
-

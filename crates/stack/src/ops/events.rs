@@ -20,7 +20,12 @@ pub(crate) struct NewEvent {
 }
 
 /// Records `event` for `project`, caused by `by` (none for the stack administrator).
-pub(crate) fn record(conn: &Connection, project: ProjectId, by: Option<&TokenRef>, event: NewEvent) -> Result<()> {
+pub(crate) fn record(
+    conn: &Connection,
+    project: ProjectId,
+    by: Option<&TokenRef>,
+    event: NewEvent,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO events (project_id, event, type, message, object_type, object_id, created, token_id,
          token_description, params) VALUES (?1, ?2, 'info', ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
@@ -58,7 +63,10 @@ impl Stack {
     pub fn list_events(&self, auth: &TokenAuth, filter: &EventFilter) -> Result<Vec<Event>> {
         let limit = filter.limit.unwrap_or(100);
         if limit == 0 || limit > 1000 {
-            return Err(Error::invalid("storage.events.invalidLimit", "limit must be from 1 to 1000"));
+            return Err(Error::invalid(
+                "storage.events.invalidLimit",
+                "limit must be from 1 to 1000",
+            ));
         }
         self.store.read(|c| {
             let mut stmt = c.prepare(
@@ -102,7 +110,12 @@ impl Stack {
 }
 
 fn visible(auth: &TokenAuth, event: &Event) -> bool {
-    if auth.all_buckets() || event.token.as_ref().is_some_and(|t| t.id == auth.token_id()) {
+    if auth.all_buckets()
+        || event
+            .token
+            .as_ref()
+            .is_some_and(|t| t.id == auth.token_id())
+    {
         return true;
     }
     let bucket = match event.object_type.as_str() {

@@ -76,7 +76,12 @@ fn parse_time(value: &str, what: &str) -> Result<i64> {
 
 impl Stack {
     /// Checks an export of a table or alias and resolves what it reads.
-    pub fn prepare_export(&self, auth: &TokenAuth, id: &TableId, options: &ExportOptions) -> Result<ExportStream> {
+    pub fn prepare_export(
+        &self,
+        auth: &TokenAuth,
+        id: &TableId,
+        options: &ExportOptions,
+    ) -> Result<ExportStream> {
         let table = self.table_for(auth, id, BucketPermission::Read)?;
         let project = self.get_project(auth.project())?;
         let columns = match &options.columns {
@@ -94,7 +99,10 @@ impl Stack {
                     out.push(c);
                 }
                 if out.is_empty() {
-                    return Err(Error::invalid("storage.export.noColumns", "columns is empty; leave it out to export all"));
+                    return Err(Error::invalid(
+                        "storage.export.noColumns",
+                        "columns is empty; leave it out to export all",
+                    ));
                 }
                 out
             }
@@ -104,7 +112,10 @@ impl Stack {
             if !table.columns.contains(&f.column) {
                 return Err(Error::invalid(
                     "storage.tables.columnNotFound",
-                    format!("whereFilters names column '{}', which {id} does not have", f.column),
+                    format!(
+                        "whereFilters names column '{}', which {id} does not have",
+                        f.column
+                    ),
                 ));
             }
         }
@@ -118,8 +129,16 @@ impl Stack {
             physical: table.physical,
             columns,
             filters,
-            changed_since: options.changed_since.as_deref().map(|v| parse_time(v, "changedSince")).transpose()?,
-            changed_until: options.changed_until.as_deref().map(|v| parse_time(v, "changedUntil")).transpose()?,
+            changed_since: options
+                .changed_since
+                .as_deref()
+                .map(|v| parse_time(v, "changedSince"))
+                .transpose()?,
+            changed_until: options
+                .changed_until
+                .as_deref()
+                .map(|v| parse_time(v, "changedUntil"))
+                .transpose()?,
             limit: options.limit,
             include_timestamp: options.include_internal_timestamp,
             gzip: options.gzip,
@@ -166,16 +185,26 @@ impl ExportStream {
         };
         let include_timestamp = self.include_timestamp;
         let mut ts_buf = String::new();
-        let n = stack.backend(&self.backend)?.export(self.project, &self.physical, &query, &mut |values, ts| {
-            if include_timestamp {
-                ts_buf.clear();
-                ts_buf.push_str(&stackport_model::time::format(&super::time(ts)));
-                csv.write_record(values.iter().copied().chain(std::iter::once(ts_buf.as_bytes())))?;
-            } else {
-                csv.write_record(values.iter().copied())?;
-            }
-            Ok(())
-        })?;
+        let n = stack.backend(&self.backend)?.export(
+            self.project,
+            &self.physical,
+            &query,
+            &mut |values, ts| {
+                if include_timestamp {
+                    ts_buf.clear();
+                    ts_buf.push_str(&stackport_model::time::format(&super::time(ts)));
+                    csv.write_record(
+                        values
+                            .iter()
+                            .copied()
+                            .chain(std::iter::once(ts_buf.as_bytes())),
+                    )?;
+                } else {
+                    csv.write_record(values.iter().copied())?;
+                }
+                Ok(())
+            },
+        )?;
         csv.finish()?;
         Ok(n)
     }

@@ -54,7 +54,11 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileInfo> {
         expires: r.get::<_, Option<i64>>(8)?.map(super::time),
         creator_token: creator.map(|id| TokenRef {
             id: TokenId(id),
-            description: r.get::<_, Option<String>>(10).ok().flatten().unwrap_or_default(),
+            description: r
+                .get::<_, Option<String>>(10)
+                .ok()
+                .flatten()
+                .unwrap_or_default(),
         }),
     })
 }
@@ -62,7 +66,10 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileInfo> {
 fn validate(new: &NewFile) -> Result<()> {
     let bad = |m: String| Err(Error::invalid("storage.files.invalid", m));
     if new.name.trim().is_empty() || new.name.len() > 255 || new.name.contains(['/', '\\', '\0']) {
-        return bad(format!("file name '{}' must have 1 to 255 bytes and no slashes", new.name));
+        return bad(format!(
+            "file name '{}' must have 1 to 255 bytes and no slashes",
+            new.name
+        ));
     }
     if let Some(t) = new.tags.iter().find(|t| t.is_empty() || t.len() > 255) {
         return bad(format!("tag '{t}' must have 1 to 255 bytes"));
@@ -83,7 +90,12 @@ impl Stack {
 
     /// Stores an uploaded file, streamed from `body`: written to a temporary file, synced, and
     /// renamed into place in the same transaction that records it.
-    pub fn upload_file(&self, auth: &TokenAuth, new: &NewFile, body: &mut dyn Read) -> Result<FileInfo> {
+    pub fn upload_file(
+        &self,
+        auth: &TokenAuth,
+        new: &NewFile,
+        body: &mut dyn Read,
+    ) -> Result<FileInfo> {
         validate(new)?;
         let dir = self.project_files_dir(auth.project());
         std::fs::create_dir_all(&dir)?;
@@ -97,7 +109,11 @@ impl Stack {
             }
         };
         let now = super::now_micros();
-        let max_age = if new.is_permanent { None } else { Some(new.max_age_days.unwrap_or(DEFAULT_FILE_MAX_AGE_DAYS)) };
+        let max_age = if new.is_permanent {
+            None
+        } else {
+            Some(new.max_age_days.unwrap_or(DEFAULT_FILE_MAX_AGE_DAYS))
+        };
         let expires = max_age.map(|d| now + i64::from(d) * 86_400 * 1_000_000);
         let by = auth.token_ref();
         let result = self.store.write(|tx| {
@@ -127,7 +143,10 @@ impl Stack {
     pub fn list_files(&self, auth: &TokenAuth, filter: &FileFilter) -> Result<Vec<FileInfo>> {
         let limit = filter.limit.unwrap_or(100);
         if limit == 0 || limit > 1000 {
-            return Err(Error::invalid("storage.files.invalidLimit", "limit must be from 1 to 1000"));
+            return Err(Error::invalid(
+                "storage.files.invalidLimit",
+                "limit must be from 1 to 1000",
+            ));
         }
         let all = auth.token.is_master || auth.token.can_read_all_file_uploads;
         self.store.read(|c| {
@@ -179,7 +198,10 @@ impl Stack {
     /// A file's facts and the path of its content, for streaming it out.
     pub fn open_file(&self, auth: &TokenAuth, id: FileId) -> Result<(FileInfo, PathBuf)> {
         let file = self.get_file(auth, id)?;
-        Ok((file, self.project_files_dir(auth.project()).join(id.to_string())))
+        Ok((
+            file,
+            self.project_files_dir(auth.project()).join(id.to_string()),
+        ))
     }
 
     /// Deletes a file.
@@ -188,13 +210,18 @@ impl Stack {
         let by = auth.token_ref();
         self.store.write(|tx| {
             tx.execute("DELETE FROM files WHERE id = ?1", [id.0])?;
-            record(tx, auth.project(), Some(&by), NewEvent {
-                event: "storage.fileDeleted",
-                message: format!("File {id} ({}) deleted", file.name),
-                object_type: "file",
-                object_id: id.to_string(),
-                params: json!({}),
-            })
+            record(
+                tx,
+                auth.project(),
+                Some(&by),
+                NewEvent {
+                    event: "storage.fileDeleted",
+                    message: format!("File {id} ({}) deleted", file.name),
+                    object_type: "file",
+                    object_id: id.to_string(),
+                    params: json!({}),
+                },
+            )
         })?;
         remove_if_present(&self.project_files_dir(auth.project()).join(id.to_string()))
     }
@@ -203,20 +230,34 @@ impl Stack {
     pub fn purge_expired_files(&self) -> Result<u64> {
         let now = super::now_micros();
         let expired: Vec<(u64, u64)> = self.store.write(|tx| {
-            let mut stmt = tx.prepare("SELECT project_id, id FROM files WHERE expires IS NOT NULL AND expires <= ?1")?;
-            let rows = stmt.query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?.collect::<rusqlite::Result<Vec<_>>>()?;
-            tx.execute("DELETE FROM files WHERE expires IS NOT NULL AND expires <= ?1", [now])?;
+            let mut stmt = tx.prepare(
+                "SELECT project_id, id FROM files WHERE expires IS NOT NULL AND expires <= ?1",
+            )?;
+            let rows = stmt
+                .query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            tx.execute(
+                "DELETE FROM files WHERE expires IS NOT NULL AND expires <= ?1",
+                [now],
+            )?;
             Ok(rows)
         })?;
         for (project, id) in &expired {
-            remove_if_present(&self.project_files_dir(ProjectId(*project)).join(id.to_string()))?;
+            remove_if_present(
+                &self
+                    .project_files_dir(ProjectId(*project))
+                    .join(id.to_string()),
+            )?;
         }
         Ok(expired.len() as u64)
     }
 }
 
 fn write_body(path: &std::path::Path, body: &mut dyn Read, limit: u64) -> Result<(u64, String)> {
-    let mut file = std::fs::OpenOptions::new().write(true).create_new(true).open(path)?;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     let mut size = 0u64;

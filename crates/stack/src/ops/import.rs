@@ -39,7 +39,9 @@ fn single_byte(value: Option<&str>, default: u8, what: &str) -> Result<Option<u8
     match value {
         None => Ok(Some(default)),
         Some("") if what == "enclosure" => Ok(None),
-        Some(s) if s.len() == 1 && s.is_ascii() && !matches!(s, "\n" | "\r") => Ok(Some(s.as_bytes()[0])),
+        Some(s) if s.len() == 1 && s.is_ascii() && !matches!(s, "\n" | "\r") => {
+            Ok(Some(s.as_bytes()[0]))
+        }
         Some("\\t") | Some("tab") => Ok(Some(b'\t')),
         Some(s) => Err(Error::invalid(
             "storage.import.invalidDialect",
@@ -58,7 +60,10 @@ impl<R: Read> Read for Limited<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         if n as u64 > self.remaining {
-            return Err(io::Error::new(io::ErrorKind::FileTooLarge, "over the size limit"));
+            return Err(io::Error::new(
+                io::ErrorKind::FileTooLarge,
+                "over the size limit",
+            ));
         }
         self.remaining -= n as u64;
         Ok(n)
@@ -67,7 +72,13 @@ impl<R: Read> Read for Limited<R> {
 
 impl Stack {
     /// Imports CSV from `body` into a table. On any error nothing is changed.
-    pub fn import_table(&self, auth: &TokenAuth, id: &TableId, options: &ImportOptions, body: &mut dyn Read) -> Result<ImportResult> {
+    pub fn import_table(
+        &self,
+        auth: &TokenAuth,
+        id: &TableId,
+        options: &ImportOptions,
+        body: &mut dyn Read,
+    ) -> Result<ImportResult> {
         let table = self.table_for(auth, id, BucketPermission::Write)?;
         if table.alias.is_some() {
             return Err(Error::invalid(
@@ -77,13 +88,20 @@ impl Stack {
         }
         let project = self.get_project(auth.project())?;
         let dialect = Dialect {
-            delimiter: single_byte(options.delimiter.as_deref(), b',', "delimiter")?.unwrap_or(b','),
+            delimiter: single_byte(options.delimiter.as_deref(), b',', "delimiter")?
+                .unwrap_or(b','),
             enclosure: single_byte(options.enclosure.as_deref(), b'"', "enclosure")?,
         };
         let limit = self.settings.limits.max_import_bytes;
-        let limited = Limited { inner: body, remaining: limit };
+        let limited = Limited {
+            inner: body,
+            remaining: limit,
+        };
         let decoded: Box<dyn Read> = if options.gzip {
-            Box::new(Limited { inner: flate2::read::MultiGzDecoder::new(BufReader::new(limited)), remaining: limit })
+            Box::new(Limited {
+                inner: flate2::read::MultiGzDecoder::new(BufReader::new(limited)),
+                remaining: limit,
+            })
         } else {
             Box::new(limited)
         };
@@ -99,7 +117,9 @@ impl Stack {
                 if !reader.read_record(&mut row).map_err(map_csv)? {
                     return Err(Error::invalid(
                         "storage.import.empty",
-                        format!("the data for {id} is empty; it needs a header row, or pass columns=…"),
+                        format!(
+                            "the data for {id} is empty; it needs a header row, or pass columns=…"
+                        ),
                     ));
                 }
                 (0..row.len()).map(|i| row.get(i).to_string()).collect()
@@ -109,7 +129,12 @@ impl Stack {
         let definitions: Vec<Option<ColumnDefinition>> = layout
             .columns
             .iter()
-            .map(|c| table.definition.as_ref().and_then(|d| d.columns.iter().find(|d| &d.name == c).cloned()))
+            .map(|c| {
+                table
+                    .definition
+                    .as_ref()
+                    .and_then(|d| d.columns.iter().find(|d| &d.name == c).cloned())
+            })
             .collect();
 
         let now = super::now_micros();
@@ -122,52 +147,71 @@ impl Stack {
         };
         let width = header.len();
         let mut imported = 0u64;
-        let stats = self.backend(&project.backend)?.import(project.id, &plan, &mut |sink: &mut dyn RowSink| {
-            while reader.read_record(&mut row).map_err(map_csv)? {
-                let mut values: Vec<&str> = Vec::with_capacity(width);
-                if row.len() != width {
-                    return Err(row_error(id, row.line(), format!(
-                        "{} value(s), but the header has {width} column(s) ({})",
-                        row.len(),
-                        short_list(&header)
-                    )));
-                }
-                let mut timestamp = now;
-                for i in 0..width {
-                    let value = row.get(i);
-                    if Some(i) == layout.timestamp_at {
-                        timestamp = stackport_model::time::parse(value)
-                            .ok_or_else(|| row_error(id, row.line(), format!("_timestamp '{value}' is not a time")))?
-                            .timestamp_micros();
-                        continue;
+        let stats = self.backend(&project.backend)?.import(
+            project.id,
+            &plan,
+            &mut |sink: &mut dyn RowSink| {
+                while reader.read_record(&mut row).map_err(map_csv)? {
+                    let mut values: Vec<&str> = Vec::with_capacity(width);
+                    if row.len() != width {
+                        return Err(row_error(
+                            id,
+                            row.line(),
+                            format!(
+                                "{} value(s), but the header has {width} column(s) ({})",
+                                row.len(),
+                                short_list(&header)
+                            ),
+                        ));
                     }
-                    values.push(value);
-                }
-                for (value, def) in values.iter().zip(&definitions) {
-                    if let Some(def) = def {
-                        check_value(def, value).map_err(|m| row_error(id, row.line(), m))?;
+                    let mut timestamp = now;
+                    for i in 0..width {
+                        let value = row.get(i);
+                        if Some(i) == layout.timestamp_at {
+                            timestamp = stackport_model::time::parse(value)
+                                .ok_or_else(|| {
+                                    row_error(
+                                        id,
+                                        row.line(),
+                                        format!("_timestamp '{value}' is not a time"),
+                                    )
+                                })?
+                                .timestamp_micros();
+                            continue;
+                        }
+                        values.push(value);
                     }
+                    for (value, def) in values.iter().zip(&definitions) {
+                        if let Some(def) = def {
+                            check_value(def, value).map_err(|m| row_error(id, row.line(), m))?;
+                        }
+                    }
+                    sink.insert(&values, timestamp)?;
+                    imported += 1;
                 }
-                sink.insert(&values, timestamp)?;
-                imported += 1;
-            }
-            Ok(())
-        })?;
+                Ok(())
+            },
+        )?;
         let by = auth.token_ref();
         self.store.write(|tx| {
             Stack::touch_bucket(tx, project.id, id.bucket())?;
-            record(tx, project.id, Some(&by), NewEvent {
-                event: "storage.tableImportDone",
-                message: format!("Imported {imported} row(s) into {id}"),
-                object_type: "table",
-                object_id: id.to_string(),
-                params: json!({
-                    "importedRows": imported,
-                    "incremental": options.incremental,
-                    "columns": layout.columns,
-                    "rowsCount": stats.rows_count,
-                }),
-            })
+            record(
+                tx,
+                project.id,
+                Some(&by),
+                NewEvent {
+                    event: "storage.tableImportDone",
+                    message: format!("Imported {imported} row(s) into {id}"),
+                    object_type: "table",
+                    object_id: id.to_string(),
+                    params: json!({
+                        "importedRows": imported,
+                        "incremental": options.incremental,
+                        "columns": layout.columns,
+                        "rowsCount": stats.rows_count,
+                    }),
+                },
+            )
         })?;
         Ok(ImportResult {
             table_id: id.clone(),
@@ -201,7 +245,10 @@ impl FileLayout {
         let mut timestamp_at = None;
         let mut seen = HashSet::new();
         let header_error = |m: String| {
-            Error::invalid("storage.import.invalidHeader", format!("cannot import into {id}: header: {m}; nothing was imported"))
+            Error::invalid(
+                "storage.import.invalidHeader",
+                format!("cannot import into {id}: header: {m}; nothing was imported"),
+            )
         };
         for (i, name) in header.iter().enumerate() {
             if name == TIMESTAMP_COLUMN {
@@ -227,12 +274,19 @@ impl FileLayout {
             columns.push(column);
         }
         if options.use_timestamp_from_data_file && timestamp_at.is_none() {
-            return Err(header_error("useTimestampFromDataFile is set but the data has no _timestamp column".into()));
+            return Err(header_error(
+                "useTimestampFromDataFile is set but the data has no _timestamp column".into(),
+            ));
         }
         if let Some(missing) = key.iter().find(|k| !columns.contains(k)) {
-            return Err(header_error(format!("primary key column '{missing}' is missing from the data")));
+            return Err(header_error(format!(
+                "primary key column '{missing}' is missing from the data"
+            )));
         }
-        Ok(FileLayout { columns, timestamp_at })
+        Ok(FileLayout {
+            columns,
+            timestamp_at,
+        })
     }
 }
 

@@ -4,7 +4,9 @@ use std::collections::BTreeMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
-use stackport_model::api::{BucketPermission, MetadataEntry, MetadataKeyValue, MetadataWrite, STORAGE_PROVIDER};
+use stackport_model::api::{
+    BucketPermission, MetadataEntry, MetadataKeyValue, MetadataWrite, STORAGE_PROVIDER,
+};
 use stackport_model::{BucketId, ColumnName, MetadataId, ProjectId, TableId};
 
 use super::auth::TokenAuth;
@@ -77,12 +79,19 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MetadataEntry> {
 }
 
 /// The metadata of one object, in the order it was first written.
-pub(crate) fn load_metadata(c: &Connection, project: ProjectId, object: &MetadataObject) -> Result<Vec<MetadataEntry>> {
+pub(crate) fn load_metadata(
+    c: &Connection,
+    project: ProjectId,
+    object: &MetadataObject,
+) -> Result<Vec<MetadataEntry>> {
     let mut stmt = c.prepare_cached(
         "SELECT id, provider, key, value, timestamp FROM metadata
          WHERE project_id = ?1 AND object_type = ?2 AND object_id = ?3 ORDER BY id",
     )?;
-    let rows = stmt.query_map(params![project.0, object.kind(), object.key()], entry_from_row)?;
+    let rows = stmt.query_map(
+        params![project.0, object.kind(), object.key()],
+        entry_from_row,
+    )?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
@@ -95,7 +104,11 @@ pub(crate) fn load_column_metadata(
 ) -> Result<BTreeMap<String, Vec<MetadataEntry>>> {
     let mut out = BTreeMap::new();
     for column in columns {
-        let entries = load_metadata(c, project, &MetadataObject::Column(table.clone(), column.clone()))?;
+        let entries = load_metadata(
+            c,
+            project,
+            &MetadataObject::Column(table.clone(), column.clone()),
+        )?;
         if !entries.is_empty() {
             out.insert(column.to_string(), entries);
         }
@@ -119,13 +132,25 @@ pub(crate) fn upsert_entries(
          DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp",
     )?;
     for e in entries {
-        stmt.execute(params![project.0, object.kind(), object.key(), provider, e.key, e.value, now])?;
+        stmt.execute(params![
+            project.0,
+            object.kind(),
+            object.key(),
+            provider,
+            e.key,
+            e.value,
+            now
+        ])?;
     }
     Ok(())
 }
 
 /// Removes all metadata of a table and its columns.
-pub(crate) fn delete_table_metadata(tx: &Connection, project: ProjectId, table: &TableId) -> Result<()> {
+pub(crate) fn delete_table_metadata(
+    tx: &Connection,
+    project: ProjectId,
+    table: &TableId,
+) -> Result<()> {
     let id = table.to_string();
     tx.execute(
         "DELETE FROM metadata WHERE project_id = ?1 AND ((object_type = 'table' AND object_id = ?2)
@@ -144,14 +169,19 @@ fn validate_entries(provider: &str, entries: &[MetadataKeyValue], whose: &str) -
         if e.key.is_empty() || e.key.len() > MAX_KEY {
             return Err(Error::invalid(
                 "storage.metadata.invalidKey",
-                format!("metadata key of {whose} must have 1 to {MAX_KEY} bytes (provider {provider})"),
+                format!(
+                    "metadata key of {whose} must have 1 to {MAX_KEY} bytes (provider {provider})"
+                ),
             ));
         }
         if e.value.len() > MAX_VALUE {
             return Err(Error::new(
                 crate::ErrorKind::TooLarge,
                 "storage.metadata.valueTooLarge",
-                format!("metadata value of {whose} key '{}' is over {MAX_VALUE} bytes", e.key),
+                format!(
+                    "metadata value of {whose} key '{}' is over {MAX_VALUE} bytes",
+                    e.key
+                ),
             ));
         }
     }
@@ -159,7 +189,12 @@ fn validate_entries(provider: &str, entries: &[MetadataKeyValue], whose: &str) -
 }
 
 impl Stack {
-    fn check_object(&self, c: &Connection, auth: &TokenAuth, object: &MetadataObject) -> Result<Vec<ColumnName>> {
+    fn check_object(
+        &self,
+        c: &Connection,
+        auth: &TokenAuth,
+        object: &MetadataObject,
+    ) -> Result<Vec<ColumnName>> {
         match object {
             MetadataObject::Bucket(b) => {
                 load_bucket(c, auth.project(), b)?;
@@ -181,7 +216,11 @@ impl Stack {
     }
 
     /// The metadata of a bucket, table or column.
-    pub fn list_metadata(&self, auth: &TokenAuth, object: &MetadataObject) -> Result<Vec<MetadataEntry>> {
+    pub fn list_metadata(
+        &self,
+        auth: &TokenAuth,
+        object: &MetadataObject,
+    ) -> Result<Vec<MetadataEntry>> {
         self.store.read(|c| {
             self.check_object(c, auth, object)?;
             auth.require_bucket(object.bucket(), BucketPermission::Read)?;
@@ -191,7 +230,12 @@ impl Stack {
 
     /// Writes metadata of a bucket or table (and, for tables, its columns); returns the object's
     /// metadata afterwards. The `storage` provider is the stack's own and cannot be written.
-    pub fn write_metadata(&self, auth: &TokenAuth, object: &MetadataObject, write: &MetadataWrite) -> Result<Vec<MetadataEntry>> {
+    pub fn write_metadata(
+        &self,
+        auth: &TokenAuth,
+        object: &MetadataObject,
+        write: &MetadataWrite,
+    ) -> Result<Vec<MetadataEntry>> {
         let provider = write.provider.trim();
         if provider.is_empty() || provider.len() > MAX_KEY {
             return Err(Error::invalid(
@@ -206,7 +250,10 @@ impl Stack {
             ));
         }
         if write.metadata.is_empty() && write.columns_metadata.is_empty() {
-            return Err(Error::invalid("storage.metadata.empty", "nothing to write: metadata and columnsMetadata are empty"));
+            return Err(Error::invalid(
+                "storage.metadata.empty",
+                "nothing to write: metadata and columnsMetadata are empty",
+            ));
         }
         let by = auth.token_ref();
         self.store.write(|tx| {
@@ -255,7 +302,12 @@ impl Stack {
     }
 
     /// Deletes one metadata entry of an object.
-    pub fn delete_metadata(&self, auth: &TokenAuth, object: &MetadataObject, id: MetadataId) -> Result<()> {
+    pub fn delete_metadata(
+        &self,
+        auth: &TokenAuth,
+        object: &MetadataObject,
+        id: MetadataId,
+    ) -> Result<()> {
         let by = auth.token_ref();
         self.store.write(|tx| {
             self.check_object(tx, auth, object)?;

@@ -31,7 +31,10 @@ impl Stack {
                 "name is required and may have at most 200 characters",
             ));
         }
-        let backend = new.backend.clone().unwrap_or_else(|| self.settings.default_backend.clone());
+        let backend = new
+            .backend
+            .clone()
+            .unwrap_or_else(|| self.settings.default_backend.clone());
         if !self.settings.backends.contains(&backend) {
             return Err(Error::invalid(
                 "manage.projects.unknownBackend",
@@ -75,7 +78,8 @@ impl Stack {
     /// All projects of the stack.
     pub fn list_projects(&self) -> Result<Vec<Project>> {
         self.store.read(|c| {
-            let mut stmt = c.prepare("SELECT id, name, backend, features, created FROM projects ORDER BY id")?;
+            let mut stmt =
+                c.prepare("SELECT id, name, backend, features, created FROM projects ORDER BY id")?;
             let rows = stmt.query_map([], project_from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
@@ -92,7 +96,12 @@ impl Stack {
                 )
                 .optional()?)
             })?
-            .ok_or_else(|| Error::not_found("manage.projects.notFound", format!("project {id} not found")))
+            .ok_or_else(|| {
+                Error::not_found(
+                    "manage.projects.notFound",
+                    format!("project {id} not found"),
+                )
+            })
     }
 
     /// Deletes a project with all it holds: metadata, tokens, table data and files.
@@ -101,7 +110,10 @@ impl Stack {
         self.store.write(|tx| {
             // The order matters: tables reference buckets.
             for table in ["events", "metadata", "files", "tables", "buckets", "tokens"] {
-                tx.execute(&format!("DELETE FROM {table} WHERE project_id = ?1"), [id.0])?;
+                tx.execute(
+                    &format!("DELETE FROM {table} WHERE project_id = ?1"),
+                    [id.0],
+                )?;
             }
             tx.execute("DELETE FROM projects WHERE id = ?1", [id.0])?;
             Ok(())
@@ -118,7 +130,8 @@ impl Stack {
     pub fn create_master_token(&self, id: ProjectId, description: Option<&str>) -> Result<Token> {
         self.get_project(id)?;
         let request = master_token_request(description.unwrap_or("Master token"));
-        self.store.write(|tx| insert_token(tx, id, &request, true, None))
+        self.store
+            .write(|tx| insert_token(tx, id, &request, true, None))
     }
 }
 

@@ -5,15 +5,17 @@ use std::collections::HashSet;
 use rusqlite::{params, Connection, OptionalExtension};
 use serde_json::json;
 use stackport_model::api::{
-    BucketPermission, BucketRef, ColumnDefinition, ColumnFilter, MetadataKeyValue, NewAlias, NewColumn, NewTable,
-    Table, TableDefinition, STORAGE_PROVIDER,
+    BucketPermission, BucketRef, ColumnDefinition, ColumnFilter, MetadataKeyValue, NewAlias,
+    NewColumn, NewTable, Table, TableDefinition, STORAGE_PROVIDER,
 };
 use stackport_model::{BucketId, ColumnName, ProjectId, TableId};
 
 use super::auth::TokenAuth;
 use super::buckets::load_bucket;
 use super::events::{record, NewEvent};
-use super::metadata::{delete_table_metadata, load_column_metadata, load_metadata, upsert_entries, MetadataObject};
+use super::metadata::{
+    delete_table_metadata, load_column_metadata, load_metadata, upsert_entries, MetadataObject,
+};
 use crate::backend::{ExportQuery, TableStats};
 use crate::error::{Error, Result};
 use crate::store::{from_json, to_json};
@@ -53,8 +55,14 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TableRecord> {
     let alias = match source {
         Some(source) => Some(AliasRecord {
             source: source.parse().map_err(parse_err)?,
-            filter: r.get::<_, Option<String>>(7)?.map(|s| from_json(&s)).transpose()?,
-            columns: r.get::<_, Option<String>>(8)?.map(|s| from_json(&s)).transpose()?,
+            filter: r
+                .get::<_, Option<String>>(7)?
+                .map(|s| from_json(&s))
+                .transpose()?,
+            columns: r
+                .get::<_, Option<String>>(8)?
+                .map(|s| from_json(&s))
+                .transpose()?,
         }),
         None => None,
     };
@@ -64,24 +72,29 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TableRecord> {
         physical: r.get(2)?,
         columns: from_json(&r.get::<_, String>(3)?)?,
         primary_key: from_json(&r.get::<_, String>(4)?)?,
-        definition: r.get::<_, Option<String>>(5)?.map(|s| from_json(&s)).transpose()?,
+        definition: r
+            .get::<_, Option<String>>(5)?
+            .map(|s| from_json(&s))
+            .transpose()?,
         alias,
         created: r.get(9)?,
     })
 }
 
 pub(crate) fn table_not_found(id: &TableId) -> Error {
-    Error::not_found("storage.tables.notFound", format!("table {id} not found in this project"))
+    Error::not_found(
+        "storage.tables.notFound",
+        format!("table {id} not found in this project"),
+    )
 }
 
 fn load_raw(c: &Connection, project: ProjectId, id: &TableId) -> Result<Option<TableRecord>> {
-    Ok(c
-        .query_row(
-            &format!("SELECT {TABLE_COLUMNS} FROM tables WHERE project_id = ?1 AND id = ?2"),
-            params![project.0, id.to_string()],
-            from_row,
-        )
-        .optional()?)
+    Ok(c.query_row(
+        &format!("SELECT {TABLE_COLUMNS} FROM tables WHERE project_id = ?1 AND id = ?2"),
+        params![project.0, id.to_string()],
+        from_row,
+    )
+    .optional()?)
 }
 
 /// Loads a table; an alias comes back with its source's physical table and resolved columns.
@@ -94,7 +107,10 @@ pub(crate) fn load_table(c: &Connection, project: ProjectId, id: &TableId) -> Re
 fn resolve_alias(c: &Connection, project: ProjectId, table: &mut TableRecord) -> Result<()> {
     if let Some(alias) = &table.alias {
         let source = load_raw(c, project, &alias.source)?.ok_or_else(|| {
-            Error::internal("resolving an alias", format!("alias {} reads from missing {}", table.id, alias.source))
+            Error::internal(
+                "resolving an alias",
+                format!("alias {} reads from missing {}", table.id, alias.source),
+            )
         })?;
         table.physical = source.physical;
         table.primary_key = source.primary_key;
@@ -118,14 +134,19 @@ pub struct TableInclude {
 /// Checks a list of columns: at least one, no case-insensitive repeats.
 fn check_columns(columns: &[ColumnName], what: &str) -> Result<()> {
     if columns.is_empty() {
-        return Err(Error::invalid("storage.tables.noColumns", format!("{what} needs at least one column")));
+        return Err(Error::invalid(
+            "storage.tables.noColumns",
+            format!("{what} needs at least one column"),
+        ));
     }
     let mut seen = HashSet::new();
     for c in columns {
         if !seen.insert(c.folded()) {
             return Err(Error::invalid(
                 "storage.tables.duplicateColumn",
-                format!("column '{c}' appears twice in {what} (names are compared case-insensitively)"),
+                format!(
+                    "column '{c}' appears twice in {what} (names are compared case-insensitively)"
+                ),
             ));
         }
     }
@@ -154,11 +175,20 @@ fn check_key(key: &[ColumnName], columns: &[ColumnName], table: &str) -> Result<
 /// The stack's own metadata of a typed column.
 fn type_metadata(def: &ColumnDefinition) -> Vec<MetadataKeyValue> {
     let mut out = vec![
-        MetadataKeyValue { key: "KBC.datatype.basetype".into(), value: def.basetype.as_str().into() },
-        MetadataKeyValue { key: "KBC.datatype.nullable".into(), value: if def.nullable { "1" } else { "0" }.into() },
+        MetadataKeyValue {
+            key: "KBC.datatype.basetype".into(),
+            value: def.basetype.as_str().into(),
+        },
+        MetadataKeyValue {
+            key: "KBC.datatype.nullable".into(),
+            value: if def.nullable { "1" } else { "0" }.into(),
+        },
     ];
     if let Some(length) = &def.length {
-        out.push(MetadataKeyValue { key: "KBC.datatype.length".into(), value: length.clone() });
+        out.push(MetadataKeyValue {
+            key: "KBC.datatype.length".into(),
+            value: length.clone(),
+        });
     }
     out
 }
@@ -179,15 +209,25 @@ impl Stack {
             None => backend.stats(project, &t.physical)?,
         };
         let rows_count = match &t.alias {
-            Some(AliasRecord { filter: Some(filter), .. }) => backend.count(
+            Some(AliasRecord {
+                filter: Some(filter),
+                ..
+            }) => backend.count(
                 project,
                 &t.physical,
-                &ExportQuery { filters: std::slice::from_ref(filter), ..Default::default() },
+                &ExportQuery {
+                    filters: std::slice::from_ref(filter),
+                    ..Default::default()
+                },
             )?,
             _ => stats.rows_count,
         };
         let metadata = if include.metadata {
-            Some(load_metadata(c, project, &MetadataObject::Table(t.id.clone()))?)
+            Some(load_metadata(
+                c,
+                project,
+                &MetadataObject::Table(t.id.clone()),
+            )?)
         } else {
             None
         };
@@ -199,7 +239,9 @@ impl Stack {
         Ok(Table {
             name: t.id.name().to_string(),
             display_name: t.display_name,
-            bucket: BucketRef { id: t.id.bucket().clone() },
+            bucket: BucketRef {
+                id: t.id.bucket().clone(),
+            },
             columns: t.columns,
             primary_key: t.primary_key,
             is_typed: t.definition.is_some(),
@@ -220,7 +262,12 @@ impl Stack {
     }
 
     /// Tables the token can see, of one bucket or of all.
-    pub fn list_tables(&self, auth: &TokenAuth, bucket: Option<&BucketId>, include: TableInclude) -> Result<Vec<Table>> {
+    pub fn list_tables(
+        &self,
+        auth: &TokenAuth,
+        bucket: Option<&BucketId>,
+        include: TableInclude,
+    ) -> Result<Vec<Table>> {
         let project = self.get_project(auth.project())?;
         let stats = self.backend(&project.backend)?.stats_all(project.id)?;
         self.store.read(|c| {
@@ -253,19 +300,39 @@ impl Stack {
         self.store.read(|c| {
             let t = load_table(c, project.id, id)?;
             auth.require_bucket(id.bucket(), BucketPermission::Read)?;
-            self.table_to_api(c, project.id, &project.backend, t, None, TableInclude { metadata: true, column_metadata: true })
+            self.table_to_api(
+                c,
+                project.id,
+                &project.backend,
+                t,
+                None,
+                TableInclude {
+                    metadata: true,
+                    column_metadata: true,
+                },
+            )
         })
     }
 
     /// Loads a table for an operation needing `needed` on its bucket.
-    pub(crate) fn table_for(&self, auth: &TokenAuth, id: &TableId, needed: BucketPermission) -> Result<TableRecord> {
+    pub(crate) fn table_for(
+        &self,
+        auth: &TokenAuth,
+        id: &TableId,
+        needed: BucketPermission,
+    ) -> Result<TableRecord> {
         let t = self.store.read(|c| load_table(c, auth.project(), id))?;
         auth.require_bucket(id.bucket(), needed)?;
         Ok(t)
     }
 
     /// Creates a table, untyped (`columns`) or typed (`definition`).
-    pub fn create_table(&self, auth: &TokenAuth, bucket: &BucketId, new: &NewTable) -> Result<Table> {
+    pub fn create_table(
+        &self,
+        auth: &TokenAuth,
+        bucket: &BucketId,
+        new: &NewTable,
+    ) -> Result<Table> {
         let id = TableId::new(bucket.clone(), &new.name)?;
         let (columns, key, definition) = match &new.definition {
             Some(def) => {
@@ -290,7 +357,8 @@ impl Stack {
                         format!("primary key column '{}' of {id} must not be nullable; set \"nullable\": false", c.name),
                     ));
                 }
-                super::typing::check_length(c).map_err(|m| Error::invalid("storage.tables.invalidDefinition", m))?;
+                super::typing::check_length(c)
+                    .map_err(|m| Error::invalid("storage.tables.invalidDefinition", m))?;
             }
         }
         let project = self.get_project(auth.project())?;
@@ -338,7 +406,12 @@ impl Stack {
     }
 
     /// Creates an alias reading through to a table of the same project.
-    pub fn create_alias(&self, auth: &TokenAuth, bucket: &BucketId, new: &NewAlias) -> Result<Table> {
+    pub fn create_alias(
+        &self,
+        auth: &TokenAuth,
+        bucket: &BucketId,
+        new: &NewAlias,
+    ) -> Result<Table> {
         let id = TableId::new(bucket.clone(), &new.name)?;
         let project = self.get_project(auth.project())?;
         let by = auth.token_ref();
@@ -411,23 +484,35 @@ impl Stack {
             if !aliases.is_empty() {
                 return Err(Error::invalid(
                     "storage.tables.hasAliases",
-                    format!("table {id} has aliases ({}); delete them first", aliases.join(", ")),
+                    format!(
+                        "table {id} has aliases ({}); delete them first",
+                        aliases.join(", ")
+                    ),
                 ));
             }
             delete_table_metadata(tx, project.id, id)?;
-            tx.execute("DELETE FROM tables WHERE project_id = ?1 AND id = ?2", params![project.id.0, id.to_string()])?;
+            tx.execute(
+                "DELETE FROM tables WHERE project_id = ?1 AND id = ?2",
+                params![project.id.0, id.to_string()],
+            )?;
             Stack::touch_bucket(tx, project.id, id.bucket())?;
-            record(tx, project.id, Some(&by), NewEvent {
-                event: "storage.tableDeleted",
-                message: format!("Table {id} deleted"),
-                object_type: "table",
-                object_id: id.to_string(),
-                params: json!({}),
-            })?;
+            record(
+                tx,
+                project.id,
+                Some(&by),
+                NewEvent {
+                    event: "storage.tableDeleted",
+                    message: format!("Table {id} deleted"),
+                    object_type: "table",
+                    object_id: id.to_string(),
+                    params: json!({}),
+                },
+            )?;
             Ok(table)
         })?;
         if table.alias.is_none() {
-            self.backend(&project.backend)?.drop_table(project.id, &table.physical)?;
+            self.backend(&project.backend)?
+                .drop_table(project.id, &table.physical)?;
         }
         Ok(())
     }
@@ -441,41 +526,70 @@ impl Stack {
             let mut table = load_raw(tx, project.id, id)?.ok_or_else(|| table_not_found(id))?;
             auth.require_bucket(id.bucket(), BucketPermission::Write)?;
             if table.alias.is_some() {
-                return Err(Error::invalid("storage.tables.aliasReadOnly", format!("{id} is an alias; add the column to its source table")));
+                return Err(Error::invalid(
+                    "storage.tables.aliasReadOnly",
+                    format!("{id} is an alias; add the column to its source table"),
+                ));
             }
             let mut columns = table.columns.clone();
             columns.push(new.name.clone());
             check_columns(&columns, &format!("table {id}"))?;
             if let Some(def) = table.definition.as_mut() {
-                let mut col = new.definition.clone().ok_or_else(|| Error::invalid(
-                    "storage.tables.missingDefinition",
-                    format!("{id} is typed; give the new column a definition with its basetype"),
-                ))?;
+                let mut col = new.definition.clone().ok_or_else(|| {
+                    Error::invalid(
+                        "storage.tables.missingDefinition",
+                        format!(
+                            "{id} is typed; give the new column a definition with its basetype"
+                        ),
+                    )
+                })?;
                 col.name = new.name.clone();
-                super::typing::check_length(&col).map_err(|m| Error::invalid("storage.tables.invalidDefinition", m))?;
-                upsert_entries(tx, project.id, &MetadataObject::Column(id.clone(), col.name.clone()), STORAGE_PROVIDER, &type_metadata(&col))?;
+                super::typing::check_length(&col)
+                    .map_err(|m| Error::invalid("storage.tables.invalidDefinition", m))?;
+                upsert_entries(
+                    tx,
+                    project.id,
+                    &MetadataObject::Column(id.clone(), col.name.clone()),
+                    STORAGE_PROVIDER,
+                    &type_metadata(&col),
+                )?;
                 def.columns.push(col);
             }
             tx.execute(
                 "UPDATE tables SET columns = ?3, definition = ?4 WHERE project_id = ?1 AND id = ?2",
-                params![project.id.0, id.to_string(), to_json(&columns), table.definition.as_ref().map(to_json)],
+                params![
+                    project.id.0,
+                    id.to_string(),
+                    to_json(&columns),
+                    table.definition.as_ref().map(to_json)
+                ],
             )?;
             sync_alias_columns(tx, project.id, id, &columns)?;
             Stack::touch_bucket(tx, project.id, id.bucket())?;
-            record(tx, project.id, Some(&by), NewEvent {
-                event: "storage.tableColumnAdded",
-                message: format!("Column '{}' added to {id}", new.name),
-                object_type: "table",
-                object_id: id.to_string(),
-                params: json!({ "column": new.name }),
-            })?;
+            record(
+                tx,
+                project.id,
+                Some(&by),
+                NewEvent {
+                    event: "storage.tableColumnAdded",
+                    message: format!("Column '{}' added to {id}", new.name),
+                    object_type: "table",
+                    object_id: id.to_string(),
+                    params: json!({ "column": new.name }),
+                },
+            )?;
             backend.add_column(project.id, &table.physical, &new.name)
         })?;
         self.get_table(auth, id)
     }
 
     /// Removes a column that is not in the primary key nor used by an alias.
-    pub fn delete_column(&self, auth: &TokenAuth, id: &TableId, column: &ColumnName) -> Result<Table> {
+    pub fn delete_column(
+        &self,
+        auth: &TokenAuth,
+        id: &TableId,
+        column: &ColumnName,
+    ) -> Result<Table> {
         let project = self.get_project(auth.project())?;
         let by = auth.token_ref();
         let backend = self.backend(&project.backend)?;
@@ -531,7 +645,12 @@ impl Stack {
     }
 
     /// Sets the primary key (an empty list removes it); refused while rows repeat a key.
-    pub fn set_primary_key(&self, auth: &TokenAuth, id: &TableId, key: &[ColumnName]) -> Result<Table> {
+    pub fn set_primary_key(
+        &self,
+        auth: &TokenAuth,
+        id: &TableId,
+        key: &[ColumnName],
+    ) -> Result<Table> {
         let project = self.get_project(auth.project())?;
         let by = auth.token_ref();
         let backend = self.backend(&project.backend)?;
@@ -586,17 +705,23 @@ fn ensure_name_free(tx: &Connection, project: ProjectId, id: &TableId) -> Result
 }
 
 fn aliases_of(c: &Connection, project: ProjectId, id: &TableId) -> Result<Vec<String>> {
-    let mut stmt = c.prepare_cached("SELECT id FROM tables WHERE project_id = ?1 AND alias_source = ?2 ORDER BY id")?;
+    let mut stmt = c.prepare_cached(
+        "SELECT id FROM tables WHERE project_id = ?1 AND alias_source = ?2 ORDER BY id",
+    )?;
     let rows = stmt.query_map(params![project.0, id.to_string()], |r| r.get(0))?;
     Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
 }
 
 /// Auto-syncing aliases store their source's columns for listing; keep them current.
-fn sync_alias_columns(tx: &Connection, project: ProjectId, id: &TableId, columns: &[ColumnName]) -> Result<()> {
+fn sync_alias_columns(
+    tx: &Connection,
+    project: ProjectId,
+    id: &TableId,
+    columns: &[ColumnName],
+) -> Result<()> {
     tx.execute(
         "UPDATE tables SET columns = ?3 WHERE project_id = ?1 AND alias_source = ?2 AND alias_columns IS NULL",
         params![project.0, id.to_string(), to_json(&columns)],
     )?;
     Ok(())
 }
-

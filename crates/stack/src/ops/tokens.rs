@@ -48,10 +48,17 @@ impl TokenRecord {
             can_manage_tokens: r.get(7)?,
             can_read_all_file_uploads: r.get(8)?,
             bucket_permissions: from_json(&r.get::<_, String>(9)?)?,
-            component_access: r.get::<_, Option<String>>(10)?.map(|s| from_json(&s)).transpose()?,
+            component_access: r
+                .get::<_, Option<String>>(10)?
+                .map(|s| from_json(&s))
+                .transpose()?,
             creator: creator_id.map(|id| TokenRef {
                 id: TokenId(id),
-                description: r.get::<_, Option<String>>(12).ok().flatten().unwrap_or_default(),
+                description: r
+                    .get::<_, Option<String>>(12)
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
             }),
         })
     }
@@ -124,7 +131,14 @@ pub(crate) fn insert_token(
         [id.0],
         TokenRecord::from_row,
     )?;
-    record_token_event(tx, project, creator, "storage.tokenCreated", &record, "created")?;
+    record_token_event(
+        tx,
+        project,
+        creator,
+        "storage.tokenCreated",
+        &record,
+        "created",
+    )?;
     Ok(record.to_api(Some(token)))
 }
 
@@ -226,7 +240,8 @@ impl Stack {
         if id != auth.token_id() {
             auth.require_manage_tokens()?;
         }
-        self.token_record(auth.project(), id).map(|t| t.to_api(None))
+        self.token_record(auth.project(), id)
+            .map(|t| t.to_api(None))
     }
 
     /// Deletes a token: any token may delete itself; others need `canManageTokens`. The master
@@ -245,7 +260,14 @@ impl Stack {
         let by = auth.token_ref();
         self.store.write(|tx| {
             tx.execute("DELETE FROM tokens WHERE id = ?1", [id.0])?;
-            record_token_event(tx, auth.project(), Some(&by), "storage.tokenDeleted", &token, "deleted")
+            record_token_event(
+                tx,
+                auth.project(),
+                Some(&by),
+                "storage.tokenDeleted",
+                &token,
+                "deleted",
+            )
         })
     }
 
@@ -253,12 +275,16 @@ impl Stack {
         self.store
             .read(|c| {
                 Ok(c.query_row(
-                    &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?1 AND project_id = ?2"),
+                    &format!(
+                        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?1 AND project_id = ?2"
+                    ),
                     params![id.0, project.0],
                     TokenRecord::from_row,
                 )
                 .optional()?)
             })?
-            .ok_or_else(|| Error::not_found("storage.tokens.notFound", format!("token {id} not found")))
+            .ok_or_else(|| {
+                Error::not_found("storage.tokens.notFound", format!("token {id} not found"))
+            })
     }
 }

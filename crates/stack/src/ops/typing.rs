@@ -12,7 +12,9 @@ fn numeric_length(length: &str) -> Option<(u32, u32)> {
 
 /// Checks that a definition's `length` fits its type.
 pub(crate) fn check_length(def: &ColumnDefinition) -> Result<(), String> {
-    let Some(length) = &def.length else { return Ok(()) };
+    let Some(length) = &def.length else {
+        return Ok(());
+    };
     let ok = match def.basetype {
         BaseType::String => length.parse::<u32>().is_ok_and(|n| n >= 1),
         BaseType::Numeric => numeric_length(length).is_some(),
@@ -36,7 +38,10 @@ pub(crate) fn check_value(def: &ColumnDefinition, value: &str) -> Result<(), Str
         return if def.nullable {
             Ok(())
         } else {
-            Err(format!("column '{}' is not nullable but the value is empty", def.name))
+            Err(format!(
+                "column '{}' is not nullable but the value is empty",
+                def.name
+            ))
         };
     }
     let ok = match def.basetype {
@@ -48,7 +53,10 @@ pub(crate) fn check_value(def: &ColumnDefinition, value: &str) -> Result<(), Str
         BaseType::Integer => value.parse::<i64>().is_ok(),
         BaseType::Numeric => is_decimal(value, def.length.as_deref().and_then(numeric_length)),
         BaseType::Float => value.parse::<f64>().is_ok(),
-        BaseType::Boolean => matches!(value.to_ascii_lowercase().as_str(), "true" | "false" | "1" | "0"),
+        BaseType::Boolean => matches!(
+            value.to_ascii_lowercase().as_str(),
+            "true" | "false" | "1" | "0"
+        ),
         BaseType::Date => chrono::NaiveDate::parse_from_str(value, "%Y-%m-%d").is_ok(),
         BaseType::Timestamp => stackport_model::time::parse(value).is_some(),
     };
@@ -60,7 +68,10 @@ pub(crate) fn check_value(def: &ColumnDefinition, value: &str) -> Result<(), Str
             "column '{}' is {}{} but the value is '{shown}'",
             def.name,
             def.basetype.as_str(),
-            def.length.as_deref().map(|l| format!("({l})")).unwrap_or_default()
+            def.length
+                .as_deref()
+                .map(|l| format!("({l})"))
+                .unwrap_or_default()
         ))
     }
 }

@@ -1,0 +1,199 @@
+//! The command line: parse, then call one library function per command.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use stackport_client::Client;
+use stackport_model::api::NewProject;
+use stackport_stack::{Limits, Stack, StackSettings};
+
+/// Runs data-platform stacks and moves projects between them.
+#[derive(Parser)]
+#[command(name = "stackport", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run a stack: the HTTP API over a data dir (created with defaults on first start).
+    Serve(ServeArgs),
+    /// Manage a stack's data dir.
+    #[command(subcommand)]
+    Stack(StackCommand),
+    /// Manage projects on a running stack.
+    #[command(subcommand)]
+    Project(ProjectCommand),
+}
+
+#[derive(Args)]
+struct ServeArgs {
+    /// The stack's data dir.
+    #[arg(long, default_value = "stackport-data")]
+    data: PathBuf,
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8701")]
+    listen: SocketAddr,
+}
+
+#[derive(Subcommand)]
+enum StackCommand {
+    /// Write a new stack's settings and master key into DIR.
+    Init(InitArgs),
+}
+
+#[derive(Args)]
+struct InitArgs {
+    /// The data dir to create.
+    dir: PathBuf,
+    /// A short stable id, e.g. eu-central (letters, digits, '-', '_').
+    #[arg(long)]
+    name: String,
+    /// A name for people; the id when left out.
+    #[arg(long)]
+    display_name: Option<String>,
+    /// The region the data lives in.
+    #[arg(long, default_value = "local")]
+    region: String,
+    /// The public base URL clients use.
+    #[arg(long)]
+    url: String,
+    /// An IP address the stack connects out from (repeat for more).
+    #[arg(long = "ip")]
+    ips: Vec<String>,
+    /// A backend the stack offers (repeat for more).
+    #[arg(long = "backend", default_value = "sqlite")]
+    backends: Vec<String>,
+    /// The backend of new projects; the first backend when left out.
+    #[arg(long)]
+    default_backend: Option<String>,
+}
+
+#[derive(Subcommand)]
+enum ProjectCommand {
+    /// Create a project and print its id and master Storage token.
+    Create(CreateProjectArgs),
+}
+
+#[derive(Args)]
+struct CreateProjectArgs {
+    /// The stack's URL.
+    #[arg(long)]
+    url: String,
+    /// The stack's manage token.
+    #[arg(long, env = "STACKPORT_MANAGE_TOKEN", hide_env_values = true)]
+    manage_token: String,
+    /// The project's name.
+    #[arg(long)]
+    name: String,
+    /// The table backend; the stack's default when left out.
+    #[arg(long)]
+    backend: Option<String>,
+    /// Print JSON: {"id": …, "token": "…"}.
+    #[arg(long)]
+    json: bool,
+}
+
+/// Runs a parsed command line.
+pub async fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve(args) => serve(args).await,
+        Command::Stack(StackCommand::Init(args)) => init(args),
+        Command::Project(ProjectCommand::Create(args)) => create_project(args).await,
+    }
+}
+
+async fn serve(args: ServeArgs) -> Result<ExitCode> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STACKPORT_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let data = args.data.clone();
+    let listen = args.listen;
+    let stack = tokio::task::spawn_blocking(move || {
+        Stack::open(&data, || StackSettings::local_default(&listen.to_string()))
+    })
+    .await?
+    .with_context(|| format!("cannot open the stack in {}", args.data.display()))?;
+    let from_env = std::env::var("STACKPORT_MANAGE_TOKEN")
+        .ok()
+        .filter(|t| !t.is_empty());
+    if let Some(token) = stack
+        .ensure_manage_token(from_env.as_deref())
+        .context("cannot set up the manage token")?
+    {
+        eprintln!("New stack: its manage token is shown this once, keep it safe (only its hash is stored):");
+        println!("{token}");
+    }
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("cannot listen on {listen}"))?;
+    let settings = stack.settings().clone();
+    tracing::info!(
+        stack = %settings.id,
+        data = %args.data.display(),
+        address = %listener.local_addr()?,
+        "stack serving"
+    );
+    stackport_server::serve(listener, Arc::new(stack), async {
+        let _ = tokio::signal::ctrl_c().await;
+    })
+    .await
+    .context("the server stopped")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn init(args: InitArgs) -> Result<ExitCode> {
+    let settings = StackSettings {
+        id: args.name.clone(),
+        name: args.display_name.unwrap_or_else(|| args.name.clone()),
+        region: args.region,
+        url: args.url,
+        ip_addresses: args.ips,
+        default_backend: args
+            .default_backend
+            .unwrap_or_else(|| args.backends[0].clone()),
+        backends: args.backends,
+        limits: Limits::default(),
+    };
+    Stack::init(&args.dir, &settings)
+        .with_context(|| format!("cannot initialise a stack in {}", args.dir.display()))?;
+    println!(
+        "stack {} initialised in {}",
+        settings.id,
+        args.dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn create_project(args: CreateProjectArgs) -> Result<ExitCode> {
+    let client = Client::new(&args.url).with_manage_token(args.manage_token);
+    let created = client
+        .create_project(&NewProject {
+            name: args.name.clone(),
+            backend: args.backend,
+        })
+        .await
+        .with_context(|| format!("cannot create project '{}' on {}", args.name, args.url))?;
+    if args.json {
+        println!(
+            "{}",
+            serde_json::json!({ "id": created.project.id, "token": created.token })
+        );
+    } else {
+        println!(
+            "project {} ({}) created on {}",
+            created.project.id, created.project.name, args.url
+        );
+        println!("master token (shown once): {}", created.token);
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,156 @@
+//! Request extractors that answer bad input in the API's error shape.
+
+use std::collections::HashMap;
+use std::str::FromStr;
+
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use serde::de::DeserializeOwned;
+use stackport_stack::{Error, ErrorKind, TokenAuth};
+
+use crate::error::ApiError;
+use crate::AppState;
+
+/// Header of a project's Storage API token.
+pub const STORAGE_TOKEN_HEADER: &str = "x-storageapi-token";
+/// Header of the stack administrator's token.
+pub const MANAGE_TOKEN_HEADER: &str = "x-kbc-manageapitoken";
+
+fn header(parts: &Parts, name: &str) -> Option<String> {
+    parts
+        .headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_string)
+}
+
+/// A verified Storage API token.
+pub struct StorageAuth(pub TokenAuth);
+
+impl FromRequestParts<AppState> for StorageAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = header(parts, STORAGE_TOKEN_HEADER);
+        state
+            .run(move |stack| stack.authenticate(token.as_deref()))
+            .await
+            .map(StorageAuth)
+    }
+}
+
+/// A verified manage token.
+pub struct ManageAuth;
+
+impl FromRequestParts<AppState> for ManageAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let token = header(parts, MANAGE_TOKEN_HEADER);
+        state
+            .run(move |stack| stack.authenticate_manage(token.as_deref()))
+            .await
+            .map(|_| ManageAuth)
+    }
+}
+
+/// A JSON body; malformed JSON is a 400 naming the problem, an oversized one a 413.
+pub struct AppJson<T>(pub T);
+
+impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(AppJson(v)),
+            Err(rejection) => {
+                let status = rejection.status();
+                let kind = if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                    ErrorKind::TooLarge
+                } else {
+                    ErrorKind::Invalid
+                };
+                Err(Error::new(
+                    kind,
+                    "invalidBody",
+                    format!("the request body is not valid: {}", rejection.body_text()),
+                )
+                .into())
+            }
+        }
+    }
+}
+
+/// Query parameters, read by name with the API's conventions: booleans `true`/`false`/`1`/`0`,
+/// lists comma-separated.
+pub struct Params(HashMap<String, String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for Params {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
+        let query = parts.uri.query().unwrap_or("");
+        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|e| {
+            ApiError::bad_request(
+                "invalidQuery",
+                format!("the query string is not valid: {e}"),
+            )
+        })?;
+        Ok(Params(pairs.into_iter().collect()))
+    }
+}
+
+impl Params {
+    /// A string parameter.
+    pub fn string(&self, name: &str) -> Option<String> {
+        self.0.get(name).cloned()
+    }
+
+    /// A boolean parameter, false when absent.
+    pub fn flag(&self, name: &str) -> Result<bool, ApiError> {
+        match self.0.get(name).map(String::as_str) {
+            None | Some("") => Ok(false),
+            Some("true") | Some("1") => Ok(true),
+            Some("false") | Some("0") => Ok(false),
+            Some(other) => Err(ApiError::bad_request(
+                "invalidQuery",
+                format!("query parameter {name} must be true, false, 1 or 0, not '{other}'"),
+            )),
+        }
+    }
+
+    /// A comma-separated list parameter.
+    pub fn list(&self, name: &str) -> Option<Vec<String>> {
+        self.0.get(name).map(|v| {
+            v.split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(String::from)
+                .collect()
+        })
+    }
+
+    /// Whether the `include` list names `what`.
+    pub fn includes(&self, what: &str) -> bool {
+        self.list("include")
+            .is_some_and(|l| l.iter().any(|i| i == what))
+    }
+
+    /// A parameter parsed with `FromStr`.
+    pub fn parse<T: FromStr>(&self, name: &str) -> Result<Option<T>, ApiError> {
+        match self.0.get(name) {
+            None => Ok(None),
+            Some(v) => v.parse().map(Some).map_err(|_| {
+                ApiError::bad_request(
+                    "invalidQuery",
+                    format!("query parameter {name} has an invalid value '{v}'"),
+                )
+            }),
+        }
+    }
+}
+
+/// Parses a path segment into a typed id.
+pub fn parse_id<T: FromStr<Err = stackport_model::IdError>>(raw: &str) -> Result<T, ApiError> {
+    raw.parse().map_err(ApiError::from)
+}

@@ -1,0 +1,83 @@
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use stackport_model::api::{Bucket, NewBucket};
+use stackport_model::BucketId;
+
+use crate::api::{Api, Content, Doc};
+use crate::error::ApiError;
+use crate::extract::{parse_id, AppJson, Params, StorageAuth};
+use crate::AppState;
+
+pub fn routes(api: Api) -> Api {
+    api.get(
+        "/v2/storage/buckets",
+        list,
+        Doc::storage("List buckets the token can see")
+            .ok(Content::JsonList("Bucket"))
+            .query(&[("include", "metadata")]),
+    )
+    .post(
+        "/v2/storage/buckets",
+        create,
+        Doc::storage("Create a bucket")
+            .body(Content::Json("NewBucket"))
+            .created("Bucket"),
+    )
+    .get(
+        "/v2/storage/buckets/{id}",
+        get,
+        Doc::storage("One bucket, with metadata").ok(Content::Json("Bucket")),
+    )
+    .delete(
+        "/v2/storage/buckets/{id}",
+        delete,
+        Doc::storage("Delete a bucket")
+            .no_content()
+            .query(&[("force", "also delete its tables")]),
+    )
+}
+
+async fn list(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    params: Params,
+) -> Result<Json<Vec<Bucket>>, ApiError> {
+    let metadata = params.includes("metadata");
+    state
+        .run(move |s| s.list_buckets(&auth, metadata))
+        .await
+        .map(Json)
+}
+
+async fn create(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    AppJson(new): AppJson<NewBucket>,
+) -> Result<(StatusCode, Json<Bucket>), ApiError> {
+    let bucket = state.run(move |s| s.create_bucket(&auth, &new)).await?;
+    Ok((StatusCode::CREATED, Json(bucket)))
+}
+
+async fn get(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    Path(id): Path<String>,
+) -> Result<Json<Bucket>, ApiError> {
+    let id: BucketId = parse_id(&id)?;
+    state.run(move |s| s.get_bucket(&auth, &id)).await.map(Json)
+}
+
+async fn delete(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<StatusCode, ApiError> {
+    let id: BucketId = parse_id(&id)?;
+    let force = params.flag("force")?;
+    state
+        .run(move |s| s.delete_bucket(&auth, &id, force))
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
+}

@@ -1,0 +1,185 @@
+//! Import and export: bodies streamed through the blocking pool, never held in memory.
+
+use std::io::{self, Write};
+
+use axum::body::Body;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::Response;
+use axum::Json;
+use bytes::Bytes;
+use futures_util::TryStreamExt;
+use stackport_model::api::{ColumnFilter, ImportResult};
+use stackport_model::TableId;
+use stackport_stack::{ExportOptions, ImportOptions};
+use tokio::sync::mpsc;
+use tokio_util::io::{StreamReader, SyncIoBridge};
+
+use crate::api::{Api, Content, Doc};
+use crate::error::ApiError;
+use crate::extract::{parse_id, Params, StorageAuth};
+use crate::AppState;
+
+pub fn routes(api: Api) -> Api {
+    api.post(
+        "/v2/storage/tables/{id}/import",
+        import,
+        Doc::storage("Import CSV (the body; gzip with Content-Encoding: gzip) into a table, in one transaction")
+            .body(Content::Csv)
+            .ok(Content::Json("ImportResult"))
+            .query(&[
+                ("incremental", "keep existing rows: upsert on the primary key, append without one"),
+                ("columns", "the file's columns when it has no header row"),
+                ("withoutHeaders", "the file has no header row"),
+                ("delimiter", "one character, default ,"),
+                ("enclosure", "one character, default \", empty for none"),
+                ("useTimestampFromDataFile", "take _timestamp from the file"),
+            ]),
+    )
+    .get(
+        "/v2/storage/tables/{id}/export",
+        export,
+        Doc::storage("Export a table or alias as CSV, streamed")
+            .ok(Content::Csv)
+            .query(&[
+                ("columns", "only these columns, in this order"),
+                ("changedSince", "rows whose _timestamp is at or after this time (or e.g. -2 days)"),
+                ("changedUntil", "rows whose _timestamp is before this time"),
+                ("whereFilters", "JSON array of {column, operator: eq|ne, values}"),
+                ("limit", "at most this many rows"),
+                ("includeInternalTimestamp", "add _timestamp as the last column"),
+                ("gzip", "answer gzip-compressed CSV"),
+            ]),
+    )
+}
+
+/// Turns a request body into a blocking reader; must be called on the runtime.
+pub(crate) fn body_reader(body: Body) -> SyncIoBridge<impl tokio::io::AsyncRead + Unpin> {
+    let stream = body.into_data_stream().map_err(io::Error::other);
+    SyncIoBridge::new(StreamReader::new(stream))
+}
+
+fn is_gzip(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_ENCODING)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("gzip"))
+        || headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.starts_with("application/gzip") || v.starts_with("application/x-gzip")
+            })
+}
+
+async fn import(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    Path(id): Path<String>,
+    params: Params,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<Json<ImportResult>, ApiError> {
+    let id: TableId = parse_id(&id)?;
+    let options = ImportOptions {
+        incremental: params.flag("incremental")?,
+        columns: params.list("columns"),
+        without_headers: params.flag("withoutHeaders")?,
+        delimiter: params.string("delimiter"),
+        enclosure: params.string("enclosure"),
+        use_timestamp_from_data_file: params.flag("useTimestampFromDataFile")?,
+        gzip: is_gzip(&headers),
+    };
+    let mut reader = body_reader(body);
+    state
+        .run(move |s| s.import_table(&auth, &id, &options, &mut reader))
+        .await
+        .map(Json)
+}
+
+/// A blocking writer that sends 64 KiB blocks down a channel to the response body.
+struct ChannelWriter {
+    tx: mpsc::Sender<io::Result<Bytes>>,
+    buf: Vec<u8>,
+}
+
+const BLOCK: usize = 64 * 1024;
+
+impl Write for ChannelWriter {
+    fn write(&mut self, data: &[u8]) -> io::Result<usize> {
+        self.buf.extend_from_slice(data);
+        if self.buf.len() >= BLOCK {
+            self.flush()?;
+        }
+        Ok(data.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        let block = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(BLOCK)));
+        // Waits while the client is slower than the export: memory stays at a few blocks.
+        self.tx
+            .blocking_send(Ok(block))
+            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client stopped reading"))
+    }
+}
+
+async fn export(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    Path(id): Path<String>,
+    params: Params,
+) -> Result<Response, ApiError> {
+    let id: TableId = parse_id(&id)?;
+    let where_filters: Vec<ColumnFilter> = match params.string("whereFilters") {
+        None => Vec::new(),
+        Some(raw) => serde_json::from_str(&raw).map_err(|e| {
+            ApiError::bad_request(
+                "invalidQuery",
+                format!("whereFilters must be a JSON array of {{\"column\", \"operator\": \"eq\"|\"ne\", \"values\"}}: {e}"),
+            )
+        })?,
+    };
+    let options = ExportOptions {
+        columns: params.list("columns"),
+        changed_since: params.string("changedSince"),
+        changed_until: params.string("changedUntil"),
+        where_filters,
+        limit: params.parse("limit")?,
+        include_internal_timestamp: params.flag("includeInternalTimestamp")?,
+        gzip: params.flag("gzip")?,
+    };
+    let stream = state
+        .run(move |s| s.prepare_export(&auth, &id, &options))
+        .await?;
+    let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(4);
+    let gzip = stream.gzip();
+    let stack = state.stack.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut writer = ChannelWriter {
+            tx: tx.clone(),
+            buf: Vec::with_capacity(BLOCK),
+        };
+        let result = stream
+            .write_to(&stack, &mut writer)
+            .and_then(|_| writer.flush().map_err(Into::into));
+        if let Err(e) = result {
+            tracing::warn!(table = %stream.table(), error = %e, "export stopped");
+            // Ends the body with an error, so the client sees a broken download, not a short file.
+            let _ = tx.blocking_send(Err(io::Error::other("export failed")));
+        }
+    });
+    let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+    let content_type = if gzip {
+        "application/gzip"
+    } else {
+        "text/csv; charset=utf-8"
+    };
+    Ok(Response::builder()
+        .status(StatusCode::OK)
+        .header(header::CONTENT_TYPE, content_type)
+        .body(body)
+        .expect("static headers are valid"))
+}

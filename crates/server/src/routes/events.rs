@@ -1,0 +1,41 @@
+use axum::extract::State;
+use axum::Json;
+use stackport_model::api::Event;
+use stackport_stack::EventFilter;
+
+use crate::api::{Api, Content, Doc};
+use crate::error::ApiError;
+use crate::extract::{Params, StorageAuth};
+use crate::AppState;
+
+pub fn routes(api: Api) -> Api {
+    api.get(
+        "/v2/storage/events",
+        list,
+        Doc::storage("Events of the project, newest first")
+            .ok(Content::JsonList("Event"))
+            .query(&[
+                ("objectType", "bucket, table, file, token or project"),
+                ("objectId", "the object's id"),
+                ("sinceId", "only events after this one"),
+                ("limit", "at most this many (1 to 1000, default 100)"),
+            ]),
+    )
+}
+
+async fn list(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    params: Params,
+) -> Result<Json<Vec<Event>>, ApiError> {
+    let filter = EventFilter {
+        object_type: params.string("objectType"),
+        object_id: params.string("objectId"),
+        since_id: params.parse("sinceId")?,
+        limit: params.parse("limit")?,
+    };
+    state
+        .run(move |s| s.list_events(&auth, &filter))
+        .await
+        .map(Json)
+}

@@ -1,0 +1,45 @@
+//! Routes, one module per resource; each adds its routes to the table.
+
+mod buckets;
+mod data;
+mod events;
+mod files;
+mod manage;
+mod metadata;
+mod tables;
+mod tokens;
+
+use axum::extract::Request;
+use axum::middleware::Next;
+use axum::response::Response;
+
+use crate::api::Api;
+
+/// Every route of the API.
+pub fn api() -> Api {
+    let api = Api::new();
+    let api = manage::routes(api);
+    let api = tokens::routes(api);
+    let api = buckets::routes(api);
+    let api = tables::routes(api);
+    let api = data::routes(api);
+    let api = metadata::routes(api);
+    let api = files::routes(api);
+    events::routes(api)
+}
+
+/// Logs each request's method, path, status and time; never headers (they carry tokens).
+pub async fn log_request(req: Request, next: Next) -> Response {
+    let method = req.method().clone();
+    let path = req.uri().path().to_string();
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    tracing::info!(
+        %method,
+        %path,
+        status = response.status().as_u16(),
+        ms = started.elapsed().as_millis() as u64,
+        "request"
+    );
+    response
+}
