@@ -7,7 +7,7 @@ use stackport_model::api::{BaseType, ColumnDefinition};
 fn numeric_length(length: &str) -> Option<(u32, u32)> {
     let (p, s) = length.split_once(',').unwrap_or((length, "0"));
     let (p, s) = (p.trim().parse::<u32>().ok()?, s.trim().parse::<u32>().ok()?);
-    (p >= 1 && p <= 38 && s <= p).then_some((p, s))
+    ((1..=38).contains(&p) && s <= p).then_some((p, s))
 }
 
 /// Checks that a definition's `length` fits its type.
