@@ -1,7 +1,9 @@
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use stackport_model::api::StackInfo;
+use stackport_model::ProjectId;
 
 use crate::backend::{SqliteBackend, TableBackend};
 use crate::error::{Error, Result};
@@ -17,6 +19,9 @@ pub struct Stack {
     pub(crate) files_dir: PathBuf,
     #[allow(dead_code)] // The keyring of configuration secrets is built on it.
     pub(crate) master_key: [u8; 32],
+    /// One writer of table data per project. Taken before the metadata database, never while
+    /// holding it: a long import must not stall every other request of the stack.
+    project_writers: Mutex<HashMap<ProjectId, Arc<Mutex<()>>>>,
 }
 
 const SETTINGS_FILE: &str = "stack.json";
@@ -61,6 +66,7 @@ impl Stack {
             backends: vec![backend],
             files_dir,
             master_key,
+            project_writers: Mutex::new(HashMap::new()),
         })
     }
 
@@ -83,6 +89,23 @@ impl Stack {
             components: Vec::new(),
             version: env!("CARGO_PKG_VERSION").into(),
         }
+    }
+
+    /// Runs `f` as the project's only writer of table data (imports and structure changes).
+    pub(crate) fn as_project_writer<T>(
+        &self,
+        project: ProjectId,
+        f: impl FnOnce() -> Result<T>,
+    ) -> Result<T> {
+        let lock = {
+            let mut writers = self
+                .project_writers
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            writers.entry(project).or_default().clone()
+        };
+        let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+        f()
     }
 
     pub(crate) fn backend(&self, name: &str) -> Result<&dyn TableBackend> {

@@ -147,10 +147,9 @@ impl Stack {
         };
         let width = header.len();
         let mut imported = 0u64;
-        let stats = self.backend(&project.backend)?.import(
-            project.id,
-            &plan,
-            &mut |sink: &mut dyn RowSink| {
+        let backend = self.backend(&project.backend)?;
+        let stats = self.as_project_writer(project.id, || {
+            backend.import(project.id, &plan, &mut |sink: &mut dyn RowSink| {
                 while reader.read_record(&mut row).map_err(map_csv)? {
                     let mut values: Vec<&str> = Vec::with_capacity(width);
                     if row.len() != width {
@@ -190,8 +189,8 @@ impl Stack {
                     imported += 1;
                 }
                 Ok(())
-            },
-        )?;
+            })
+        })?;
         let by = auth.token_ref();
         self.store.write(|tx| {
             Stack::touch_bucket(tx, project.id, id.bucket())?;

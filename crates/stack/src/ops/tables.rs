@@ -365,7 +365,7 @@ impl Stack {
         let by = auth.token_ref();
         let physical = format!("t_{}", secret::random_string(16).to_lowercase());
         let backend = self.backend(&project.backend)?;
-        self.store.write(|tx| {
+        self.as_project_writer(project.id, || self.store.write(|tx| {
             load_bucket(tx, project.id, bucket)?;
             auth.require_bucket(bucket, BucketPermission::Write)?;
             ensure_name_free(tx, project.id, &id)?;
@@ -401,7 +401,7 @@ impl Stack {
             })?;
             // Last, so a failure above leaves no orphan; if this fails the catalog rolls back.
             backend.create_table(project.id, &physical, &columns, &key)
-        })?;
+        }))?;
         self.get_table(auth, &id)
     }
 
@@ -522,40 +522,41 @@ impl Stack {
         let project = self.get_project(auth.project())?;
         let by = auth.token_ref();
         let backend = self.backend(&project.backend)?;
-        self.store.write(|tx| {
-            let mut table = load_raw(tx, project.id, id)?.ok_or_else(|| table_not_found(id))?;
-            auth.require_bucket(id.bucket(), BucketPermission::Write)?;
-            if table.alias.is_some() {
-                return Err(Error::invalid(
-                    "storage.tables.aliasReadOnly",
-                    format!("{id} is an alias; add the column to its source table"),
-                ));
-            }
-            let mut columns = table.columns.clone();
-            columns.push(new.name.clone());
-            check_columns(&columns, &format!("table {id}"))?;
-            if let Some(def) = table.definition.as_mut() {
-                let mut col = new.definition.clone().ok_or_else(|| {
-                    Error::invalid(
-                        "storage.tables.missingDefinition",
-                        format!(
-                            "{id} is typed; give the new column a definition with its basetype"
-                        ),
-                    )
-                })?;
-                col.name = new.name.clone();
-                super::typing::check_length(&col)
-                    .map_err(|m| Error::invalid("storage.tables.invalidDefinition", m))?;
-                upsert_entries(
-                    tx,
-                    project.id,
-                    &MetadataObject::Column(id.clone(), col.name.clone()),
-                    STORAGE_PROVIDER,
-                    &type_metadata(&col),
-                )?;
-                def.columns.push(col);
-            }
-            tx.execute(
+        self.as_project_writer(project.id, || {
+            self.store.write(|tx| {
+                let mut table = load_raw(tx, project.id, id)?.ok_or_else(|| table_not_found(id))?;
+                auth.require_bucket(id.bucket(), BucketPermission::Write)?;
+                if table.alias.is_some() {
+                    return Err(Error::invalid(
+                        "storage.tables.aliasReadOnly",
+                        format!("{id} is an alias; add the column to its source table"),
+                    ));
+                }
+                let mut columns = table.columns.clone();
+                columns.push(new.name.clone());
+                check_columns(&columns, &format!("table {id}"))?;
+                if let Some(def) = table.definition.as_mut() {
+                    let mut col = new.definition.clone().ok_or_else(|| {
+                        Error::invalid(
+                            "storage.tables.missingDefinition",
+                            format!(
+                                "{id} is typed; give the new column a definition with its basetype"
+                            ),
+                        )
+                    })?;
+                    col.name = new.name.clone();
+                    super::typing::check_length(&col)
+                        .map_err(|m| Error::invalid("storage.tables.invalidDefinition", m))?;
+                    upsert_entries(
+                        tx,
+                        project.id,
+                        &MetadataObject::Column(id.clone(), col.name.clone()),
+                        STORAGE_PROVIDER,
+                        &type_metadata(&col),
+                    )?;
+                    def.columns.push(col);
+                }
+                tx.execute(
                 "UPDATE tables SET columns = ?3, definition = ?4 WHERE project_id = ?1 AND id = ?2",
                 params![
                     project.id.0,
@@ -564,21 +565,22 @@ impl Stack {
                     table.definition.as_ref().map(to_json)
                 ],
             )?;
-            sync_alias_columns(tx, project.id, id, &columns)?;
-            Stack::touch_bucket(tx, project.id, id.bucket())?;
-            record(
-                tx,
-                project.id,
-                Some(&by),
-                NewEvent {
-                    event: "storage.tableColumnAdded",
-                    message: format!("Column '{}' added to {id}", new.name),
-                    object_type: "table",
-                    object_id: id.to_string(),
-                    params: json!({ "column": new.name }),
-                },
-            )?;
-            backend.add_column(project.id, &table.physical, &new.name)
+                sync_alias_columns(tx, project.id, id, &columns)?;
+                Stack::touch_bucket(tx, project.id, id.bucket())?;
+                record(
+                    tx,
+                    project.id,
+                    Some(&by),
+                    NewEvent {
+                        event: "storage.tableColumnAdded",
+                        message: format!("Column '{}' added to {id}", new.name),
+                        object_type: "table",
+                        object_id: id.to_string(),
+                        params: json!({ "column": new.name }),
+                    },
+                )?;
+                backend.add_column(project.id, &table.physical, &new.name)
+            })
         })?;
         self.get_table(auth, id)
     }
@@ -593,7 +595,7 @@ impl Stack {
         let project = self.get_project(auth.project())?;
         let by = auth.token_ref();
         let backend = self.backend(&project.backend)?;
-        self.store.write(|tx| {
+        self.as_project_writer(project.id, || self.store.write(|tx| {
             let mut table = load_raw(tx, project.id, id)?.ok_or_else(|| table_not_found(id))?;
             auth.require_bucket(id.bucket(), BucketPermission::Write)?;
             if table.alias.is_some() {
@@ -640,7 +642,7 @@ impl Stack {
                 params: json!({ "column": column }),
             })?;
             backend.drop_column(project.id, &table.physical, column)
-        })?;
+        }))?;
         self.get_table(auth, id)
     }
 
@@ -654,7 +656,7 @@ impl Stack {
         let project = self.get_project(auth.project())?;
         let by = auth.token_ref();
         let backend = self.backend(&project.backend)?;
-        self.store.write(|tx| {
+        self.as_project_writer(project.id, || self.store.write(|tx| {
             let table = load_raw(tx, project.id, id)?.ok_or_else(|| table_not_found(id))?;
             auth.require_bucket(id.bucket(), BucketPermission::Write)?;
             if table.alias.is_some() {
@@ -682,7 +684,7 @@ impl Stack {
                 params: json!({ "primaryKey": key }),
             })?;
             backend.set_primary_key(project.id, &table.physical, key)
-        })?;
+        }))?;
         self.get_table(auth, id)
     }
 }
