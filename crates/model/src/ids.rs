@@ -254,6 +254,9 @@ impl FromStr for TableId {
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ColumnName(String);
 
+/// Column names with this prefix are the stack's own.
+pub const RESERVED_PREFIX: &str = "_stackport";
+
 /// The internal per-row change time, never a user column.
 pub const TIMESTAMP_COLUMN: &str = "_timestamp";
 
@@ -272,6 +275,13 @@ impl ColumnName {
                 "column name",
                 name,
                 "use only letters, digits, '_' and '-'",
+            ));
+        }
+        if name.to_ascii_lowercase().starts_with(RESERVED_PREFIX) {
+            return Err(id_error(
+                "column name",
+                name,
+                "names starting with _stackport are kept by the stack; choose another name",
             ));
         }
         if name.eq_ignore_ascii_case(TIMESTAMP_COLUMN) {
@@ -371,7 +381,15 @@ mod tests {
         for ok in ["1", "2024", "název", "Ørsted_id", "a-b", "日本"] {
             ColumnName::parse(ok).unwrap();
         }
-        for bad in ["", "a b", "a.b", "_timestamp", "a\"b", &"x".repeat(65)] {
+        for bad in [
+            "",
+            "a b",
+            "a.b",
+            "_timestamp",
+            "_stackport_row",
+            "a\"b",
+            &"x".repeat(65),
+        ] {
             assert!(ColumnName::parse(bad).is_err(), "{bad}");
         }
     }

@@ -176,6 +176,20 @@ impl Api {
                     "no such endpoint; see /v2/openapi.json for the API",
                 ))
             })
+            .method_not_allowed_fallback(
+                |method: axum::http::Method, uri: axum::http::Uri| async move {
+                    let body = stackport_model::api::ErrorBody {
+                        error: format!(
+                            "{} does not take {method}; see /v2/openapi.json for the API",
+                            uri.path()
+                        ),
+                        code: "methodNotAllowed".into(),
+                        status: 405,
+                        exception_id: None,
+                    };
+                    (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body))
+                },
+            )
             .layer(axum::middleware::from_fn(crate::routes::log_request))
             .with_state(state)
     }

@@ -118,7 +118,10 @@ async fn download(
     })?;
     let disposition = format!(
         "attachment; filename=\"{}\"",
-        info.name.replace(['"', '\\', '\r', '\n'], "_")
+        info.name.replace(
+            |c: char| c == '"' || c == '\\' || c.is_control() || !c.is_ascii(),
+            "_"
+        )
     );
     Ok(Response::builder()
         .status(StatusCode::OK)

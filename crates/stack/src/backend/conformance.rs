@@ -76,6 +76,7 @@ pub fn run_all(backend: &dyn TableBackend) {
     failed_import_changes_nothing(backend);
     structure_changes(backend);
     filters_and_timestamps(backend);
+    sqlite_like_column_names(backend);
     projects_are_separate(backend);
 }
 
@@ -373,4 +374,50 @@ fn projects_are_separate(b: &dyn TableBackend) {
         "dropping one project keeps the other"
     );
     b.drop_project(p1).unwrap();
+}
+
+fn sqlite_like_column_names(b: &dyn TableBackend) {
+    // Columns may be named like a database's internal row ids; order must not follow them.
+    let p = ProjectId(9001);
+    let c = cols(&["rowid", "oid", "_rowid_", "ctid"]);
+    b.create_table(p, "names", &c, &[]).unwrap();
+    import(
+        b,
+        p,
+        "names",
+        &c,
+        &[],
+        false,
+        &[
+            (&["zz", "3", "c", "x"], 1),
+            (&["aa", "1", "a", "y"], 1),
+            (&["mm", "2", "b", "z"], 1),
+        ],
+    )
+    .unwrap();
+    let out = export(
+        b,
+        p,
+        "names",
+        &ExportQuery {
+            columns: &c[..1],
+            ..Default::default()
+        },
+    );
+    assert_eq!(
+        values(&out),
+        vec![vec!["zz"], vec!["aa"], vec!["mm"]],
+        "storage order, whatever the column names"
+    );
+    let q = ExportQuery {
+        columns: &c[..1],
+        limit: Some(1),
+        ..Default::default()
+    };
+    assert_eq!(
+        values(&export(b, p, "names", &q)),
+        vec![vec!["zz"]],
+        "limit takes the first rows in storage order"
+    );
+    b.drop_table(p, "names").unwrap();
 }

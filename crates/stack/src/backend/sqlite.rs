@@ -25,6 +25,9 @@ const STATS_DDL: &str = "CREATE TABLE IF NOT EXISTS _stackport_stats (
     change_seq INTEGER NOT NULL DEFAULT 0
 )";
 
+/// The row key column; `_stackport…` names are kept from users (see `ColumnName`).
+const ROW_KEY: &str = "\"_stackport_row\"";
+
 /// Tables in SQLite files under one directory.
 pub struct SqliteBackend {
     root: PathBuf,
@@ -234,7 +237,12 @@ impl TableBackend for SqliteBackend {
         primary_key: &[ColumnName],
     ) -> Result<()> {
         self.write(project, |tx| {
-            let mut ddl = format!("CREATE TABLE {} (", quote(table));
+            // An explicit row key: user columns may be called rowid, oid or _rowid_, which would
+            // hide SQLite's own, and export order depends on it.
+            let mut ddl = format!(
+                "CREATE TABLE {} ({ROW_KEY} INTEGER PRIMARY KEY, ",
+                quote(table)
+            );
             for c in columns {
                 ddl.push_str(&format!("{} TEXT NOT NULL DEFAULT '', ", quote(c.as_str())));
             }
@@ -414,7 +422,7 @@ impl TableBackend for SqliteBackend {
         cols.push("_timestamp".into());
         let mut sql = format!("SELECT {} FROM {}", cols.join(", "), quote(table));
         sql.push_str(&where_clause(query, &mut args));
-        sql.push_str(" ORDER BY rowid");
+        sql.push_str(&format!(" ORDER BY {ROW_KEY}"));
         if let Some(limit) = query.limit {
             sql.push_str(&format!(" LIMIT {limit}"));
         }

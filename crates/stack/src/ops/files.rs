@@ -65,9 +65,13 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileInfo> {
 
 fn validate(new: &NewFile) -> Result<()> {
     let bad = |m: String| Err(Error::invalid("storage.files.invalid", m));
-    if new.name.trim().is_empty() || new.name.len() > 255 || new.name.contains(['/', '\\', '\0']) {
+    if new.name.trim().is_empty()
+        || new.name.len() > 255
+        || new.name.contains(['/', '\\'])
+        || new.name.chars().any(char::is_control)
+    {
         return bad(format!(
-            "file name '{}' must have 1 to 255 bytes and no slashes",
+            "file name '{}' must have 1 to 255 bytes, no slashes and no control characters",
             new.name
         ));
     }

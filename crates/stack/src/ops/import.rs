@@ -125,7 +125,25 @@ impl Stack {
                 (0..row.len()).map(|i| row.get(i).to_string()).collect()
             }
         };
-        let layout = FileLayout::new(&header, &table.columns, &table.primary_key, options, id)?;
+        // Rows inserted without a non-nullable column would break the definition's promise.
+        let required: Vec<ColumnName> = table
+            .definition
+            .iter()
+            .flat_map(|d| {
+                d.columns
+                    .iter()
+                    .filter(|c| !c.nullable)
+                    .map(|c| c.name.clone())
+            })
+            .collect();
+        let layout = FileLayout::new(
+            &header,
+            &table.columns,
+            &table.primary_key,
+            &required,
+            options,
+            id,
+        )?;
         let definitions: Vec<Option<ColumnDefinition>> = layout
             .columns
             .iter()
@@ -237,6 +255,7 @@ impl FileLayout {
         header: &[String],
         table_columns: &[ColumnName],
         key: &[ColumnName],
+        required: &[ColumnName],
         options: &ImportOptions,
         id: &TableId,
     ) -> Result<Self> {
@@ -276,6 +295,11 @@ impl FileLayout {
             return Err(header_error(
                 "useTimestampFromDataFile is set but the data has no _timestamp column".into(),
             ));
+        }
+        if let Some(missing) = required.iter().find(|c| !columns.contains(c)) {
+            return Err(header_error(format!(
+                "column '{missing}' is not nullable in the table's definition and is missing from the data"
+            )));
         }
         if let Some(missing) = key.iter().find(|k| !columns.contains(k)) {
             return Err(header_error(format!(

@@ -547,6 +547,15 @@ impl Stack {
                     col.name = new.name.clone();
                     super::typing::check_length(&col)
                         .map_err(|m| Error::invalid("storage.tables.invalidDefinition", m))?;
+                    if !col.nullable && backend.stats(project.id, &table.physical)?.rows_count > 0 {
+                        return Err(Error::invalid(
+                            "storage.tables.nonNullableColumnOnRows",
+                            format!(
+                                "{id} has rows, which would get an empty '{}'; add the column as nullable",
+                                col.name
+                            ),
+                        ));
+                    }
                     upsert_entries(
                         tx,
                         project.id,

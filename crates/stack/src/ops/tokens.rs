@@ -13,6 +13,9 @@ use crate::error::{Error, Result};
 use crate::store::{from_json, to_json};
 use crate::{secret, Stack};
 
+/// The longest lifetime a token may be given, in seconds.
+const MAX_EXPIRES_IN: u64 = 100 * 365 * 86_400;
+
 pub(crate) const TOKEN_COLUMNS: &str = "id, project_id, description, created, expires, is_master, \
     can_manage_buckets, can_manage_tokens, can_read_all_file_uploads, bucket_permissions, component_access, \
     creator_token_id, creator_description";
@@ -98,7 +101,7 @@ pub(crate) fn insert_token(
     let now = super::now_micros();
     let expires = new
         .expires_in
-        .map(|s| now.saturating_add((s as i64).saturating_mul(1_000_000)));
+        .map(|s| now.saturating_add((s.min(MAX_EXPIRES_IN) as i64).saturating_mul(1_000_000)));
     let placeholder = format!("pending-{}", secret::random_string(32));
     tx.execute(
         "INSERT INTO tokens (project_id, hash, description, created, expires, is_master, can_manage_buckets,
@@ -197,6 +200,12 @@ impl Stack {
             return Err(Error::invalid(
                 "storage.tokens.missingDescription",
                 "description is required: say what the token is for",
+            ));
+        }
+        if new.expires_in.is_some_and(|s| s > MAX_EXPIRES_IN) {
+            return Err(Error::invalid(
+                "storage.tokens.invalidExpiresIn",
+                format!("expiresIn is in seconds and may be at most {MAX_EXPIRES_IN} (100 years); leave it out for a token that never expires"),
             ));
         }
         if !auth.token.is_master {

@@ -1,0 +1,18 @@
+//! Integration tests of the stack's HTTP API: a real server per test, on its own data dir,
+//! reached over HTTP through the typed client.
+
+mod helpers;
+
+mod aliases;
+mod auth;
+mod buckets;
+mod errors;
+mod events;
+mod files;
+mod import_export;
+mod limits;
+mod metadata;
+mod projects;
+mod restart;
+mod tables;
+mod tokens;

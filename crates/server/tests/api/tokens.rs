@@ -1,0 +1,334 @@
+//! Storage API tokens: created with a secret shown once, verified, deleted.
+
+use std::collections::BTreeMap;
+
+use stackport_model::api::{BucketPermission, NewToken};
+use stackport_model::TokenId;
+
+use crate::helpers::*;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_secret_is_returned_only_when_created() {
+    let app = spawn_app().await;
+    let master = app.new_project("p").await;
+    let bucket = create_bucket(&master, stackport_model::Stage::In, "b").await;
+    let created = master
+        .create_token(&NewToken {
+            description: "for the loader".into(),
+            can_read_all_file_uploads: true,
+            bucket_permissions: BTreeMap::from([(bucket.id.clone(), BucketPermission::Write)]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let secret = created.token.clone().expect("the secret is in the answer");
+    // `<project>-<token id>-<40 random letters and digits>`.
+    let project = master.verify_token().await.unwrap().owner.id;
+    let prefix = format!("{project}-{}-", created.id);
+    let random = secret
+        .strip_prefix(&prefix)
+        .unwrap_or_else(|| panic!("{secret} starts with {prefix}"));
+    assert_eq!(random.len(), 40);
+    assert!(random.bytes().all(|b| b.is_ascii_alphanumeric()));
+    assert_eq!(created.description, "for the loader");
+    assert!(!created.is_master_token);
+    assert!(!created.can_manage_buckets);
+    assert!(!created.can_manage_tokens);
+    assert!(created.can_read_all_file_uploads);
+    assert_eq!(
+        created.bucket_permissions,
+        BTreeMap::from([(bucket.id.clone(), BucketPermission::Write)])
+    );
+
+    let listed = master.list_tokens().await.unwrap();
+    assert_eq!(listed.len(), 2, "the master token and the new one");
+    assert!(
+        listed.iter().all(|t| t.token.is_none()),
+        "no secret in a list"
+    );
+    let listed_new = listed.iter().find(|t| t.id == created.id).unwrap();
+    assert_eq!(
+        listed_new,
+        &stackport_model::api::Token {
+            token: None,
+            ..created.clone()
+        }
+    );
+
+    let got = master.get_token(created.id).await.unwrap();
+    assert_eq!(got.token, None, "no secret when read");
+    assert_eq!(got.id, created.id);
+
+    // The secret works, and the token reads itself without a secret either.
+    let client = app.client(&secret);
+    assert_eq!(client.get_token(created.id).await.unwrap().token, None);
+    assert_eq!(client.verify_token().await.unwrap().token.token, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn verify_shows_the_owner_project_and_the_stack() {
+    let app = spawn_app().await;
+    let (created, master) = app.new_project_full("Verified project").await;
+    let verified = master.verify_token().await.unwrap();
+    assert_eq!(verified.owner.id, created.project.id);
+    assert_eq!(verified.owner.name, "Verified project");
+    assert_eq!(verified.owner.backend, "sqlite");
+    assert!(verified.token.is_master_token);
+    assert!(verified.token.can_manage_buckets);
+    assert!(verified.token.can_manage_tokens);
+    assert_eq!(verified.stack.id, "local");
+    assert_eq!(verified.stack.backends, vec!["sqlite".to_string()]);
+    assert_eq!(verified.stack.default_backend, "sqlite");
+    assert_eq!(verified.stack, app.manage.manage_stack().await.unwrap());
+
+    let token = master
+        .create_token(&NewToken {
+            description: "second".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let second = app
+        .client(token.token.as_deref().unwrap())
+        .verify_token()
+        .await
+        .unwrap();
+    assert_eq!(second.token.id, token.id);
+    assert!(!second.token.is_master_token);
+    assert_eq!(second.owner.id, created.project.id);
+    assert_eq!(
+        second.token.creator_token.map(|c| c.id),
+        Some(verified.token.id),
+        "the creator is the master token"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleted_token_no_longer_works() {
+    let app = spawn_app().await;
+    let master = app.new_project("p").await;
+    let token = master
+        .create_token(&NewToken {
+            description: "temporary".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let client = app.client(token.token.as_deref().unwrap());
+    client.verify_token().await.unwrap();
+
+    master.delete_token(token.id).await.unwrap();
+    expect_error(client.verify_token().await, 401, "invalidToken");
+    expect_error(
+        master.get_token(token.id).await,
+        404,
+        "storage.tokens.notFound",
+    );
+    assert!(master
+        .list_tokens()
+        .await
+        .unwrap()
+        .iter()
+        .all(|t| t.id != token.id));
+    expect_error(
+        master.delete_token(token.id).await,
+        404,
+        "storage.tokens.notFound",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn master_token_cannot_be_deleted() {
+    let app = spawn_app().await;
+    let master = app.new_project("p").await;
+    let me = master.verify_token().await.unwrap().token.id;
+    expect_error(
+        master.delete_token(me).await,
+        400,
+        "storage.tokens.cannotDeleteMaster",
+    );
+    // A token that may manage tokens cannot delete it either.
+    let admin = master
+        .create_token(&NewToken {
+            description: "token admin".into(),
+            can_manage_tokens: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    expect_error(
+        app.client(admin.token.as_deref().unwrap())
+            .delete_token(me)
+            .await,
+        400,
+        "storage.tokens.cannotDeleteMaster",
+    );
+    master.verify_token().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_cannot_grant_rights_it_lacks() {
+    let app = spawn_app().await;
+    let master = app.new_project("p").await;
+    let admin = master
+        .create_token(&NewToken {
+            description: "token admin".into(),
+            can_manage_tokens: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let admin = app.client(admin.token.as_deref().unwrap());
+    expect_error(
+        admin
+            .create_token(&NewToken {
+                description: "escalated".into(),
+                can_manage_buckets: true,
+                ..Default::default()
+            })
+            .await,
+        403,
+        "accessDenied",
+    );
+    expect_error(
+        admin
+            .create_token(&NewToken {
+                description: "escalated files".into(),
+                can_read_all_file_uploads: true,
+                ..Default::default()
+            })
+            .await,
+        403,
+        "accessDenied",
+    );
+    // Within its rights it may.
+    let ok = admin
+        .create_token(&NewToken {
+            description: "plain".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(ok.token.is_some());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_of_another_project_is_404() {
+    let app = spawn_app().await;
+    let a = app.new_project("A").await;
+    let b = app.new_project("B").await;
+    let b_master = b.verify_token().await.unwrap().token.id;
+    expect_error(a.get_token(b_master).await, 404, "storage.tokens.notFound");
+    expect_error(
+        a.delete_token(b_master).await,
+        404,
+        "storage.tokens.notFound",
+    );
+    expect_error(
+        a.get_token(TokenId(999_999)).await,
+        404,
+        "storage.tokens.notFound",
+    );
+    b.verify_token().await.unwrap();
+    // Listings hold only the project's own tokens.
+    let a_master = a.verify_token().await.unwrap().token.id;
+    let listed: Vec<_> = a
+        .list_tokens()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|t| t.id)
+        .collect();
+    assert_eq!(listed, vec![a_master]);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_needs_a_description() {
+    let app = spawn_app().await;
+    let master = app.new_project("p").await;
+    expect_error(
+        master
+            .create_token(&NewToken {
+                description: "  ".into(),
+                ..Default::default()
+            })
+            .await,
+        400,
+        "storage.tokens.missingDescription",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn huge_expires_in_does_not_make_an_expired_token() {
+    let app = spawn_app().await;
+    let master = app.new_project("p").await;
+    let result = master
+        .create_token(&NewToken {
+            description: "forever and a day".into(),
+            expires_in: Some(u64::MAX),
+            ..Default::default()
+        })
+        .await;
+    // Refusing the value is fine; accepting it and handing out a dead token is not.
+    if let Ok(token) = result {
+        assert!(!token.is_expired, "{token:?}");
+        assert!(token.expires.is_none_or(|e| e > token.created), "{token:?}");
+        app.client(token.token.as_deref().unwrap())
+            .verify_token()
+            .await
+            .unwrap();
+    } else {
+        expect_status(result, 400);
+    }
+}
+
+/// Every file under `dir`, recursively.
+fn files_under(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn token_secrets_are_never_written_to_the_data_dir() {
+    let app = spawn_app().await;
+    let (created, master) = app.new_project_full("p").await;
+    let extra = master
+        .create_token(&NewToken {
+            description: "reader".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let secrets = [
+        created.token.clone(),
+        extra.token.clone().unwrap(),
+        MANAGE_TOKEN.to_string(),
+    ];
+    // Use the tokens so that every code path that could log or store them has run.
+    master.verify_token().await.unwrap();
+    app.client(&secrets[1]).verify_token().await.unwrap();
+    let files = files_under(&app.dir);
+    assert!(files.iter().any(|f| f.ends_with("metadata.sqlite")));
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        for secret in &secrets {
+            // The random part alone must not appear either.
+            let random_part = secret.rsplit('-').next().unwrap();
+            assert!(
+                !bytes
+                    .windows(random_part.len())
+                    .any(|w| w == random_part.as_bytes()),
+                "{} holds a token secret in plain text",
+                file.display()
+            );
+        }
+    }
+}
