@@ -80,12 +80,7 @@ impl Stack {
         body: &mut dyn Read,
     ) -> Result<ImportResult> {
         let table = self.table_for(auth, id, BucketPermission::Write)?;
-        if table.alias.is_some() {
-            return Err(Error::invalid(
-                "storage.tables.aliasReadOnly",
-                format!("{id} is an alias; import into its source table"),
-            ));
-        }
+        table.require_not_alias("import into its source table")?;
         let project = self.get_project(auth.project())?;
         let dialect = Dialect {
             delimiter: single_byte(options.delimiter.as_deref(), b',', "delimiter")?

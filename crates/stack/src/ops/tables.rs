@@ -44,6 +44,19 @@ pub(crate) struct TableRecord {
     pub created: i64,
 }
 
+impl TableRecord {
+    /// Aliases only read through to their source; `instead` says what to do there.
+    pub(crate) fn require_not_alias(&self, instead: &str) -> Result<()> {
+        match self.alias {
+            Some(_) => Err(Error::invalid(
+                "storage.tables.aliasReadOnly",
+                format!("{} is an alias; {instead}", self.id),
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 const TABLE_COLUMNS: &str =
     "id, display_name, physical, columns, primary_key, definition, alias_source, alias_filter, alias_columns, created";
 
@@ -526,12 +539,7 @@ impl Stack {
             self.store.write(|tx| {
                 let mut table = load_raw(tx, project.id, id)?.ok_or_else(|| table_not_found(id))?;
                 auth.require_bucket(id.bucket(), BucketPermission::Write)?;
-                if table.alias.is_some() {
-                    return Err(Error::invalid(
-                        "storage.tables.aliasReadOnly",
-                        format!("{id} is an alias; add the column to its source table"),
-                    ));
-                }
+                table.require_not_alias("add the column to its source table")?;
                 let mut columns = table.columns.clone();
                 columns.push(new.name.clone());
                 check_columns(&columns, &format!("table {id}"))?;
@@ -607,9 +615,7 @@ impl Stack {
         self.as_project_writer(project.id, || self.store.write(|tx| {
             let mut table = load_raw(tx, project.id, id)?.ok_or_else(|| table_not_found(id))?;
             auth.require_bucket(id.bucket(), BucketPermission::Write)?;
-            if table.alias.is_some() {
-                return Err(Error::invalid("storage.tables.aliasReadOnly", format!("{id} is an alias; remove the column from its source table")));
-            }
+            table.require_not_alias("remove the column from its source table")?;
             if !table.columns.contains(column) {
                 return Err(Error::not_found("storage.tables.columnNotFound", format!("table {id} has no column '{column}'")));
             }
@@ -668,9 +674,7 @@ impl Stack {
         self.as_project_writer(project.id, || self.store.write(|tx| {
             let table = load_raw(tx, project.id, id)?.ok_or_else(|| table_not_found(id))?;
             auth.require_bucket(id.bucket(), BucketPermission::Write)?;
-            if table.alias.is_some() {
-                return Err(Error::invalid("storage.tables.aliasReadOnly", format!("{id} is an alias; set the key on its source table")));
-            }
+            table.require_not_alias("set the key on its source table")?;
             check_key(key, &table.columns, &id.to_string())?;
             if let Some(def) = &table.definition {
                 if let Some(c) = def.columns.iter().find(|c| key.contains(&c.name) && c.nullable) {
