@@ -4,6 +4,7 @@
 //! exactly as it would to a stack on another continent. A client made [`Client::read_only`]
 //! refuses every request that could change the stack, before it is sent.
 
+mod components;
 mod error;
 mod params;
 
@@ -110,6 +111,10 @@ impl Client {
     async fn post<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
         self.json(self.request(Method::POST, path)?.json(body))
             .await
+    }
+
+    async fn put<B: Serialize, T: DeserializeOwned>(&self, path: &str, body: &B) -> Result<T> {
+        self.json(self.request(Method::PUT, path)?.json(body)).await
     }
 
     async fn delete(&self, path: &str, query: &[(&str, String)]) -> Result<()> {

@@ -78,6 +78,83 @@ numeric_id!(
     "metadata id"
 );
 
+numeric_id!(
+    /// An orchestration; the stack numbers them, so they change when a project moves.
+    OrchestrationId,
+    "orchestration id"
+);
+numeric_id!(
+    /// A provisioned SQL workspace.
+    WorkspaceId,
+    "workspace id"
+);
+
+/// Longest component, configuration or row id.
+pub const MAX_TEXT_ID_LEN: usize = 128;
+
+macro_rules! text_id {
+    ($(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(String);
+
+        impl $name {
+            /// The id as written.
+            pub fn as_str(&self) -> &str {
+                &self.0
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(&self.0)
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = IdError;
+            fn from_str(s: &str) -> Result<Self, IdError> {
+                if s.is_empty() || s.len() > MAX_TEXT_ID_LEN {
+                    return Err(id_error($what, s, "use 1 to 128 characters"));
+                }
+                if !s
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
+                    || s.starts_with('.')
+                {
+                    return Err(id_error(
+                        $what,
+                        s,
+                        "use only letters, digits, '_', '-' and '.' (not first)",
+                    ));
+                }
+                Ok($name(s.to_string()))
+            }
+        }
+    };
+}
+
+text_id!(
+    /// A component in a stack's registry, e.g. `keboola.ex-db-mysql`.
+    ComponentId,
+    "component id"
+);
+text_id!(
+    /// A configuration of a component; a string the caller may choose.
+    ConfigId,
+    "configuration id"
+);
+text_id!(
+    /// A row of a configuration; a string the caller may choose.
+    RowId,
+    "row id"
+);
+text_id!(
+    /// A set of OAuth credentials of a component, named by whoever authorized it.
+    CredentialsId,
+    "credentials id"
+);
+
 /// The two stages of Storage: data coming in from extractors and data going out to writers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -340,7 +417,15 @@ macro_rules! string_serde {
     )*};
 }
 
-string_serde!(BucketId, TableId, ColumnName);
+string_serde!(
+    BucketId,
+    TableId,
+    ColumnName,
+    ComponentId,
+    ConfigId,
+    RowId,
+    CredentialsId
+);
 
 #[cfg(test)]
 mod tests {
@@ -374,6 +459,16 @@ mod tests {
             assert!(bad.parse::<TableId>().is_err(), "{bad}");
         }
         assert!(BucketId::new(Stage::In, &"x".repeat(97)).is_err());
+    }
+
+    #[test]
+    fn text_ids_keep_to_path_safe_characters() {
+        for ok in ["keboola.ex-db-mysql", "123", "my_config-1"] {
+            ok.parse::<ConfigId>().unwrap();
+        }
+        for bad in ["", "a/b", "a b", "..", ".hidden", "ü", &"x".repeat(129)] {
+            assert!(bad.parse::<ComponentId>().is_err(), "{bad}");
+        }
     }
 
     #[test]

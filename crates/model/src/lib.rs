@@ -9,5 +9,6 @@ pub mod ids;
 pub mod time;
 
 pub use ids::{
-    BucketId, ColumnName, EventId, FileId, IdError, MetadataId, ProjectId, Stage, TableId, TokenId,
+    BucketId, ColumnName, ComponentId, ConfigId, CredentialsId, EventId, FileId, IdError,
+    MetadataId, OrchestrationId, ProjectId, RowId, Stage, TableId, TokenId, WorkspaceId,
 };

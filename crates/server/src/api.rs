@@ -157,7 +157,7 @@ impl Api {
         self
     }
 
-    method!(get, post, delete);
+    method!(get, post, put, delete);
 
     /// The router, with `/v2/openapi.json` describing it.
     pub fn into_router(self, state: AppState) -> Router {
@@ -190,6 +190,8 @@ impl Api {
                     (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body))
                 },
             )
+            // Configurations and states may each be 4 MB, plus JSON escaping.
+            .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
             .layer(axum::middleware::from_fn(crate::routes::log_request))
             .with_state(state)
     }

@@ -4,7 +4,8 @@
 //! stack-admin operation) and enforces the token's rights itself, so no layer above can forget
 //! to. Nothing here knows about HTTP; the `server` crate maps [`Error`]s to statuses.
 //!
-//! Layout of a data dir: `stack.json` (settings), `master.key` (owner-only), `metadata.sqlite`,
+//! Layout of a data dir: `stack.json` (settings), `components.json` (the component registry),
+//! `master.key` (owner-only), `metadata.sqlite`,
 //! `tables/<project>.sqlite` (the embedded backend) and `files/<project>/<file id>`.
 
 pub mod backend;
@@ -12,13 +13,17 @@ pub mod csv;
 mod error;
 mod fsutil;
 mod ops;
+mod registry;
 mod secret;
+pub mod secrets;
 pub mod settings;
 mod stack;
 mod store;
 
 pub use error::{Error, ErrorKind, Result};
 pub use ops::auth::TokenAuth;
+pub use ops::configs::{ConfigInclude, MAX_DOCUMENT_BYTES};
+pub use ops::encryption::MAX_ENCRYPT_BYTES;
 pub use ops::events::EventFilter;
 pub use ops::export::{ExportOptions, ExportStream};
 pub use ops::files::{FileFilter, NewFile};

@@ -7,6 +7,8 @@ use stackport_model::ProjectId;
 
 use crate::backend::{SqliteBackend, TableBackend};
 use crate::error::{Error, Result};
+use crate::registry::Registry;
+use crate::secrets::Keyring;
 use crate::settings::StackSettings;
 use crate::store::MetadataStore;
 use crate::{fsutil, secret};
@@ -17,8 +19,10 @@ pub struct Stack {
     pub(crate) store: MetadataStore,
     pub(crate) backends: Vec<Arc<dyn TableBackend>>,
     pub(crate) files_dir: PathBuf,
-    #[allow(dead_code)] // The keyring of configuration secrets is built on it.
-    pub(crate) master_key: [u8; 32],
+    pub(crate) dir: PathBuf,
+    /// Seals and opens secrets; its key is derived from `master.key` and never leaves the stack.
+    pub(crate) keyring: Keyring,
+    pub(crate) registry: Registry,
     /// One writer of table data per project. Taken before the metadata database, never while
     /// holding it: a long import must not stall every other request of the stack.
     project_writers: Mutex<HashMap<ProjectId, Arc<Mutex<()>>>>,
@@ -60,12 +64,15 @@ impl Stack {
         let backend: Arc<dyn TableBackend> = Arc::new(SqliteBackend::new(dir.join("tables"))?);
         let files_dir = dir.join("files");
         std::fs::create_dir_all(&files_dir)?;
+        let registry = Registry::open(dir)?;
         Ok(Stack {
+            keyring: Keyring::new(&settings.id, master_key),
             settings,
             store,
             backends: vec![backend],
             files_dir,
-            master_key,
+            dir: dir.to_path_buf(),
+            registry,
             project_writers: Mutex::new(HashMap::new()),
         })
     }
@@ -86,7 +93,7 @@ impl Stack {
             ip_addresses: s.ip_addresses.clone(),
             backends: s.backends.clone(),
             default_backend: s.default_backend.clone(),
-            components: Vec::new(),
+            components: self.registry.all(),
             version: env!("CARGO_PKG_VERSION").into(),
         }
     }

@@ -18,9 +18,9 @@ pub struct StackInfo {
     pub backends: Vec<String>,
     /// The backend a project gets when it does not ask for one.
     pub default_backend: String,
-    /// The component registry; empty until the stack has one.
+    /// The stack's component registry.
     #[serde(default)]
-    pub components: Vec<serde_json::Value>,
+    pub components: Vec<super::component::Component>,
     /// The version of stackport serving the stack.
     #[serde(default)]
     pub version: String,

@@ -1,7 +1,10 @@
 //! Routes, one module per resource; each adds its routes to the table.
 
 mod buckets;
+mod components;
+mod configs;
 mod data;
+mod encryption;
 mod events;
 mod files;
 mod manage;
@@ -25,6 +28,9 @@ pub fn api() -> Api {
     let api = data::routes(api);
     let api = metadata::routes(api);
     let api = files::routes(api);
+    let api = components::routes(api);
+    let api = configs::routes(api);
+    let api = encryption::routes(api);
     events::routes(api)
 }
 

@@ -1,7 +1,7 @@
 //! Who is calling and what they may do.
 
 use stackport_model::api::{BucketPermission, TokenRef};
-use stackport_model::{BucketId, ProjectId, TokenId};
+use stackport_model::{BucketId, ComponentId, ProjectId, TokenId};
 
 use super::tokens::{TokenRecord, TOKEN_COLUMNS};
 use crate::error::{Error, Result};
@@ -69,6 +69,37 @@ impl TokenAuth {
         } else {
             Err(Error::forbidden(format!(
                 "token {} may not create or delete buckets (canManageBuckets is false)",
+                self.token.id
+            )))
+        }
+    }
+
+    /// Fails with 403 unless the token may read and change configurations of `component`: a
+    /// master token, one with `canManageBuckets`, or one whose `componentAccess` names it.
+    pub(crate) fn require_component(&self, component: &ComponentId) -> Result<()> {
+        let listed = self
+            .token
+            .component_access
+            .as_ref()
+            .is_some_and(|l| l.iter().any(|c| c == component.as_str()));
+        if self.all_buckets() || listed {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!(
+                "token {} may not use configurations of component {component}; ask for a token \
+                 whose componentAccess lists it",
+                self.token.id
+            )))
+        }
+    }
+
+    /// Fails with 403 unless this is the project's master token.
+    pub(crate) fn require_master(&self, what: &str) -> Result<()> {
+        if self.token.is_master {
+            Ok(())
+        } else {
+            Err(Error::forbidden(format!(
+                "only a master token may {what}; token {} is not one",
                 self.token.id
             )))
         }

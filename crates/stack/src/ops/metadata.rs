@@ -7,7 +7,9 @@ use serde_json::json;
 use stackport_model::api::{
     BucketPermission, MetadataEntry, MetadataKeyValue, MetadataWrite, STORAGE_PROVIDER,
 };
-use stackport_model::{BucketId, ColumnName, MetadataId, ProjectId, TableId};
+use stackport_model::{
+    BucketId, ColumnName, ComponentId, ConfigId, MetadataId, ProjectId, TableId,
+};
 
 use super::auth::TokenAuth;
 use super::buckets::load_bucket;
@@ -25,6 +27,8 @@ pub enum MetadataObject {
     Table(TableId),
     /// One column of a table.
     Column(TableId, ColumnName),
+    /// A component configuration.
+    Configuration(ComponentId, ConfigId),
 }
 
 impl MetadataObject {
@@ -33,6 +37,7 @@ impl MetadataObject {
             MetadataObject::Bucket(_) => "bucket",
             MetadataObject::Table(_) => "table",
             MetadataObject::Column(..) => "column",
+            MetadataObject::Configuration(..) => "configuration",
         }
     }
 
@@ -42,28 +47,40 @@ impl MetadataObject {
             MetadataObject::Table(t) => t.to_string(),
             // Column names cannot contain '.', so the split is unambiguous.
             MetadataObject::Column(t, c) => format!("{t}.{c}"),
+            // Component ids cannot contain '/'.
+            MetadataObject::Configuration(component, id) => format!("{component}/{id}"),
         }
     }
 
-    /// Events are about buckets and tables; column metadata counts as its table's.
+    /// Events are about buckets, tables and configurations; column metadata counts as its
+    /// table's.
     fn event_type(&self) -> &'static str {
         match self {
-            MetadataObject::Bucket(_) => "bucket",
-            _ => "table",
+            MetadataObject::Column(..) => "table",
+            other => other.kind(),
         }
     }
 
     fn event_id(&self) -> String {
         match self {
-            MetadataObject::Bucket(b) => b.to_string(),
-            MetadataObject::Table(t) | MetadataObject::Column(t, _) => t.to_string(),
+            MetadataObject::Column(t, _) => t.to_string(),
+            other => other.key(),
         }
     }
 
-    fn bucket(&self) -> &BucketId {
+    /// Fails unless the token may read (or, with `write`, change) the object.
+    fn require(&self, auth: &TokenAuth, write: bool) -> Result<()> {
+        let needed = if write {
+            BucketPermission::Write
+        } else {
+            BucketPermission::Read
+        };
         match self {
-            MetadataObject::Bucket(b) => b,
-            MetadataObject::Table(t) | MetadataObject::Column(t, _) => t.bucket(),
+            MetadataObject::Bucket(b) => auth.require_bucket(b, needed),
+            MetadataObject::Table(t) | MetadataObject::Column(t, _) => {
+                auth.require_bucket(t.bucket(), needed)
+            }
+            MetadataObject::Configuration(component, _) => auth.require_component(component),
         }
     }
 }
@@ -212,6 +229,10 @@ impl Stack {
                 }
                 Ok(table.columns)
             }
+            MetadataObject::Configuration(component, id) => {
+                super::configs::load_live_config(c, auth.project(), component, id)?;
+                Ok(Vec::new())
+            }
         }
     }
 
@@ -223,7 +244,7 @@ impl Stack {
     ) -> Result<Vec<MetadataEntry>> {
         self.store.read(|c| {
             self.check_object(c, auth, object)?;
-            auth.require_bucket(object.bucket(), BucketPermission::Read)?;
+            object.require(auth, false)?;
             load_metadata(c, auth.project(), object)
         })
     }
@@ -258,7 +279,7 @@ impl Stack {
         let by = auth.token_ref();
         self.store.write(|tx| {
             let columns = self.check_object(tx, auth, object)?;
-            auth.require_bucket(object.bucket(), BucketPermission::Write)?;
+            object.require(auth, true)?;
             validate_entries(provider, &write.metadata, &object.key())?;
             upsert_entries(tx, auth.project(), object, provider, &write.metadata)?;
             if !write.columns_metadata.is_empty() {
@@ -311,7 +332,7 @@ impl Stack {
         let by = auth.token_ref();
         self.store.write(|tx| {
             self.check_object(tx, auth, object)?;
-            auth.require_bucket(object.bucket(), BucketPermission::Write)?;
+            object.require(auth, true)?;
             let provider: Option<String> = tx
                 .query_row(
                     "SELECT provider FROM metadata WHERE id = ?1 AND project_id = ?2 AND object_type = ?3 AND object_id = ?4",

@@ -3,6 +3,9 @@
 
 pub mod auth;
 pub mod buckets;
+pub mod components;
+pub mod configs;
+pub mod encryption;
 pub mod events;
 pub mod export;
 pub mod files;

@@ -1,0 +1,87 @@
+use axum::extract::State;
+use axum::Json;
+use stackport_model::api::{Component, ComponentConfigurations, ComponentType};
+
+use crate::api::{Api, Content, Doc};
+use crate::error::ApiError;
+use crate::extract::{AppJson, ManageAuth, Params, StorageAuth};
+use crate::AppState;
+
+pub fn routes(api: Api) -> Api {
+    api.get(
+        "/manage/components",
+        list_registry,
+        Doc::manage("The stack's component registry").ok(Content::JsonList("Component")),
+    )
+    .put(
+        "/manage/components",
+        replace_registry,
+        Doc::manage("Replace the stack's component registry")
+            .body(Content::JsonList("Component"))
+            .ok(Content::JsonList("Component")),
+    )
+    .get(
+        "/v2/storage/components",
+        list_with_configs,
+        Doc::storage("Components the project has configurations of, with them")
+            .ok(Content::JsonList("ComponentConfigurations"))
+            .query(&[
+                ("include", "configuration,rows,state"),
+                (
+                    "componentType",
+                    "extractor, writer, application, transformation or orchestrator",
+                ),
+                ("isDeleted", "true lists the trash"),
+            ]),
+    )
+    .get(
+        "/v2/storage/branch/default/components",
+        list_with_configs,
+        Doc::storage("Same as /v2/storage/components")
+            .ok(Content::JsonList("ComponentConfigurations")),
+    )
+}
+
+async fn list_registry(
+    State(state): State<AppState>,
+    _: ManageAuth,
+) -> Result<Json<Vec<Component>>, ApiError> {
+    state.run(|s| Ok(s.components())).await.map(Json)
+}
+
+async fn replace_registry(
+    State(state): State<AppState>,
+    _: ManageAuth,
+    AppJson(components): AppJson<Vec<Component>>,
+) -> Result<Json<Vec<Component>>, ApiError> {
+    state
+        .run(move |s| s.replace_components(components))
+        .await
+        .map(Json)
+}
+
+async fn list_with_configs(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    params: Params,
+) -> Result<Json<Vec<ComponentConfigurations>>, ApiError> {
+    let include = super::configs::include(&params, false);
+    let deleted = params.flag("isDeleted")?;
+    let component_type = match params.string("componentType") {
+        None => None,
+        Some(t) => Some(
+            serde_json::from_value::<ComponentType>(serde_json::Value::String(t.clone())).map_err(
+                |_| {
+                    ApiError::bad_request(
+                        "invalidQuery",
+                        format!("componentType '{t}' is not one of extractor, writer, application, transformation, orchestrator"),
+                    )
+                },
+            )?,
+        ),
+    };
+    state
+        .run(move |s| s.list_components(&auth, component_type, deleted, include))
+        .await
+        .map(Json)
+}

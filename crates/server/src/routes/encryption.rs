@@ -1,0 +1,75 @@
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{header, HeaderMap};
+use axum::response::{IntoResponse, Response};
+use stackport_model::{ComponentId, ConfigId, ProjectId};
+
+use crate::api::{Api, Content, Doc};
+use crate::error::ApiError;
+use crate::extract::Params;
+use crate::AppState;
+
+pub fn routes(api: Api) -> Api {
+    api.post(
+        "/v2/encryption/encrypt",
+        encrypt,
+        Doc::public(
+            "Encrypt: a JSON body has every plaintext '#' value sealed; a text body is sealed whole. \
+             There is no decrypt endpoint.",
+        )
+        .body(Content::Binary)
+        .ok(Content::Binary)
+        .query(&[
+            ("componentId", "the component that may open the ciphertexts"),
+            ("projectId", "the project that may open them"),
+            ("configId", "the configuration that may open them (needs both of the above)"),
+        ]),
+    )
+}
+
+async fn encrypt(
+    State(state): State<AppState>,
+    params: Params,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, ApiError> {
+    if body.len() > stackport_stack::MAX_ENCRYPT_BYTES {
+        return Err(stackport_stack::Error::new(
+            stackport_stack::ErrorKind::TooLarge,
+            "encryption.tooLarge",
+            format!(
+                "at most {} bytes can be encrypted at once",
+                stackport_stack::MAX_ENCRYPT_BYTES
+            ),
+        )
+        .into());
+    }
+    let component: Option<ComponentId> = params.parse("componentId")?;
+    let project: Option<ProjectId> = params.parse("projectId")?;
+    let config: Option<ConfigId> = params.parse("configId")?;
+    let text = String::from_utf8(body.to_vec()).map_err(|_| {
+        ApiError::bad_request(
+            "encryption.invalidBody",
+            "the body must be UTF-8 text or JSON",
+        )
+    })?;
+    let is_json = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with("application/json"));
+    let sealed = state
+        .run(move |s| {
+            if is_json {
+                s.encrypt_json(project, component.as_ref(), config.as_ref(), &text)
+            } else {
+                s.encrypt_text(project, component.as_ref(), config.as_ref(), &text)
+            }
+        })
+        .await?;
+    let content_type = if is_json {
+        "application/json"
+    } else {
+        "text/plain; charset=utf-8"
+    };
+    Ok(([(header::CONTENT_TYPE, content_type)], sealed).into_response())
+}

@@ -1,0 +1,8 @@
+//! Secret values of configurations: sealed with keys that never leave the stack, found in JSON
+//! documents by their `#` keys.
+
+mod cipher;
+mod json;
+
+pub use cipher::{is_encrypted, Binding, Keyring, OpenError, Scope};
+pub use json::{rewrite_secrets, secret_values, JsonPath, ScanError, SecretValue};
