@@ -9,7 +9,7 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use stackport_client::Client;
 use stackport_model::api::NewProject;
-use stackport_stack::{Limits, Stack, StackSettings};
+use stackport_stack::{BiAccount, Limits, Stack, StackSettings};
 
 /// Runs data-platform stacks and moves projects between them.
 #[derive(Parser)]
@@ -57,6 +57,9 @@ struct InitArgs {
     /// A name for people; the id when left out.
     #[arg(long)]
     display_name: Option<String>,
+    /// The BI service account the stack provisions BI projects in (none when left out).
+    #[arg(long = "bi-account")]
+    bi_account: Option<String>,
     /// The region the data lives in.
     #[arg(long, default_value = "local")]
     region: String,
@@ -163,6 +166,10 @@ fn init(args: InitArgs) -> Result<ExitCode> {
             .unwrap_or_else(|| args.backends[0].clone()),
         backends: args.backends,
         limits: Limits::default(),
+        bi_account: args.bi_account.map(|id| BiAccount {
+            name: format!("{id} (BI account of stack {})", args.name),
+            id,
+        }),
     };
     Stack::init(&args.dir, &settings)
         .with_context(|| format!("cannot initialise a stack in {}", args.dir.display()))?;

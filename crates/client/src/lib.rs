@@ -7,6 +7,7 @@
 mod components;
 mod error;
 mod params;
+mod project_extras;
 
 use bytes::Bytes;
 use futures_util::{Stream, TryStreamExt};

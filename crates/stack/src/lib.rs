@@ -30,5 +30,5 @@ pub use ops::files::{FileFilter, NewFile};
 pub use ops::import::ImportOptions;
 pub use ops::metadata::MetadataObject;
 pub use ops::tables::TableInclude;
-pub use settings::{Limits, StackSettings};
+pub use settings::{BiAccount, Limits, StackSettings};
 pub use stack::Stack;

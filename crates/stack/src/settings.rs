@@ -25,6 +25,15 @@ impl Default for Limits {
     }
 }
 
+/// The BI service account a stack owns; BI writer configurations get projects in it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BiAccount {
+    /// The account's id at the BI service.
+    pub id: String,
+    /// A name for people.
+    pub name: String,
+}
+
 /// The contents of `stack.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -46,6 +55,9 @@ pub struct StackSettings {
     /// Size limits.
     #[serde(default)]
     pub limits: Limits,
+    /// The stack's BI account; without one, BI projects cannot be provisioned here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bi_account: Option<BiAccount>,
 }
 
 impl StackSettings {
@@ -60,6 +72,10 @@ impl StackSettings {
             backends: vec!["sqlite".into()],
             default_backend: "sqlite".into(),
             limits: Limits::default(),
+            bi_account: Some(BiAccount {
+                id: "local-bi".into(),
+                name: "Local BI account".into(),
+            }),
         }
     }
 

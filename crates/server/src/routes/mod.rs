@@ -9,8 +9,12 @@ mod events;
 mod files;
 mod manage;
 mod metadata;
+mod oauth_ssh;
+mod orchestrations;
+mod provisioning;
 mod tables;
 mod tokens;
+mod users;
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -31,6 +35,10 @@ pub fn api() -> Api {
     let api = components::routes(api);
     let api = configs::routes(api);
     let api = encryption::routes(api);
+    let api = oauth_ssh::routes(api);
+    let api = orchestrations::routes(api);
+    let api = users::routes(api);
+    let api = provisioning::routes(api);
     events::routes(api)
 }
 

@@ -348,3 +348,36 @@ pub fn value_bytes(rows: &[&[&str]]) -> u64 {
         .map(|v| v.len() as u64)
         .sum()
 }
+
+/// Every file under `dir`, recursively.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(files_under(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
+
+/// Asserts that no file under `dir` holds `secret`'s bytes.
+#[track_caller]
+pub fn assert_no_plaintext(dir: &Path, secret: &str) {
+    assert!(
+        secret.len() >= 8,
+        "a secret this short could match by chance"
+    );
+    let files = files_under(dir);
+    assert!(files.iter().any(|f| f.ends_with("metadata.sqlite")));
+    for file in files {
+        let bytes = std::fs::read(&file).unwrap();
+        assert!(
+            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
+            "{} holds a secret in plain text",
+            file.display()
+        );
+    }
+}

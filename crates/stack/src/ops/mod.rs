@@ -11,10 +11,15 @@ pub mod export;
 pub mod files;
 pub mod import;
 pub mod metadata;
+pub mod oauth;
+pub mod orchestrations;
 pub mod projects;
+pub mod provisioning;
+pub mod ssh;
 pub mod tables;
 pub mod tokens;
 mod typing;
+pub mod users;
 
 /// Now, in the stored form (microseconds since the epoch).
 pub(crate) fn now_micros() -> i64 {

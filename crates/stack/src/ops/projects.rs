@@ -119,11 +119,17 @@ impl Stack {
             Ok(())
         })?;
         self.backend(&project.backend)?.drop_project(id)?;
-        match std::fs::remove_dir_all(self.files_dir.join(id.to_string())) {
-            Ok(()) => Ok(()),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-            Err(e) => Err(e.into()),
+        for dir in [
+            self.files_dir.join(id.to_string()),
+            self.dir.join("workspaces").join(id.to_string()),
+        ] {
+            match std::fs::remove_dir_all(&dir) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e.into()),
+            }
         }
+        Ok(())
     }
 
     /// Issues a new master token for a project, shown once.

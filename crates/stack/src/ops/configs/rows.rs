@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use stackport_model::api::{ConfigRow, Configuration, NewRow, RawJson, RowUpdate, TokenRef};
 use stackport_model::{ComponentId, ConfigId, ProjectId, RowId, TokenId};
 
-use super::{check_document, config_event, generate_id, load_live_config, raw, ConfigRecord};
+use super::{check_document, config_event, generate_id, load_live_config, ConfigRecord};
 use crate::error::{Error, Result};
 use crate::ops::auth::TokenAuth;
 use crate::store::to_json;
@@ -14,21 +14,31 @@ use crate::Stack;
 const ROW_COLUMNS: &str = "id, name, description, configuration, state, is_disabled, version, \
     created, creator_token_id, creator_description, change_description";
 
-fn row_from_sql(
-    r: &rusqlite::Row<'_>,
-) -> rusqlite::Result<(String, [String; 4], bool, u64, i64, TokenRef, String)> {
-    Ok((
-        r.get(0)?,
-        [r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?],
-        r.get(5)?,
-        r.get(6)?,
-        r.get(7)?,
-        TokenRef {
+fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConfigRow> {
+    let bad = |i: usize, e: Box<dyn std::error::Error + Send + Sync>| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e)
+    };
+    let document = |i: usize| -> rusqlite::Result<RawJson> {
+        RawJson::from_string(r.get(i)?).map_err(|e| bad(i, Box::new(e)))
+    };
+    Ok(ConfigRow {
+        id: r
+            .get::<_, String>(0)?
+            .parse()
+            .map_err(|e| bad(0, Box::new(e)))?,
+        name: r.get(1)?,
+        description: r.get(2)?,
+        configuration: document(3)?,
+        state: document(4)?,
+        is_disabled: r.get(5)?,
+        version: r.get(6)?,
+        created: crate::ops::time(r.get(7)?),
+        creator_token: TokenRef {
             id: TokenId(r.get(8)?),
             description: r.get(9)?,
         },
-        r.get(10)?,
-    ))
+        change_description: r.get(10)?,
+    })
 }
 
 /// The rows of a configuration: those in `rowsSortOrder` first, in that order, then the others
@@ -42,36 +52,12 @@ pub(crate) fn load_rows(
         "SELECT {ROW_COLUMNS} FROM config_rows WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3
          ORDER BY position"
     ))?;
-    let found = stmt
+    let mut rows = stmt
         .query_map(
             params![project.0, config.component.as_str(), config.id.as_str()],
             row_from_sql,
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
-    let mut rows = Vec::with_capacity(found.len());
-    for (
-        id,
-        [name, description, configuration, state],
-        is_disabled,
-        version,
-        created,
-        by,
-        change,
-    ) in found
-    {
-        rows.push(ConfigRow {
-            id: id.parse()?,
-            name,
-            description,
-            configuration: raw(configuration)?,
-            state: raw(state)?,
-            is_disabled,
-            version,
-            created: crate::ops::time(created),
-            creator_token: by,
-            change_description: change,
-        });
-    }
     let rank = |row: &ConfigRow| {
         config
             .rows_sort_order

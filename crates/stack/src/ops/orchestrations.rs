@@ -1,0 +1,352 @@
+//! Orchestrations: tasks in phases on a schedule. Every task must point at a configuration or
+//! orchestration that exists in the project, so a saved orchestration never runs into nothing.
+
+use std::collections::{HashMap, HashSet};
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::json;
+use stackport_model::api::{
+    NewOrchestration, Orchestration, OrchestrationTask, OrchestrationUpdate, TokenRef,
+};
+use stackport_model::{OrchestrationId, ProjectId, TokenId};
+
+use super::auth::TokenAuth;
+use super::configs::load_live_config;
+use super::events::{record, NewEvent};
+use crate::error::{Error, Result};
+use crate::store::{from_json, to_json};
+use crate::Stack;
+
+const COLUMNS: &str = "id, name, crontab_record, timezone, active, notifications, tasks, created, \
+    token_id, token_description";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Orchestration> {
+    Ok(Orchestration {
+        id: OrchestrationId(r.get(0)?),
+        name: r.get(1)?,
+        crontab_record: r.get(2)?,
+        timezone: r.get(3)?,
+        active: r.get(4)?,
+        notifications: from_json(&r.get::<_, String>(5)?)?,
+        tasks: from_json(&r.get::<_, String>(6)?)?,
+        created: super::time(r.get(7)?),
+        token: TokenRef {
+            id: TokenId(r.get(8)?),
+            description: r.get(9)?,
+        },
+    })
+}
+
+fn load(c: &Connection, project: ProjectId, id: OrchestrationId) -> Result<Orchestration> {
+    c.query_row(
+        &format!("SELECT {COLUMNS} FROM orchestrations WHERE project_id = ?1 AND id = ?2"),
+        params![project.0, id.0],
+        from_row,
+    )
+    .optional()?
+    .ok_or_else(|| {
+        Error::not_found(
+            "orchestrations.notFound",
+            format!("orchestration {id} not found in this project"),
+        )
+    })
+}
+
+fn invalid(message: String) -> Error {
+    Error::invalid("orchestrations.invalid", message)
+}
+
+/// Five cron fields of digits, names, `*`, `/`, `,` and `-`.
+fn check_crontab(record: &str) -> Result<()> {
+    let fields: Vec<&str> = record.split_whitespace().collect();
+    let ok = fields.len() == 5
+        && fields.iter().all(|f| {
+            f.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'/' | b',' | b'-'))
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "crontabRecord '{record}' is not a five-field cron expression such as '0 3 * * *'"
+        )))
+    }
+}
+
+/// `UTC` or an IANA name such as `Europe/Prague`.
+fn check_timezone(tz: &str) -> Result<()> {
+    let mut parts = tz.split('/');
+    let area_ok = parts
+        .next()
+        .is_some_and(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_'));
+    let rest_ok = parts.all(|p| {
+        !p.is_empty()
+            && p.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+'))
+    });
+    if area_ok && rest_ok {
+        Ok(())
+    } else {
+        Err(invalid(format!(
+            "timezone '{tz}' is not a time zone name such as 'UTC' or 'Europe/Prague'"
+        )))
+    }
+}
+
+fn check_notifications(emails: &[String]) -> Result<()> {
+    for e in emails {
+        match e.split_once('@') {
+            Some((user, domain))
+                if !user.is_empty() && domain.contains('.') && !e.contains(char::is_whitespace) => {
+            }
+            _ => {
+                return Err(invalid(format!(
+                    "notification address '{e}' is not an e-mail address"
+                )))
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Each task points at a live configuration or at another orchestration of the project, and
+/// following child orchestrations never comes back to `this`.
+fn check_tasks(
+    c: &Connection,
+    project: ProjectId,
+    this: Option<OrchestrationId>,
+    tasks: &[OrchestrationTask],
+) -> Result<()> {
+    for (i, task) in tasks.iter().enumerate() {
+        let n = i + 1;
+        if task.phase.trim().is_empty() {
+            return Err(invalid(format!("task {n} has an empty phase")));
+        }
+        match (&task.component_id, &task.config_id, task.orchestration_id) {
+            (Some(component), Some(config), None) => {
+                load_live_config(c, project, component, config).map_err(|_| {
+                    invalid(format!(
+                        "task {n} points at configuration {config} of component {component}, which \
+                         does not exist in this project (or is in the trash)"
+                    ))
+                })?;
+            }
+            (None, None, Some(child)) => {
+                if Some(child) == this {
+                    return Err(invalid(format!("task {n} runs the orchestration itself")));
+                }
+                load(c, project, child).map_err(|_| {
+                    invalid(format!("task {n} points at orchestration {child}, which does not exist in this project"))
+                })?;
+            }
+            _ => {
+                return Err(invalid(format!(
+                    "task {n} must name either componentId and configId, or orchestrationId"
+                )))
+            }
+        }
+    }
+    if let Some(this) = this {
+        let mut graph: HashMap<u64, Vec<u64>> = HashMap::new();
+        let mut stmt = c.prepare("SELECT id, tasks FROM orchestrations WHERE project_id = ?1")?;
+        let rows = stmt.query_map([project.0], |r| {
+            Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
+        })?;
+        for row in rows {
+            let (id, tasks) = row?;
+            let tasks: Vec<OrchestrationTask> = from_json(&tasks)?;
+            graph.insert(
+                id,
+                tasks
+                    .iter()
+                    .filter_map(|t| t.orchestration_id.map(|o| o.0))
+                    .collect(),
+            );
+        }
+        graph.insert(
+            this.0,
+            tasks
+                .iter()
+                .filter_map(|t| t.orchestration_id.map(|o| o.0))
+                .collect(),
+        );
+        let mut stack = graph.get(&this.0).cloned().unwrap_or_default();
+        let mut seen = HashSet::new();
+        while let Some(next) = stack.pop() {
+            if next == this.0 {
+                return Err(invalid(format!(
+                    "the tasks would make orchestration {this} run itself through its children"
+                )));
+            }
+            if seen.insert(next) {
+                stack.extend(graph.get(&next).cloned().unwrap_or_default());
+            }
+        }
+    }
+    Ok(())
+}
+
+fn event(
+    tx: &Connection,
+    project: ProjectId,
+    by: &TokenRef,
+    event: &'static str,
+    id: OrchestrationId,
+    what: &str,
+) -> Result<()> {
+    record(
+        tx,
+        project,
+        Some(by),
+        NewEvent {
+            event,
+            message: format!("Orchestration {id} {what}"),
+            object_type: "orchestration",
+            object_id: id.to_string(),
+            params: json!({}),
+        },
+    )
+}
+
+impl Stack {
+    /// The project's orchestrations.
+    pub fn list_orchestrations(&self, auth: &TokenAuth) -> Result<Vec<Orchestration>> {
+        auth.require_manage_buckets()?;
+        self.store.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {COLUMNS} FROM orchestrations WHERE project_id = ?1 ORDER BY id"
+            ))?;
+            let rows = stmt.query_map([auth.project().0], from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// One orchestration.
+    pub fn get_orchestration(
+        &self,
+        auth: &TokenAuth,
+        id: OrchestrationId,
+    ) -> Result<Orchestration> {
+        auth.require_manage_buckets()?;
+        self.store.read(|c| load(c, auth.project(), id))
+    }
+
+    /// Creates an orchestration; the stack assigns its id.
+    pub fn create_orchestration(
+        &self,
+        auth: &TokenAuth,
+        new: &NewOrchestration,
+    ) -> Result<Orchestration> {
+        auth.require_manage_buckets()?;
+        if new.name.trim().is_empty() {
+            return Err(invalid("an orchestration needs a non-empty name".into()));
+        }
+        if let Some(cron) = &new.crontab_record {
+            check_crontab(cron)?;
+        }
+        let timezone = new.timezone.clone().unwrap_or_else(|| "UTC".into());
+        check_timezone(&timezone)?;
+        check_notifications(&new.notifications)?;
+        let project = auth.project();
+        let by = auth.token_ref();
+        self.store.write(|tx| {
+            check_tasks(tx, project, None, &new.tasks)?;
+            tx.execute(
+                "INSERT INTO orchestrations (project_id, name, crontab_record, timezone, active, notifications,
+                 tasks, created, token_id, token_description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                params![
+                    project.0,
+                    new.name,
+                    new.crontab_record,
+                    timezone,
+                    new.active,
+                    to_json(&new.notifications),
+                    to_json(&new.tasks),
+                    super::now_micros(),
+                    by.id.0,
+                    by.description
+                ],
+            )?;
+            let id = OrchestrationId(tx.last_insert_rowid() as u64);
+            event(tx, project, &by, "orchestrations.created", id, "created")?;
+            load(tx, project, id)
+        })
+    }
+
+    /// Changes the fields given; the others stay.
+    pub fn update_orchestration(
+        &self,
+        auth: &TokenAuth,
+        id: OrchestrationId,
+        update: &OrchestrationUpdate,
+    ) -> Result<Orchestration> {
+        auth.require_manage_buckets()?;
+        if let Some(name) = &update.name {
+            if name.trim().is_empty() {
+                return Err(invalid("an orchestration needs a non-empty name".into()));
+            }
+        }
+        let cron = match update.crontab_record.as_deref() {
+            Some("") => Some(None),
+            Some(c) => {
+                check_crontab(c)?;
+                Some(Some(c.to_string()))
+            }
+            None => None,
+        };
+        if let Some(tz) = &update.timezone {
+            check_timezone(tz)?;
+        }
+        if let Some(n) = &update.notifications {
+            check_notifications(n)?;
+        }
+        let project = auth.project();
+        let by = auth.token_ref();
+        self.store.write(|tx| {
+            let current = load(tx, project, id)?;
+            if let Some(tasks) = &update.tasks {
+                check_tasks(tx, project, Some(id), tasks)?;
+            }
+            tx.execute(
+                "UPDATE orchestrations SET name = ?3, crontab_record = ?4, timezone = ?5, active = ?6,
+                 notifications = ?7, tasks = ?8 WHERE project_id = ?1 AND id = ?2",
+                params![
+                    project.0,
+                    id.0,
+                    update.name.as_ref().unwrap_or(&current.name),
+                    cron.unwrap_or(current.crontab_record),
+                    update.timezone.as_ref().unwrap_or(&current.timezone),
+                    update.active.unwrap_or(current.active),
+                    to_json(update.notifications.as_ref().unwrap_or(&current.notifications)),
+                    to_json(update.tasks.as_ref().unwrap_or(&current.tasks)),
+                ],
+            )?;
+            event(tx, project, &by, "orchestrations.changed", id, "changed")?;
+            load(tx, project, id)
+        })
+    }
+
+    /// Deletes an orchestration that no other orchestration runs.
+    pub fn delete_orchestration(&self, auth: &TokenAuth, id: OrchestrationId) -> Result<()> {
+        auth.require_manage_buckets()?;
+        let project = auth.project();
+        let by = auth.token_ref();
+        self.store.write(|tx| {
+            load(tx, project, id)?;
+            let mut stmt = tx.prepare("SELECT id, tasks FROM orchestrations WHERE project_id = ?1 AND id != ?2")?;
+            let rows = stmt.query_map(params![project.0, id.0], |r| Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?)))?;
+            for row in rows {
+                let (parent, tasks) = row?;
+                let tasks: Vec<OrchestrationTask> = from_json(&tasks)?;
+                if tasks.iter().any(|t| t.orchestration_id == Some(id)) {
+                    return Err(Error::conflict(
+                        "orchestrations.inUse",
+                        format!("orchestration {parent} runs orchestration {id}; remove that task first"),
+                    ));
+                }
+            }
+            tx.execute("DELETE FROM orchestrations WHERE project_id = ?1 AND id = ?2", params![project.0, id.0])?;
+            event(tx, project, &by, "orchestrations.deleted", id, "deleted")
+        })
+    }
+}

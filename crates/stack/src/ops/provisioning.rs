@@ -1,0 +1,412 @@
+//! Resources the stack provisions in accounts it owns: SQL workspaces in its own backend, and
+//! BI projects in its BI account. A migration cannot copy them (they belong to the source
+//! stack's accounts); it provisions new ones on the destination from this list.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use serde_json::{json, Value};
+use stackport_model::api::{
+    BiProject, NewBiProject, NewWorkspace, Provision, ProvisionedResource, TokenRef, Workspace,
+    WorkspaceConnection,
+};
+use stackport_model::{ComponentId, ConfigId, ProjectId, TokenId, WorkspaceId};
+
+use super::auth::TokenAuth;
+use super::configs::load_live_config;
+use super::events::{record, NewEvent};
+use crate::error::{Error, Result};
+use crate::{secret, Stack};
+
+const WORKSPACE_COLUMNS: &str = "id, component_id, config_id, backend, host, database_name, \
+    schema_name, user_name, sealed_password, created, creator_token_id, creator_description";
+
+fn workspace_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Workspace> {
+    let text_id = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
+    let bad = |i: usize, v: String| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, v.into())
+    };
+    Ok(Workspace {
+        id: WorkspaceId(r.get(0)?),
+        component_id: text_id(1)?
+            .map(|v| v.parse().map_err(|_| bad(1, v)))
+            .transpose()?,
+        configuration_id: text_id(2)?
+            .map(|v| v.parse().map_err(|_| bad(2, v)))
+            .transpose()?,
+        connection: WorkspaceConnection {
+            backend: r.get(3)?,
+            host: r.get(4)?,
+            database: r.get(5)?,
+            schema: r.get(6)?,
+            user: r.get(7)?,
+            password: r.get(8)?,
+        },
+        created: super::time(r.get(9)?),
+        creator_token: TokenRef {
+            id: TokenId(r.get(10)?),
+            description: r.get(11)?,
+        },
+    })
+}
+
+fn load_workspace(c: &Connection, project: ProjectId, id: WorkspaceId) -> Result<Workspace> {
+    c.query_row(
+        &format!("SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE project_id = ?1 AND id = ?2"),
+        params![project.0, id.0],
+        workspace_from_row,
+    )
+    .optional()?
+    .ok_or_else(|| {
+        Error::not_found(
+            "workspaces.notFound",
+            format!("workspace {id} not found in this project"),
+        )
+    })
+}
+
+const BI_COLUMNS: &str =
+    "id, name, account, component_id, config_id, login, sealed_password, created";
+
+fn bi_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BiProject> {
+    let bad = |i: usize, v: String| {
+        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, v.into())
+    };
+    let component: String = r.get(3)?;
+    let config: String = r.get(4)?;
+    Ok(BiProject {
+        id: r.get(0)?,
+        name: r.get(1)?,
+        account: r.get(2)?,
+        component_id: component.parse().map_err(|_| bad(3, component))?,
+        configuration_id: config.parse().map_err(|_| bad(4, config))?,
+        login: r.get(5)?,
+        password: r.get(6)?,
+        created: super::time(r.get(7)?),
+    })
+}
+
+/// The host part of the stack's URL: where its workspaces are reached.
+fn host_of(url: &str) -> String {
+    let rest = url.split_once("://").map(|(_, r)| r).unwrap_or(url);
+    rest.split('/').next().unwrap_or(rest).to_string()
+}
+
+/// Sets `parameters.<key>` of a configuration document to `value`, keeping every other key in
+/// its place. The stack's own edit: the rest of the document is re-serialized, not byte-kept.
+fn set_parameter(configuration: &str, key: &str, value: Value) -> Result<String> {
+    let mut doc: Value = serde_json::from_str(configuration)?;
+    let root = doc
+        .as_object_mut()
+        .ok_or_else(|| Error::internal("provisioning", "stored configuration is not an object"))?;
+    let parameters = root.entry("parameters").or_insert_with(|| json!({}));
+    if !parameters.is_object() {
+        *parameters = json!({});
+    }
+    parameters
+        .as_object_mut()
+        .expect("just made an object")
+        .insert(key.to_string(), value);
+    Ok(serde_json::to_string(&doc)?)
+}
+
+impl Stack {
+    /// The configuration a resource is for, checked: it exists, the token may use it, and its
+    /// component is one the stack provisions `kind` for (when `kind` is given).
+    fn provisioning_target(
+        &self,
+        c: &Connection,
+        auth: &TokenAuth,
+        component: &ComponentId,
+        config: &ConfigId,
+        kind: Option<Provision>,
+    ) -> Result<()> {
+        auth.require_component(component)?;
+        load_live_config(c, auth.project(), component, config)?;
+        if let Some(kind) = kind {
+            let provisions = self.registry.get(component).and_then(|c| c.provisions);
+            if provisions != Some(kind) {
+                return Err(Error::invalid(
+                    "provisioning.notProvisioned",
+                    format!(
+                        "component {component} is not one this stack provisions a {} for",
+                        match kind {
+                            Provision::Workspace => "workspace",
+                            Provision::BiProject => "BI project",
+                        }
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// Points a configuration's `parameters.<key>`s at a provisioned resource, as one new version.
+    fn point_config_at(
+        &self,
+        tx: &Connection,
+        auth: &TokenAuth,
+        (component, config): (&ComponentId, &ConfigId),
+        parameters: Vec<(&str, Value)>,
+        change: &str,
+    ) -> Result<()> {
+        let project = auth.project();
+        let mut updated = load_live_config(tx, project, component, config)?.configuration;
+        for (key, value) in parameters {
+            updated = set_parameter(&updated, key, value)?;
+        }
+        tx.execute(
+            "UPDATE configs SET configuration = ?4 WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
+            params![project.0, component.as_str(), config.as_str(), updated],
+        )?;
+        self.new_config_version(tx, project, component, config, &auth.token_ref(), change)?;
+        Ok(())
+    }
+
+    /// Creates a SQL workspace: a database of its own in the project's backend, with generated
+    /// credentials (the password sealed). For a stack-provisioned writer's configuration, the
+    /// configuration's `parameters.db` is pointed at it.
+    pub fn create_workspace(&self, auth: &TokenAuth, new: &NewWorkspace) -> Result<Workspace> {
+        let project = self.get_project(auth.project())?;
+        let target = match (&new.component_id, &new.configuration_id) {
+            (Some(component), Some(config)) => Some((component.clone(), config.clone())),
+            (None, None) => {
+                auth.require_manage_buckets()?;
+                None
+            }
+            _ => {
+                return Err(Error::invalid(
+                    "workspaces.invalid",
+                    "give both componentId and configurationId, or neither",
+                ))
+            }
+        };
+        let provisioned_writer = target.as_ref().is_some_and(|(component, _)| {
+            self.registry.get(component).and_then(|c| c.provisions) == Some(Provision::Workspace)
+        });
+        let password = secret::random_string(32);
+        let host = host_of(&self.settings.url);
+        let by = auth.token_ref();
+        let dir = self.dir.join("workspaces").join(project.id.to_string());
+        std::fs::create_dir_all(&dir)?;
+        let workspace = self.store.write(|tx| {
+            if let Some((component, config)) = &target {
+                self.provisioning_target(tx, auth, component, config, None)?;
+            }
+            let sealed = match &target {
+                Some((component, config)) => self.seal_for_config(project.id, component, config, &password),
+                None => self.seal_project_wide(project.id, &password),
+            };
+            tx.execute(
+                "INSERT INTO workspaces (project_id, component_id, config_id, backend, host, database_name,
+                 schema_name, user_name, sealed_password, created, creator_token_id, creator_description)
+                 VALUES (?1, ?2, ?3, ?4, ?5, '', '', '', ?6, ?7, ?8, ?9)",
+                params![
+                    project.id.0,
+                    target.as_ref().map(|t| t.0.as_str()),
+                    target.as_ref().map(|t| t.1.as_str()),
+                    project.backend,
+                    host,
+                    sealed,
+                    super::now_micros(),
+                    by.id.0,
+                    by.description
+                ],
+            )?;
+            let id = WorkspaceId(tx.last_insert_rowid() as u64);
+            let name = format!("WORKSPACE_{id}");
+            let database = format!("workspaces/{}/{id}.sqlite", project.id);
+            tx.execute(
+                "UPDATE workspaces SET database_name = ?2, schema_name = ?3, user_name = ?3 WHERE id = ?1",
+                params![id.0, database, name],
+            )?;
+            // The database itself: created inside the transaction, so a failure leaves no row.
+            let conn = rusqlite::Connection::open(self.dir.join(&database))?;
+            conn.execute_batch(&format!(
+                "CREATE TABLE IF NOT EXISTS _stackport_workspace (id INTEGER, project INTEGER, created INTEGER);
+                 INSERT INTO _stackport_workspace VALUES ({id}, {}, {});",
+                project.id.0,
+                super::now_micros()
+            ))?;
+            let workspace = load_workspace(tx, project.id, id)?;
+            if let (true, Some((component, config))) = (provisioned_writer, &target) {
+                let c = &workspace.connection;
+                self.point_config_at(tx, auth, (component, config), vec![("db", json!({
+                    "driver": c.backend,
+                    "host": c.host,
+                    "database": c.database,
+                    "schema": c.schema,
+                    "user": c.user,
+                    "#password": c.password,
+                }))], &format!("Provisioned workspace {id}"))?;
+            }
+            record(tx, project.id, Some(&by), NewEvent {
+                event: "workspaces.created",
+                message: format!("Workspace {id} created"),
+                object_type: "workspace",
+                object_id: id.to_string(),
+                params: json!({ "componentId": new.component_id, "configurationId": new.configuration_id }),
+            })?;
+            Ok(workspace)
+        })?;
+        Ok(workspace)
+    }
+
+    /// The project's workspaces.
+    pub fn list_workspaces(&self, auth: &TokenAuth) -> Result<Vec<Workspace>> {
+        auth.require_manage_buckets()?;
+        self.store.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE project_id = ?1 ORDER BY id"
+            ))?;
+            let rows = stmt.query_map([auth.project().0], workspace_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })
+    }
+
+    /// One workspace.
+    pub fn get_workspace(&self, auth: &TokenAuth, id: WorkspaceId) -> Result<Workspace> {
+        auth.require_manage_buckets()?;
+        self.store.read(|c| load_workspace(c, auth.project(), id))
+    }
+
+    /// Drops a workspace and its database.
+    pub fn delete_workspace(&self, auth: &TokenAuth, id: WorkspaceId) -> Result<()> {
+        auth.require_manage_buckets()?;
+        let project = auth.project();
+        let by = auth.token_ref();
+        let workspace = self.store.write(|tx| {
+            let workspace = load_workspace(tx, project, id)?;
+            tx.execute(
+                "DELETE FROM workspaces WHERE project_id = ?1 AND id = ?2",
+                params![project.0, id.0],
+            )?;
+            record(
+                tx,
+                project,
+                Some(&by),
+                NewEvent {
+                    event: "workspaces.deleted",
+                    message: format!("Workspace {id} deleted"),
+                    object_type: "workspace",
+                    object_id: id.to_string(),
+                    params: json!({}),
+                },
+            )?;
+            Ok(workspace)
+        })?;
+        let path = self.dir.join(&workspace.connection.database);
+        for suffix in ["", "-wal", "-shm", "-journal"] {
+            let file = path.with_file_name(format!("{id}.sqlite{suffix}"));
+            if let Err(e) = std::fs::remove_file(&file) {
+                if e.kind() != std::io::ErrorKind::NotFound {
+                    tracing::warn!(file = %file.display(), error = %e, "removing a workspace database failed");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Provisions a BI project in the stack's BI account for a BI writer configuration and
+    /// points the configuration's `parameters.project` and `parameters.user` at it.
+    pub fn create_bi_project(&self, auth: &TokenAuth, new: &NewBiProject) -> Result<BiProject> {
+        let account = self.settings.bi_account.clone().ok_or_else(|| {
+            Error::invalid(
+                "provisioning.noBiAccount",
+                "this stack has no BI account (biAccount in its stack.json), so it cannot provision BI projects",
+            )
+        })?;
+        let project = auth.project();
+        let (component, config) = (&new.component_id, &new.configuration_id);
+        let pid = secret::random_string(32).to_lowercase();
+        let login = format!("{pid}@{}", account.id);
+        let password = secret::random_string(32);
+        let by = auth.token_ref();
+        self.store.write(|tx| {
+            self.provisioning_target(tx, auth, component, config, Some(Provision::BiProject))?;
+            let existing: Option<String> = tx
+                .query_row(
+                    "SELECT id FROM bi_projects WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3",
+                    params![project.0, component.as_str(), config.as_str()],
+                    |r| r.get(0),
+                )
+                .optional()?;
+            if let Some(existing) = existing {
+                return Err(Error::conflict(
+                    "provisioning.biProjectExists",
+                    format!("configuration {config} of {component} already has BI project {existing}"),
+                ));
+            }
+            let name = match &new.name {
+                Some(n) if !n.trim().is_empty() => n.clone(),
+                _ => load_live_config(tx, project, component, config)?.name,
+            };
+            let sealed = self.seal_for_config(project, component, config, &password);
+            tx.execute(
+                "INSERT INTO bi_projects (project_id, id, name, account, component_id, config_id, login, sealed_password, created)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+                params![project.0, pid, name, account.id, component.as_str(), config.as_str(), login, sealed, super::now_micros()],
+            )?;
+            self.point_config_at(
+                tx,
+                auth,
+                (component, config),
+                vec![
+                    ("project", json!({ "pid": pid, "account": account.id })),
+                    ("user", json!({ "login": login, "#password": sealed })),
+                ],
+                &format!("Provisioned BI project {pid}"),
+            )?;
+            record(tx, project, Some(&by), NewEvent {
+                event: "provisioning.biProjectCreated",
+                message: format!("BI project {pid} provisioned in account {}", account.id),
+                object_type: "configuration",
+                object_id: format!("{component}/{config}"),
+                params: json!({ "pid": pid }),
+            })?;
+            Ok(tx.query_row(
+                &format!("SELECT {BI_COLUMNS} FROM bi_projects WHERE project_id = ?1 AND id = ?2"),
+                params![project.0, pid],
+                bi_from_row,
+            )?)
+        })
+    }
+
+    /// Everything the stack provisioned for the project.
+    pub fn list_provisioned(&self, auth: &TokenAuth) -> Result<Vec<ProvisionedResource>> {
+        auth.require_manage_buckets()?;
+        let workspaces = self.list_workspaces(auth)?;
+        let stack_account = format!(
+            "{}/{}",
+            self.settings.id,
+            self.get_project(auth.project())?.backend
+        );
+        let mut out: Vec<ProvisionedResource> = workspaces
+            .into_iter()
+            .map(|w| ProvisionedResource {
+                kind: Provision::Workspace,
+                id: w.id.to_string(),
+                name: w.connection.schema,
+                component_id: w.component_id,
+                configuration_id: w.configuration_id,
+                account: stack_account.clone(),
+                created: w.created,
+            })
+            .collect();
+        let bi: Vec<BiProject> = self.store.read(|c| {
+            let mut stmt = c.prepare(&format!(
+                "SELECT {BI_COLUMNS} FROM bi_projects WHERE project_id = ?1 ORDER BY created"
+            ))?;
+            let rows = stmt.query_map([auth.project().0], bi_from_row)?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })?;
+        out.extend(bi.into_iter().map(|b| ProvisionedResource {
+            kind: Provision::BiProject,
+            id: b.id,
+            name: b.name,
+            component_id: Some(b.component_id),
+            configuration_id: Some(b.configuration_id),
+            account: b.account,
+            created: b.created,
+        }));
+        Ok(out)
+    }
+}
