@@ -78,6 +78,9 @@ pub async fn serve(
     )
     .with_graceful_shutdown(shutdown)
     .await;
+    // Wait for the purger to go, so that the stack (and its database) is closed when this
+    // returns: whoever opens the data dir next finds it settled.
     purger.abort();
+    let _ = purger.await;
     result
 }

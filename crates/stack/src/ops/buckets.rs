@@ -28,11 +28,8 @@ pub(crate) struct BucketRecord {
 const BUCKET_COLUMNS: &str = "id, display_name, description, backend, created, last_change";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BucketRecord> {
-    let id: String = r.get(0)?;
     Ok(BucketRecord {
-        id: id.parse().map_err(|e| {
-            rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-        })?,
+        id: crate::store::parse_column(r, 0)?,
         display_name: r.get(1)?,
         description: r.get(2)?,
         backend: r.get(3)?,

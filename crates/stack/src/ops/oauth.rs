@@ -11,20 +11,16 @@ use super::auth::TokenAuth;
 use super::events::{record, NewEvent};
 use crate::error::{Error, Result};
 use crate::secrets::{Binding, Scope};
+use crate::store::parse_column;
 use crate::Stack;
 
 const COLUMNS: &str = "component_id, id, authorized_for, app_key, oauth_version, created, \
     creator_token_id, creator_description";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OAuthCredentials> {
-    let parse = |i: usize, raw: String| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, raw.into())
-    };
-    let component: String = r.get(0)?;
-    let id: String = r.get(1)?;
     Ok(OAuthCredentials {
-        component_id: component.parse().map_err(|_| parse(0, component))?,
-        id: id.parse().map_err(|_| parse(1, id))?,
+        component_id: parse_column(r, 0)?,
+        id: parse_column(r, 1)?,
         authorized_for: r.get(2)?,
         app_key: r.get(3)?,
         oauth_version: r.get(4)?,

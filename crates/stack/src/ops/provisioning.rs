@@ -14,24 +14,17 @@ use super::auth::TokenAuth;
 use super::configs::load_live_config;
 use super::events::{record, NewEvent};
 use crate::error::{Error, Result};
+use crate::store::{parse_column, parse_optional_column};
 use crate::{secret, Stack};
 
 const WORKSPACE_COLUMNS: &str = "id, component_id, config_id, backend, host, database_name, \
     schema_name, user_name, sealed_password, created, creator_token_id, creator_description";
 
 fn workspace_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Workspace> {
-    let text_id = |i: usize| -> rusqlite::Result<Option<String>> { r.get(i) };
-    let bad = |i: usize, v: String| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, v.into())
-    };
     Ok(Workspace {
         id: WorkspaceId(r.get(0)?),
-        component_id: text_id(1)?
-            .map(|v| v.parse().map_err(|_| bad(1, v)))
-            .transpose()?,
-        configuration_id: text_id(2)?
-            .map(|v| v.parse().map_err(|_| bad(2, v)))
-            .transpose()?,
+        component_id: parse_optional_column(r, 1)?,
+        configuration_id: parse_optional_column(r, 2)?,
         connection: WorkspaceConnection {
             backend: r.get(3)?,
             host: r.get(4)?,
@@ -67,17 +60,12 @@ const BI_COLUMNS: &str =
     "id, name, account, component_id, config_id, login, sealed_password, created";
 
 fn bi_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BiProject> {
-    let bad = |i: usize, v: String| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, v.into())
-    };
-    let component: String = r.get(3)?;
-    let config: String = r.get(4)?;
     Ok(BiProject {
         id: r.get(0)?,
         name: r.get(1)?,
         account: r.get(2)?,
-        component_id: component.parse().map_err(|_| bad(3, component))?,
-        configuration_id: config.parse().map_err(|_| bad(4, config))?,
+        component_id: parse_column(r, 3)?,
+        configuration_id: parse_column(r, 4)?,
         login: r.get(5)?,
         password: r.get(6)?,
         created: super::time(r.get(7)?),

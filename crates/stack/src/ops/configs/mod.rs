@@ -20,7 +20,7 @@ use stackport_model::{ComponentId, ConfigId, ProjectId, RowId, TokenId};
 use super::auth::TokenAuth;
 use super::events::{record, NewEvent};
 use crate::error::{Error, Result};
-use crate::store::{from_json, to_json};
+use crate::store::{from_json, parse_column, to_json};
 use crate::{secret, Stack};
 
 /// Largest `configuration` or `state` document.
@@ -63,20 +63,10 @@ pub(crate) struct ConfigRecord {
 const CONFIG_COLUMNS: &str = "component_id, id, name, description, configuration, state, \
     is_disabled, is_deleted, rows_sort_order, created, creator_token_id, creator_description, version";
 
-fn parse_text<T: std::str::FromStr>(r: &rusqlite::Row<'_>, i: usize) -> rusqlite::Result<T>
-where
-    T::Err: std::error::Error + Send + Sync + 'static,
-{
-    let raw: String = r.get(i)?;
-    raw.parse().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
 fn config_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConfigRecord> {
     Ok(ConfigRecord {
-        component: parse_text(r, 0)?,
-        id: parse_text(r, 1)?,
+        component: parse_column(r, 0)?,
+        id: parse_column(r, 1)?,
         name: r.get(2)?,
         description: r.get(3)?,
         configuration: r.get(4)?,
