@@ -1935,3 +1935,39 @@ async fn concurrent_creates_of_one_id_make_one_configuration() {
         1
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn transformations_are_configurations_with_mappings_and_code_blocks() {
+    let app = spawn_app().await;
+    let client = app.new_project("p").await;
+    let sql: ComponentId = "keboola.snowflake-transformation".parse().unwrap();
+    let doc = r#"{"storage":{"input":{"tables":[{"source":"in.c-sales.orders","destination":"orders","columns":["id","amount"],"changed_since":"-7 days","where_column":"country","where_values":["CZ","SK"]}]},"output":{"tables":[{"source":"totals","destination":"out.c-reports.totals","incremental":true,"primary_key":["country"]}]}},"parameters":{"blocks":[{"name":"Totals","codes":[{"name":"sum","script":["CREATE TABLE \"totals\" AS SELECT \"country\", SUM(\"amount\") FROM \"orders\" GROUP BY 1;"]}]}]}}"#;
+    let created = client
+        .create_config(
+            &sql,
+            &NewConfiguration {
+                name: "Totals by country".into(),
+                configuration: Some(json(doc)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(text(&created.configuration), Some(doc));
+    let value = created.configuration.as_ref().unwrap().to_value();
+    assert_eq!(
+        value["storage"]["input"]["tables"][0]["source"],
+        "in.c-sales.orders"
+    );
+    assert_eq!(
+        value["storage"]["output"]["tables"][0]["primary_key"][0],
+        "country"
+    );
+    let listed = client.list_components("", false).await.unwrap();
+    let entry = listed.iter().find(|c| c.id == sql).unwrap();
+    assert_eq!(
+        entry.component_type,
+        Some(stackport_model::api::ComponentType::Transformation)
+    );
+    assert_eq!(entry.configurations.len(), 1);
+}
