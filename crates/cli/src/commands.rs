@@ -146,11 +146,9 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
         address = %listener.local_addr()?,
         "stack serving"
     );
-    stackport_server::serve(listener, Arc::new(stack), async {
-        let _ = tokio::signal::ctrl_c().await;
-    })
-    .await
-    .context("the server stopped")?;
+    stackport_server::serve(listener, Arc::new(stack), shutdown_signal())
+        .await
+        .context("the server stopped")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -203,4 +201,28 @@ async fn create_project(args: CreateProjectArgs) -> Result<ExitCode> {
         println!("master token (shown once): {}", created.token);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ctrl-C, or SIGTERM from a service manager: both stop the server gracefully, so the stack
+/// closes its databases before the process ends.
+async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
