@@ -323,31 +323,22 @@ impl Stack {
             let rows = stmt.query_map(params![project.0, deleted], |r| r.get(0))?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })?;
-        let mut out = Vec::new();
+        let mut listed = Vec::new();
         for raw_id in components {
             let id: ComponentId = raw_id.parse()?;
             if auth.require_component(&id).is_err() {
                 continue;
             }
             let known = self.registry.get(&id);
-            if let Some(wanted) = component_type {
-                if known.as_ref().map(|k| k.component_type) != Some(wanted) {
-                    continue;
-                }
+            let known_type = known.as_ref().map(|k| k.component_type);
+            if component_type.is_some() && known_type != component_type {
+                continue;
             }
-            out.push((id, known));
-        }
-        let mut listed = Vec::new();
-        for (id, known) in out {
-            let configurations = self.list_configs(auth, &id, deleted, include)?;
             listed.push(ComponentConfigurations {
-                name: known
-                    .as_ref()
-                    .map(|k| k.name.clone())
-                    .unwrap_or_else(|| id.to_string()),
-                component_type: known.map(|k| k.component_type),
+                configurations: self.list_configs(auth, &id, deleted, include)?,
+                name: known.map(|k| k.name).unwrap_or_else(|| id.to_string()),
+                component_type: known_type,
                 id,
-                configurations,
             });
         }
         Ok(listed)
