@@ -26,6 +26,8 @@ pub struct ImportParams {
     pub use_timestamp_from_data_file: bool,
     /// The body is gzip.
     pub gzip: bool,
+    /// Give every imported row this `_timestamp` (ISO 8601).
+    pub timestamp: Option<String>,
 }
 
 impl ImportParams {
@@ -46,6 +48,9 @@ impl ImportParams {
         }
         if let Some(e) = &self.enclosure {
             q.push(("enclosure", e.clone()));
+        }
+        if let Some(t) = &self.timestamp {
+            q.push(("timestamp", t.clone()));
         }
         q
     }

@@ -84,6 +84,25 @@ impl Client {
         self.get(&format!("/manage/projects/{project}/users")).await
     }
 
+    /// Members of the token's own project (master Storage token).
+    pub async fn list_project_users(&self) -> Result<Vec<ProjectUser>> {
+        self.get("/v2/storage/users").await
+    }
+
+    /// The project's metadata.
+    pub async fn project_metadata(&self) -> Result<Vec<MetadataEntry>> {
+        self.get("/v2/storage/branch/default/metadata").await
+    }
+
+    /// Writes the project's metadata (master token).
+    pub async fn write_project_metadata(
+        &self,
+        write: &MetadataWrite,
+    ) -> Result<Vec<MetadataEntry>> {
+        self.post("/v2/storage/branch/default/metadata", write)
+            .await
+    }
+
     /// Invites someone to a project (manage token).
     pub async fn invite_user(
         &self,

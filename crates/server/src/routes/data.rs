@@ -34,6 +34,7 @@ pub fn routes(api: Api) -> Api {
                 ("delimiter", "one character, default ,"),
                 ("enclosure", "one character, default \", empty for none"),
                 ("useTimestampFromDataFile", "take _timestamp from the file"),
+                ("timestamp", "give every imported row this _timestamp (ISO 8601)"),
             ]),
     )
     .get(
@@ -89,6 +90,7 @@ async fn import(
         enclosure: params.string("enclosure"),
         use_timestamp_from_data_file: params.flag("useTimestampFromDataFile")?,
         gzip: is_gzip(&headers),
+        timestamp: params.string("timestamp"),
     };
     let mut reader = body_reader(body);
     state

@@ -50,6 +50,24 @@ pub fn routes(api: Api) -> Api {
         list_column,
         Doc::storage("A column's metadata").ok(Content::JsonList("MetadataEntry")),
     )
+    .get(
+        "/v2/storage/branch/default/metadata",
+        list_project,
+        Doc::storage("The project's metadata (kept on the default branch)")
+            .ok(Content::JsonList("MetadataEntry")),
+    )
+    .post(
+        "/v2/storage/branch/default/metadata",
+        write_project,
+        Doc::storage("Write the project's metadata (master token)")
+            .body(Content::Json("MetadataWrite"))
+            .created("MetadataEntry"),
+    )
+    .delete(
+        "/v2/storage/branch/default/metadata/{metadataId}",
+        delete_project,
+        Doc::storage("Delete one entry of the project's metadata (master token)").no_content(),
+    )
 }
 
 fn bucket(id: &str) -> Result<MetadataObject, ApiError> {
@@ -153,4 +171,27 @@ async fn list_column(
 ) -> Result<Json<Vec<MetadataEntry>>, ApiError> {
     let object = MetadataObject::Column(parse_id(&id)?, parse_id(&column)?);
     list(state, auth, object).await
+}
+
+async fn list_project(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+) -> Result<Json<Vec<MetadataEntry>>, ApiError> {
+    list(state, auth, MetadataObject::Project).await
+}
+
+async fn write_project(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    AppJson(body): AppJson<MetadataWrite>,
+) -> Result<(StatusCode, Json<Vec<MetadataEntry>>), ApiError> {
+    write(state, auth, MetadataObject::Project, body).await
+}
+
+async fn delete_project(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    Path(metadata_id): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    delete(state, auth, MetadataObject::Project, &metadata_id).await
 }

@@ -6,7 +6,7 @@ use stackport_model::ProjectId;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, ManageAuth};
+use crate::extract::{parse_id, AppJson, ManageAuth, StorageAuth};
 use crate::AppState;
 
 pub fn routes(api: Api) -> Api {
@@ -34,6 +34,22 @@ pub fn routes(api: Api) -> Api {
         remove,
         Doc::manage("Remove a member").no_content(),
     )
+    .get(
+        "/v2/storage/users",
+        list_own,
+        Doc::storage("Members of the token's project (master token)")
+            .ok(Content::JsonList("ProjectUser")),
+    )
+}
+
+async fn list_own(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+) -> Result<Json<Vec<ProjectUser>>, ApiError> {
+    state
+        .run(move |s| s.list_project_users(&auth))
+        .await
+        .map(Json)
 }
 
 async fn list(

@@ -15,6 +15,7 @@ mod files;
 mod import_export;
 mod limits;
 mod metadata;
+mod migration_support;
 mod oauth_ssh;
 mod orchestrations;
 mod projects;

@@ -33,6 +33,9 @@ pub struct ImportOptions {
     pub use_timestamp_from_data_file: bool,
     /// The body is gzip-compressed.
     pub gzip: bool,
+    /// Give every imported row this `_timestamp` instead of the import time. A migration uses it
+    /// so that all rows of a project carry the one migration instant, whatever chunk they came in.
+    pub timestamp: Option<String>,
 }
 
 fn single_byte(value: Option<&str>, default: u8, what: &str) -> Result<Option<u8>> {
@@ -151,6 +154,23 @@ impl Stack {
             .collect();
 
         let now = super::now_micros();
+        let row_time = match options.timestamp.as_deref() {
+            None => now,
+            Some(_) if options.use_timestamp_from_data_file => {
+                return Err(Error::invalid(
+                    "storage.import.timestampConflict",
+                    "pass either timestamp or useTimestampFromDataFile, not both",
+                ))
+            }
+            Some(t) => stackport_model::time::parse(t)
+                .ok_or_else(|| {
+                    Error::invalid(
+                        "storage.import.invalidTimestamp",
+                        format!("timestamp '{t}' is not a time; use ISO 8601, e.g. 2026-11-29T12:00:00Z"),
+                    )
+                })?
+                .timestamp_micros(),
+        };
         let plan = ImportPlan {
             table: &table.physical,
             columns: &layout.columns,
@@ -176,7 +196,7 @@ impl Stack {
                             ),
                         ));
                     }
-                    let mut timestamp = now;
+                    let mut timestamp = row_time;
                     for i in 0..width {
                         let value = row.get(i);
                         if Some(i) == layout.timestamp_at {

@@ -29,6 +29,9 @@ pub enum MetadataObject {
     Column(TableId, ColumnName),
     /// A component configuration.
     Configuration(ComponentId, ConfigId),
+    /// The project itself (the reference platform keeps it on the default branch): a place for
+    /// descriptions and ownership notes that belong to no bucket.
+    Project,
 }
 
 impl MetadataObject {
@@ -38,6 +41,7 @@ impl MetadataObject {
             MetadataObject::Table(_) => "table",
             MetadataObject::Column(..) => "column",
             MetadataObject::Configuration(..) => "configuration",
+            MetadataObject::Project => "project",
         }
     }
 
@@ -49,6 +53,7 @@ impl MetadataObject {
             MetadataObject::Column(t, c) => format!("{t}.{c}"),
             // Component ids cannot contain '/'.
             MetadataObject::Configuration(component, id) => format!("{component}/{id}"),
+            MetadataObject::Project => "default".to_string(),
         }
     }
 
@@ -81,6 +86,12 @@ impl MetadataObject {
                 auth.require_bucket(t.bucket(), needed)
             }
             MetadataObject::Configuration(component, _) => auth.require_component(component),
+            // Every token of the project may read it; changing what describes the whole project
+            // is the project owner's call.
+            MetadataObject::Project if write => {
+                auth.require_master("change the project's metadata")
+            }
+            MetadataObject::Project => Ok(()),
         }
     }
 }
@@ -233,6 +244,7 @@ impl Stack {
                 super::configs::load_live_config(c, auth.project(), component, id)?;
                 Ok(Vec::new())
             }
+            MetadataObject::Project => Ok(Vec::new()),
         }
     }
 

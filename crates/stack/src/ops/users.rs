@@ -5,6 +5,7 @@ use serde_json::json;
 use stackport_model::api::{NewProjectUser, ProjectUser, ProjectUserUpdate, UserRole, UserStatus};
 use stackport_model::ProjectId;
 
+use super::auth::TokenAuth;
 use super::events::{record, NewEvent};
 use crate::error::{Error, Result};
 use crate::Stack;
@@ -74,6 +75,13 @@ impl Stack {
             let rows = stmt.query_map([project.0], from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
+    }
+
+    /// The members of the token's own project. Only a master token may see who else is in the
+    /// project; a migration needs the list to tell people whom to invite on the new stack.
+    pub fn list_project_users(&self, auth: &TokenAuth) -> Result<Vec<ProjectUser>> {
+        auth.require_master("list the project's members")?;
+        self.list_users(auth.project())
     }
 
     /// Invites someone; they stay `invited` until they accept.

@@ -2,7 +2,8 @@
 //! documents by their `#` keys.
 
 mod cipher;
-mod json;
 
 pub use cipher::{is_encrypted, Binding, Keyring, OpenError, Scope};
-pub use json::{rewrite_secrets, secret_values, JsonPath, ScanError, SecretValue};
+pub use stackport_model::secret_json::{
+    rewrite_secrets, secret_values, JsonPath, ScanError, SecretValue,
+};

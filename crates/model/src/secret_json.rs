@@ -1,4 +1,5 @@
-//! Finds and replaces the secret values of a JSON document without touching anything else.
+//! Finds and replaces values of a JSON document (its secrets, or one value at a path) without
+//! touching anything else.
 //!
 //! Configurations are stored byte-exact (key order, spacing, number spelling), so encrypting their
 //! `#` values cannot go through a parse and re-serialize: this scanner copies the document as it
@@ -48,20 +49,30 @@ pub fn rewrite_secrets<E>(
     doc: &str,
     f: &mut dyn FnMut(SecretValue<'_>) -> Result<Option<String>, E>,
 ) -> Result<Result<String, E>, ScanError> {
-    let mut scanner = Scanner {
-        src: doc.as_bytes(),
-        text: doc,
-        pos: 0,
-        out: String::with_capacity(doc.len()),
-        path: JsonPath::default(),
-    };
-    scanner.skip_ws();
-    let result = scanner.value(false, f)?;
-    scanner.skip_ws();
-    if scanner.pos != scanner.src.len() {
-        return Err(scanner.error("text after the end of the document"));
-    }
+    let mut scanner = Scanner::new(doc, None);
+    let result = scanner.document(f)?;
     Ok(result.map(|()| scanner.out))
+}
+
+/// Replaces the value at an object-key path (`["authorization", "oauth_api"]`) with the raw JSON
+/// `replacement`, copying everything else byte for byte. `None` when the path is not there, so a
+/// caller can tell "removed" from "never present".
+pub fn replace_value(
+    doc: &str,
+    path: &[&str],
+    replacement: &str,
+) -> Result<Option<String>, ScanError> {
+    let mut scanner = Scanner::new(
+        doc,
+        Some(Target {
+            path,
+            replacement,
+            hit: false,
+        }),
+    );
+    let _ = scanner.document::<std::convert::Infallible>(&mut |_| Ok(None))?;
+    let hit = scanner.target.as_ref().is_some_and(|t| t.hit);
+    Ok(hit.then_some(scanner.out))
 }
 
 /// Every secret value of a document, with its path.
@@ -74,15 +85,56 @@ pub fn secret_values(doc: &str) -> Result<Vec<(String, String)>, ScanError> {
     Ok(found)
 }
 
+struct Target<'t> {
+    path: &'t [&'t str],
+    replacement: &'t str,
+    hit: bool,
+}
+
 struct Scanner<'a> {
     src: &'a [u8],
     text: &'a str,
     pos: usize,
     out: String,
     path: JsonPath,
+    target: Option<Target<'a>>,
 }
 
-impl Scanner<'_> {
+impl<'a> Scanner<'a> {
+    fn new(doc: &'a str, target: Option<Target<'a>>) -> Self {
+        Scanner {
+            src: doc.as_bytes(),
+            text: doc,
+            pos: 0,
+            out: String::with_capacity(doc.len()),
+            path: JsonPath::default(),
+            target,
+        }
+    }
+
+    fn document<E>(
+        &mut self,
+        f: &mut dyn FnMut(SecretValue<'_>) -> Result<Option<String>, E>,
+    ) -> Result<Result<(), E>, ScanError> {
+        self.skip_ws();
+        let result = self.value(false, f)?;
+        self.skip_ws();
+        if self.pos != self.src.len() {
+            return Err(self.error("text after the end of the document"));
+        }
+        Ok(result)
+    }
+
+    fn at_target(&self) -> bool {
+        self.target.as_ref().is_some_and(|t| {
+            t.path.len() == self.path.0.len()
+                && t.path
+                    .iter()
+                    .zip(&self.path.0)
+                    .all(|(want, have)| matches!(have, Segment::Key(k) if k == want))
+        })
+    }
+
     fn error(&self, what: &str) -> ScanError {
         ScanError(format!("{what} at byte {}", self.pos))
     }
@@ -213,7 +265,19 @@ impl Scanner<'_> {
             self.skip_ws();
             let secret = key.starts_with('#');
             self.path.0.push(Segment::Key(key));
-            let inner = self.value(secret, f)?;
+            let inner = if self.at_target() {
+                // Read the old value to find its end, then put the replacement in its place.
+                let mark = self.out.len();
+                let inner = self.value(secret, f)?;
+                self.out.truncate(mark);
+                if let Some(t) = self.target.as_mut() {
+                    self.out.push_str(t.replacement);
+                    t.hit = true;
+                }
+                inner
+            } else {
+                self.value(secret, f)?
+            };
             self.path.0.pop();
             if inner.is_err() {
                 return Ok(inner);
@@ -310,6 +374,23 @@ mod tests {
     fn escaped_hash_keys_count() {
         let found = secret_values(r#"{"\u0023p":"s"}"#).unwrap();
         assert_eq!(found, vec![("#p".to_string(), "s".to_string())]);
+    }
+
+    #[test]
+    fn replaces_one_value_and_keeps_the_rest() {
+        let doc = "{\"a\" : 1,\n \"authorization\": {\"oauth_api\": {\"id\": \"7\", \"x\": [1,{}]}, \"k\":2}}";
+        let out = replace_value(doc, &["authorization", "oauth_api"], "{}")
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            out,
+            "{\"a\" : 1,\n \"authorization\": {\"oauth_api\": {}, \"k\":2}}"
+        );
+        assert_eq!(
+            replace_value(doc, &["authorization", "nope"], "{}").unwrap(),
+            None
+        );
+        assert_eq!(replace_value("[1]", &["a"], "{}").unwrap(), None);
     }
 
     #[test]
