@@ -11,6 +11,8 @@ use stackport_client::Client;
 use stackport_model::api::NewProject;
 use stackport_stack::{BiAccount, Limits, Stack, StackSettings};
 
+use crate::migrate_cmd::{self, MigrateCommand, SnapshotCommand};
+
 /// Runs data-platform stacks and moves projects between them.
 #[derive(Parser)]
 #[command(name = "stackport", version, about)]
@@ -29,6 +31,12 @@ enum Command {
     /// Manage projects on a running stack.
     #[command(subcommand)]
     Project(ProjectCommand),
+    /// Move a project to another stack: plan, or run the whole migration.
+    #[command(subcommand)]
+    Migrate(MigrateCommand),
+    /// Take, inspect and restore snapshots of a project.
+    #[command(subcommand)]
+    Snapshot(SnapshotCommand),
 }
 
 #[derive(Args)]
@@ -108,6 +116,8 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Serve(args) => serve(args).await,
         Command::Stack(StackCommand::Init(args)) => init(args),
         Command::Project(ProjectCommand::Create(args)) => create_project(args).await,
+        Command::Migrate(command) => migrate_cmd::migrate(command).await,
+        Command::Snapshot(command) => migrate_cmd::snapshot(command).await,
     }
 }
 

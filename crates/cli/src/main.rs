@@ -1,6 +1,8 @@
 //! `stackport`: runs stacks and moves projects between them. A thin layer over the libraries.
 
 mod commands;
+mod migrate_cmd;
+mod progress_view;
 
 use std::process::ExitCode;
 

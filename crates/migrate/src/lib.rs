@@ -1,0 +1,25 @@
+//! Moves a project from one stack to another: validate, snapshot, restore, report.
+//!
+//! Everything here talks to stacks through [`stackport_client`] only, exactly as it would to two
+//! stacks on different continents: no shortcut into a stack's files or database exists, so what
+//! works in the tests works between real installations. The client used for the source is
+//! read-only, so no code path here can change the source project.
+
+mod checklist;
+mod endpoint;
+mod error;
+mod plan;
+mod progress;
+mod read;
+mod report;
+mod restore;
+mod run;
+pub mod snapshot;
+
+pub use endpoint::Endpoint;
+pub use error::{MigrateError, Result};
+pub use plan::{plan, Finding, Plan, PlanInventory, Severity};
+pub use progress::{Event, NoProgress, Phase, Progress};
+pub use report::{Report, ReportFiles};
+pub use restore::{restore, RestoreOptions, RestoreOutcome};
+pub use run::{run, RunOptions, RunOutcome};

@@ -1,0 +1,206 @@
+//! `snapshot restore`: writes a checked snapshot into an empty destination project, in the order
+//! the seed fixes: project metadata, buckets, tables and their metadata, table data, aliases,
+//! configurations (rows, state, row order, `isDisabled`, metadata), provisioned resources,
+//! orchestrations.
+
+mod configs;
+mod metadata;
+mod orchestrations;
+mod storage;
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use serde::Serialize;
+
+use crate::error::{MigrateError, Result};
+use crate::plan::read_destination;
+use crate::progress::{Phase, PhaseTimer, Progress};
+use crate::snapshot::format::StackRef;
+use crate::snapshot::Snapshot;
+use crate::Endpoint;
+
+pub use orchestrations::{OrchestrationMapping, ProvisionedMapping};
+
+/// How to restore.
+#[derive(Debug, Clone)]
+pub struct RestoreOptions {
+    /// The `_timestamp` every restored row gets; now when `None`.
+    pub migration_instant: Option<chrono::DateTime<chrono::Utc>>,
+    /// Tables loaded at the same time.
+    pub parallel_tables: usize,
+}
+
+impl Default for RestoreOptions {
+    fn default() -> Self {
+        RestoreOptions {
+            migration_instant: None,
+            parallel_tables: 2,
+        }
+    }
+}
+
+/// What a restore did.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestoreOutcome {
+    /// The one `_timestamp` of every restored row.
+    pub migration_instant: String,
+    /// The destination stack.
+    pub destination_stack: StackRef,
+    /// The destination project's id.
+    pub destination_project_id: u64,
+    /// The destination project's name.
+    pub destination_project_name: String,
+    /// Buckets created.
+    pub buckets: u64,
+    /// Tables created (aliases not counted).
+    pub tables: u64,
+    /// Aliases created.
+    pub aliases: u64,
+    /// Rows loaded.
+    pub rows: u64,
+    /// Uncompressed CSV bytes loaded.
+    pub bytes: u64,
+    /// Configurations created.
+    pub configurations: u64,
+    /// Their rows.
+    pub configuration_rows: u64,
+    /// Old and new orchestration ids.
+    pub orchestrations: Vec<OrchestrationMapping>,
+    /// Resources provisioned again on the destination.
+    pub provisioned: Vec<ProvisionedMapping>,
+    /// Things a person should look at.
+    pub warnings: Vec<String>,
+    /// Seconds spent loading table data.
+    pub data_seconds: f64,
+    /// Seconds in all.
+    pub seconds: f64,
+}
+
+/// Restores `snapshot` into the project of `destination`. Every check that can fail without a
+/// write runs first; the destination must be an empty project of the snapshot's backend on a
+/// stack that has every component the snapshot uses.
+pub async fn restore(
+    snapshot: &Snapshot,
+    destination: &Endpoint,
+    options: &RestoreOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<RestoreOutcome> {
+    let started = Instant::now();
+    let dest = read_destination(&destination.reader()).await?;
+    precheck(snapshot, &dest)?;
+    let instant = options.migration_instant.unwrap_or_else(chrono::Utc::now);
+    let instant_text = stackport_model::time::format(&instant);
+    let client = destination.writer();
+    let inv = &snapshot.manifest.inventory;
+    let timer = PhaseTimer::start(
+        progress.as_ref(),
+        Phase::Restore,
+        inv.data_bytes,
+        inv.rows,
+        inv.buckets
+            + inv.tables
+            + inv.aliases
+            + inv.configurations
+            + inv.orchestrations
+            + inv.provisioned,
+    );
+    let mut outcome = RestoreOutcome {
+        migration_instant: instant_text.clone(),
+        destination_stack: StackRef::from(&dest.verified.stack),
+        destination_project_id: dest.verified.owner.id.0,
+        destination_project_name: dest.verified.owner.name.clone(),
+        buckets: 0,
+        tables: 0,
+        aliases: 0,
+        rows: 0,
+        bytes: 0,
+        configurations: 0,
+        configuration_rows: 0,
+        orchestrations: Vec::new(),
+        provisioned: Vec::new(),
+        warnings: Vec::new(),
+        data_seconds: 0.0,
+        seconds: 0.0,
+    };
+    metadata::restore_project_metadata(&client, &snapshot.project.metadata).await?;
+    storage::restore_buckets(&client, snapshot, &timer, &mut outcome).await?;
+    storage::restore_tables(&client, snapshot, &timer, &mut outcome).await?;
+    let data_started = Instant::now();
+    storage::restore_data(
+        &client,
+        snapshot,
+        &instant_text,
+        options,
+        progress.clone(),
+        &timer,
+        &mut outcome,
+    )
+    .await?;
+    outcome.data_seconds = data_started.elapsed().as_secs_f64();
+    storage::restore_aliases(&client, snapshot, &timer, &mut outcome).await?;
+    configs::restore_configurations(&client, snapshot, &instant_text, &timer, &mut outcome).await?;
+    orchestrations::restore_provisioned(&client, snapshot, &timer, &mut outcome).await?;
+    orchestrations::restore_orchestrations(&client, snapshot, &timer, &mut outcome).await?;
+    storage::check_row_counts(&client, snapshot, &mut outcome).await?;
+    timer.finish();
+    outcome.seconds = started.elapsed().as_secs_f64();
+    Ok(outcome)
+}
+
+/// Refuses, before any write, what would make the restore fail half-way.
+fn precheck(snapshot: &Snapshot, dest: &crate::plan::Destination) -> Result<()> {
+    let mut problems = Vec::new();
+    if !dest.verified.token.is_master_token {
+        problems.push("the destination token is not a master token".to_string());
+    }
+    let existing = dest.buckets.len()
+        + dest.configurations.len()
+        + dest.orchestrations.len()
+        + dest.provisioned.len();
+    if existing > 0 {
+        let mut what: Vec<String> = dest.buckets.iter().take(5).cloned().collect();
+        what.extend(dest.configurations.iter().take(5).cloned());
+        what.extend(dest.orchestrations.iter().take(5).cloned());
+        what.extend(dest.provisioned.iter().take(5).cloned());
+        problems.push(format!(
+            "the destination project is not empty ({existing} objects, e.g. {}); restore into a new, empty project",
+            what.join(", ")
+        ));
+    }
+    let source_backend = &snapshot.project.project.backend;
+    if source_backend != &dest.verified.owner.backend {
+        problems.push(format!(
+            "the snapshot's project uses the {source_backend} backend, the destination project the {} backend",
+            dest.verified.owner.backend
+        ));
+    }
+    for config in &snapshot.configurations {
+        let component = &config.component_id;
+        match dest.index.components.iter().find(|c| &c.id == component) {
+            None => problems.push(format!(
+                "component {component} (configuration {}) does not exist on stack {}",
+                config.configuration.id, dest.verified.stack.id
+            )),
+            Some(c) if c.is_deprecated() => problems.push(format!(
+                "component {component} (configuration {}) is deprecated on stack {}{}",
+                config.configuration.id,
+                dest.verified.stack.id,
+                c.replaced_by
+                    .as_ref()
+                    .map(|r| format!("; migrate it to {r} first"))
+                    .unwrap_or_default()
+            )),
+            Some(_) => {}
+        }
+    }
+    if problems.is_empty() {
+        Ok(())
+    } else {
+        Err(MigrateError::Refused(format!(
+            "the restore did not start, nothing was written:\n  - {}",
+            problems.join("\n  - ")
+        )))
+    }
+}

@@ -1,0 +1,183 @@
+//! Provisioned resources and orchestrations: the objects that get new ids on the destination.
+
+use std::collections::HashMap;
+
+use serde::Serialize;
+use stackport_client::Client;
+use stackport_model::api::{
+    NewBiProject, NewOrchestration, NewWorkspace, Orchestration, Provision,
+};
+use stackport_model::OrchestrationId;
+
+use super::RestoreOutcome;
+use crate::error::{ApiContext, MigrateError, Result};
+use crate::progress::PhaseTimer;
+use crate::snapshot::Snapshot;
+
+/// An orchestration's id on both stacks.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct OrchestrationMapping {
+    /// Its name.
+    pub name: String,
+    /// Id on the source.
+    pub old_id: u64,
+    /// Id on the destination.
+    pub new_id: u64,
+    /// Whether it was active on the source (it is inactive on the destination).
+    pub was_active: bool,
+    /// Its schedule, if any.
+    pub schedule: Option<String>,
+    /// The schedule's time zone.
+    pub timezone: String,
+}
+
+/// A workspace or BI project provisioned again for a configuration.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ProvisionedMapping {
+    /// `workspace` or `biProject`.
+    pub kind: Provision,
+    /// The configuration's component.
+    pub component_id: String,
+    /// The configuration.
+    pub configuration_id: String,
+    /// Id on the source.
+    pub old_id: String,
+    /// Id on the destination.
+    pub new_id: String,
+    /// Where it lives on the destination (account, database).
+    pub account: String,
+}
+
+pub(crate) async fn restore_provisioned(
+    client: &Client,
+    snapshot: &Snapshot,
+    timer: &PhaseTimer<'_>,
+    outcome: &mut RestoreOutcome,
+) -> Result<()> {
+    for p in &snapshot.provisioned {
+        let (Some(component), Some(config)) = (&p.component_id, &p.configuration_id) else {
+            outcome.warnings.push(format!(
+                "{:?} {} belongs to no configuration and was not provisioned again",
+                p.kind, p.id
+            ));
+            continue;
+        };
+        let (new_id, account) = match p.kind {
+            Provision::Workspace => {
+                let w = client
+                    .create_workspace(&NewWorkspace {
+                        component_id: Some(component.clone()),
+                        configuration_id: Some(config.clone()),
+                    })
+                    .await
+                    .api(|| {
+                        format!("provisioning a workspace for configuration {component}/{config}")
+                    })?;
+                (
+                    w.id.to_string(),
+                    format!("{} {}", w.connection.backend, w.connection.database),
+                )
+            }
+            Provision::BiProject => {
+                let b = client
+                    .create_bi_project(&NewBiProject {
+                        component_id: component.clone(),
+                        configuration_id: config.clone(),
+                        name: Some(p.name.clone()),
+                    })
+                    .await
+                    .api(|| {
+                        format!("provisioning a BI project for configuration {component}/{config}")
+                    })?;
+                (b.id, b.account)
+            }
+        };
+        timer.item(format!("{:?} for {component}/{config}", p.kind).to_lowercase());
+        outcome.provisioned.push(ProvisionedMapping {
+            kind: p.kind,
+            component_id: component.to_string(),
+            configuration_id: config.to_string(),
+            old_id: p.id.clone(),
+            new_id,
+            account,
+        });
+    }
+    Ok(())
+}
+
+/// Children first, so a parent's task can name its child's new id.
+fn creation_order(all: &[Orchestration]) -> Result<Vec<&Orchestration>> {
+    let mut done: HashMap<u64, ()> = HashMap::new();
+    let mut order = Vec::new();
+    let mut left: Vec<&Orchestration> = all.iter().collect();
+    while !left.is_empty() {
+        let before = left.len();
+        left.retain(|o| {
+            let ready = o
+                .tasks
+                .iter()
+                .filter_map(|t| t.orchestration_id)
+                .all(|child| done.contains_key(&child.0));
+            if ready {
+                done.insert(o.id.0, ());
+                order.push(*o);
+            }
+            !ready
+        });
+        if left.len() == before {
+            return Err(MigrateError::Refused(format!(
+                "orchestrations {} refer to each other in a cycle or to orchestrations not in the snapshot",
+                left.iter().map(|o| o.id.to_string()).collect::<Vec<_>>().join(", ")
+            )));
+        }
+    }
+    Ok(order)
+}
+
+pub(crate) async fn restore_orchestrations(
+    client: &Client,
+    snapshot: &Snapshot,
+    timer: &PhaseTimer<'_>,
+    outcome: &mut RestoreOutcome,
+) -> Result<()> {
+    let mut ids: HashMap<u64, OrchestrationId> = HashMap::new();
+    for o in creation_order(&snapshot.orchestrations)? {
+        let mut tasks = o.tasks.clone();
+        for t in &mut tasks {
+            if let Some(child) = t.orchestration_id {
+                t.orchestration_id = Some(ids[&child.0]);
+            }
+        }
+        let created = client
+            .create_orchestration(&NewOrchestration {
+                name: o.name.clone(),
+                crontab_record: o.crontab_record.clone(),
+                timezone: Some(o.timezone.clone()),
+                // Nothing runs on the destination before a person has put the secrets back.
+                active: false,
+                notifications: o.notifications.clone(),
+                tasks,
+            })
+            .await
+            .api(|| {
+                format!(
+                    "creating orchestration {} ({}) on the destination",
+                    o.id, o.name
+                )
+            })?;
+        ids.insert(o.id.0, created.id);
+        outcome.orchestrations.push(OrchestrationMapping {
+            name: o.name.clone(),
+            old_id: o.id.0,
+            new_id: created.id.0,
+            was_active: o.active,
+            schedule: o.crontab_record.clone(),
+            timezone: o.timezone.clone(),
+        });
+        timer.item(format!("orchestration {} → {}", o.id, created.id));
+    }
+    outcome.orchestrations.sort_by_key(|m| m.old_id);
+    Ok(())
+}

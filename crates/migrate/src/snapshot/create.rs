@@ -1,0 +1,258 @@
+//! `snapshot create`: reads the source project into a snapshot directory.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::{StreamExt, TryStreamExt};
+use stackport_client::{Client, ExportParams};
+use stackport_model::api::Table;
+
+use super::chunker::ChunkWriter;
+use super::format::*;
+use super::strip::strip_configuration;
+use super::write::{write_json, SnapshotDir};
+use crate::error::{ApiContext, MigrateError, Result};
+use crate::progress::{Event, Phase, PhaseTimer, Progress};
+use crate::read::{read_project, SourceProject};
+use crate::Endpoint;
+
+/// How a snapshot is written.
+#[derive(Debug, Clone)]
+pub struct SnapshotOptions {
+    /// Chunk compression.
+    pub codec: Codec,
+    /// Most uncompressed bytes of rows per chunk.
+    pub chunk_bytes: u64,
+    /// Tables read at the same time.
+    pub parallel_tables: usize,
+}
+
+impl Default for SnapshotOptions {
+    fn default() -> Self {
+        SnapshotOptions {
+            codec: Codec::Zstd,
+            chunk_bytes: 64 * 1024 * 1024,
+            // Two cores: one table compresses while the next one's export streams in.
+            parallel_tables: 3,
+        }
+    }
+}
+
+/// What `create` made.
+#[derive(Debug, Clone)]
+pub struct SnapshotOutcome {
+    /// The manifest, as written.
+    pub manifest: Manifest,
+    /// How long it took.
+    pub seconds: f64,
+}
+
+/// Reads the project of `source` into the new directory `out`. The source is only read: its
+/// client refuses every write. The manifest is written last, so an interrupted run leaves a
+/// directory no reader accepts.
+pub async fn create(
+    source: &Endpoint,
+    out: &Path,
+    options: &SnapshotOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<SnapshotOutcome> {
+    prepare_dir(out)?;
+    let client = source.reader();
+    let project = read_project(&client).await?;
+    create_from(&client, &project, out, options, progress).await
+}
+
+fn prepare_dir(out: &Path) -> Result<()> {
+    if out.exists() {
+        let mut entries = std::fs::read_dir(out)
+            .map_err(|e| MigrateError::io(out, "reading the snapshot dir", e))?;
+        if entries.next().is_some() {
+            return Err(MigrateError::Refused(format!(
+                "{} is not empty; a snapshot goes into a new or empty directory",
+                out.display()
+            )));
+        }
+    }
+    std::fs::create_dir_all(out).map_err(|e| MigrateError::io(out, "creating the snapshot dir", e))
+}
+
+pub(crate) async fn create_from(
+    client: &Client,
+    project: &SourceProject,
+    out: &Path,
+    options: &SnapshotOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<SnapshotOutcome> {
+    let started = Instant::now();
+    let real_tables: Vec<&Table> = project.tables.iter().filter(|t| !t.is_alias).collect();
+    let timer = PhaseTimer::start(
+        progress.as_ref(),
+        Phase::Snapshot,
+        project.data_bytes(),
+        project.data_rows(),
+        (real_tables.len() + project.configs.len()) as u64,
+    );
+    let mut dir = SnapshotDir::new(out);
+    let owner = &project.verified.owner;
+    dir.json(
+        paths::PROJECT,
+        &ProjectDoc {
+            project: owner.clone(),
+            metadata: project.metadata.clone(),
+            stack: StackRef::from(&project.verified.stack),
+        },
+    )?;
+    dir.json(paths::BUCKETS, &project.buckets)?;
+
+    // Table data: a few tables at once, each streamed into chunks on the blocking pool.
+    let results: Vec<(Table, TableData, Vec<FileEntry>)> =
+        futures_util::stream::iter(real_tables.iter().map(|t| {
+            let progress = progress.clone();
+            async move {
+                let (data, files) = snapshot_table(client, t, out, options, progress).await?;
+                Ok::<_, MigrateError>(((*t).clone(), data, files))
+            }
+        }))
+        .buffer_unordered(options.parallel_tables.max(1))
+        .try_collect()
+        .await?;
+    let mut inventory = Inventory::default();
+    let mut entries: Vec<TableEntry> = Vec::new();
+    for (table, data, files) in results {
+        timer.item(format!("table {}", table.id));
+        inventory.tables += 1;
+        inventory.rows += data.rows;
+        inventory.data_bytes += data.bytes;
+        inventory.stored_bytes += files.iter().map(|f| f.bytes).sum::<u64>();
+        dir.files.extend(files);
+        entries.push(TableEntry {
+            table,
+            data: Some(data),
+        });
+    }
+    for alias in project.tables.iter().filter(|t| t.is_alias) {
+        inventory.aliases += 1;
+        entries.push(TableEntry {
+            table: alias.clone(),
+            data: None,
+        });
+    }
+    entries.sort_by(|a, b| a.table.id.to_string().cmp(&b.table.id.to_string()));
+    dir.json(paths::TABLES, &entries)?;
+
+    // Configurations: secrets out, everything else as the stack returned it.
+    let mut secrets: Vec<RemovedSecret> = Vec::new();
+    for (component, config) in &project.configs {
+        let mut config = config.clone();
+        let removed = strip_configuration(component, &mut config)?;
+        inventory.secrets_removed += removed.len() as u64;
+        secrets.extend(removed);
+        inventory.configurations += 1;
+        inventory.configuration_rows += config.rows.as_ref().map_or(0, |r| r.len()) as u64;
+        let metadata = client
+            .config_metadata(component, &config.id)
+            .await
+            .api(|| {
+                format!(
+                    "reading the metadata of configuration {component}/{}",
+                    config.id
+                )
+            })?;
+        dir.json(&paths::configuration(component, &config.id), &config)?;
+        dir.json(
+            &paths::configuration_metadata(component, &config.id),
+            &metadata,
+        )?;
+        timer.item(format!("configuration {component}/{}", config.id));
+    }
+    secrets.sort();
+    inventory.buckets = project.buckets.len() as u64;
+    inventory.orchestrations = project.orchestrations.len() as u64;
+    inventory.provisioned = project.provisioned.len() as u64;
+    dir.json(paths::ORCHESTRATIONS, &project.orchestrations)?;
+    dir.json(paths::PROVISIONED, &project.provisioned)?;
+    dir.json(paths::SECRETS, &secrets)?;
+    dir.json(paths::NOT_MOVED, &project.not_moved)?;
+
+    let manifest = Manifest {
+        format_version: FORMAT_VERSION,
+        tool: concat!("stackport ", env!("CARGO_PKG_VERSION")).to_string(),
+        created: stackport_model::time::format(&chrono::Utc::now()),
+        source: SourceRef {
+            stack_id: project.verified.stack.id.clone(),
+            stack_url: client.base_url().to_string(),
+            project_id: owner.id.0,
+            project_name: owner.name.clone(),
+            backend: owner.backend.clone(),
+        },
+        inventory,
+        files: dir.files,
+    };
+    // Last, and atomically: a manifest exists only for a complete snapshot.
+    let tmp = "manifest.json.partial";
+    write_json(out, tmp, &manifest)?;
+    std::fs::rename(out.join(tmp), out.join(paths::MANIFEST))
+        .map_err(|e| MigrateError::io(&out.join(paths::MANIFEST), "writing the manifest", e))?;
+    timer.finish();
+    Ok(SnapshotOutcome {
+        manifest,
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Streams one table's export into chunks.
+async fn snapshot_table(
+    client: &Client,
+    table: &Table,
+    root: &Path,
+    options: &SnapshotOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<(TableData, Vec<FileEntry>)> {
+    let mut stream = client
+        .export_table_stream(&table.id, &ExportParams::default())
+        .await
+        .api(|| format!("exporting table {}", table.id))?;
+    let (tx, mut rx) = tokio::sync::mpsc::channel::<bytes::Bytes>(8);
+    let mut writer = ChunkWriter::new(
+        root,
+        table.id.clone(),
+        table.columns.clone(),
+        options.codec,
+        options.chunk_bytes,
+    );
+    let worker = tokio::task::spawn_blocking(move || {
+        while let Some(block) = rx.blocking_recv() {
+            let rows = writer.feed(&block)?;
+            progress.event(Event::Advanced {
+                phase: Phase::Snapshot,
+                bytes: block.len() as u64,
+                rows,
+                items: 0,
+            });
+        }
+        writer.finish()
+    });
+    let mut failed = None;
+    while let Some(block) = stream.next().await {
+        match block {
+            Ok(block) => {
+                if tx.send(block).await.is_err() {
+                    break; // The writer stopped; its error is below.
+                }
+            }
+            Err(e) => {
+                failed = Some(e);
+                break;
+            }
+        }
+    }
+    drop(tx);
+    let written = worker
+        .await
+        .map_err(|e| MigrateError::Refused(format!("writing table {} failed: {e}", table.id)))?;
+    if let Some(e) = failed {
+        return Err(e).api(|| format!("exporting table {}", table.id));
+    }
+    written
+}

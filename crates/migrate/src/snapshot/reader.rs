@@ -1,0 +1,323 @@
+//! Opens a snapshot for restore, treating it as untrusted input: every file is checked against
+//! the manifest before anything is used, and every document parses into the API's types (which
+//! check ids and names) or the snapshot is refused, naming the file and the problem.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs::File;
+use std::io::{BufReader, Read};
+use std::path::{Component as PathPart, Path, PathBuf};
+
+use serde::de::DeserializeOwned;
+use sha2::{Digest, Sha256};
+use stackport_model::api::{Configuration, MetadataEntry};
+use stackport_model::{ComponentId, ConfigId};
+
+use super::chunker::hex;
+use super::format::*;
+use crate::error::{MigrateError, Result};
+
+/// The largest JSON document a snapshot may hold: a project's biggest file is its table list,
+/// and configurations are capped at 4 MB by the stack.
+const MAX_JSON_BYTES: u64 = 256 * 1024 * 1024;
+
+/// A checked snapshot.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Its directory.
+    pub root: PathBuf,
+    /// Its manifest.
+    pub manifest: Manifest,
+    /// `project.json`.
+    pub project: ProjectDoc,
+    /// `storage/buckets.json`.
+    pub buckets: BucketsDoc,
+    /// `storage/tables.json`.
+    pub tables: Vec<TableEntry>,
+    /// Every configuration with its metadata.
+    pub configurations: Vec<SnapshotConfig>,
+    /// `orchestrations.json`.
+    pub orchestrations: OrchestrationsDoc,
+    /// `provisioned.json`.
+    pub provisioned: ProvisionedDoc,
+    /// `secrets.json`.
+    pub secrets: Vec<RemovedSecret>,
+    /// `not-moved.json`.
+    pub not_moved: NotMoved,
+}
+
+/// One configuration file and its metadata.
+#[derive(Debug, Clone)]
+pub struct SnapshotConfig {
+    /// The component.
+    pub component_id: ComponentId,
+    /// The configuration, secrets removed.
+    pub configuration: Configuration,
+    /// Its metadata entries.
+    pub metadata: Vec<MetadataEntry>,
+}
+
+/// Opens and checks the snapshot in `root`. Nothing is written anywhere.
+pub fn open(root: &Path) -> Result<Snapshot> {
+    let manifest = read_manifest(root)?;
+    let listed = check_files(root, &manifest)?;
+    let project: ProjectDoc = read_doc(root, paths::PROJECT, &listed)?;
+    let buckets: BucketsDoc = read_doc(root, paths::BUCKETS, &listed)?;
+    let tables: Vec<TableEntry> = read_doc(root, paths::TABLES, &listed)?;
+    for entry in &tables {
+        let Some(data) = &entry.data else { continue };
+        for (n, chunk) in data.chunks.iter().enumerate() {
+            let expected = paths::chunk(&entry.table.id, n, data.codec);
+            if chunk.path != expected {
+                return Err(MigrateError::snapshot(
+                    paths::TABLES,
+                    format!(
+                        "chunk {n} of table {} is at '{}', expected '{expected}'",
+                        entry.table.id, chunk.path
+                    ),
+                ));
+            }
+            if !listed.contains(&chunk.path) {
+                return Err(MigrateError::snapshot(
+                    &chunk.path,
+                    "is named in storage/tables.json but not in the manifest",
+                ));
+            }
+        }
+        let rows: u64 = data.chunks.iter().map(|c| c.rows).sum();
+        if rows != data.rows {
+            return Err(MigrateError::snapshot(
+                paths::TABLES,
+                format!(
+                    "table {}: its chunks hold {rows} rows, its entry says {}",
+                    entry.table.id, data.rows
+                ),
+            ));
+        }
+    }
+    let mut configurations = Vec::new();
+    for path in listed.iter().filter(|p| p.starts_with("components/")) {
+        if path.ends_with(".metadata.json") {
+            continue;
+        }
+        let (component_id, config_id) = config_path(path)?;
+        let configuration: Configuration = read_doc(root, path, &listed)?;
+        if configuration.id != config_id {
+            return Err(MigrateError::snapshot(
+                path,
+                format!(
+                    "holds configuration '{}', but its name says '{config_id}'",
+                    configuration.id
+                ),
+            ));
+        }
+        let metadata_path = paths::configuration_metadata(&component_id, &config_id);
+        let metadata: Vec<MetadataEntry> = read_doc(root, &metadata_path, &listed)?;
+        configurations.push(SnapshotConfig {
+            component_id,
+            configuration,
+            metadata,
+        });
+    }
+    Ok(Snapshot {
+        root: root.to_path_buf(),
+        project,
+        buckets,
+        tables,
+        configurations,
+        orchestrations: read_doc(root, paths::ORCHESTRATIONS, &listed)?,
+        provisioned: read_doc(root, paths::PROVISIONED, &listed)?,
+        secrets: read_doc(root, paths::SECRETS, &listed)?,
+        not_moved: read_doc(root, paths::NOT_MOVED, &listed)?,
+        manifest,
+    })
+}
+
+fn read_manifest(root: &Path) -> Result<Manifest> {
+    let path = root.join(paths::MANIFEST);
+    let meta = match std::fs::symlink_metadata(&path) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(MigrateError::snapshot(
+                paths::MANIFEST,
+                format!(
+                    "is missing in {}: the snapshot is incomplete (it was interrupted or is still being written); create it again",
+                    root.display()
+                ),
+            ))
+        }
+        Err(e) => return Err(MigrateError::io(&path, "reading the manifest", e)),
+    };
+    if !meta.is_file() || meta.len() > MAX_JSON_BYTES {
+        return Err(MigrateError::snapshot(
+            paths::MANIFEST,
+            "is not a regular file of a sane size",
+        ));
+    }
+    let text =
+        std::fs::read(&path).map_err(|e| MigrateError::io(&path, "reading the manifest", e))?;
+    let value: serde_json::Value = serde_json::from_slice(&text)
+        .map_err(|e| MigrateError::snapshot(paths::MANIFEST, format!("is not JSON: {e}")))?;
+    match value.get("formatVersion").and_then(|v| v.as_u64()) {
+        Some(v) if v == u64::from(FORMAT_VERSION) => {}
+        Some(v) => {
+            return Err(MigrateError::snapshot(
+                paths::MANIFEST,
+                format!(
+                    "has format version {v}; this stackport reads version {FORMAT_VERSION}: use a stackport that knows version {v}"
+                ),
+            ))
+        }
+        None => return Err(MigrateError::snapshot(paths::MANIFEST, "has no formatVersion")),
+    }
+    serde_json::from_value(value)
+        .map_err(|e| MigrateError::snapshot(paths::MANIFEST, format!("has the wrong shape: {e}")))
+}
+
+/// Checks that the manifest's files are exactly the snapshot's files, with their sizes and
+/// hashes; returns the listed paths.
+fn check_files(root: &Path, manifest: &Manifest) -> Result<BTreeSet<String>> {
+    let mut listed = BTreeSet::new();
+    for entry in &manifest.files {
+        check_relative(&entry.path)?;
+        if !listed.insert(entry.path.clone()) {
+            return Err(MigrateError::snapshot(
+                &entry.path,
+                "is listed twice in the manifest",
+            ));
+        }
+    }
+    let mut present = BTreeMap::new();
+    walk(root, root, &mut present)?;
+    for path in present.keys() {
+        if path != paths::MANIFEST && !listed.contains(path) {
+            return Err(MigrateError::snapshot(
+                path,
+                "is in the snapshot dir but not in the manifest; a snapshot holds only what its manifest lists",
+            ));
+        }
+    }
+    for entry in &manifest.files {
+        let Some(&size) = present.get(&entry.path) else {
+            return Err(MigrateError::snapshot(
+                &entry.path,
+                "is listed in the manifest but missing",
+            ));
+        };
+        if size != entry.bytes {
+            return Err(MigrateError::snapshot(
+                &entry.path,
+                format!(
+                    "has {size} bytes, the manifest says {} (truncated or changed)",
+                    entry.bytes
+                ),
+            ));
+        }
+        let sha = sha256_file(&root.join(&entry.path))?;
+        if sha != entry.sha256 {
+            return Err(MigrateError::snapshot(
+                &entry.path,
+                "does not match its SHA-256 in the manifest (changed or damaged)",
+            ));
+        }
+    }
+    Ok(listed)
+}
+
+/// A manifest path must stay inside the snapshot: relative, `/`-separated, no `..`.
+fn check_relative(path: &str) -> Result<()> {
+    let bad = |why: &str| {
+        Err(MigrateError::snapshot(
+            path,
+            format!("is not a valid snapshot path: {why}"),
+        ))
+    };
+    if path.is_empty() || path.contains('\\') || path.contains('\0') {
+        return bad("empty, or has a backslash or NUL");
+    }
+    let p = Path::new(path);
+    if p.is_absolute() {
+        return bad("it is absolute");
+    }
+    for part in p.components() {
+        match part {
+            PathPart::Normal(_) => {}
+            _ => return bad("it has '..', '.' or a root"),
+        }
+    }
+    Ok(())
+}
+
+fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, u64>) -> Result<()> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| MigrateError::io(dir, "listing the snapshot", e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| MigrateError::io(dir, "listing the snapshot", e))?;
+        let path = entry.path();
+        let meta =
+            std::fs::symlink_metadata(&path).map_err(|e| MigrateError::io(&path, "reading", e))?;
+        let rel = path
+            .strip_prefix(root)
+            .expect("walked paths are under the root")
+            .to_string_lossy()
+            .replace('\\', "/");
+        if meta.file_type().is_symlink() {
+            return Err(MigrateError::snapshot(
+                rel,
+                "is a symbolic link; a snapshot holds only regular files",
+            ));
+        } else if meta.is_dir() {
+            walk(root, &path, out)?;
+        } else {
+            out.insert(rel, meta.len());
+        }
+    }
+    Ok(())
+}
+
+pub(crate) fn sha256_file(path: &Path) -> Result<String> {
+    let mut file = File::open(path).map_err(|e| MigrateError::io(path, "reading", e))?;
+    let mut hasher = Sha256::new();
+    let mut buf = vec![0u8; 256 * 1024];
+    loop {
+        let n = file
+            .read(&mut buf)
+            .map_err(|e| MigrateError::io(path, "reading", e))?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex(&hasher.finalize()))
+}
+
+fn read_doc<T: DeserializeOwned>(root: &Path, rel: &str, listed: &BTreeSet<String>) -> Result<T> {
+    if !listed.contains(rel) {
+        return Err(MigrateError::snapshot(rel, "is missing from the manifest"));
+    }
+    let path = root.join(rel);
+    let file = File::open(&path).map_err(|e| MigrateError::io(&path, "reading", e))?;
+    let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if len > MAX_JSON_BYTES {
+        return Err(MigrateError::snapshot(
+            rel,
+            format!("is {len} bytes, over the {MAX_JSON_BYTES}-byte limit for a document"),
+        ));
+    }
+    serde_json::from_reader(BufReader::new(file))
+        .map_err(|e| MigrateError::snapshot(rel, format!("has the wrong shape: {e}")))
+}
+
+/// `components/<component>/<config>.json` → the two ids, checked.
+fn config_path(path: &str) -> Result<(ComponentId, ConfigId)> {
+    let bad = || MigrateError::snapshot(path, "is not components/<componentId>/<configId>.json");
+    let rest = path.strip_prefix("components/").ok_or_else(bad)?;
+    let (component, file) = rest.split_once('/').ok_or_else(bad)?;
+    let config = file.strip_suffix(".json").ok_or_else(bad)?;
+    let component: ComponentId = component
+        .parse()
+        .map_err(|e| MigrateError::snapshot(path, format!("component id: {e}")))?;
+    let config: ConfigId = config
+        .parse()
+        .map_err(|e| MigrateError::snapshot(path, format!("configuration id: {e}")))?;
+    Ok((component, config))
+}
