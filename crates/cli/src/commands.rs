@@ -11,6 +11,7 @@ use stackport_client::Client;
 use stackport_model::api::NewProject;
 use stackport_stack::{BiAccount, Limits, Stack, StackSettings};
 
+use crate::demo_cmd::{self, DemoArgs};
 use crate::migrate_cmd::{self, MigrateCommand, SnapshotCommand};
 
 /// Runs data-platform stacks and moves projects between them.
@@ -37,6 +38,8 @@ enum Command {
     /// Take, inspect and restore snapshots of a project.
     #[command(subcommand)]
     Snapshot(SnapshotCommand),
+    /// Start two stacks in this process, seed a project on one and migrate it to the other.
+    Demo(DemoArgs),
 }
 
 #[derive(Args)]
@@ -118,6 +121,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Project(ProjectCommand::Create(args)) => create_project(args).await,
         Command::Migrate(command) => migrate_cmd::migrate(command).await,
         Command::Snapshot(command) => migrate_cmd::snapshot(command).await,
+        Command::Demo(args) => demo_cmd::demo(args).await,
     }
 }
 

@@ -1,6 +1,7 @@
 //! `stackport`: runs stacks and moves projects between them. A thin layer over the libraries.
 
 mod commands;
+mod demo_cmd;
 mod migrate_cmd;
 mod progress_view;
 

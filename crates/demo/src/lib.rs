@@ -20,7 +20,7 @@ pub use registry::{DROPPED_ON_US_EAST, ONLY_ON_US_EAST};
 pub use seed::{
     create_empty_project, seed_source_project, SeedOptions, SeedSummary, SeededProject,
 };
-pub use seed_configs::SEED_COMPONENTS;
+pub use seed_configs::{SEED_COMPONENTS, SEED_PLAINTEXT_SECRETS};
 pub use stacks::{
     eu_central_settings, start_demo_stacks, us_east_settings, EmbeddedStack,
     EU_CENTRAL_MANAGE_TOKEN, US_EAST_MANAGE_TOKEN,

@@ -34,6 +34,23 @@ pub const SEED_COMPONENTS: &[&str] = &[
     GOODDATA,
 ];
 
+/// The plaintext secret values the seed writes (each stack seals them on save). A test that
+/// greps a snapshot or a data dir for any of these finds a leak.
+pub const SEED_PLAINTEXT_SECRETS: &[&str] = &[
+    "Cr3m-reader-pa$$word",
+    "n0tes-reader-only",
+    "sh0p-reader-secret",
+    "partner-loader-secret",
+    "replica-one-secret",
+    "replica-two-secret",
+    "sk-demo-0123456789abcdef",
+    "whk-1-aaaaaaaa",
+    "whk-2-bbbbbbbb",
+    "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY",
+    "ya29.demo-",
+    "1//demo-refresh-",
+];
+
 /// A configuration, by component and id.
 pub(crate) type ConfigRef = (ComponentId, ConfigId);
 

@@ -1,4 +1,5 @@
-//! Why a migration step failed, always naming the object and what to do.
+//! Why a migration step failed, always naming the object and what to do. The cause is kept as
+//! the error's source (not repeated in its message), so `{:#}` prints each part once.
 
 use std::path::{Path, PathBuf};
 
@@ -11,7 +12,7 @@ pub type Result<T, E = MigrateError> = std::result::Result<T, E>;
 #[derive(Debug, thiserror::Error)]
 pub enum MigrateError {
     /// A stack refused or failed a call.
-    #[error("{what}: {source}")]
+    #[error("{what}")]
     Api {
         /// What was being done, naming the object.
         what: String,
@@ -20,7 +21,7 @@ pub enum MigrateError {
         source: ClientError,
     },
     /// A local file could not be read or written.
-    #[error("{}: {what}: {source}", path.display())]
+    #[error("{}: {what}", path.display())]
     Io {
         /// The file.
         path: PathBuf,

@@ -532,7 +532,7 @@ pub(crate) fn evaluate(
             ));
         }
     }
-    findings.sort_by(|a, b| a.severity.cmp(&b.severity));
+    findings.sort_by_key(|f| f.severity);
 
     let mut configurations = BTreeMap::new();
     let mut configuration_rows = 0;

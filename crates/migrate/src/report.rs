@@ -154,7 +154,15 @@ impl Report {
                 ),
             ));
         }
+        let filled: std::collections::HashSet<&str> = restore
+            .filled_by_destination
+            .iter()
+            .map(String::as_str)
+            .collect();
         for s in by_kind(SecretKind::Secret) {
+            if filled.contains(crate::restore::secret_key(s).as_str()) {
+                continue;
+            }
             let row = s
                 .row_id
                 .as_ref()

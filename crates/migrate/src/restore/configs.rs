@@ -123,3 +123,41 @@ fn origin(
         ..Default::default()
     }
 }
+
+/// Where a removed secret sits, as the stack's secrets report spells it.
+pub(crate) fn secret_key(s: &crate::snapshot::format::RemovedSecret) -> String {
+    let full = match &s.row_id {
+        Some(row) => format!("rows[{row}].{}.{}", s.document, s.path),
+        None => format!("{}.{}", s.document, s.path),
+    };
+    format!("{}/{}/{full}", s.component_id, s.config_id)
+}
+
+/// Secrets the destination filled in itself (a provisioned workspace's or BI project's
+/// credentials): nobody has to re-enter them.
+pub(crate) async fn secrets_filled_by_destination(
+    client: &Client,
+    snapshot: &Snapshot,
+    outcome: &mut RestoreOutcome,
+) -> Result<()> {
+    let mut configs: Vec<(&stackport_model::ComponentId, &stackport_model::ConfigId)> = snapshot
+        .secrets
+        .iter()
+        .filter(|s| s.kind == crate::snapshot::format::SecretKind::Secret)
+        .map(|s| (&s.component_id, &s.config_id))
+        .collect();
+    configs.dedup();
+    for (component, config) in configs {
+        let statuses = client.config_secrets(component, config).await.api(|| {
+            format!("reading which secrets of configuration {component}/{config} are set")
+        })?;
+        for st in statuses {
+            if st.status == stackport_model::api::SecretState::Ok {
+                outcome
+                    .filled_by_destination
+                    .push(format!("{component}/{config}/{}", st.path));
+            }
+        }
+    }
+    Ok(())
+}

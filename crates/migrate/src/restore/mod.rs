@@ -20,6 +20,7 @@ use crate::snapshot::format::StackRef;
 use crate::snapshot::Snapshot;
 use crate::Endpoint;
 
+pub(crate) use configs::secret_key;
 pub use orchestrations::{OrchestrationMapping, ProvisionedMapping};
 
 /// How to restore.
@@ -70,6 +71,9 @@ pub struct RestoreOutcome {
     pub orchestrations: Vec<OrchestrationMapping>,
     /// Resources provisioned again on the destination.
     pub provisioned: Vec<ProvisionedMapping>,
+    /// Secrets the destination set itself (`component/config/path`), e.g. the credentials of
+    /// a workspace it provisioned: they are not on the checklist.
+    pub filled_by_destination: Vec<String>,
     /// Things a person should look at.
     pub warnings: Vec<String>,
     /// Seconds spent loading table data.
@@ -90,7 +94,10 @@ pub async fn restore(
     let started = Instant::now();
     let dest = read_destination(&destination.reader()).await?;
     precheck(snapshot, &dest)?;
-    let instant = options.migration_instant.unwrap_or_else(chrono::Utc::now);
+    // Whole seconds: the instant is read by people in the report and typed into filters.
+    let instant = options
+        .migration_instant
+        .unwrap_or_else(|| chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0));
     let instant_text = stackport_model::time::format(&instant);
     let client = destination.writer();
     let inv = &snapshot.manifest.inventory;
@@ -120,6 +127,7 @@ pub async fn restore(
         configuration_rows: 0,
         orchestrations: Vec::new(),
         provisioned: Vec::new(),
+        filled_by_destination: Vec::new(),
         warnings: Vec::new(),
         data_seconds: 0.0,
         seconds: 0.0,
@@ -143,6 +151,7 @@ pub async fn restore(
     configs::restore_configurations(&client, snapshot, &instant_text, &timer, &mut outcome).await?;
     orchestrations::restore_provisioned(&client, snapshot, &timer, &mut outcome).await?;
     orchestrations::restore_orchestrations(&client, snapshot, &timer, &mut outcome).await?;
+    configs::secrets_filled_by_destination(&client, snapshot, &mut outcome).await?;
     storage::check_row_counts(&client, snapshot, &mut outcome).await?;
     timer.finish();
     outcome.seconds = started.elapsed().as_secs_f64();

@@ -70,7 +70,12 @@ pub(crate) async fn restore_tables(
                     } else {
                         t.columns.clone()
                     },
-                    primary_key: t.primary_key.clone(),
+                    // A typed table's key is part of its definition.
+                    primary_key: if t.definition.is_some() {
+                        Vec::new()
+                    } else {
+                        t.primary_key.clone()
+                    },
                     definition: t.definition.clone(),
                     display_name: Some(t.display_name.clone()),
                 },

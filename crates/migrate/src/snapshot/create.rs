@@ -138,7 +138,7 @@ pub(crate) async fn create_from(
             data: None,
         });
     }
-    entries.sort_by(|a, b| a.table.id.to_string().cmp(&b.table.id.to_string()));
+    entries.sort_by_key(|e| e.table.id.to_string());
     dir.json(paths::TABLES, &entries)?;
 
     // Configurations: secrets out, everything else as the stack returned it.

@@ -26,6 +26,9 @@ pub enum SecretState {
     Undecryptable,
     /// A placeholder (`{{ vault.x }}`) resolved elsewhere at run time.
     Reference,
+    /// No value: the key is there with an empty string, as a migration leaves it. It has to be
+    /// entered.
+    Empty,
 }
 
 /// Body of `POST /v2/oauth/credentials/{componentId}`.

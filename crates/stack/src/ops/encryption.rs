@@ -51,7 +51,9 @@ impl Stack {
             )
         })?;
         let sealed = rewrite_secrets::<Error>(body, &mut |s| {
-            Ok((!is_encrypted(&s.value)).then(|| self.keyring.seal(scope, &binding, &s.value)))
+            // An empty value is "not set": sealing it would make it look like a secret is there.
+            Ok((!is_encrypted(&s.value) && !s.value.is_empty())
+                .then(|| self.keyring.seal(scope, &binding, &s.value)))
         })
         .map_err(|e| scan_error("the body", e))??;
         Ok(sealed)
@@ -85,7 +87,7 @@ impl Stack {
         let binding = Self::binding_for(Some(project), Some(component), None);
         let mut changed = false;
         let sealed = rewrite_secrets::<Error>(doc.get(), &mut |s| {
-            if is_encrypted(&s.value) {
+            if is_encrypted(&s.value) || s.value.is_empty() {
                 return Ok(None);
             }
             changed = true;
@@ -132,7 +134,9 @@ impl Stack {
         Ok(values
             .into_iter()
             .map(|(path, value)| {
-                let status = if value.trim_start().starts_with("{{") {
+                let status = if value.is_empty() {
+                    SecretState::Empty
+                } else if value.trim_start().starts_with("{{") {
                     SecretState::Reference
                 } else {
                     match self.keyring.open(&binding, &value) {
@@ -161,7 +165,7 @@ impl Stack {
     ) -> Result<String> {
         let binding = Self::binding_for(Some(project), Some(component), Some(config));
         rewrite_secrets::<Error>(doc.get(), &mut |s| {
-            if s.value.trim_start().starts_with("{{") {
+            if s.value.is_empty() || s.value.trim_start().starts_with("{{") {
                 return Ok(None);
             }
             self.keyring

@@ -1,0 +1,7 @@
+//! End-to-end migrations between two real stacks served on loopback, driven through the
+//! migration library exactly as the `stackport` binary drives it.
+
+mod fingerprint;
+mod world;
+
+mod end_to_end;

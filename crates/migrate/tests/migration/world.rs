@@ -1,0 +1,126 @@
+//! Two demo stacks, a seeded source project and an empty destination, in a temp dir that goes
+//! away with the test.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use stackport_client::Client;
+use stackport_demo::{
+    create_empty_project, seed_source_project, start_demo_stacks, EmbeddedStack, SeedOptions,
+    SeededProject,
+};
+use stackport_migrate::{Endpoint, NoProgress, Progress};
+use stackport_model::ProjectId;
+
+/// A temp dir removed on drop, also when a test fails.
+pub struct TempDir(pub PathBuf);
+
+impl TempDir {
+    pub fn new(label: &str) -> Self {
+        static N: AtomicU64 = AtomicU64::new(0);
+        let nanos = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        let dir = std::env::temp_dir().join(format!(
+            "stackport-migration-{label}-{}-{}-{nanos}",
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        TempDir(dir)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// Two stacks with a seeded source project on eu-central and an empty project on us-east.
+pub struct World {
+    pub dir: TempDir,
+    pub eu: EmbeddedStack,
+    pub us: EmbeddedStack,
+    pub source: SeededProject,
+    pub dest_id: ProjectId,
+    pub dest_token: String,
+}
+
+/// Small enough to be quick, big enough for several chunks when the chunk size is small.
+pub const TEST_SCALE: f64 = 0.05;
+
+impl World {
+    pub async fn new(label: &str) -> World {
+        let dir = TempDir::new(label);
+        let (eu, us) = start_demo_stacks(&dir.0.join("stacks")).await.unwrap();
+        let source = seed_source_project(
+            &eu,
+            "Sales analytics",
+            &SeedOptions {
+                rows_scale: TEST_SCALE,
+            },
+        )
+        .await
+        .unwrap();
+        let (dest_id, dest_token) = create_empty_project(&us, "Sales analytics (new)")
+            .await
+            .unwrap();
+        World {
+            dir,
+            eu,
+            us,
+            source,
+            dest_id,
+            dest_token,
+        }
+    }
+
+    pub fn source_endpoint(&self) -> Endpoint {
+        Endpoint::new(&self.eu.url, &self.source.token)
+    }
+
+    pub fn dest_endpoint(&self) -> Endpoint {
+        Endpoint::new(&self.us.url, &self.dest_token)
+    }
+
+    pub fn source_client(&self) -> Client {
+        self.eu.storage_client(&self.source.token)
+    }
+
+    pub fn dest_client(&self) -> Client {
+        self.us.storage_client(&self.dest_token)
+    }
+
+    pub fn work(&self, name: &str) -> PathBuf {
+        self.dir.0.join(name)
+    }
+
+    pub async fn stop(self) {
+        self.eu.stop().await.unwrap();
+        self.us.stop().await.unwrap();
+    }
+}
+
+pub fn quiet() -> Arc<dyn Progress> {
+    Arc::new(NoProgress)
+}
+
+/// Every regular file under `dir`.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                out.push(p);
+            }
+        }
+    }
+    out
+}
