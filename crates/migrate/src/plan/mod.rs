@@ -1,0 +1,189 @@
+//! `migrate plan`: the pre-migration validation. Reads both projects, writes nothing anywhere
+//! (both clients are read-only), and says what blocks the migration and what a person will
+//! have to do after it.
+
+mod evaluate;
+#[cfg(test)]
+mod tests;
+
+pub(crate) use evaluate::evaluate;
+
+use std::collections::BTreeMap;
+use std::time::Instant;
+
+use serde::Serialize;
+use stackport_client::Client;
+use stackport_model::api::StackInfo;
+
+use crate::error::{ApiContext, Result};
+use crate::read::read_project;
+use crate::snapshot::format::StackRef;
+use crate::Endpoint;
+
+/// How bad a finding is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Severity {
+    /// The migration will not start until it is resolved.
+    Blocking,
+    /// The migration can run, but something needs attention.
+    Warning,
+    /// Good to know.
+    Info,
+}
+
+/// One result of the validation.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// How bad it is.
+    pub severity: Severity,
+    /// A stable code, e.g. `component.deprecated`.
+    pub code: String,
+    /// The object it is about, e.g. `configuration keboola.ex-db-mysql/123 (Orders)`.
+    pub object: String,
+    /// What was found.
+    pub message: String,
+    /// What to do about it.
+    pub action: String,
+}
+
+/// What would move, in counts.
+#[derive(Debug, Clone, Default, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PlanInventory {
+    /// Buckets.
+    pub buckets: u64,
+    /// Tables (aliases not counted).
+    pub tables: u64,
+    /// Aliases.
+    pub aliases: u64,
+    /// Rows of all tables.
+    pub rows: u64,
+    /// Bytes of all tables as the source stores them.
+    pub bytes: u64,
+    /// Live configurations per component.
+    pub configurations: BTreeMap<String, u64>,
+    /// Rows of those configurations.
+    pub configuration_rows: u64,
+    /// Orchestrations.
+    pub orchestrations: u64,
+    /// Workspaces and BI projects to provision again.
+    pub provisioned: u64,
+    /// What will not move, with counts.
+    pub not_moved: BTreeMap<String, u64>,
+}
+
+/// The validation's result.
+#[derive(Debug, Clone, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// The source stack.
+    pub source_stack: StackRef,
+    /// The source project's id and name.
+    pub source_project: String,
+    /// The destination stack.
+    pub destination_stack: StackRef,
+    /// The destination project's id and name.
+    pub destination_project: String,
+    /// Findings, most severe first.
+    pub findings: Vec<Finding>,
+    /// What would move.
+    pub inventory: PlanInventory,
+    /// Estimated duration of the migration, in seconds.
+    pub estimated_seconds: f64,
+    /// What the estimate rests on.
+    pub estimate_basis: String,
+}
+
+impl Plan {
+    /// Whether a blocking finding stops the migration.
+    pub fn is_blocked(&self) -> bool {
+        self.findings
+            .iter()
+            .any(|f| f.severity == Severity::Blocking)
+    }
+
+    /// The blocking findings.
+    pub fn blocking(&self) -> impl Iterator<Item = &Finding> {
+        self.findings
+            .iter()
+            .filter(|f| f.severity == Severity::Blocking)
+    }
+}
+
+/// Validates a migration from `source` to `destination`.
+pub async fn plan(source: &Endpoint, destination: &Endpoint) -> Result<Plan> {
+    let src = source.reader();
+    let dst = destination.reader();
+    let started = Instant::now();
+    let project = read_project(&src).await?;
+    let source_latency = started.elapsed().as_secs_f64();
+    let started = Instant::now();
+    let dest = read_destination(&dst).await?;
+    let dest_latency = started.elapsed().as_secs_f64() / 6.0;
+    Ok(evaluate(&project, &dest, source_latency, dest_latency))
+}
+
+/// What the validation reads from the destination.
+pub(crate) struct Destination {
+    pub verified: stackport_model::api::VerifiedToken,
+    pub index: StackInfo,
+    pub buckets: Vec<String>,
+    pub configurations: Vec<String>,
+    pub orchestrations: Vec<String>,
+    pub provisioned: Vec<String>,
+}
+
+pub(crate) async fn read_destination(client: &Client) -> Result<Destination> {
+    let verified = client
+        .verify_token()
+        .await
+        .api(|| format!("verifying the destination token at {}", client.base_url()))?;
+    let index = client
+        .index()
+        .await
+        .api(|| "reading the destination stack's component registry".into())?;
+    let buckets = client
+        .list_buckets(false)
+        .await
+        .api(|| "listing the destination's buckets".into())?
+        .into_iter()
+        .map(|b| format!("bucket {}", b.id))
+        .collect();
+    // The default listing leaves the trash out: trashed configurations do not count.
+    let configurations = client
+        .list_components("", false)
+        .await
+        .api(|| "listing the destination's configurations".into())?
+        .into_iter()
+        .flat_map(|c| {
+            let component = c.id;
+            c.configurations
+                .into_iter()
+                .map(move |cfg| format!("configuration {component}/{} ({})", cfg.id, cfg.name))
+        })
+        .collect();
+    let orchestrations = client
+        .list_orchestrations()
+        .await
+        .api(|| "listing the destination's orchestrations".into())?
+        .into_iter()
+        .map(|o| format!("orchestration {} ({})", o.id, o.name))
+        .collect();
+    let provisioned = client
+        .list_provisioned()
+        .await
+        .api(|| "listing the destination's provisioned resources".into())?
+        .into_iter()
+        .map(|p| format!("{:?} {} ({})", p.kind, p.id, p.name).to_lowercase())
+        .collect();
+    Ok(Destination {
+        verified,
+        index,
+        buckets,
+        configurations,
+        orchestrations,
+        provisioned,
+    })
+}
