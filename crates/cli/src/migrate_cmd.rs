@@ -17,10 +17,11 @@ const BLOCKED: u8 = 1;
 #[derive(Args, Clone)]
 pub struct SourceArgs {
     /// The source stack's URL.
-    #[arg(long = "source")]
+    #[arg(id = "source", long = "source")]
     pub url: String,
     /// A master Storage API token of the source project (only read with).
     #[arg(
+        id = "source_token",
         long = "source-token",
         env = "STACKPORT_SOURCE_TOKEN",
         hide_env_values = true
@@ -31,10 +32,11 @@ pub struct SourceArgs {
 #[derive(Args, Clone)]
 pub struct DestArgs {
     /// The destination stack's URL.
-    #[arg(long = "dest")]
+    #[arg(id = "dest", long = "dest")]
     pub url: String,
     /// A master Storage API token of the new, empty destination project.
     #[arg(
+        id = "dest_token",
         long = "dest-token",
         env = "STACKPORT_DEST_TOKEN",
         hide_env_values = true

@@ -117,6 +117,23 @@ pub(crate) fn evaluate(
         }
     }
 
+    // Ids kept by the destination's trash would make the restore stop half-way.
+    for (component, config) in &project.configs {
+        let key = (component.to_string(), config.id.to_string());
+        if dest.trashed.contains(&key) {
+            findings.push(finding(
+                Blocking,
+                "destination.trashedIdTaken",
+                format!("configuration {component}/{} ({})", config.id, config.name),
+                format!(
+                    "the destination's trash holds a configuration {component}/{}, so the stack will not create one with that id",
+                    config.id
+                ),
+                "purge it from the destination's trash (delete it once more), or migrate into a new project".into(),
+            ));
+        }
+    }
+
     // Backends.
     if src_owner.backend != dst_owner.backend {
         findings.push(finding(

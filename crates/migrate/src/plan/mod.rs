@@ -121,7 +121,7 @@ pub async fn plan(source: &Endpoint, destination: &Endpoint) -> Result<Plan> {
     let source_latency = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let dest = read_destination(&dst).await?;
-    let dest_latency = started.elapsed().as_secs_f64() / 6.0;
+    let dest_latency = started.elapsed().as_secs_f64() / 7.0;
     Ok(evaluate(&project, &dest, source_latency, dest_latency))
 }
 
@@ -131,6 +131,9 @@ pub(crate) struct Destination {
     pub index: StackInfo,
     pub buckets: Vec<String>,
     pub configurations: Vec<String>,
+    /// (component, configuration) pairs in the destination's trash: they do not make it
+    /// non-empty, but the stack keeps their ids taken.
+    pub trashed: Vec<(String, String)>,
     pub orchestrations: Vec<String>,
     pub provisioned: Vec<String>,
 }
@@ -164,6 +167,18 @@ pub(crate) async fn read_destination(client: &Client) -> Result<Destination> {
                 .map(move |cfg| format!("configuration {component}/{} ({})", cfg.id, cfg.name))
         })
         .collect();
+    let trashed = client
+        .list_components("", true)
+        .await
+        .api(|| "listing the destination's trash".into())?
+        .into_iter()
+        .flat_map(|c| {
+            let component = c.id.to_string();
+            c.configurations
+                .into_iter()
+                .map(move |cfg| (component.clone(), cfg.id.to_string()))
+        })
+        .collect();
     let orchestrations = client
         .list_orchestrations()
         .await
@@ -183,6 +198,7 @@ pub(crate) async fn read_destination(client: &Client) -> Result<Destination> {
         index,
         buckets,
         configurations,
+        trashed,
         orchestrations,
         provisioned,
     })

@@ -187,6 +187,15 @@ fn precheck(snapshot: &Snapshot, dest: &crate::plan::Destination) -> Result<()> 
     }
     for config in &snapshot.configurations {
         let component = &config.component_id;
+        if dest
+            .trashed
+            .contains(&(component.to_string(), config.configuration.id.to_string()))
+        {
+            problems.push(format!(
+                "configuration {component}/{} is in the destination's trash and keeps its id taken; purge it first",
+                config.configuration.id
+            ));
+        }
         match dest.index.components.iter().find(|c| &c.id == component) {
             None => problems.push(format!(
                 "component {component} (configuration {}) does not exist on stack {}",
