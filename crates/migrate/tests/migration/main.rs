@@ -5,3 +5,5 @@ mod fingerprint;
 mod world;
 
 mod end_to_end;
+mod refusals;
+mod snapshot_defects;

@@ -1,0 +1,330 @@
+//! A snapshot is untrusted input: `snapshot::open` refuses a damaged one before anything uses
+//! it, naming the file and the problem, so a restore never starts from it.
+//!
+//! Each test takes one good snapshot of the seeded project, copies it, damages the copy in one
+//! way, and opens the copy.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+use stackport_migrate::snapshot::{self, SnapshotOptions};
+use stackport_migrate::{restore, MigrateError, RestoreOptions};
+
+use crate::fingerprint::fingerprint;
+use crate::world::*;
+
+/// A world with a good snapshot of its source project in `work("good")`.
+async fn with_good_snapshot(label: &str) -> (World, PathBuf) {
+    let world = World::new(label).await;
+    let good = world.work("good");
+    snapshot::create(
+        &world.source_endpoint(),
+        &good,
+        &SnapshotOptions {
+            chunk_bytes: 32 * 1024,
+            ..Default::default()
+        },
+        quiet(),
+    )
+    .await
+    .unwrap();
+    (world, good)
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A copy of the good snapshot, damaged by `damage`.
+fn damaged(world: &World, good: &Path, damage: impl FnOnce(&Path)) -> PathBuf {
+    let copy = world.work("damaged");
+    copy_dir(good, &copy);
+    damage(&copy);
+    copy
+}
+
+/// Opening `dir` must fail as a snapshot problem; returns the file and the problem.
+fn refusal(dir: &Path) -> (String, String) {
+    match snapshot::open(dir) {
+        Ok(_) => panic!("{} opened, but it is damaged", dir.display()),
+        Err(MigrateError::Snapshot { file, problem }) => (file, problem),
+        Err(other) => panic!("expected a snapshot problem, got: {other:#?}"),
+    }
+}
+
+fn manifest(dir: &Path) -> Value {
+    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
+}
+
+fn write_manifest(dir: &Path, manifest: &Value) {
+    std::fs::write(
+        dir.join("manifest.json"),
+        serde_json::to_vec_pretty(manifest).unwrap(),
+    )
+    .unwrap();
+}
+
+fn files(manifest: &mut Value) -> &mut Vec<Value> {
+    manifest["files"].as_array_mut().unwrap()
+}
+
+/// The first listed path that `pick` accepts.
+fn listed(dir: &Path, pick: impl Fn(&str) -> bool) -> String {
+    manifest(dir)["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["path"].as_str().unwrap().to_string())
+        .find(|p| pick(p))
+        .expect("the snapshot lists such a file")
+}
+
+fn is_configuration(path: &str) -> bool {
+    path.starts_with("components/") && !path.ends_with(".metadata.json")
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Rewrites the manifest entry of `path` (renamed to `new_path`) with the size and hash of
+/// the file now at `new_path`, so only a check of the content itself can tell.
+fn relist(dir: &Path, path: &str, new_path: &str) {
+    let bytes = std::fs::read(dir.join(new_path)).unwrap();
+    let mut m = manifest(dir);
+    let entry = files(&mut m)
+        .iter_mut()
+        .find(|f| f["path"] == path)
+        .unwrap();
+    *entry = json!({"path": new_path, "bytes": bytes.len(), "sha256": sha256_hex(&bytes)});
+    write_manifest(dir, &m);
+}
+
+/// What `stackport snapshot restore` does: open, and restore only what opened. Returns the
+/// open error; the destination must be as it was.
+async fn restore_like_the_cli(world: &World, dir: &Path) -> MigrateError {
+    let dst = world.dest_client();
+    let before = fingerprint(&dst).await;
+    let result = match snapshot::open(dir) {
+        Ok(snap) => restore(
+            &snap,
+            &world.dest_endpoint(),
+            &RestoreOptions::default(),
+            quiet(),
+        )
+        .await
+        .map(|_| ()),
+        Err(e) => Err(e),
+    };
+    let error = result.expect_err("a damaged snapshot must not restore");
+    assert!(
+        matches!(error, MigrateError::Snapshot { .. }),
+        "refused by open, not by the restore: {error:#?}"
+    );
+    assert_eq!(before, fingerprint(&dst).await, "the destination changed");
+    assert!(dst.list_buckets(false).await.unwrap().is_empty());
+    assert!(dst.list_components("", true).await.unwrap().is_empty());
+    error
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_good_snapshot_opens_and_restores_into_the_empty_destination() {
+    let (world, good) = with_good_snapshot("snap-good").await;
+    let copy = damaged(&world, &good, |_| {});
+    let snap = snapshot::open(&copy).unwrap();
+    assert!(snap
+        .tables
+        .iter()
+        .any(|t| t.data.as_ref().is_some_and(|d| d.chunks.len() > 1)));
+    let outcome = restore(
+        &snap,
+        &world.dest_endpoint(),
+        &RestoreOptions::default(),
+        quiet(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.tables, snap.manifest.inventory.tables);
+    assert_eq!(outcome.rows, snap.manifest.inventory.rows);
+    assert_eq!(
+        outcome.configurations,
+        snap.manifest.inventory.configurations
+    );
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_without_its_manifest_is_incomplete() {
+    let (world, good) = with_good_snapshot("snap-no-manifest").await;
+    let copy = damaged(&world, &good, |dir| {
+        std::fs::remove_file(dir.join("manifest.json")).unwrap()
+    });
+    let (file, problem) = refusal(&copy);
+    assert_eq!(file, "manifest.json");
+    assert!(problem.contains("incomplete"), "{problem}");
+    // The CLI's flow stops there too: the destination sees nothing.
+    let error = restore_like_the_cli(&world, &copy).await;
+    assert!(error.to_string().contains("manifest.json"), "{error}");
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_changed_byte_in_a_chunk_fails_its_sha256() {
+    let (world, good) = with_good_snapshot("snap-chunk-byte").await;
+    let chunk = listed(&good, |p| p.starts_with("storage/data/"));
+    let copy = damaged(&world, &good, |dir| {
+        let path = dir.join(&chunk);
+        let mut bytes = std::fs::read(&path).unwrap();
+        let middle = bytes.len() / 2;
+        bytes[middle] ^= 0xff;
+        std::fs::write(&path, bytes).unwrap();
+    });
+    let (file, problem) = refusal(&copy);
+    assert_eq!(file, chunk);
+    assert!(problem.contains("SHA-256"), "{problem}");
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_truncated_configuration_fails_its_size() {
+    let (world, good) = with_good_snapshot("snap-truncated").await;
+    let config = listed(&good, is_configuration);
+    let copy = damaged(&world, &good, |dir| {
+        let path = dir.join(&config);
+        let bytes = std::fs::read(&path).unwrap();
+        std::fs::write(&path, &bytes[..bytes.len() / 2]).unwrap();
+    });
+    let (file, problem) = refusal(&copy);
+    assert_eq!(file, config);
+    assert!(
+        problem.contains("bytes") && problem.contains("truncated"),
+        "{problem}"
+    );
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_missing_listed_file_is_named() {
+    let (world, good) = with_good_snapshot("snap-missing").await;
+    let copy = damaged(&world, &good, |dir| {
+        std::fs::remove_file(dir.join("orchestrations.json")).unwrap()
+    });
+    let (file, problem) = refusal(&copy);
+    assert_eq!(file, "orchestrations.json");
+    assert!(problem.contains("missing"), "{problem}");
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_extra_unlisted_file_is_named() {
+    let (world, good) = with_good_snapshot("snap-extra").await;
+    let copy = damaged(&world, &good, |dir| {
+        std::fs::write(dir.join("storage/notes.txt"), "added by hand\n").unwrap()
+    });
+    let (file, problem) = refusal(&copy);
+    assert_eq!(file, "storage/notes.txt");
+    assert!(problem.contains("not in the manifest"), "{problem}");
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unknown_format_version_is_named() {
+    let (world, good) = with_good_snapshot("snap-version").await;
+    let copy = damaged(&world, &good, |dir| {
+        let mut m = manifest(dir);
+        m["formatVersion"] = json!(99);
+        write_manifest(dir, &m);
+    });
+    let (file, problem) = refusal(&copy);
+    assert_eq!(file, "manifest.json");
+    assert!(problem.contains("version 99"), "{problem}");
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_manifest_path_that_leaves_the_snapshot_is_refused() {
+    let (world, good) = with_good_snapshot("snap-dotdot").await;
+    let copy = damaged(&world, &good, |dir| {
+        // The file exists where the path points, with the listed size and hash.
+        let outside = dir.parent().unwrap().join("escape.json");
+        std::fs::write(&outside, "{}").unwrap();
+        let mut m = manifest(dir);
+        files(&mut m)
+            .push(json!({"path": "../escape.json", "bytes": 2, "sha256": sha256_hex(b"{}")}));
+        write_manifest(dir, &m);
+    });
+    let (file, problem) = refusal(&copy);
+    assert_eq!(file, "../escape.json");
+    assert!(problem.contains("not a valid snapshot path"), "{problem}");
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_absolute_manifest_path_is_refused() {
+    let (world, good) = with_good_snapshot("snap-absolute").await;
+    let copy = damaged(&world, &good, |dir| {
+        let mut m = manifest(dir);
+        files(&mut m).push(json!({"path": "/etc/passwd", "bytes": 0, "sha256": sha256_hex(b"")}));
+        write_manifest(dir, &m);
+    });
+    let (file, problem) = refusal(&copy);
+    assert_eq!(file, "/etc/passwd");
+    assert!(
+        problem.contains("not a valid snapshot path") && problem.contains("absolute"),
+        "{problem}"
+    );
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configuration_of_the_wrong_shape_is_named() {
+    let (world, good) = with_good_snapshot("snap-shape").await;
+    let config = listed(&good, is_configuration);
+    let copy = damaged(&world, &good, |dir| {
+        std::fs::write(dir.join(&config), "[]").unwrap();
+        // Listed with its new size and hash: only the shape check can catch it.
+        relist(dir, &config, &config);
+    });
+    let (file, problem) = refusal(&copy);
+    assert_eq!(file, config);
+    assert!(problem.contains("wrong shape"), "{problem}");
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_configuration_file_named_for_another_id_is_refused() {
+    let (world, good) = with_good_snapshot("snap-renamed").await;
+    let config = listed(&good, is_configuration);
+    let (component_dir, file_name) = config.rsplit_once('/').unwrap();
+    let old_id = file_name.strip_suffix(".json").unwrap().to_string();
+    let renamed = format!("{component_dir}/renamed-config.json");
+    let copy = damaged(&world, &good, |dir| {
+        std::fs::rename(dir.join(&config), dir.join(&renamed)).unwrap();
+        relist(dir, &config, &renamed);
+        // Its metadata moves along, so the name is the only thing wrong.
+        let metadata = format!("{component_dir}/{old_id}.metadata.json");
+        let new_metadata = format!("{component_dir}/renamed-config.metadata.json");
+        std::fs::rename(dir.join(&metadata), dir.join(&new_metadata)).unwrap();
+        relist(dir, &metadata, &new_metadata);
+    });
+    let (file, problem) = refusal(&copy);
+    assert_eq!(file, renamed);
+    assert!(
+        problem.contains(&old_id) && problem.contains("renamed-config"),
+        "{problem}"
+    );
+    world.stop().await;
+}
