@@ -147,3 +147,52 @@ impl<'a> PhaseTimer<'a> {
         seconds
     }
 }
+
+/// Adds up small increments and reports them about once per MiB, so a large table makes a
+/// few hundred events rather than one per network block.
+pub(crate) struct Tally {
+    progress: std::sync::Arc<dyn Progress>,
+    phase: Phase,
+    bytes: u64,
+    rows: u64,
+}
+
+impl Tally {
+    const EVERY_BYTES: u64 = 1024 * 1024;
+
+    pub(crate) fn new(progress: std::sync::Arc<dyn Progress>, phase: Phase) -> Self {
+        Tally {
+            progress,
+            phase,
+            bytes: 0,
+            rows: 0,
+        }
+    }
+
+    pub(crate) fn add(&mut self, bytes: u64, rows: u64) {
+        self.bytes += bytes;
+        self.rows += rows;
+        if self.bytes >= Self::EVERY_BYTES {
+            self.flush();
+        }
+    }
+
+    pub(crate) fn flush(&mut self) {
+        if self.bytes > 0 || self.rows > 0 {
+            self.progress.event(Event::Advanced {
+                phase: self.phase,
+                bytes: self.bytes,
+                rows: self.rows,
+                items: 0,
+            });
+            self.bytes = 0;
+            self.rows = 0;
+        }
+    }
+}
+
+impl Drop for Tally {
+    fn drop(&mut self) {
+        self.flush();
+    }
+}

@@ -13,7 +13,7 @@ use super::metadata::writes;
 use super::RestoreOptions;
 use super::RestoreOutcome;
 use crate::error::{ApiContext, MigrateError, Result};
-use crate::progress::{Event, Phase, PhaseTimer, Progress};
+use crate::progress::{Phase, PhaseTimer, Progress, Tally};
 use crate::snapshot::format::{Codec, TableData};
 use crate::snapshot::Snapshot;
 
@@ -176,6 +176,7 @@ fn chunk_body(
 ) -> reqwest::Body {
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
     tokio::task::spawn_blocking(move || {
+        let mut tally = Tally::new(progress, Phase::Restore);
         let result = (|| -> std::io::Result<()> {
             let file = BufReader::with_capacity(256 * 1024, File::open(&path)?);
             let mut reader: Box<dyn Read> = match codec {
@@ -189,24 +190,14 @@ fn chunk_body(
                     return Ok(());
                 }
                 buf.truncate(n);
-                progress.event(Event::Advanced {
-                    phase: Phase::Restore,
-                    bytes: n as u64,
-                    rows: 0,
-                    items: 0,
-                });
+                tally.add(n as u64, 0);
                 if tx.blocking_send(Ok(bytes::Bytes::from(buf))).is_err() {
                     return Ok(()); // The request was dropped.
                 }
             }
         })();
         match result {
-            Ok(()) => progress.event(Event::Advanced {
-                phase: Phase::Restore,
-                bytes: 0,
-                rows,
-                items: 0,
-            }),
+            Ok(()) => tally.add(0, rows),
             Err(e) => {
                 let _ = tx.blocking_send(Err(e));
             }

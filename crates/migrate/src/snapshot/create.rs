@@ -13,7 +13,7 @@ use super::format::*;
 use super::strip::strip_configuration;
 use super::write::{write_json, SnapshotDir};
 use crate::error::{ApiContext, MigrateError, Result};
-use crate::progress::{Event, Phase, PhaseTimer, Progress};
+use crate::progress::{Phase, PhaseTimer, Progress, Tally};
 use crate::read::{read_project, SourceProject};
 use crate::Endpoint;
 
@@ -222,14 +222,10 @@ async fn snapshot_table(
         options.chunk_bytes,
     );
     let worker = tokio::task::spawn_blocking(move || {
+        let mut tally = Tally::new(progress, Phase::Snapshot);
         while let Some(block) = rx.blocking_recv() {
             let rows = writer.feed(&block)?;
-            progress.event(Event::Advanced {
-                phase: Phase::Snapshot,
-                bytes: block.len() as u64,
-                rows,
-                items: 0,
-            });
+            tally.add(block.len() as u64, rows);
         }
         writer.finish()
     });
