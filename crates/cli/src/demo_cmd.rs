@@ -26,13 +26,42 @@ pub struct DemoArgs {
     json: bool,
 }
 
-pub async fn demo(args: DemoArgs) -> Result<ExitCode> {
-    if args.dir.join("eu-central").exists() || args.dir.join("migration").exists() {
-        std::fs::remove_dir_all(&args.dir)
-            .with_context(|| format!("cannot clear the earlier demo in {}", args.dir.display()))?;
+/// Marks a directory as the demo's own, so a later run may clear what it made there.
+const MARKER: &str = ".stackport-demo";
+/// What a demo run makes in its directory, and nothing else is ever removed.
+const OWNED: [&str; 3] = ["eu-central", "us-east", "migration"];
+
+/// A new or empty directory, or one an earlier demo made: then only the demo's own parts are
+/// removed. Anything else is refused rather than deleted.
+fn prepare_dir(dir: &std::path::Path) -> Result<()> {
+    if dir.join(MARKER).is_file() {
+        for part in OWNED {
+            let path = dir.join(part);
+            if path.exists() {
+                std::fs::remove_dir_all(&path).with_context(|| {
+                    format!("cannot clear the earlier demo's {}", path.display())
+                })?;
+            }
+        }
+    } else if dir.exists()
+        && std::fs::read_dir(dir)
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .next()
+            .is_some()
+    {
+        anyhow::bail!(
+            "{} is not empty and was not made by `stackport demo`; choose another --dir",
+            dir.display()
+        );
     }
-    std::fs::create_dir_all(&args.dir)
-        .with_context(|| format!("cannot create {}", args.dir.display()))?;
+    std::fs::create_dir_all(dir).with_context(|| format!("cannot create {}", dir.display()))?;
+    std::fs::write(dir.join(MARKER), "made by stackport demo; its eu-central, us-east and migration dirs are replaced on the next run\n")
+        .with_context(|| format!("cannot write into {}", dir.display()))?;
+    Ok(())
+}
+
+pub async fn demo(args: DemoArgs) -> Result<ExitCode> {
+    prepare_dir(&args.dir)?;
     let say = |line: String| {
         if !args.json {
             eprintln!("{line}");

@@ -170,14 +170,27 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
         snapshot: SnapshotOptions::default(),
         restore: RestoreOptions::default(),
     };
-    let outcome = stackport_migrate::run(
+    let outcome = match stackport_migrate::run(
         &endpoint(&args.source.url, &args.source.token),
         &endpoint(&args.dest.url, &args.dest.token),
         &options,
         progress(args.json),
     )
     .await
-    .context("the migration failed; the source project was not changed")?;
+    {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            let e = anyhow::Error::new(e)
+                .context("the migration failed; the source project was not changed");
+            if args.json {
+                println!(
+                    "{}",
+                    serde_json::json!({"event": "failed", "error": format!("{e:#}")})
+                );
+            }
+            return Err(e);
+        }
+    };
     let Some(report) = outcome.report else {
         if args.json {
             println!(

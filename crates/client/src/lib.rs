@@ -38,6 +38,13 @@ impl Client {
     pub fn new(base_url: &str) -> Self {
         let http = reqwest::Client::builder()
             .user_agent(concat!("stackport/", env!("CARGO_PKG_VERSION")))
+            // A redirect could carry X-StorageApi-Token to another host: the API never
+            // redirects, so none is followed.
+            .redirect(reqwest::redirect::Policy::none())
+            .connect_timeout(std::time::Duration::from_secs(15))
+            // Per read, not per request: a large export streams for as long as it needs, but a
+            // stack that stops answering does not hang a migration forever.
+            .read_timeout(std::time::Duration::from_secs(600))
             .build()
             .expect("the HTTP client configuration is valid");
         Client {

@@ -39,6 +39,20 @@ pub enum MigrateError {
         /// What is wrong and what to do.
         problem: String,
     },
+    /// A restore failed after it had written to the destination.
+    #[error(
+        "the restore stopped part-way: destination project {project} on stack {stack} now holds part of the snapshot; \
+         delete that project, create a new empty one and restore again (the source was not changed)"
+    )]
+    PartlyRestored {
+        /// The destination project.
+        project: String,
+        /// The destination stack.
+        stack: String,
+        /// What stopped it.
+        #[source]
+        source: Box<MigrateError>,
+    },
     /// The migration will not start or go on, for a reason a person has to resolve.
     #[error("{0}")]
     Refused(String),

@@ -303,7 +303,6 @@ impl Report {
             ),
             ("users".to_string(), nm.users.len() as u64),
             ("API tokens".to_string(), nm.tokens.len() as u64),
-            ("job history".to_string(), 0),
         ];
         let moving = snapshot_seconds + restore.seconds;
         let mut warnings = restore.warnings.clone();
@@ -479,7 +478,9 @@ impl Report {
                 let _ = writeln!(
                     s,
                     "| orchestration {} | {} | {} |",
-                    o.name, o.old_id, o.new_id
+                    cell(&o.name),
+                    o.old_id,
+                    o.new_id
                 );
             }
             for p in &self.provisioned {
@@ -496,9 +497,19 @@ impl Report {
         for (what, n) in &self.not_moved {
             let _ = writeln!(s, "| {what} | {n} |");
         }
+        let _ = writeln!(
+            s,
+            "| job history | not counted: these stacks keep no job history yet |"
+        );
         let _ = writeln!(s, "\n## Checklist\n");
         for c in &self.checklist {
-            let _ = writeln!(s, "- [ ] **{}** — {}: {}", c.task, c.object, c.action);
+            let _ = writeln!(
+                s,
+                "- [ ] **{}** — {}: {}",
+                c.task,
+                inline(&c.object),
+                inline(&c.action)
+            );
         }
         if !self.warnings.is_empty() {
             let _ = writeln!(s, "\n## Warnings\n");
@@ -508,4 +519,14 @@ impl Report {
         }
         s
     }
+}
+
+/// Text inside a Markdown table cell: a `|` or a line break in a name would break the table.
+fn cell(text: &str) -> String {
+    inline(text).replace('|', "\\|")
+}
+
+/// Text on one Markdown line.
+fn inline(text: &str) -> String {
+    text.replace(['\r', '\n'], " ")
 }

@@ -54,6 +54,19 @@ pub fn rewrite_secrets<E>(
     Ok(result.map(|()| scanner.out))
 }
 
+/// Like [`rewrite_secrets`], but everything under a `#` key counts, also inside objects there
+/// (`"#creds": {"pass": "…"}`). The stack seals only what the reference platform seals; a
+/// snapshot, which must never carry a secret, removes this wider set.
+pub fn rewrite_secrets_deep<E>(
+    doc: &str,
+    f: &mut dyn FnMut(SecretValue<'_>) -> Result<Option<String>, E>,
+) -> Result<Result<String, E>, ScanError> {
+    let mut scanner = Scanner::new(doc, None);
+    scanner.deep = true;
+    let result = scanner.document(f)?;
+    Ok(result.map(|()| scanner.out))
+}
+
 /// Replaces the value at an object-key path (`["authorization", "oauth_api"]`) with the raw JSON
 /// `replacement`, copying everything else byte for byte. `None` when the path is not there, so a
 /// caller can tell "removed" from "never present".
@@ -98,6 +111,8 @@ struct Scanner<'a> {
     out: String,
     path: JsonPath,
     target: Option<Target<'a>>,
+    /// Objects under a `#` key stay secret (see [`rewrite_secrets_deep`]).
+    deep: bool,
 }
 
 impl<'a> Scanner<'a> {
@@ -109,6 +124,7 @@ impl<'a> Scanner<'a> {
             out: String::with_capacity(doc.len()),
             path: JsonPath::default(),
             target,
+            deep: false,
         }
     }
 
@@ -166,7 +182,7 @@ impl<'a> Scanner<'a> {
         f: &mut dyn FnMut(SecretValue<'_>) -> Result<Option<String>, E>,
     ) -> Result<Result<(), E>, ScanError> {
         match self.src.get(self.pos) {
-            Some(b'{') => self.object(f),
+            Some(b'{') => self.object(secret && self.deep, f),
             Some(b'[') => self.array(secret, f),
             Some(b'"') => {
                 let (start, end) = self.string_token()?;
@@ -243,6 +259,7 @@ impl<'a> Scanner<'a> {
 
     fn object<E>(
         &mut self,
+        inherited: bool,
         f: &mut dyn FnMut(SecretValue<'_>) -> Result<Option<String>, E>,
     ) -> Result<Result<(), E>, ScanError> {
         self.expect(b'{')?;
@@ -263,7 +280,7 @@ impl<'a> Scanner<'a> {
             self.skip_ws();
             self.expect(b':')?;
             self.skip_ws();
-            let secret = key.starts_with('#');
+            let secret = inherited || key.starts_with('#');
             self.path.0.push(Segment::Key(key));
             let inner = if self.at_target() {
                 // Read the old value to find its end, then put the replacement in its place.
@@ -368,6 +385,21 @@ mod tests {
                 ("#keys[2].#y".to_string(), "7".to_string()),
             ]
         );
+    }
+
+    #[test]
+    fn the_deep_scan_also_takes_objects_under_hash_keys() {
+        let doc =
+            r##"{"#creds":{"pass":"p","n":1,"ok":true},"#list":[{"k":"v"}],"plain":{"a":"b"}}"##;
+        let out = rewrite_secrets_deep::<()>(doc, &mut |_| Ok(Some(String::new())))
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            out,
+            r##"{"#creds":{"pass":"","n":"","ok":true},"#list":[{"k":""}],"plain":{"a":"b"}}"##
+        );
+        // The stack's own rule is narrower, as on the reference platform.
+        assert!(secret_values(doc).unwrap().is_empty());
     }
 
     #[test]

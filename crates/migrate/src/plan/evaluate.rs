@@ -7,7 +7,8 @@ use stackport_model::api::{Component, OrchestrationTask};
 use super::{Destination, Finding, Plan, PlanInventory, Severity};
 use crate::checklist::changed_since_inputs;
 use crate::read::{SourceProject, LISTING_LIMIT};
-use crate::snapshot::format::StackRef;
+use crate::snapshot::format::{SecretKind, StackRef};
+use crate::snapshot::strip_configuration;
 
 /// Nominal end-to-end data rate used for the estimate: measured by `stackport` on loopback
 /// between two local stacks (see docs/performance.md); a long-distance link will be slower.
@@ -214,44 +215,35 @@ pub(crate) fn evaluate(
     let mut ssh = 0u64;
     for (component, config) in &project.configs {
         let object = format!("configuration {component}/{} ({})", config.id, config.name);
-        let docs = config
-            .configuration
-            .iter()
-            .chain(config.state.iter())
-            .chain(
-                config
-                    .rows
-                    .iter()
-                    .flatten()
-                    .flat_map(|r| [&r.configuration, &r.state]),
-            );
-        for doc in docs {
-            if let Ok(values) = stackport_model::secret_json::secret_values(doc.get()) {
-                for (path, value) in values {
-                    if value.is_empty() || value.trim_start().starts_with("{{") {
-                        continue;
-                    }
-                    if path.ends_with(".keys.#private") {
-                        ssh += 1;
-                    } else {
-                        secrets += 1;
-                    }
-                }
-            }
-        }
-        if let Some(doc) = &config.configuration {
-            let v = doc.to_value();
-            if v.pointer("/authorization/oauth_api")
-                .is_some_and(|a| a.as_object().is_some_and(|m| !m.is_empty()))
-            {
-                oauth += 1;
+        // Counted exactly as the snapshot will cut them, so the plan and the report agree.
+        let removed = match strip_configuration(component, &mut config.clone()) {
+            Ok(removed) => removed,
+            Err(e) => {
                 findings.push(finding(
-                    Warning,
-                    "oauth.reauthorize",
+                    Blocking,
+                    "configuration.unreadable",
                     object.clone(),
-                    "the OAuth authorization stays on the source stack".into(),
-                    "re-authorize the configuration on the destination after the migration".into(),
+                    e.to_string(),
+                    "fix or delete the configuration in the source project".into(),
                 ));
+                Vec::new()
+            }
+        };
+        for r in &removed {
+            match r.kind {
+                SecretKind::Secret => secrets += 1,
+                SecretKind::SshKey => ssh += 1,
+                SecretKind::Oauth => {
+                    oauth += 1;
+                    findings.push(finding(
+                        Warning,
+                        "oauth.reauthorize",
+                        object.clone(),
+                        "the OAuth authorization stays on the source stack".into(),
+                        "re-authorize the configuration on the destination after the migration"
+                            .into(),
+                    ));
+                }
             }
         }
         let inputs = changed_since_inputs(config);

@@ -132,11 +132,7 @@ pub async fn restore(
         data_seconds: 0.0,
         seconds: 0.0,
     };
-    metadata::restore_project_metadata(&client, &snapshot.project.metadata).await?;
-    storage::restore_buckets(&client, snapshot, &timer, &mut outcome).await?;
-    storage::restore_tables(&client, snapshot, &timer, &mut outcome).await?;
-    let data_started = Instant::now();
-    storage::restore_data(
+    let written = write_all(
         &client,
         snapshot,
         &instant_text,
@@ -145,17 +141,59 @@ pub async fn restore(
         &timer,
         &mut outcome,
     )
-    .await?;
-    outcome.data_seconds = data_started.elapsed().as_secs_f64();
-    storage::restore_aliases(&client, snapshot, &timer, &mut outcome).await?;
-    configs::restore_configurations(&client, snapshot, &instant_text, &timer, &mut outcome).await?;
-    orchestrations::restore_provisioned(&client, snapshot, &timer, &mut outcome).await?;
-    orchestrations::restore_orchestrations(&client, snapshot, &timer, &mut outcome).await?;
-    configs::secrets_filled_by_destination(&client, snapshot, &mut outcome).await?;
-    storage::check_row_counts(&client, snapshot, &mut outcome).await?;
+    .await;
+    if let Err(e) = written {
+        return Err(MigrateError::PartlyRestored {
+            project: format!(
+                "{} ({})",
+                outcome.destination_project_id, outcome.destination_project_name
+            ),
+            stack: outcome.destination_stack.id.clone(),
+            source: Box::new(e),
+        });
+    }
+    for w in &outcome.warnings {
+        progress.event(crate::progress::Event::Warning {
+            phase: Phase::Restore,
+            message: w.clone(),
+        });
+    }
     timer.finish();
     outcome.seconds = started.elapsed().as_secs_f64();
     Ok(outcome)
+}
+
+/// Every write, in the seed's order.
+async fn write_all(
+    client: &stackport_client::Client,
+    snapshot: &Snapshot,
+    instant_text: &str,
+    options: &RestoreOptions,
+    progress: Arc<dyn Progress>,
+    timer: &PhaseTimer<'_>,
+    outcome: &mut RestoreOutcome,
+) -> Result<()> {
+    metadata::restore_project_metadata(client, &snapshot.project.metadata).await?;
+    storage::restore_buckets(client, snapshot, timer, outcome).await?;
+    storage::restore_tables(client, snapshot, timer, outcome).await?;
+    let data_started = Instant::now();
+    storage::restore_data(
+        client,
+        snapshot,
+        instant_text,
+        options,
+        progress.clone(),
+        outcome,
+    )
+    .await?;
+    outcome.data_seconds = data_started.elapsed().as_secs_f64();
+    storage::restore_aliases(client, snapshot, timer, outcome).await?;
+    configs::restore_configurations(client, snapshot, instant_text, timer, outcome).await?;
+    orchestrations::restore_provisioned(client, snapshot, timer, outcome).await?;
+    orchestrations::restore_orchestrations(client, snapshot, timer, outcome).await?;
+    configs::secrets_filled_by_destination(client, snapshot, outcome).await?;
+    storage::check_row_counts(client, snapshot).await?;
+    Ok(())
 }
 
 /// Refuses, before any write, what would make the restore fail half-way.

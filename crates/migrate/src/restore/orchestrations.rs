@@ -4,15 +4,13 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use stackport_client::Client;
-use stackport_model::api::{
-    NewBiProject, NewOrchestration, NewWorkspace, Orchestration, Provision,
-};
+use stackport_model::api::{NewBiProject, NewOrchestration, NewWorkspace, Provision};
 use stackport_model::OrchestrationId;
 
 use super::RestoreOutcome;
-use crate::error::{ApiContext, MigrateError, Result};
+use crate::error::{ApiContext, Result};
 use crate::progress::PhaseTimer;
-use crate::snapshot::Snapshot;
+use crate::snapshot::{orchestration_order, Snapshot};
 
 /// An orchestration's id on both stacks.
 #[derive(Debug, Clone, Serialize)]
@@ -94,7 +92,11 @@ pub(crate) async fn restore_provisioned(
                 (b.id, b.account)
             }
         };
-        timer.item(format!("{:?} for {component}/{config}", p.kind).to_lowercase());
+        let kind = match p.kind {
+            Provision::Workspace => "workspace",
+            Provision::BiProject => "BI project",
+        };
+        timer.item(format!("{kind} for {component}/{config}"));
         outcome.provisioned.push(ProvisionedMapping {
             kind: p.kind,
             component_id: component.to_string(),
@@ -107,35 +109,6 @@ pub(crate) async fn restore_provisioned(
     Ok(())
 }
 
-/// Children first, so a parent's task can name its child's new id.
-fn creation_order(all: &[Orchestration]) -> Result<Vec<&Orchestration>> {
-    let mut done: HashMap<u64, ()> = HashMap::new();
-    let mut order = Vec::new();
-    let mut left: Vec<&Orchestration> = all.iter().collect();
-    while !left.is_empty() {
-        let before = left.len();
-        left.retain(|o| {
-            let ready = o
-                .tasks
-                .iter()
-                .filter_map(|t| t.orchestration_id)
-                .all(|child| done.contains_key(&child.0));
-            if ready {
-                done.insert(o.id.0, ());
-                order.push(*o);
-            }
-            !ready
-        });
-        if left.len() == before {
-            return Err(MigrateError::Refused(format!(
-                "orchestrations {} refer to each other in a cycle or to orchestrations not in the snapshot",
-                left.iter().map(|o| o.id.to_string()).collect::<Vec<_>>().join(", ")
-            )));
-        }
-    }
-    Ok(order)
-}
-
 pub(crate) async fn restore_orchestrations(
     client: &Client,
     snapshot: &Snapshot,
@@ -143,7 +116,7 @@ pub(crate) async fn restore_orchestrations(
     outcome: &mut RestoreOutcome,
 ) -> Result<()> {
     let mut ids: HashMap<u64, OrchestrationId> = HashMap::new();
-    for o in creation_order(&snapshot.orchestrations)? {
+    for o in orchestration_order(&snapshot.orchestrations)? {
         let mut tasks = o.tasks.clone();
         for t in &mut tasks {
             if let Some(child) = t.orchestration_id {

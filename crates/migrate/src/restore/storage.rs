@@ -1,11 +1,13 @@
 //! Buckets, tables, their data and aliases.
 
+use std::collections::HashMap;
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::PathBuf;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use futures_util::{StreamExt, TryStreamExt};
+use sha2::{Digest, Sha256};
 use stackport_client::{Client, ImportParams};
 use stackport_model::api::{NewAlias, NewBucket, NewTable, Table};
 
@@ -108,9 +110,15 @@ pub(crate) async fn restore_data(
     instant: &str,
     options: &RestoreOptions,
     progress: Arc<dyn Progress>,
-    _timer: &PhaseTimer<'_>,
     outcome: &mut RestoreOutcome,
 ) -> Result<()> {
+    let hashes: HashMap<&str, &str> = snapshot
+        .manifest
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.sha256.as_str()))
+        .collect();
+    let hashes = &hashes;
     let loads = snapshot
         .tables
         .iter()
@@ -118,7 +126,7 @@ pub(crate) async fn restore_data(
         .filter(|(_, d)| !d.chunks.is_empty())
         .map(|(table, data)| {
             let progress = progress.clone();
-            async move { load_table(client, snapshot, table, data, instant, progress).await }
+            async move { load_table(client, snapshot, hashes, table, data, instant, progress).await }
         });
     let done: Vec<(u64, u64)> = futures_util::stream::iter(loads)
         .buffer_unordered(options.parallel_tables.max(1))
@@ -136,6 +144,7 @@ pub(crate) async fn restore_data(
 async fn load_table(
     client: &Client,
     snapshot: &Snapshot,
+    hashes: &HashMap<&str, &str>,
     table: &Table,
     data: &TableData,
     instant: &str,
@@ -143,18 +152,38 @@ async fn load_table(
 ) -> Result<(u64, u64)> {
     let mut rows = 0;
     let mut bytes = 0;
+    let header = canonical_header(table);
     for (n, chunk) in data.chunks.iter().enumerate() {
-        let path = snapshot.root.join(&chunk.path);
-        let body = chunk_body(path, data.codec, progress.clone(), chunk.rows);
+        let check = ChunkCheck {
+            path: snapshot.root.join(&chunk.path),
+            codec: data.codec,
+            sha256: hashes
+                .get(chunk.path.as_str())
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            header: header.clone(),
+            max_bytes: chunk.bytes,
+            rows: chunk.rows,
+        };
+        let problem = Arc::new(Mutex::new(None));
+        let body = chunk_body(check, problem.clone(), progress.clone());
         let params = ImportParams {
             incremental: n > 0,
             timestamp: Some(instant.to_string()),
             ..Default::default()
         };
-        let result = client
-            .import_table(&table.id, &params, body)
-            .await
-            .api(|| format!("loading chunk {} of table {} ({})", n, table.id, chunk.path))?;
+        let result = client.import_table(&table.id, &params, body).await;
+        if let Some(p) = problem.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            return Err(MigrateError::snapshot(
+                &chunk.path,
+                format!(
+                    "{p}; the load of table {} was rolled back by the destination",
+                    table.id
+                ),
+            ));
+        }
+        let result =
+            result.api(|| format!("loading chunk {n} of table {} ({})", table.id, chunk.path))?;
         if result.imported_rows != chunk.rows {
             return Err(MigrateError::Refused(format!(
                 "table {}: chunk {} holds {} rows but the destination imported {}",
@@ -167,38 +196,59 @@ async fn load_table(
     Ok((rows, bytes))
 }
 
-/// A request body that decompresses a chunk on the blocking pool as the request streams it.
-fn chunk_body(
+/// The header every chunk of `table` starts with, in the canonical export form.
+fn canonical_header(table: &Table) -> Vec<u8> {
+    let mut h = table
+        .columns
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    h.push('\n');
+    h.into_bytes()
+}
+
+/// What a chunk must be, checked again as it streams: the file could have changed since the
+/// snapshot was opened, and a small file must not expand into an unbounded body.
+struct ChunkCheck {
     path: PathBuf,
     codec: Codec,
-    progress: Arc<dyn Progress>,
+    sha256: String,
+    header: Vec<u8>,
+    max_bytes: u64,
     rows: u64,
+}
+
+/// Hashes what it reads.
+struct HashingReader<R> {
+    inner: R,
+    hasher: Sha256,
+}
+
+impl<R: Read> Read for HashingReader<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        Ok(n)
+    }
+}
+
+/// A request body that decompresses a chunk on the blocking pool as the request streams it. A
+/// problem with the chunk ends the body with an error (so the destination rolls the import
+/// back) and is left in `problem` for the message.
+fn chunk_body(
+    check: ChunkCheck,
+    problem: Arc<Mutex<Option<String>>>,
+    progress: Arc<dyn Progress>,
 ) -> reqwest::Body {
     let (tx, rx) = tokio::sync::mpsc::channel::<std::io::Result<bytes::Bytes>>(4);
     tokio::task::spawn_blocking(move || {
         let mut tally = Tally::new(progress, Phase::Restore);
-        let result = (|| -> std::io::Result<()> {
-            let file = BufReader::with_capacity(256 * 1024, File::open(&path)?);
-            let mut reader: Box<dyn Read> = match codec {
-                Codec::Zstd => Box::new(zstd::Decoder::with_buffer(file)?),
-                Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
-            };
-            loop {
-                let mut buf = vec![0u8; 256 * 1024];
-                let n = reader.read(&mut buf)?;
-                if n == 0 {
-                    return Ok(());
-                }
-                buf.truncate(n);
-                tally.add(n as u64, 0);
-                if tx.blocking_send(Ok(bytes::Bytes::from(buf))).is_err() {
-                    return Ok(()); // The request was dropped.
-                }
-            }
-        })();
+        let result = stream_chunk(&check, &tx, &mut tally);
         match result {
-            Ok(()) => tally.add(0, rows),
+            Ok(()) => tally.add(0, check.rows),
             Err(e) => {
+                *problem.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
                 let _ = tx.blocking_send(Err(e));
             }
         }
@@ -207,6 +257,64 @@ fn chunk_body(
         rx.recv().await.map(|item| (item, rx))
     });
     reqwest::Body::wrap_stream(stream)
+}
+
+fn stream_chunk(
+    check: &ChunkCheck,
+    tx: &tokio::sync::mpsc::Sender<std::io::Result<bytes::Bytes>>,
+    tally: &mut Tally,
+) -> std::io::Result<()> {
+    let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
+    let file = File::open(&check.path)?;
+    let mut hashed = HashingReader {
+        inner: BufReader::with_capacity(256 * 1024, file),
+        hasher: Sha256::new(),
+    };
+    {
+        let mut reader: Box<dyn Read + '_> = match check.codec {
+            Codec::Zstd => Box::new(zstd::Decoder::new(&mut hashed)?),
+            Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(&mut hashed)),
+        };
+        let limit = check.header.len() as u64 + check.max_bytes;
+        let mut total = 0u64;
+        loop {
+            let mut buf = vec![0u8; 256 * 1024];
+            let n = reader.read(&mut buf)?;
+            if n == 0 {
+                break;
+            }
+            buf.truncate(n);
+            if total < check.header.len() as u64 {
+                let start = total as usize;
+                let end = (start + n).min(check.header.len());
+                if buf[..end - start] != check.header[start..end] {
+                    return Err(invalid("its header is not the table's columns".into()));
+                }
+            }
+            total += n as u64;
+            if total > limit {
+                return Err(invalid(format!(
+                    "it decompresses to more than the {} bytes its entry in storage/tables.json allows",
+                    check.max_bytes
+                )));
+            }
+            tally.add(n as u64, 0);
+            if tx.blocking_send(Ok(bytes::Bytes::from(buf))).is_err() {
+                return Ok(()); // The request was dropped; its error says why.
+            }
+        }
+        // Whatever follows the compressed stream is still part of the file's hash.
+        std::io::copy(&mut reader, &mut std::io::sink())?;
+    }
+    std::io::copy(&mut hashed, &mut std::io::sink())?;
+    let sha = crate::snapshot::hex(&hashed.hasher.finalize());
+    if sha != check.sha256 {
+        return Err(invalid(
+            "it changed after the snapshot was opened (its SHA-256 no longer matches the manifest)"
+                .into(),
+        ));
+    }
+    Ok(())
 }
 
 pub(crate) async fn restore_aliases(
@@ -247,29 +355,34 @@ pub(crate) async fn restore_aliases(
     Ok(())
 }
 
-/// A cheap check after the load: each table holds as many rows as its snapshot.
-pub(crate) async fn check_row_counts(
-    client: &Client,
-    snapshot: &Snapshot,
-    outcome: &mut RestoreOutcome,
-) -> Result<()> {
+/// A cheap check after the load: each table holds as many rows as its snapshot. A difference
+/// fails the restore: a migration that lost or doubled rows must not end in "done".
+pub(crate) async fn check_row_counts(client: &Client, snapshot: &Snapshot) -> Result<()> {
     let tables = client
         .list_tables()
         .await
         .api(|| "listing the destination's tables".into())?;
+    let mut wrong = Vec::new();
     for entry in &snapshot.tables {
         let Some(data) = &entry.data else { continue };
         match tables.iter().find(|t| t.id == entry.table.id) {
             Some(t) if t.rows_count == data.rows => {}
-            Some(t) => outcome.warnings.push(format!(
+            Some(t) => wrong.push(format!(
                 "table {} has {} rows on the destination, the snapshot has {}",
                 t.id, t.rows_count, data.rows
             )),
-            None => outcome.warnings.push(format!(
+            None => wrong.push(format!(
                 "table {} is missing on the destination",
                 entry.table.id
             )),
         }
     }
-    Ok(())
+    if wrong.is_empty() {
+        Ok(())
+    } else {
+        Err(MigrateError::Refused(format!(
+            "the destination does not hold what the snapshot holds: {}",
+            wrong.join("; ")
+        )))
+    }
 }

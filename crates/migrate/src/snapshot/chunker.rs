@@ -14,6 +14,10 @@ use stackport_model::{ColumnName, TableId};
 use super::format::{paths, ChunkEntry, Codec, FileEntry, TableData};
 use crate::error::{MigrateError, Result};
 
+/// A header row longer than this is not a header: column names are short and tables have at
+/// most a few thousand columns.
+const MAX_HEADER_BYTES: usize = 1024 * 1024;
+
 /// Lower-case hex of a digest.
 pub(crate) fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
@@ -158,6 +162,12 @@ impl ChunkWriter {
                 }
                 None => {
                     self.header.extend_from_slice(block);
+                    if self.header.len() > MAX_HEADER_BYTES {
+                        return Err(MigrateError::Refused(format!(
+                            "the export of table {} sent over {MAX_HEADER_BYTES} bytes without ending its header row; the stack's answer is not CSV",
+                            self.table
+                        )));
+                    }
                     return Ok(0);
                 }
             }

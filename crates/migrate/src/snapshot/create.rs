@@ -13,7 +13,7 @@ use super::format::*;
 use super::strip::strip_configuration;
 use super::write::{write_json, SnapshotDir};
 use crate::error::{ApiContext, MigrateError, Result};
-use crate::progress::{Phase, PhaseTimer, Progress, Tally};
+use crate::progress::{Event, Phase, PhaseTimer, Progress, Tally};
 use crate::read::{read_project, SourceProject};
 use crate::Endpoint;
 
@@ -194,6 +194,10 @@ pub(crate) async fn create_from(
     write_json(out, tmp, &manifest)?;
     std::fs::rename(out.join(tmp), out.join(paths::MANIFEST))
         .map_err(|e| MigrateError::io(&out.join(paths::MANIFEST), "writing the manifest", e))?;
+    // The rename is durable only once the directory itself is synced.
+    std::fs::File::open(out)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| MigrateError::io(out, "syncing the snapshot dir", e))?;
     timer.finish();
     Ok(SnapshotOutcome {
         manifest,
@@ -201,8 +205,53 @@ pub(crate) async fn create_from(
     })
 }
 
-/// Streams one table's export into chunks.
+/// How often a table that keeps changing while it is read is read again before giving up.
+const READ_ATTEMPTS: usize = 3;
+
+/// Reads one table into chunks; when the table changed while it was read (its row count or
+/// last change differ before and after), its chunks are thrown away and it is read again.
 async fn snapshot_table(
+    client: &Client,
+    table: &Table,
+    root: &Path,
+    options: &SnapshotOptions,
+    progress: Arc<dyn Progress>,
+) -> Result<(TableData, Vec<FileEntry>)> {
+    let data_dir = root.join("storage/data").join(table.id.to_string());
+    for attempt in 1..=READ_ATTEMPTS {
+        let before = client
+            .get_table(&table.id)
+            .await
+            .api(|| format!("reading table {}", table.id))?;
+        let (data, files) = export_table(client, table, root, options, progress.clone()).await?;
+        let after = client
+            .get_table(&table.id)
+            .await
+            .api(|| format!("reading table {}", table.id))?;
+        let unchanged = before.last_change_date == after.last_change_date
+            && before.rows_count == after.rows_count
+            && after.rows_count == data.rows
+            && after.columns == table.columns;
+        if unchanged {
+            return Ok((data, files));
+        }
+        let _ = std::fs::remove_dir_all(&data_dir);
+        progress.event(Event::Warning {
+            phase: Phase::Snapshot,
+            message: format!(
+                "table {} changed while it was read (attempt {attempt} of {READ_ATTEMPTS}); reading it again",
+                table.id
+            ),
+        });
+    }
+    Err(MigrateError::Refused(format!(
+        "table {} kept changing while it was read ({READ_ATTEMPTS} attempts); pause what writes to it (orchestrations, loads) and take the snapshot again",
+        table.id
+    )))
+}
+
+/// Streams one table's export into chunks.
+async fn export_table(
     client: &Client,
     table: &Table,
     root: &Path,

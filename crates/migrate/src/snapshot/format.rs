@@ -31,9 +31,10 @@ pub mod paths {
     /// What the migration does not carry.
     pub const NOT_MOVED: &str = "not-moved.json";
 
-    /// A configuration document.
+    /// A configuration document. Each configuration has its own directory: configuration ids
+    /// may contain `.`, so no suffix scheme in one directory could keep them apart.
     pub fn configuration(component: &super::ComponentId, config: &super::ConfigId) -> String {
-        format!("components/{component}/{config}.json")
+        format!("components/{component}/{config}/configuration.json")
     }
 
     /// A configuration's metadata.
@@ -41,7 +42,7 @@ pub mod paths {
         component: &super::ComponentId,
         config: &super::ConfigId,
     ) -> String {
-        format!("components/{component}/{config}.metadata.json")
+        format!("components/{component}/{config}/metadata.json")
     }
 
     /// One chunk of a table's data.

@@ -1,5 +1,6 @@
 //! Snapshots: a directory of plain files, defined in `docs/snapshot-format.md`.
 
+mod checks;
 mod chunker;
 mod create;
 pub mod format;
@@ -7,5 +8,8 @@ mod reader;
 mod strip;
 mod write;
 
+pub(crate) use checks::orchestration_order;
+pub(crate) use chunker::hex;
 pub use create::{create, SnapshotOptions, SnapshotOutcome};
 pub use reader::{open, Snapshot, SnapshotConfig};
+pub(crate) use strip::strip_configuration;

@@ -16,9 +16,11 @@ use super::chunker::hex;
 use super::format::*;
 use crate::error::{MigrateError, Result};
 
-/// The largest JSON document a snapshot may hold: a project's biggest file is its table list,
-/// and configurations are capped at 4 MB by the stack.
+/// The largest JSON document a snapshot may hold: a project's biggest file is its table list.
 const MAX_JSON_BYTES: u64 = 256 * 1024 * 1024;
+/// The largest configuration file: the stack caps a configuration and its state at 4 MB each,
+/// and rows (each with its own two documents) are few.
+const MAX_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
 
 /// A checked snapshot.
 #[derive(Debug, Clone)]
@@ -60,76 +62,78 @@ pub struct SnapshotConfig {
 pub fn open(root: &Path) -> Result<Snapshot> {
     let manifest = read_manifest(root)?;
     let listed = check_files(root, &manifest)?;
-    let project: ProjectDoc = read_doc(root, paths::PROJECT, &listed)?;
-    let buckets: BucketsDoc = read_doc(root, paths::BUCKETS, &listed)?;
-    let tables: Vec<TableEntry> = read_doc(root, paths::TABLES, &listed)?;
+    let mut expected: BTreeSet<String> = [
+        paths::PROJECT,
+        paths::BUCKETS,
+        paths::TABLES,
+        paths::ORCHESTRATIONS,
+        paths::PROVISIONED,
+        paths::SECRETS,
+        paths::NOT_MOVED,
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    let project: ProjectDoc = read_doc(root, paths::PROJECT, &listed, MAX_JSON_BYTES)?;
+    let buckets: BucketsDoc = read_doc(root, paths::BUCKETS, &listed, MAX_JSON_BYTES)?;
+    let tables: Vec<TableEntry> = read_doc(root, paths::TABLES, &listed, MAX_JSON_BYTES)?;
     for entry in &tables {
-        let Some(data) = &entry.data else { continue };
-        for (n, chunk) in data.chunks.iter().enumerate() {
-            let expected = paths::chunk(&entry.table.id, n, data.codec);
-            if chunk.path != expected {
-                return Err(MigrateError::snapshot(
-                    paths::TABLES,
-                    format!(
-                        "chunk {n} of table {} is at '{}', expected '{expected}'",
-                        entry.table.id, chunk.path
-                    ),
-                ));
-            }
-            if !listed.contains(&chunk.path) {
-                return Err(MigrateError::snapshot(
-                    &chunk.path,
-                    "is named in storage/tables.json but not in the manifest",
-                ));
-            }
-        }
-        let rows: u64 = data.chunks.iter().map(|c| c.rows).sum();
-        if rows != data.rows {
-            return Err(MigrateError::snapshot(
-                paths::TABLES,
-                format!(
-                    "table {}: its chunks hold {rows} rows, its entry says {}",
-                    entry.table.id, data.rows
-                ),
-            ));
+        for chunk in entry.data.iter().flat_map(|d| &d.chunks) {
+            expected.insert(chunk.path.clone());
         }
     }
     let mut configurations = Vec::new();
-    for path in listed.iter().filter(|p| p.starts_with("components/")) {
-        if path.ends_with(".metadata.json") {
-            continue;
-        }
+    for path in listed
+        .iter()
+        .filter(|p| p.starts_with("components/") && p.ends_with("/configuration.json"))
+    {
         let (component_id, config_id) = config_path(path)?;
-        let configuration: Configuration = read_doc(root, path, &listed)?;
+        let configuration: Configuration = read_doc(root, path, &listed, MAX_CONFIG_BYTES)?;
         if configuration.id != config_id {
             return Err(MigrateError::snapshot(
                 path,
                 format!(
-                    "holds configuration '{}', but its name says '{config_id}'",
+                    "holds configuration '{}', but its place says '{config_id}'",
                     configuration.id
                 ),
             ));
         }
         let metadata_path = paths::configuration_metadata(&component_id, &config_id);
-        let metadata: Vec<MetadataEntry> = read_doc(root, &metadata_path, &listed)?;
+        let metadata: Vec<MetadataEntry> = read_doc(root, &metadata_path, &listed, MAX_JSON_BYTES)?;
+        expected.insert(path.clone());
+        expected.insert(metadata_path);
         configurations.push(SnapshotConfig {
             component_id,
             configuration,
             metadata,
         });
     }
-    Ok(Snapshot {
+    if let Some(missing) = expected.iter().find(|p| !listed.contains(*p)) {
+        return Err(MigrateError::snapshot(
+            missing,
+            format!("is named in {} but not in the manifest", paths::TABLES),
+        ));
+    }
+    if let Some(stray) = listed.iter().find(|p| !expected.contains(*p)) {
+        return Err(MigrateError::snapshot(
+            stray,
+            "is listed in the manifest but is not a file a snapshot has (see docs/snapshot-format.md)",
+        ));
+    }
+    let snapshot = Snapshot {
         root: root.to_path_buf(),
         project,
         buckets,
         tables,
         configurations,
-        orchestrations: read_doc(root, paths::ORCHESTRATIONS, &listed)?,
-        provisioned: read_doc(root, paths::PROVISIONED, &listed)?,
-        secrets: read_doc(root, paths::SECRETS, &listed)?,
-        not_moved: read_doc(root, paths::NOT_MOVED, &listed)?,
+        orchestrations: read_doc(root, paths::ORCHESTRATIONS, &listed, MAX_JSON_BYTES)?,
+        provisioned: read_doc(root, paths::PROVISIONED, &listed, MAX_JSON_BYTES)?,
+        secrets: read_doc(root, paths::SECRETS, &listed, MAX_JSON_BYTES)?,
+        not_moved: read_doc(root, paths::NOT_MOVED, &listed, MAX_JSON_BYTES)?,
         manifest,
-    })
+    };
+    super::checks::check_structure(&snapshot)?;
+    Ok(snapshot)
 }
 
 fn read_manifest(root: &Path) -> Result<Manifest> {
@@ -290,29 +294,39 @@ pub(crate) fn sha256_file(path: &Path) -> Result<String> {
     Ok(hex(&hasher.finalize()))
 }
 
-fn read_doc<T: DeserializeOwned>(root: &Path, rel: &str, listed: &BTreeSet<String>) -> Result<T> {
+fn read_doc<T: DeserializeOwned>(
+    root: &Path,
+    rel: &str,
+    listed: &BTreeSet<String>,
+    max_bytes: u64,
+) -> Result<T> {
     if !listed.contains(rel) {
         return Err(MigrateError::snapshot(rel, "is missing from the manifest"));
     }
     let path = root.join(rel);
     let file = File::open(&path).map_err(|e| MigrateError::io(&path, "reading", e))?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
-    if len > MAX_JSON_BYTES {
+    if len > max_bytes {
         return Err(MigrateError::snapshot(
             rel,
-            format!("is {len} bytes, over the {MAX_JSON_BYTES}-byte limit for a document"),
+            format!("is {len} bytes, over the {max_bytes}-byte limit for this kind of file"),
         ));
     }
     serde_json::from_reader(BufReader::new(file))
         .map_err(|e| MigrateError::snapshot(rel, format!("has the wrong shape: {e}")))
 }
 
-/// `components/<component>/<config>.json` → the two ids, checked.
+/// `components/<component>/<config>/configuration.json` → the two ids, checked.
 fn config_path(path: &str) -> Result<(ComponentId, ConfigId)> {
-    let bad = || MigrateError::snapshot(path, "is not components/<componentId>/<configId>.json");
+    let bad = || {
+        MigrateError::snapshot(
+            path,
+            "is not components/<componentId>/<configId>/configuration.json",
+        )
+    };
     let rest = path.strip_prefix("components/").ok_or_else(bad)?;
-    let (component, file) = rest.split_once('/').ok_or_else(bad)?;
-    let config = file.strip_suffix(".json").ok_or_else(bad)?;
+    let rest = rest.strip_suffix("/configuration.json").ok_or_else(bad)?;
+    let (component, config) = rest.split_once('/').ok_or_else(bad)?;
     let component: ComponentId = component
         .parse()
         .map_err(|e| MigrateError::snapshot(path, format!("component id: {e}")))?;

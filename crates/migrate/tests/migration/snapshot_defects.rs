@@ -90,7 +90,7 @@ fn listed(dir: &Path, pick: impl Fn(&str) -> bool) -> String {
 }
 
 fn is_configuration(path: &str) -> bool {
-    path.starts_with("components/") && !path.ends_with(".metadata.json")
+    path.starts_with("components/") && path.ends_with("/configuration.json")
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
@@ -308,16 +308,20 @@ async fn a_configuration_of_the_wrong_shape_is_named() {
 async fn a_configuration_file_named_for_another_id_is_refused() {
     let (world, good) = with_good_snapshot("snap-renamed").await;
     let config = listed(&good, is_configuration);
-    let (component_dir, file_name) = config.rsplit_once('/').unwrap();
-    let old_id = file_name.strip_suffix(".json").unwrap().to_string();
-    let renamed = format!("{component_dir}/renamed-config.json");
+    let config_dir = config.strip_suffix("/configuration.json").unwrap();
+    let (component_dir, old_id) = config_dir.rsplit_once('/').unwrap();
+    let old_id = old_id.to_string();
+    let renamed = format!("{component_dir}/renamed-config/configuration.json");
     let copy = damaged(&world, &good, |dir| {
-        std::fs::rename(dir.join(&config), dir.join(&renamed)).unwrap();
+        // The whole directory moves, metadata too, so the name is the only thing wrong.
+        std::fs::rename(
+            dir.join(config_dir),
+            dir.join(format!("{component_dir}/renamed-config")),
+        )
+        .unwrap();
         relist(dir, &config, &renamed);
-        // Its metadata moves along, so the name is the only thing wrong.
-        let metadata = format!("{component_dir}/{old_id}.metadata.json");
-        let new_metadata = format!("{component_dir}/renamed-config.metadata.json");
-        std::fs::rename(dir.join(&metadata), dir.join(&new_metadata)).unwrap();
+        let metadata = format!("{config_dir}/metadata.json");
+        let new_metadata = format!("{component_dir}/renamed-config/metadata.json");
         relist(dir, &metadata, &new_metadata);
     });
     let (file, problem) = refusal(&copy);
