@@ -130,3 +130,32 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode> {
     ));
     Ok(code)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_what_the_demo_made_is_ever_removed() {
+        let dir = std::env::temp_dir().join(format!("stackport-demo-dir-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(dir.join("migration")).unwrap();
+        std::fs::write(dir.join("notes.txt"), "mine").unwrap();
+        let err = prepare_dir(&dir).unwrap_err();
+        assert!(
+            err.to_string().contains("not made by `stackport demo`"),
+            "{err}"
+        );
+        assert!(dir.join("notes.txt").exists() && dir.join("migration").exists());
+
+        std::fs::write(dir.join(MARKER), "").unwrap();
+        std::fs::create_dir_all(dir.join("eu-central")).unwrap();
+        prepare_dir(&dir).unwrap();
+        assert!(!dir.join("migration").exists() && !dir.join("eu-central").exists());
+        assert!(
+            dir.join("notes.txt").exists(),
+            "what the demo did not make stays"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

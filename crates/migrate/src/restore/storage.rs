@@ -279,7 +279,9 @@ fn stream_chunk(
         let mut total = 0u64;
         loop {
             let mut buf = vec![0u8; 256 * 1024];
-            let n = reader.read(&mut buf)?;
+            let n = reader
+                .read(&mut buf)
+                .map_err(|e| invalid(format!("it does not decompress ({e})")))?;
             if n == 0 {
                 break;
             }

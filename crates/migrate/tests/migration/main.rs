@@ -6,4 +6,5 @@ mod world;
 
 mod end_to_end;
 mod refusals;
+mod snapshot_contents;
 mod snapshot_defects;

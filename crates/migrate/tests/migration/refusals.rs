@@ -478,3 +478,17 @@ async fn an_orchestration_task_whose_configuration_is_in_the_trash_is_refused() 
     }
     world.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrating_a_project_into_itself_is_refused() {
+    let world = World::new("refuse-itself").await;
+    let found = assert_refused(
+        &world,
+        &world.source_endpoint(),
+        &world.source_endpoint(),
+        "destination.isSource",
+    )
+    .await;
+    assert!(found[0].object.contains("eu-central"), "{found:#?}");
+    world.stop().await;
+}

@@ -332,3 +332,124 @@ async fn a_configuration_file_named_for_another_id_is_refused() {
     );
     world.stop().await;
 }
+
+/// Rewrites a JSON file of the copy and updates its manifest entry, so only the content check
+/// can catch what changed.
+fn rewrite_json(dir: &Path, rel: &str, change: impl FnOnce(&mut Value)) {
+    let mut doc: Value = serde_json::from_slice(&std::fs::read(dir.join(rel)).unwrap()).unwrap();
+    change(&mut doc);
+    std::fs::write(dir.join(rel), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    relist(dir, rel, rel);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_alias_without_its_source_table_is_refused_before_any_write() {
+    let (world, good) = with_good_snapshot("snap-alias").await;
+    let copy = damaged(&world, &good, |dir| {
+        rewrite_json(dir, "storage/tables.json", |tables| {
+            let list = tables.as_array_mut().unwrap();
+            let alias = list
+                .iter_mut()
+                .find(|e| e["table"]["isAlias"] == true)
+                .unwrap();
+            alias["table"]["sourceTable"] = json!("in.c-crm.not-in-the-snapshot");
+        });
+    });
+    let (file, problem) = refusal(&copy);
+    assert_eq!(file, "storage/tables.json", "{problem}");
+    assert!(
+        problem.contains("in.c-crm.not-in-the-snapshot"),
+        "{problem}"
+    );
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_inventory_that_does_not_match_the_documents_is_refused() {
+    let (world, good) = with_good_snapshot("snap-inventory").await;
+    let copy = damaged(&world, &good, |dir| {
+        let mut m = manifest(dir);
+        let rows = m["inventory"]["rows"].as_u64().unwrap();
+        m["inventory"]["rows"] = json!(rows + 1);
+        write_manifest(dir, &m);
+    });
+    let (file, problem) = refusal(&copy);
+    assert_eq!(file, "manifest.json");
+    assert!(problem.contains("inventory"), "{problem}");
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_orchestration_cycle_is_refused_before_any_write() {
+    let (world, good) = with_good_snapshot("snap-cycle").await;
+    let copy = damaged(&world, &good, |dir| {
+        rewrite_json(dir, "orchestrations.json", |list| {
+            let list = list.as_array_mut().unwrap();
+            // The parent runs the child; make the child run the parent too.
+            let parent = list
+                .iter()
+                .find(|o| {
+                    o["tasks"]
+                        .as_array()
+                        .unwrap()
+                        .iter()
+                        .any(|t| t["orchestrationId"].is_number())
+                })
+                .unwrap()
+                .clone();
+            let child_id = parent["tasks"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find_map(|t| t["orchestrationId"].as_u64())
+                .unwrap();
+            let child = list.iter_mut().find(|o| o["id"] == child_id).unwrap();
+            let mut task = child["tasks"][0].clone();
+            task["orchestrationId"] = parent["id"].clone();
+            task.as_object_mut().unwrap().remove("componentId");
+            task.as_object_mut().unwrap().remove("configId");
+            child["tasks"].as_array_mut().unwrap().push(task);
+        });
+    });
+    let (file, problem) = refusal(&copy);
+    assert_eq!(file, "orchestrations.json");
+    assert!(problem.contains("cycle"), "{problem}");
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_chunk_changed_after_the_snapshot_was_opened_is_caught_while_it_loads() {
+    let (world, good) = with_good_snapshot("snap-late-change").await;
+    let opened = snapshot::open(&good).unwrap();
+    // Changed between the check and the load: the streaming check must still catch it.
+    let chunk = listed(&good, |p| p.starts_with("storage/data/in.c-shop.orders/"));
+    let path = good.join(&chunk);
+    let mut bytes = std::fs::read(&path).unwrap();
+    let last = bytes.len() - 1;
+    bytes[last] ^= 0x01;
+    std::fs::write(&path, bytes).unwrap();
+    let err = restore(
+        &opened,
+        &world.dest_endpoint(),
+        &RestoreOptions::default(),
+        quiet(),
+    )
+    .await
+    .expect_err("a changed chunk must not load");
+    let MigrateError::PartlyRestored { source, .. } = &err else {
+        panic!("expected a partly-restored error, got {err}");
+    };
+    match source.as_ref() {
+        MigrateError::Snapshot { file, problem } => {
+            assert!(file.starts_with("storage/data/"), "{file}");
+            assert!(
+                problem.contains("SHA-256")
+                    || problem.contains("decompress")
+                    || problem.contains("header"),
+                "{problem}"
+            );
+        }
+        other => panic!("expected a snapshot problem naming the chunk, got {other}"),
+    }
+    world.stop().await;
+}
