@@ -11,7 +11,8 @@ use stackport_migrate::{Endpoint, Plan, Progress, Report, RestoreOptions, RunOpt
 
 use crate::progress_view::{Bars, JsonLines};
 
-/// Exit code when a migration is refused by a blocking finding.
+/// Exit code when a migration is refused by a blocking finding, or when verification finds a
+/// difference.
 const BLOCKED: u8 = 1;
 
 #[derive(Args, Clone)]
@@ -48,8 +49,25 @@ pub struct DestArgs {
 pub enum MigrateCommand {
     /// Pre-migration validation: findings, inventory, estimate. Writes nothing anywhere.
     Plan(PlanArgs),
-    /// Plan, snapshot, restore and report in one go.
+    /// Plan, snapshot, restore, verify and report in one go.
     Run(RunArgs),
+    /// Compare the source and destination projects; exit 1 on any difference.
+    Verify(VerifyArgs),
+}
+
+#[derive(Args)]
+pub struct VerifyArgs {
+    #[command(flatten)]
+    source: SourceArgs,
+    #[command(flatten)]
+    dest: DestArgs,
+    /// The migration's work dir: its report.json maps old orchestration ids to new ones
+    /// (without it orchestrations are matched by name).
+    #[arg(long)]
+    work: Option<PathBuf>,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
 }
 
 #[derive(Args)]
@@ -161,6 +179,36 @@ pub async fn migrate(command: MigrateCommand) -> Result<ExitCode> {
             })
         }
         MigrateCommand::Run(args) => run(args).await,
+        MigrateCommand::Verify(args) => {
+            let v = stackport_migrate::verify(
+                &endpoint(&args.source.url, &args.source.token),
+                &endpoint(&args.dest.url, &args.dest.token),
+                args.work.as_deref(),
+            )
+            .await
+            .context("the verification could not run")?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else if v.matches() {
+                println!(
+                    "The projects match: {} tables ({} rows, by fingerprint), {} configurations, {} orchestrations ({:.1} s).",
+                    v.tables, v.rows, v.configurations, v.orchestrations, v.seconds
+                );
+            } else {
+                println!("{} difference(s):", v.differences.len());
+                for d in &v.differences {
+                    println!(
+                        "  {}  {}\n      source:      {}\n      destination: {}",
+                        d.object, d.field, d.source, d.destination
+                    );
+                }
+            }
+            Ok(if v.matches() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(BLOCKED)
+            })
+        }
     }
 }
 

@@ -342,6 +342,12 @@ impl Client {
         Ok(response.bytes_stream().map_err(ClientError::Http))
     }
 
+    /// A table's row count and order-independent row hash, computed by the stack.
+    pub async fn table_fingerprint(&self, id: &TableId) -> Result<TableFingerprint> {
+        self.get(&format!("/v2/storage/tables/{id}/fingerprint"))
+            .await
+    }
+
     /// Exports a table into memory; for small tables and tests.
     pub async fn export_table(&self, id: &TableId, params: &ExportParams) -> Result<Vec<u8>> {
         let stream = self.export_table_stream(id, params).await?;

@@ -15,6 +15,7 @@ mod report;
 mod restore;
 mod run;
 pub mod snapshot;
+mod verify;
 
 pub use endpoint::Endpoint;
 pub use error::{MigrateError, Result};
@@ -23,3 +24,4 @@ pub use progress::{Event, NoProgress, Phase, Progress};
 pub use report::{Report, ReportFiles};
 pub use restore::{restore, RestoreOptions, RestoreOutcome};
 pub use run::{run, RunOptions, RunOutcome};
+pub use verify::{verify, Difference, Verification};

@@ -14,6 +14,8 @@ pub enum Phase {
     Snapshot,
     /// Writing the snapshot into the destination.
     Restore,
+    /// Comparing the two projects.
+    Verify,
     /// Writing the report.
     Report,
 }
@@ -25,6 +27,7 @@ impl Phase {
             Phase::Plan => "plan",
             Phase::Snapshot => "snapshot",
             Phase::Restore => "restore",
+            Phase::Verify => "verify",
             Phase::Report => "report",
         }
     }

@@ -41,6 +41,8 @@ pub struct Report {
     pub checklist: Vec<ChecklistItem>,
     /// What the restore noticed.
     pub warnings: Vec<String>,
+    /// The comparison of the two projects after the restore, when it ran.
+    pub verification: Option<crate::Verification>,
 }
 
 /// Counts of what moved.
@@ -352,6 +354,7 @@ impl Report {
             not_moved,
             checklist,
             warnings,
+            verification: None,
         }
     }
 
@@ -406,6 +409,28 @@ impl Report {
             t.mib_per_second
         );
         let _ = writeln!(s, "  every row's _timestamp: {}", self.migration_instant);
+        if let Some(v) = &self.verification {
+            if v.matches() {
+                let _ = writeln!(
+                    s,
+                    "  verified: {} tables ({} rows), {} configurations and {} orchestrations match the source",
+                    v.tables, v.rows, v.configurations, v.orchestrations
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "  VERIFICATION FAILED: {} difference(s):",
+                    v.differences.len()
+                );
+                for d in &v.differences {
+                    let _ = writeln!(
+                        s,
+                        "    {} {}: source {} / destination {}",
+                        d.object, d.field, d.source, d.destination
+                    );
+                }
+            }
+        }
         for w in &self.warnings {
             let _ = writeln!(s, "  warning: {w}");
         }
@@ -462,6 +487,32 @@ impl Report {
             "\nSnapshot {:.1} s, restore {:.1} s (table data {:.1} s), total {:.1} s: {:.0} rows/s, {:.1} MiB/s.\n",
             t.snapshot_seconds, t.restore_seconds, t.data_seconds, t.total_seconds, t.rows_per_second, t.mib_per_second
         );
+        if let Some(v) = &self.verification {
+            let _ = writeln!(s, "## Verification\n");
+            if v.matches() {
+                let _ = writeln!(
+                    s,
+                    "The destination matches the source: {} tables ({} rows, compared by fingerprint), {} configurations (without secrets and history) and {} orchestrations (through the id map).\n",
+                    v.tables, v.rows, v.configurations, v.orchestrations
+                );
+            } else {
+                let _ = writeln!(
+                    s,
+                    "| Object | Field | Source | Destination |\n|---|---|---|---|"
+                );
+                for d in &v.differences {
+                    let _ = writeln!(
+                        s,
+                        "| {} | {} | {} | {} |",
+                        cell(&d.object),
+                        cell(&d.field),
+                        cell(&d.source),
+                        cell(&d.destination)
+                    );
+                }
+                let _ = writeln!(s);
+            }
+        }
         let _ = writeln!(s, "## New ids\n");
         if self.orchestrations.is_empty() && self.provisioned.is_empty() {
             let _ = writeln!(

@@ -10,6 +10,7 @@ use crate::progress::{Phase, PhaseTimer, Progress};
 use crate::report::{Report, ReportFiles};
 use crate::restore::{restore, RestoreOptions};
 use crate::snapshot::{self, SnapshotOptions};
+use crate::verify::verify_with;
 use crate::Endpoint;
 
 /// How to run a migration.
@@ -57,13 +58,22 @@ pub async fn run(
     let made = snapshot::create(source, &snapshot_dir, &options.snapshot, progress.clone()).await?;
     let opened = snapshot::open(&snapshot_dir)?;
     let outcome = restore(&opened, destination, &options.restore, progress.clone()).await?;
+    let timer = PhaseTimer::start(progress.as_ref(), Phase::Verify, 0, 0, 0);
+    let map = outcome
+        .orchestrations
+        .iter()
+        .map(|m| (m.old_id, m.new_id))
+        .collect();
+    let verification = verify_with(source, destination, Some(&map)).await?;
+    timer.finish();
     let timer = PhaseTimer::start(progress.as_ref(), Phase::Report, 0, 0, 1);
-    let report = Report::build(
+    let mut report = Report::build(
         &opened,
         &outcome,
         made.seconds,
         started.elapsed().as_secs_f64(),
     );
+    report.verification = Some(verification);
     let files = report.write(&options.work_dir)?;
     timer.finish();
     Ok(RunOutcome {

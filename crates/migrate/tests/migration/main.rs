@@ -8,3 +8,4 @@ mod end_to_end;
 mod refusals;
 mod snapshot_contents;
 mod snapshot_defects;
+mod verification;

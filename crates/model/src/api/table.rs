@@ -211,6 +211,26 @@ pub struct PrimaryKey {
     pub columns: Vec<ColumnName>,
 }
 
+/// `GET /v2/storage/tables/{id}/fingerprint`: what a table holds, in a few bytes, so two stacks
+/// can compare a table without either downloading it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TableFingerprint {
+    /// The table.
+    pub table_id: TableId,
+    /// Rows it holds.
+    pub rows_count: u64,
+    /// Its columns, in the order the hash reads them.
+    pub columns: Vec<ColumnName>,
+    /// Order-independent hash of all rows, `_timestamp` left out (see `algorithm`).
+    pub hash: String,
+    /// How `hash` was made: `rows-sha256-sum/v1` is the lane-wise wrapping sum (4 × u64,
+    /// little-endian) of one SHA-256 per row, each over the row's values as
+    /// (u64 little-endian length, bytes) pairs in column order. A sum, unlike XOR, does not
+    /// cancel duplicated rows.
+    pub algorithm: String,
+}
+
 /// Answer of an import.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -9,7 +9,7 @@ use axum::response::Response;
 use axum::Json;
 use bytes::Bytes;
 use futures_util::TryStreamExt;
-use stackport_model::api::{ColumnFilter, ImportResult};
+use stackport_model::api::{ColumnFilter, ImportResult, TableFingerprint};
 use stackport_model::TableId;
 use stackport_stack::{ExportOptions, ImportOptions};
 use tokio::sync::mpsc;
@@ -36,6 +36,12 @@ pub fn routes(api: Api) -> Api {
                 ("useTimestampFromDataFile", "take _timestamp from the file"),
                 ("timestamp", "give every imported row this _timestamp (ISO 8601)"),
             ]),
+    )
+    .get(
+        "/v2/storage/tables/{id}/fingerprint",
+        fingerprint,
+        Doc::storage("Row count and an order-independent hash of all rows (without _timestamp)")
+            .ok(Content::Json("TableFingerprint")),
     )
     .get(
         "/v2/storage/tables/{id}/export",
@@ -126,6 +132,18 @@ impl Write for ChannelWriter {
             .blocking_send(Ok(block))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client stopped reading"))
     }
+}
+
+async fn fingerprint(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    Path(id): Path<String>,
+) -> Result<Json<TableFingerprint>, ApiError> {
+    let id: TableId = parse_id(&id)?;
+    state
+        .run(move |s| s.table_fingerprint(&auth, &id))
+        .await
+        .map(Json)
 }
 
 async fn export(

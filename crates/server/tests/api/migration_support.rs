@@ -139,3 +139,36 @@ async fn a_master_token_lists_its_own_projects_members() {
         403,
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fingerprint_ignores_row_order_and_timestamps_but_not_contents() {
+    let app = spawn_app().await;
+    let client = app.new_project("p").await;
+    let a = bucket_with_table(&client, "a", "t", &["id", "note"], &[]).await;
+    let b = create_table(&client, &bucket_id("in.c-a"), "u", &["id", "note"], &[])
+        .await
+        .id;
+    import_csv(&client, &a, "id,note\n1,x\n2,\"multi\nline\"\n3,\n").await;
+    import_csv(&client, &b, "id,note\n3,\n1,x\n").await;
+    // Later, and so with other _timestamps: only the order and the time differ.
+    import_incremental(&client, &b, "id,note\n2,\"multi\nline\"\n").await;
+    let fa = client.table_fingerprint(&a).await.unwrap();
+    let fb = client.table_fingerprint(&b).await.unwrap();
+    assert_eq!(fa.rows_count, 3);
+    assert_eq!(fa.algorithm, "rows-sha256-sum/v1");
+    assert_eq!(fa.hash, fb.hash, "same rows, other order and times");
+
+    import_incremental(&client, &b, "id,note\n2,\"multi\nline\"\n").await;
+    let doubled = client.table_fingerprint(&b).await.unwrap();
+    assert_eq!(doubled.rows_count, 4);
+    assert_ne!(doubled.hash, fa.hash, "a duplicated row counts");
+
+    import_csv(&client, &b, "id,note\n1,x\n2,\"multi\nline\"\n3, \n").await;
+    let spaced = client.table_fingerprint(&b).await.unwrap();
+    assert_eq!(spaced.rows_count, 3);
+    assert_ne!(spaced.hash, fa.hash, "one space differs");
+    expect_status(
+        client.table_fingerprint(&table_id("in.c-a.missing")).await,
+        404,
+    );
+}

@@ -35,17 +35,17 @@ pub struct ExportOptions {
 /// the HTTP layer can send a success status before the first row.
 #[derive(Debug, Clone)]
 pub struct ExportStream {
-    table: TableId,
-    project: ProjectId,
-    backend: String,
-    physical: String,
-    columns: Vec<ColumnName>,
-    filters: Vec<ColumnFilter>,
-    changed_since: Option<i64>,
-    changed_until: Option<i64>,
-    limit: Option<u64>,
-    include_timestamp: bool,
-    gzip: bool,
+    pub(crate) table: TableId,
+    pub(crate) project: ProjectId,
+    pub(crate) backend: String,
+    pub(crate) physical: String,
+    pub(crate) columns: Vec<ColumnName>,
+    pub(crate) filters: Vec<ColumnFilter>,
+    pub(crate) changed_since: Option<i64>,
+    pub(crate) changed_until: Option<i64>,
+    pub(crate) limit: Option<u64>,
+    pub(crate) include_timestamp: bool,
+    pub(crate) gzip: bool,
 }
 
 /// Parses a time for `changedSince`/`changedUntil`: any form the API accepts, or relative to now

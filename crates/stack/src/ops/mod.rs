@@ -9,6 +9,7 @@ pub mod encryption;
 pub mod events;
 pub mod export;
 pub mod files;
+pub mod fingerprint;
 pub mod import;
 pub mod metadata;
 pub mod oauth;
