@@ -152,7 +152,7 @@ async fn load_table(
 ) -> Result<(u64, u64)> {
     let mut rows = 0;
     let mut bytes = 0;
-    let header = canonical_header(table);
+    let header = crate::snapshot::format::csv_header(&table.columns);
     for (n, chunk) in data.chunks.iter().enumerate() {
         let check = ChunkCheck {
             path: snapshot.root.join(&chunk.path),
@@ -194,18 +194,6 @@ async fn load_table(
         bytes += chunk.bytes;
     }
     Ok((rows, bytes))
-}
-
-/// The header every chunk of `table` starts with, in the canonical export form.
-fn canonical_header(table: &Table) -> Vec<u8> {
-    let mut h = table
-        .columns
-        .iter()
-        .map(|c| format!("\"{c}\""))
-        .collect::<Vec<_>>()
-        .join(",");
-    h.push('\n');
-    h.into_bytes()
 }
 
 /// What a chunk must be, checked again as it streams: the file could have changed since the

@@ -151,7 +151,16 @@ fn check_inventory(s: &Snapshot) -> Result<()> {
         .filter(|f| f.path.starts_with("storage/data/"))
         .map(|f| f.bytes)
         .sum();
-    if found != s.manifest.inventory || stored != s.manifest.inventory.stored_bytes {
+    if stored != s.manifest.inventory.stored_bytes {
+        return Err(MigrateError::snapshot(
+            paths::MANIFEST,
+            format!(
+                "its inventory's storedBytes is {}, but its chunk files hold {stored} bytes",
+                s.manifest.inventory.stored_bytes
+            ),
+        ));
+    }
+    if found != s.manifest.inventory {
         return Err(MigrateError::snapshot(
             paths::MANIFEST,
             format!(

@@ -59,6 +59,30 @@ impl<W: Write> Write for HashingWriter<W> {
     }
 }
 
+/// Finds row ends in canonical CSV that arrives in blocks: a `\n` outside quotes.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct RowScanner {
+    /// Inside a quoted value at the end of the last block.
+    pub in_quotes: bool,
+}
+
+impl RowScanner {
+    /// The index of the next row end at or after `from`, carrying the quote state across calls.
+    pub(crate) fn next_row_end(&mut self, block: &[u8], from: usize) -> Option<usize> {
+        let mut in_quotes = self.in_quotes;
+        for (i, &b) in block.iter().enumerate().skip(from) {
+            if b == b'"' {
+                in_quotes = !in_quotes;
+            } else if b == b'\n' && !in_quotes {
+                self.in_quotes = false;
+                return Some(i);
+            }
+        }
+        self.in_quotes = in_quotes;
+        None
+    }
+}
+
 type Sink = HashingWriter<BufWriter<File>>;
 
 enum Encoder {
@@ -226,19 +250,13 @@ impl ChunkWriter {
         ))
     }
 
-    /// The index of the next `\n` outside quotes at or after `from`, updating the quote state.
     fn row_end(&mut self, block: &[u8], from: usize) -> Option<usize> {
-        let mut in_quotes = self.in_quotes;
-        for (i, &b) in block.iter().enumerate().skip(from) {
-            if b == b'"' {
-                in_quotes = !in_quotes;
-            } else if b == b'\n' && !in_quotes {
-                self.in_quotes = false;
-                return Some(i);
-            }
-        }
-        self.in_quotes = in_quotes;
-        None
+        let mut rows = RowScanner {
+            in_quotes: self.in_quotes,
+        };
+        let end = rows.next_row_end(block, from);
+        self.in_quotes = rows.in_quotes;
+        end
     }
 
     fn check_header(&self) -> Result<()> {

@@ -206,6 +206,17 @@ pub struct ChunkEntry {
     pub bytes: u64,
 }
 
+/// The header row every chunk of a table with `columns` starts with (the canonical form).
+pub fn csv_header(columns: &[stackport_model::ColumnName]) -> Vec<u8> {
+    let mut h = columns
+        .iter()
+        .map(|c| format!("\"{c}\""))
+        .collect::<Vec<_>>()
+        .join(",");
+    h.push('\n');
+    h.into_bytes()
+}
+
 /// Chunk compression.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

@@ -6,6 +6,7 @@ mod create;
 pub mod format;
 mod reader;
 mod strip;
+mod verify_data;
 mod write;
 
 pub(crate) use checks::orchestration_order;
@@ -13,3 +14,4 @@ pub(crate) use chunker::hex;
 pub use create::{create, SnapshotOptions, SnapshotOutcome};
 pub use reader::{open, Snapshot, SnapshotConfig};
 pub(crate) use strip::strip_configuration;
+pub use verify_data::{verify_data, DataCheck};
