@@ -235,8 +235,14 @@ fn check_relative(path: &str) -> Result<()> {
             format!("is not a valid snapshot path: {why}"),
         ))
     };
-    if path.is_empty() || path.contains('\\') || path.contains('\0') {
-        return bad("empty, or has a backslash or NUL");
+    if path.is_empty() {
+        return Err(MigrateError::snapshot(
+            paths::MANIFEST,
+            "lists a file with an empty path",
+        ));
+    }
+    if path.contains('\\') || path.contains('\0') {
+        return bad("it has a backslash or NUL");
     }
     let p = Path::new(path);
     if p.is_absolute() {
