@@ -28,6 +28,8 @@ pub struct ImportParams {
     pub gzip: bool,
     /// Give every imported row this `_timestamp` (ISO 8601).
     pub timestamp: Option<String>,
+    /// Apply the import once; a replay with the same key changes nothing.
+    pub idempotency_key: Option<String>,
 }
 
 impl ImportParams {
@@ -51,6 +53,9 @@ impl ImportParams {
         }
         if let Some(t) = &self.timestamp {
             q.push(("timestamp", t.clone()));
+        }
+        if let Some(k) = &self.idempotency_key {
+            q.push(("idempotencyKey", k.clone()));
         }
         q
     }

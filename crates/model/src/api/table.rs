@@ -250,4 +250,8 @@ pub struct ImportResult {
     /// The `_timestamp` the rows got (unless taken from the file).
     #[serde(with = "serde_rfc3339")]
     pub timestamp: Timestamp,
+    /// True when an import with the same idempotency key had already been applied: nothing
+    /// was changed, and the other fields describe the first import.
+    #[serde(default)]
+    pub replayed: bool,
 }

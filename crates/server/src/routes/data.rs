@@ -35,6 +35,7 @@ pub fn routes(api: Api) -> Api {
                 ("enclosure", "one character, default \", empty for none"),
                 ("useTimestampFromDataFile", "take _timestamp from the file"),
                 ("timestamp", "give every imported row this _timestamp (ISO 8601)"),
+                ("idempotencyKey", "apply this import once; a replay with the same key changes nothing"),
             ]),
     )
     .get(
@@ -97,6 +98,7 @@ async fn import(
         use_timestamp_from_data_file: params.flag("useTimestampFromDataFile")?,
         gzip: is_gzip(&headers),
         timestamp: params.string("timestamp"),
+        idempotency_key: params.string("idempotencyKey"),
     };
     let mut reader = body_reader(body);
     state

@@ -172,3 +172,47 @@ async fn a_fingerprint_ignores_row_order_and_timestamps_but_not_contents() {
         404,
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_with_an_idempotency_key_applies_once() {
+    let app = spawn_app().await;
+    let client = app.new_project("p").await;
+    let table = bucket_with_table(&client, "t", "rows", &["id"], &[]).await;
+    let keyed = |key: &str, incremental| ImportParams {
+        idempotency_key: Some(key.into()),
+        incremental,
+        ..Default::default()
+    };
+    let first = import_with(&client, &table, &keyed("m-1/rows/0", false), "id\n1\n2\n")
+        .await
+        .unwrap();
+    assert!(!first.replayed);
+    let second = import_with(&client, &table, &keyed("m-1/rows/1", true), "id\n3\n")
+        .await
+        .unwrap();
+    assert_eq!(second.rows_count, 3);
+    // The client never saw the answer to chunk 0 and sends it again: a full load would wipe
+    // chunk 1, so the replay must change nothing.
+    let replay = import_with(&client, &table, &keyed("m-1/rows/0", false), "id\n1\n2\n")
+        .await
+        .unwrap();
+    assert!(replay.replayed);
+    assert_eq!((replay.imported_rows, replay.rows_count), (2, 3));
+    assert_eq!(
+        export_csv(&client, &table).await,
+        "\"id\"\n\"1\"\n\"2\"\n\"3\"\n"
+    );
+
+    let other = bucket_with_table(&client, "u", "rows", &["id"], &[]).await;
+    expect_error(
+        import_with(&client, &other, &keyed("m-1/rows/0", false), "id\n9\n").await,
+        409,
+        "storage.import.keyUsedElsewhere",
+    );
+    expect_error(
+        import_with(&client, &table, &keyed("has space", false), "id\n9\n").await,
+        400,
+        "storage.import.invalidIdempotencyKey",
+    );
+    assert_eq!(export_csv(&client, &other).await, "\"id\"\n");
+}

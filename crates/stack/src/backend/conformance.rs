@@ -32,6 +32,7 @@ fn import(
         primary_key: key,
         incremental,
         now_micros: 1_000,
+        idempotency_key: None,
     };
     backend.import(project, &plan, &mut |sink: &mut dyn RowSink| {
         for (values, ts) in rows {
@@ -78,6 +79,65 @@ pub fn run_all(backend: &dyn TableBackend) {
     filters_and_timestamps(backend);
     sqlite_like_column_names(backend);
     projects_are_separate(backend);
+    idempotency_keys_apply_once(backend);
+}
+
+fn idempotency_keys_apply_once(b: &dyn TableBackend) {
+    let p = ProjectId(9004);
+    let c = cols(&["id"]);
+    b.create_table(p, "idem", &c, &[]).unwrap();
+    let plan = |key| ImportPlan {
+        table: "idem",
+        columns: &c,
+        primary_key: &[],
+        incremental: true,
+        now_micros: 5,
+        idempotency_key: key,
+    };
+    let feed = |sink: &mut dyn RowSink| {
+        sink.insert(&["a"], 1)?;
+        sink.insert(&["b"], 1)
+    };
+    assert_eq!(b.applied_import(p, "m1/0").unwrap(), None, "a fresh key");
+    b.import(p, &plan(Some("m1/0")), &mut |s: &mut dyn RowSink| feed(s))
+        .unwrap();
+    assert_eq!(
+        b.applied_import(p, "m1/0").unwrap(),
+        Some(super::AppliedImport {
+            table: "idem".into(),
+            imported_rows: 2
+        }),
+        "the key is recorded with the rows"
+    );
+    let err = b
+        .import(p, &plan(Some("m1/0")), &mut |s: &mut dyn RowSink| feed(s))
+        .unwrap_err();
+    assert_eq!(
+        err.code(),
+        "storage.import.alreadyApplied",
+        "a replay is refused"
+    );
+    assert_eq!(
+        b.stats(p, "idem").unwrap().rows_count,
+        2,
+        "and changes nothing"
+    );
+    // A failed import records no key: the retry must apply.
+    let failed = b.import(p, &plan(Some("m1/1")), &mut |s: &mut dyn RowSink| {
+        s.insert(&["c"], 1)?;
+        Err(Error::invalid("test.fail", "broken"))
+    });
+    assert!(failed.is_err());
+    assert_eq!(
+        b.applied_import(p, "m1/1").unwrap(),
+        None,
+        "rolled back with the rows"
+    );
+    assert_eq!(
+        b.applied_import(ProjectId(9005), "m1/0").unwrap(),
+        None,
+        "keys are per project"
+    );
 }
 
 fn round_trip_keeps_values_and_order(b: &dyn TableBackend) {
@@ -205,6 +265,7 @@ fn failed_import_changes_nothing(b: &dyn TableBackend) {
             primary_key: &[],
             incremental,
             now_micros: 7,
+            idempotency_key: None,
         };
         let err = b
             .import(p, &plan, &mut |sink: &mut dyn RowSink| {

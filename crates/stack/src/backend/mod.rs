@@ -44,6 +44,18 @@ pub struct ImportPlan<'a> {
     pub incremental: bool,
     /// The time recorded as the import's.
     pub now_micros: i64,
+    /// Recorded in the same transaction as the rows, so an import replayed after a crash
+    /// (the client never saw the answer) can be recognised and not applied twice.
+    pub idempotency_key: Option<&'a str>,
+}
+
+/// An import already applied under an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedImport {
+    /// The table it went into.
+    pub table: String,
+    /// The rows it carried.
+    pub imported_rows: u64,
 }
 
 /// Receives the rows of an import, inside the backend's transaction.
@@ -142,6 +154,9 @@ pub trait TableBackend: Send + Sync {
 
     /// The table's figures.
     fn stats(&self, project: ProjectId, table: &PhysicalName) -> Result<TableStats>;
+
+    /// The import applied under `key` in the project, if any.
+    fn applied_import(&self, project: ProjectId, key: &str) -> Result<Option<AppliedImport>>;
 
     /// The figures of every table of a project, by physical name, in one go for listings.
     fn stats_all(

@@ -12,7 +12,8 @@ use stackport_model::{
 };
 
 use super::{
-    ExportQuery, ImportPlan, PhysicalName, RowFeed, RowSink, RowVisitor, TableBackend, TableStats,
+    AppliedImport, ExportQuery, ImportPlan, PhysicalName, RowFeed, RowSink, RowVisitor,
+    TableBackend, TableStats,
 };
 use crate::error::{Error, Result};
 
@@ -23,6 +24,13 @@ const STATS_DDL: &str = "CREATE TABLE IF NOT EXISTS _stackport_stats (
     last_change INTEGER NOT NULL,
     last_import INTEGER,
     change_seq INTEGER NOT NULL DEFAULT 0
+)";
+
+const KEYS_DDL: &str = "CREATE TABLE IF NOT EXISTS _stackport_import_keys (
+    key TEXT PRIMARY KEY,
+    tbl TEXT NOT NULL,
+    imported_rows INTEGER NOT NULL,
+    created INTEGER NOT NULL
 )";
 
 /// The row key column; `_stackport…` names are kept from users (see `ColumnName`).
@@ -104,6 +112,7 @@ fn open_db(path: &Path) -> Result<Connection> {
     conn.pragma_update(None, "synchronous", "FULL")?;
     conn.pragma_update(None, "cache_size", -16_000)?;
     conn.execute_batch(STATS_DDL)?;
+    conn.execute_batch(KEYS_DDL)?;
     Ok(conn)
 }
 
@@ -188,11 +197,14 @@ struct SqliteSink<'t> {
     rows_delta: i64,
     size_delta: i64,
     key_values: Vec<String>,
+    /// Rows received, upserted ones included.
+    received: u64,
 }
 
 impl RowSink for SqliteSink<'_> {
     fn insert(&mut self, values: &[&str], timestamp_micros: i64) -> Result<()> {
         let size: i64 = values.iter().map(|v| v.len() as i64).sum();
+        self.received += 1;
         if let Some(lookup) = self.lookup.as_mut() {
             self.key_values.clear();
             self.key_values
@@ -397,8 +409,25 @@ impl TableBackend for SqliteBackend {
                 rows_delta: 0,
                 size_delta: 0,
                 key_values: Vec::new(),
+                received: 0,
             };
             feed(&mut sink)?;
+            if let Some(key) = plan.idempotency_key {
+                // The primary key refuses a second import under the same key, also a racing one.
+                tx.execute(
+                    "INSERT INTO _stackport_import_keys (key, tbl, imported_rows, created) VALUES (?1, ?2, ?3, ?4)",
+                    params![key, plan.table, sink.received as i64, plan.now_micros],
+                )
+                .map_err(|e| match e {
+                    rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                        Error::conflict(
+                            "storage.import.alreadyApplied",
+                            format!("an import with idempotency key '{key}' was already applied"),
+                        )
+                    }
+                    other => other.into(),
+                })?;
+            }
             tx.execute(
                 "UPDATE _stackport_stats SET rows_count = rows_count + ?2, data_size = data_size + ?3 WHERE tbl = ?1",
                 params![plan.table, sink.rows_delta, sink.size_delta],
@@ -463,6 +492,22 @@ impl TableBackend for SqliteBackend {
         );
         let n: i64 = conn.query_row(&sql, rusqlite::params_from_iter(args), |r| r.get(0))?;
         Ok(query.limit.map_or(n as u64, |l| l.min(n as u64)))
+    }
+
+    fn applied_import(&self, project: ProjectId, key: &str) -> Result<Option<AppliedImport>> {
+        let conn = self.open(project)?;
+        Ok(conn
+            .query_row(
+                "SELECT tbl, imported_rows FROM _stackport_import_keys WHERE key = ?1",
+                [key],
+                |r| {
+                    Ok(AppliedImport {
+                        table: r.get(0)?,
+                        imported_rows: r.get::<_, i64>(1)? as u64,
+                    })
+                },
+            )
+            .optional()?)
     }
 
     fn stats(&self, project: ProjectId, table: &PhysicalName) -> Result<TableStats> {

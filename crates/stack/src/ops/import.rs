@@ -36,6 +36,9 @@ pub struct ImportOptions {
     /// Give every imported row this `_timestamp` instead of the import time. A migration uses it
     /// so that all rows of a project carry the one migration instant, whatever chunk they came in.
     pub timestamp: Option<String>,
+    /// Applies the import once: a second import with the same key (a replay after a crash, when
+    /// the client never saw the answer) changes nothing and answers as the first did.
+    pub idempotency_key: Option<String>,
 }
 
 fn single_byte(value: Option<&str>, default: u8, what: &str) -> Result<Option<u8>> {
@@ -85,6 +88,48 @@ impl Stack {
         let table = self.table_for(auth, id, BucketPermission::Write)?;
         table.require_not_alias("import into its source table")?;
         let project = self.get_project(auth.project())?;
+        if let Some(key) = options.idempotency_key.as_deref() {
+            if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+                return Err(Error::invalid(
+                    "storage.import.invalidIdempotencyKey",
+                    "idempotencyKey must be 1 to 255 printable ASCII characters without spaces",
+                ));
+            }
+            let backend = self.backend(&project.backend)?;
+            if let Some(applied) = backend.applied_import(project.id, key)? {
+                if applied.table != table.physical {
+                    return Err(Error::conflict(
+                        "storage.import.keyUsedElsewhere",
+                        format!("idempotency key '{key}' was already used for an import into another table"),
+                    ));
+                }
+                // Read the body to its end so the client sees a clean answer, then change nothing.
+                io::copy(
+                    &mut Limited {
+                        inner: body,
+                        remaining: self.settings.limits.max_import_bytes,
+                    },
+                    &mut io::sink(),
+                )
+                .map_err(|e| {
+                    Error::invalid(
+                        "storage.import.tooLarge",
+                        format!("the body of a replayed import: {e}"),
+                    )
+                })?;
+                let stats = backend.stats(project.id, &table.physical)?;
+                return Ok(ImportResult {
+                    table_id: id.clone(),
+                    imported_rows: applied.imported_rows,
+                    imported_columns: table.columns.clone(),
+                    rows_count: stats.rows_count,
+                    data_size_bytes: stats.data_size_bytes,
+                    incremental: options.incremental,
+                    timestamp: super::time(super::now_micros()),
+                    replayed: true,
+                });
+            }
+        }
         let dialect = Dialect {
             delimiter: single_byte(options.delimiter.as_deref(), b',', "delimiter")?
                 .unwrap_or(b','),
@@ -177,6 +222,7 @@ impl Stack {
             primary_key: &table.primary_key,
             incremental: options.incremental,
             now_micros: now,
+            idempotency_key: options.idempotency_key.as_deref(),
         };
         let width = header.len();
         let mut imported = 0u64;
@@ -253,6 +299,7 @@ impl Stack {
             data_size_bytes: stats.data_size_bytes,
             incremental: options.incremental,
             timestamp: super::time(now),
+            replayed: false,
         })
     }
 }
