@@ -6,8 +6,10 @@
 //! read-only, so no code path here can change the source project.
 
 mod checklist;
+mod crash;
 mod endpoint;
 mod error;
+mod journal;
 mod plan;
 mod progress;
 mod read;
@@ -17,6 +19,7 @@ mod run;
 pub mod snapshot;
 mod verify;
 
+pub use crash::points_reached;
 pub use endpoint::Endpoint;
 pub use error::{MigrateError, Result};
 pub use plan::{plan, Finding, Plan, PlanInventory, Severity};

@@ -129,6 +129,7 @@ impl<'a> PhaseTimer<'a> {
     }
 
     pub(crate) fn item(&self, object: String) {
+        crate::crash::point(&object);
         self.progress.event(Event::Advanced {
             phase: self.phase,
             bytes: 0,

@@ -43,6 +43,10 @@ pub struct Report {
     pub warnings: Vec<String>,
     /// The comparison of the two projects after the restore, when it ran.
     pub verification: Option<crate::Verification>,
+    /// This run finished a restore an earlier, interrupted run had begun.
+    pub resumed: bool,
+    /// The destination already held the whole migration: this run wrote nothing.
+    pub nothing_written: bool,
 }
 
 /// Counts of what moved.
@@ -355,6 +359,8 @@ impl Report {
             checklist,
             warnings,
             verification: None,
+            resumed: restore.resumed,
+            nothing_written: restore.already_restored,
         }
     }
 
@@ -408,6 +414,17 @@ impl Report {
             t.rows_per_second,
             t.mib_per_second
         );
+        if self.nothing_written {
+            let _ = writeln!(
+                s,
+                "  the destination already held this whole migration: nothing was written"
+            );
+        } else if self.resumed {
+            let _ = writeln!(
+                s,
+                "  finished the restore an interrupted run had begun; nothing was loaded twice"
+            );
+        }
         let _ = writeln!(s, "  every row's _timestamp: {}", self.migration_instant);
         if let Some(v) = &self.verification {
             if v.matches() {

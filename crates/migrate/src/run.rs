@@ -4,8 +4,9 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Instant;
 
-use crate::error::Result;
-use crate::plan::{plan, Plan};
+use crate::error::{MigrateError, Result};
+use crate::journal::Journal;
+use crate::plan::{plan_resuming, Plan};
 use crate::progress::{Phase, PhaseTimer, Progress};
 use crate::report::{Report, ReportFiles};
 use crate::restore::{restore, RestoreOptions};
@@ -44,8 +45,28 @@ pub async fn run(
     progress: Arc<dyn Progress>,
 ) -> Result<RunOutcome> {
     let started = Instant::now();
+    std::fs::create_dir_all(&options.work_dir)
+        .map_err(|e| MigrateError::io(&options.work_dir, "creating the work dir", e))?;
+    let journal = Journal::new(&options.work_dir);
+    // A complete snapshot from an earlier run of this command is used again: the restore it
+    // started is then finished rather than begun anew. An incomplete one is taken again.
+    let snapshot_dir = options.work_dir.join("snapshot");
+    let earlier = if snapshot_dir
+        .join(snapshot::format::paths::MANIFEST)
+        .exists()
+    {
+        Some(snapshot::open(&snapshot_dir)?)
+    } else {
+        if snapshot_dir.exists() {
+            std::fs::remove_dir_all(&snapshot_dir).map_err(|e| {
+                MigrateError::io(&snapshot_dir, "clearing an incomplete snapshot", e)
+            })?;
+            journal.record(serde_json::json!({"event": "incompleteSnapshotRemoved"}))?;
+        }
+        None
+    };
     let timer = PhaseTimer::start(progress.as_ref(), Phase::Plan, 0, 0, 0);
-    let plan = plan(source, destination).await?;
+    let plan = plan_resuming(source, destination, earlier.as_ref().map(|s| s.id.as_str())).await?;
     timer.finish();
     if plan.is_blocked() {
         return Ok(RunOutcome {
@@ -54,10 +75,27 @@ pub async fn run(
             files: None,
         });
     }
-    let snapshot_dir = options.work_dir.join("snapshot");
-    let made = snapshot::create(source, &snapshot_dir, &options.snapshot, progress.clone()).await?;
-    let opened = snapshot::open(&snapshot_dir)?;
+    let (opened, snapshot_seconds) = match earlier {
+        Some(s) => {
+            journal.record(serde_json::json!({"event": "snapshotReused", "snapshot": s.id}))?;
+            (s, 0.0)
+        }
+        None => {
+            let made = snapshot::create(source, &snapshot_dir, &options.snapshot, progress.clone())
+                .await?;
+            let opened = snapshot::open(&snapshot_dir)?;
+            journal.record(serde_json::json!({"event": "snapshotComplete", "snapshot": opened.id, "seconds": made.seconds}))?;
+            (opened, made.seconds)
+        }
+    };
+    journal.record(serde_json::json!({"event": "restoreStarted", "snapshot": opened.id, "destination": destination.url}))?;
     let outcome = restore(&opened, destination, &options.restore, progress.clone()).await?;
+    journal.record(serde_json::json!({
+        "event": "restoreComplete",
+        "snapshot": opened.id,
+        "resumed": outcome.resumed,
+        "alreadyRestored": outcome.already_restored,
+    }))?;
     let timer = PhaseTimer::start(progress.as_ref(), Phase::Verify, 0, 0, 0);
     let map = outcome
         .orchestrations
@@ -70,7 +108,7 @@ pub async fn run(
     let mut report = Report::build(
         &opened,
         &outcome,
-        made.seconds,
+        snapshot_seconds,
         started.elapsed().as_secs_f64(),
     );
     report.verification = Some(verification);

@@ -49,6 +49,7 @@ pub(crate) fn evaluate(
     dest: &Destination,
     source_seconds: f64,
     dest_latency: f64,
+    resuming: Option<&str>,
 ) -> Plan {
     use Severity::*;
     let mut findings = Vec::new();
@@ -100,14 +101,38 @@ pub(crate) fn evaluate(
         ));
     }
 
-    // The destination must be empty.
+    // The destination must be empty, unless it holds part of the very snapshot being resumed.
+    let own = resuming.is_some() && (dest.restoring() == resuming || dest.restored() == resuming);
+    if own {
+        let done = dest.restored() == resuming;
+        findings.push(finding(
+            Info,
+            if done {
+                "migration.alreadyRestored"
+            } else {
+                "migration.resuming"
+            },
+            format!("destination project {} ({})", dst_owner.id, dst_owner.name),
+            if done {
+                "the destination already holds the whole snapshot of this migration".into()
+            } else {
+                "the destination holds part of this migration's snapshot from an interrupted run"
+                    .into()
+            },
+            if done {
+                "nothing to write; the run only verifies".into()
+            } else {
+                "the run goes on where it stopped; nothing is loaded twice".into()
+            },
+        ));
+    }
     for (what, items) in [
         ("buckets", &dest.buckets),
         ("configurations", &dest.configurations),
         ("orchestrations", &dest.orchestrations),
         ("provisioned resources", &dest.provisioned),
     ] {
-        if !items.is_empty() {
+        if !items.is_empty() && !own {
             findings.push(finding(
                 Blocking,
                 "destination.notEmpty",
@@ -121,7 +146,7 @@ pub(crate) fn evaluate(
     // Ids kept by the destination's trash would make the restore stop half-way.
     for (component, config) in &project.configs {
         let key = (component.to_string(), config.id.to_string());
-        if dest.trashed.contains(&key) {
+        if dest.trashed.contains(&key) && !own {
             findings.push(finding(
                 Blocking,
                 "destination.trashedIdTaken",

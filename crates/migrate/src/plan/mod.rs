@@ -114,6 +114,16 @@ impl Plan {
 
 /// Validates a migration from `source` to `destination`.
 pub async fn plan(source: &Endpoint, destination: &Endpoint) -> Result<Plan> {
+    plan_resuming(source, destination, None).await
+}
+
+/// Validates a migration that may be resuming the restore of the snapshot `resuming`: a
+/// destination holding part (or all) of exactly that snapshot is not "not empty".
+pub(crate) async fn plan_resuming(
+    source: &Endpoint,
+    destination: &Endpoint,
+    resuming: Option<&str>,
+) -> Result<Plan> {
     let src = source.reader();
     let dst = destination.reader();
     let started = Instant::now();
@@ -121,8 +131,14 @@ pub async fn plan(source: &Endpoint, destination: &Endpoint) -> Result<Plan> {
     let source_latency = started.elapsed().as_secs_f64();
     let started = Instant::now();
     let dest = read_destination(&dst).await?;
-    let dest_latency = started.elapsed().as_secs_f64() / 7.0;
-    Ok(evaluate(&project, &dest, source_latency, dest_latency))
+    let dest_latency = started.elapsed().as_secs_f64() / 8.0;
+    Ok(evaluate(
+        &project,
+        &dest,
+        source_latency,
+        dest_latency,
+        resuming,
+    ))
 }
 
 /// What the validation reads from the destination.
@@ -136,6 +152,36 @@ pub(crate) struct Destination {
     pub trashed: Vec<(String, String)>,
     pub orchestrations: Vec<String>,
     pub provisioned: Vec<String>,
+    /// The project's metadata, where a restore leaves its marks.
+    pub metadata: Vec<stackport_model::api::MetadataEntry>,
+}
+
+/// The metadata provider of a restore's marks on the destination project.
+pub(crate) const MARK_PROVIDER: &str = "stackport.migration";
+/// Written before a restore's first write: the snapshot being restored.
+pub(crate) const MARK_STARTED: &str = "KBC.migration.restoring";
+/// Written with it: the `_timestamp` every restored row gets, kept by a resumed run.
+pub(crate) const MARK_INSTANT: &str = "KBC.migration.instant";
+/// Written after its last: the snapshot restored completely.
+pub(crate) const MARK_COMPLETED: &str = "KBC.migration.restored";
+
+impl Destination {
+    pub(crate) fn mark(&self, key: &str) -> Option<&str> {
+        self.metadata
+            .iter()
+            .find(|m| m.provider == MARK_PROVIDER && m.key == key)
+            .map(|m| m.value.as_str())
+    }
+
+    /// The snapshot a restore into this project started from, if any.
+    pub(crate) fn restoring(&self) -> Option<&str> {
+        self.mark(MARK_STARTED)
+    }
+
+    /// The snapshot fully restored into this project, if any.
+    pub(crate) fn restored(&self) -> Option<&str> {
+        self.mark(MARK_COMPLETED)
+    }
 }
 
 pub(crate) async fn read_destination(client: &Client) -> Result<Destination> {
@@ -193,7 +239,12 @@ pub(crate) async fn read_destination(client: &Client) -> Result<Destination> {
         .into_iter()
         .map(|p| format!("{:?} {} ({})", p.kind, p.id, p.name).to_lowercase())
         .collect();
+    let metadata = client
+        .project_metadata()
+        .await
+        .api(|| "reading the destination project's metadata".into())?;
     Ok(Destination {
+        metadata,
         verified,
         index,
         buckets,

@@ -22,7 +22,7 @@ async fn projects_of_different_backends_block_the_migration() {
     let mut dest = read_destination(&us.storage_client(&dest_token).read_only())
         .await
         .unwrap();
-    let same = evaluate(&project, &dest, 0.0, 0.0);
+    let same = evaluate(&project, &dest, 0.0, 0.0, None);
     assert!(!same.findings.iter().any(|f| f.code == "backend.mismatch"));
     assert!(
         !same.is_blocked(),
@@ -31,7 +31,7 @@ async fn projects_of_different_backends_block_the_migration() {
     );
 
     dest.verified.owner.backend = "snowflake".into();
-    let plan = evaluate(&project, &dest, 0.0, 0.0);
+    let plan = evaluate(&project, &dest, 0.0, 0.0, None);
     let finding = plan
         .findings
         .iter()

@@ -24,6 +24,25 @@ pub(crate) async fn restore_configurations(
     outcome: &mut RestoreOutcome,
 ) -> Result<()> {
     let source = &snapshot.manifest.source;
+    // What an interrupted run of this restore already made.
+    let existing: std::collections::HashMap<(String, String), Vec<String>> = client
+        .list_components("rows", false)
+        .await
+        .api(|| "listing the destination's configurations".into())?
+        .into_iter()
+        .flat_map(|comp| {
+            let component = comp.id.to_string();
+            comp.configurations.into_iter().map(move |cfg| {
+                let rows = cfg
+                    .rows
+                    .iter()
+                    .flatten()
+                    .map(|r| r.id.to_string())
+                    .collect();
+                ((component.clone(), cfg.id.to_string()), rows)
+            })
+        })
+        .collect();
     for sc in &snapshot.configurations {
         let component = &sc.component_id;
         let c = &sc.configuration;
@@ -32,22 +51,29 @@ pub(crate) async fn restore_configurations(
             "Restored by stackport from stack {} project {} configuration {}",
             source.stack_id, source.project_id, c.id
         );
-        client
-            .create_config(
-                component,
-                &NewConfiguration {
-                    name: c.name.clone(),
-                    configuration_id: Some(c.id.clone()),
-                    description: Some(c.description.clone()),
-                    configuration: c.configuration.clone(),
-                    state: c.state.clone(),
-                    change_description: Some(change.clone()),
-                    is_disabled: Some(c.is_disabled),
-                },
-            )
-            .await
-            .api(|| format!("creating {label}"))?;
+        let made = existing.get(&(component.to_string(), c.id.to_string()));
+        if made.is_none() {
+            client
+                .create_config(
+                    component,
+                    &NewConfiguration {
+                        name: c.name.clone(),
+                        configuration_id: Some(c.id.clone()),
+                        description: Some(c.description.clone()),
+                        configuration: c.configuration.clone(),
+                        state: c.state.clone(),
+                        change_description: Some(change.clone()),
+                        is_disabled: Some(c.is_disabled),
+                    },
+                )
+                .await
+                .api(|| format!("creating {label}"))?;
+        }
         for row in c.rows.iter().flatten() {
+            if made.is_some_and(|rows| rows.contains(&row.id.to_string())) {
+                outcome.configuration_rows += 1;
+                continue;
+            }
             client
                 .create_row(
                     component,

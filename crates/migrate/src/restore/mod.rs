@@ -6,6 +6,7 @@
 mod configs;
 mod metadata;
 mod orchestrations;
+mod resume;
 mod storage;
 
 use std::sync::Arc;
@@ -13,8 +14,9 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::error::ApiContext;
 use crate::error::{MigrateError, Result};
-use crate::plan::read_destination;
+use crate::plan::{read_destination, MARK_COMPLETED, MARK_INSTANT, MARK_PROVIDER, MARK_STARTED};
 use crate::progress::{Phase, PhaseTimer, Progress};
 use crate::snapshot::format::StackRef;
 use crate::snapshot::Snapshot;
@@ -80,6 +82,25 @@ pub struct RestoreOutcome {
     pub data_seconds: f64,
     /// Seconds in all.
     pub seconds: f64,
+    /// An interrupted restore of the same snapshot was finished.
+    pub resumed: bool,
+    /// The destination already held the whole snapshot: nothing was written.
+    pub already_restored: bool,
+}
+
+/// Project metadata entries under the restore's provider.
+fn marks(entries: &[(&str, &str)]) -> stackport_model::api::MetadataWrite {
+    stackport_model::api::MetadataWrite {
+        provider: MARK_PROVIDER.into(),
+        metadata: entries
+            .iter()
+            .map(|(k, v)| stackport_model::api::MetadataKeyValue {
+                key: k.to_string(),
+                value: v.to_string(),
+            })
+            .collect(),
+        ..Default::default()
+    }
 }
 
 /// Restores `snapshot` into the project of `destination`. Every check that can fail without a
@@ -93,12 +114,18 @@ pub async fn restore(
 ) -> Result<RestoreOutcome> {
     let started = Instant::now();
     let dest = read_destination(&destination.reader()).await?;
-    precheck(snapshot, &dest)?;
-    // Whole seconds: the instant is read by people in the report and typed into filters.
-    let instant = options
-        .migration_instant
-        .unwrap_or_else(|| chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0));
-    let instant_text = stackport_model::time::format(&instant);
+    let own = [dest.restoring(), dest.restored()].contains(&Some(snapshot.id.as_str()));
+    precheck(snapshot, &dest, own)?;
+    // Whole seconds: the instant is read by people in the report and typed into filters. A
+    // resumed restore keeps the instant the interrupted one chose, so all rows share it.
+    let instant_text = match dest.mark(MARK_INSTANT).filter(|_| own) {
+        Some(t) => t.to_string(),
+        None => stackport_model::time::format(
+            &options
+                .migration_instant
+                .unwrap_or_else(|| chrono::SubsecRound::trunc_subsecs(chrono::Utc::now(), 0)),
+        ),
+    };
     let client = destination.writer();
     let inv = &snapshot.manifest.inventory;
     let timer = PhaseTimer::start(
@@ -131,7 +158,26 @@ pub async fn restore(
         warnings: Vec::new(),
         data_seconds: 0.0,
         seconds: 0.0,
+        resumed: own && dest.restored().is_none(),
+        already_restored: dest.restored() == Some(snapshot.id.as_str()),
     };
+    if outcome.already_restored {
+        // A finished migration run again: read what is there, write nothing.
+        resume::describe_finished(&client, snapshot, &mut outcome).await?;
+        timer.finish();
+        outcome.seconds = started.elapsed().as_secs_f64();
+        return Ok(outcome);
+    }
+    if !own {
+        // Before the first write: the mark that lets an interrupted run recognise its work.
+        client
+            .write_project_metadata(&marks(&[
+                (MARK_STARTED, &snapshot.id),
+                (MARK_INSTANT, &instant_text),
+            ]))
+            .await
+            .api(|| "marking the destination project as being restored".into())?;
+    }
     let written = write_all(
         &client,
         snapshot,
@@ -152,6 +198,10 @@ pub async fn restore(
             source: Box::new(e),
         });
     }
+    client
+        .write_project_metadata(&marks(&[(MARK_COMPLETED, &snapshot.id)]))
+        .await
+        .api(|| "marking the destination project as restored".into())?;
     for w in &outcome.warnings {
         progress.event(crate::progress::Event::Warning {
             phase: Phase::Restore,
@@ -189,23 +239,28 @@ async fn write_all(
     outcome.data_seconds = data_started.elapsed().as_secs_f64();
     storage::restore_aliases(client, snapshot, timer, outcome).await?;
     configs::restore_configurations(client, snapshot, instant_text, timer, outcome).await?;
-    orchestrations::restore_provisioned(client, snapshot, timer, outcome).await?;
-    orchestrations::restore_orchestrations(client, snapshot, timer, outcome).await?;
+    orchestrations::restore_provisioned(client, snapshot, timer, outcome, true).await?;
+    orchestrations::restore_orchestrations(client, snapshot, timer, outcome, true).await?;
     configs::secrets_filled_by_destination(client, snapshot, outcome).await?;
     storage::check_row_counts(client, snapshot).await?;
     Ok(())
 }
 
 /// Refuses, before any write, what would make the restore fail half-way.
-fn precheck(snapshot: &Snapshot, dest: &crate::plan::Destination) -> Result<()> {
+fn precheck(snapshot: &Snapshot, dest: &crate::plan::Destination, own: bool) -> Result<()> {
     let mut problems = Vec::new();
     if !dest.verified.token.is_master_token {
         problems.push("the destination token is not a master token".to_string());
     }
-    let existing = dest.buckets.len()
-        + dest.configurations.len()
-        + dest.orchestrations.len()
-        + dest.provisioned.len();
+    // What is there may be this very snapshot's, from an interrupted run.
+    let existing = if own {
+        0
+    } else {
+        dest.buckets.len()
+            + dest.configurations.len()
+            + dest.orchestrations.len()
+            + dest.provisioned.len()
+    };
     if existing > 0 {
         let mut what: Vec<String> = dest.buckets.iter().take(5).cloned().collect();
         what.extend(dest.configurations.iter().take(5).cloned());
@@ -225,9 +280,10 @@ fn precheck(snapshot: &Snapshot, dest: &crate::plan::Destination) -> Result<()> 
     }
     for config in &snapshot.configurations {
         let component = &config.component_id;
-        if dest
-            .trashed
-            .contains(&(component.to_string(), config.configuration.id.to_string()))
+        if !own
+            && dest
+                .trashed
+                .contains(&(component.to_string(), config.configuration.id.to_string()))
         {
             problems.push(format!(
                 "configuration {component}/{} is in the destination's trash and keeps its id taken; purge it first",

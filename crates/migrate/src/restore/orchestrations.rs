@@ -1,6 +1,6 @@
 //! Provisioned resources and orchestrations: the objects that get new ids on the destination.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::Serialize;
 use stackport_client::Client;
@@ -48,13 +48,45 @@ pub struct ProvisionedMapping {
     pub account: String,
 }
 
+/// Provisions what the snapshot's configurations had; with `create` false (a finished restore
+/// described again) it only finds what is there.
 pub(crate) async fn restore_provisioned(
     client: &Client,
     snapshot: &Snapshot,
     timer: &PhaseTimer<'_>,
     outcome: &mut RestoreOutcome,
+    create: bool,
 ) -> Result<()> {
+    let existing = client
+        .list_provisioned()
+        .await
+        .api(|| "listing the destination's provisioned resources".into())?;
     for p in &snapshot.provisioned {
+        let there = existing.iter().find(|e| {
+            e.kind == p.kind
+                && e.component_id == p.component_id
+                && e.configuration_id == p.configuration_id
+        });
+        if let (Some(e), Some(component), Some(config)) =
+            (there, &p.component_id, &p.configuration_id)
+        {
+            outcome.provisioned.push(ProvisionedMapping {
+                kind: p.kind,
+                component_id: component.to_string(),
+                configuration_id: config.to_string(),
+                old_id: p.id.clone(),
+                new_id: e.id.clone(),
+                account: e.account.clone(),
+            });
+            continue;
+        }
+        if !create {
+            outcome.warnings.push(format!(
+                "{:?} {} was not provisioned on the destination",
+                p.kind, p.id
+            ));
+            continue;
+        }
         let (Some(component), Some(config)) = (&p.component_id, &p.configuration_id) else {
             outcome.warnings.push(format!(
                 "{:?} {} belongs to no configuration and was not provisioned again",
@@ -109,47 +141,80 @@ pub(crate) async fn restore_provisioned(
     Ok(())
 }
 
+/// Creates the orchestrations, children first. One an interrupted run already created (same
+/// name, schedule, notifications and remapped tasks, inactive) is taken over, not made twice.
+/// With `create` false it only finds them.
 pub(crate) async fn restore_orchestrations(
     client: &Client,
     snapshot: &Snapshot,
     timer: &PhaseTimer<'_>,
     outcome: &mut RestoreOutcome,
+    create: bool,
 ) -> Result<()> {
+    let existing = client
+        .list_orchestrations()
+        .await
+        .api(|| "listing the destination's orchestrations".into())?;
+    let mut taken: HashSet<u64> = HashSet::new();
     let mut ids: HashMap<u64, OrchestrationId> = HashMap::new();
     for o in orchestration_order(&snapshot.orchestrations)? {
         let mut tasks = o.tasks.clone();
         for t in &mut tasks {
             if let Some(child) = t.orchestration_id {
-                t.orchestration_id = Some(ids[&child.0]);
+                t.orchestration_id = ids.get(&child.0).copied();
             }
         }
-        let created = client
-            .create_orchestration(&NewOrchestration {
-                name: o.name.clone(),
-                crontab_record: o.crontab_record.clone(),
-                timezone: Some(o.timezone.clone()),
-                // Nothing runs on the destination before a person has put the secrets back.
-                active: false,
-                notifications: o.notifications.clone(),
-                tasks,
-            })
-            .await
-            .api(|| {
-                format!(
-                    "creating orchestration {} ({}) on the destination",
+        let new = NewOrchestration {
+            name: o.name.clone(),
+            crontab_record: o.crontab_record.clone(),
+            timezone: Some(o.timezone.clone()),
+            // Nothing runs on the destination before a person has put the secrets back.
+            active: false,
+            notifications: o.notifications.clone(),
+            tasks,
+        };
+        let found = existing.iter().find(|e| {
+            !taken.contains(&e.id.0)
+                && !e.active
+                && e.name == new.name
+                && e.crontab_record == new.crontab_record
+                && Some(&e.timezone) == new.timezone.as_ref()
+                && e.notifications == new.notifications
+                && e.tasks == new.tasks
+        });
+        let id = match found {
+            Some(e) => e.id,
+            None if create => {
+                client
+                    .create_orchestration(&new)
+                    .await
+                    .api(|| {
+                        format!(
+                            "creating orchestration {} ({}) on the destination",
+                            o.id, o.name
+                        )
+                    })?
+                    .id
+            }
+            None => {
+                outcome.warnings.push(format!(
+                    "orchestration {} ({}) is not on the destination",
                     o.id, o.name
-                )
-            })?;
-        ids.insert(o.id.0, created.id);
+                ));
+                continue;
+            }
+        };
+        taken.insert(id.0);
+        ids.insert(o.id.0, id);
         outcome.orchestrations.push(OrchestrationMapping {
             name: o.name.clone(),
             old_id: o.id.0,
-            new_id: created.id.0,
+            new_id: id.0,
             was_active: o.active,
             schedule: o.crontab_record.clone(),
             timezone: o.timezone.clone(),
         });
-        timer.item(format!("orchestration {} → {}", o.id, created.id));
+        timer.item(format!("orchestration {} → {}", o.id, id));
     }
     outcome.orchestrations.sort_by_key(|m| m.old_id);
     Ok(())

@@ -1,6 +1,6 @@
 //! Buckets, tables, their data and aliases.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::PathBuf;
@@ -25,7 +25,25 @@ pub(crate) async fn restore_buckets(
     timer: &PhaseTimer<'_>,
     outcome: &mut RestoreOutcome,
 ) -> Result<()> {
+    let existing: HashSet<String> = client
+        .list_buckets(false)
+        .await
+        .api(|| "listing the destination's buckets".into())?
+        .into_iter()
+        .map(|b| b.id.to_string())
+        .collect();
     for bucket in &snapshot.buckets {
+        if existing.contains(&bucket.id.to_string()) {
+            // Made by an interrupted run of this restore; its metadata is written again below.
+            for write in writes(bucket.metadata.as_deref().unwrap_or_default(), None) {
+                client
+                    .write_bucket_metadata(&bucket.id, &write)
+                    .await
+                    .api(|| format!("writing metadata of bucket {}", bucket.id))?;
+            }
+            outcome.buckets += 1;
+            continue;
+        }
         let created = client
             .create_bucket(&NewBucket {
                 name: bucket.id.name().to_string(),
@@ -60,8 +78,14 @@ pub(crate) async fn restore_tables(
     timer: &PhaseTimer<'_>,
     outcome: &mut RestoreOutcome,
 ) -> Result<()> {
+    let existing = existing_tables(client).await?;
     for entry in snapshot.tables.iter().filter(|e| !e.table.is_alias) {
         let t = &entry.table;
+        if existing.contains(&t.id.to_string()) {
+            write_table_metadata(client, t).await?;
+            outcome.tables += 1;
+            continue;
+        }
         client
             .create_table(
                 &t.bucket.id,
@@ -89,6 +113,16 @@ pub(crate) async fn restore_tables(
         timer.item(format!("table {}", t.id));
     }
     Ok(())
+}
+
+async fn existing_tables(client: &Client) -> Result<HashSet<String>> {
+    Ok(client
+        .list_tables()
+        .await
+        .api(|| "listing the destination's tables".into())?
+        .into_iter()
+        .map(|t| t.id.to_string())
+        .collect())
 }
 
 async fn write_table_metadata(client: &Client, t: &Table) -> Result<()> {
@@ -170,6 +204,9 @@ async fn load_table(
         let params = ImportParams {
             incremental: n > 0,
             timestamp: Some(instant.to_string()),
+            // A chunk sent again after a crash is recognised and not loaded twice; above all,
+            // chunk 0 (a full load) replayed after later chunks must not wipe them.
+            idempotency_key: Some(format!("stackport/{}/{}/{n}", snapshot.id, table.id)),
             ..Default::default()
         };
         let result = client.import_table(&table.id, &params, body).await;
@@ -192,6 +229,7 @@ async fn load_table(
         }
         rows += chunk.rows;
         bytes += chunk.bytes;
+        crate::crash::point(&chunk.path);
     }
     Ok((rows, bytes))
 }
@@ -313,8 +351,14 @@ pub(crate) async fn restore_aliases(
     timer: &PhaseTimer<'_>,
     outcome: &mut RestoreOutcome,
 ) -> Result<()> {
+    let existing = existing_tables(client).await?;
     for entry in snapshot.tables.iter().filter(|e| e.table.is_alias) {
         let t = &entry.table;
+        if existing.contains(&t.id.to_string()) {
+            write_table_metadata(client, t).await?;
+            outcome.aliases += 1;
+            continue;
+        }
         let Some(source) = &t.source_table else {
             return Err(MigrateError::snapshot(
                 crate::snapshot::format::paths::TABLES,

@@ -27,6 +27,9 @@ const MAX_CONFIG_BYTES: u64 = 64 * 1024 * 1024;
 pub struct Snapshot {
     /// Its directory.
     pub root: PathBuf,
+    /// Names this snapshot: the first 16 hex digits of its manifest's SHA-256. A restore marks
+    /// the destination with it, so a second run knows the half-filled project is its own.
+    pub id: String,
     /// Its manifest.
     pub manifest: Manifest,
     /// `project.json`.
@@ -61,6 +64,7 @@ pub struct SnapshotConfig {
 /// Opens and checks the snapshot in `root`. Nothing is written anywhere.
 pub fn open(root: &Path) -> Result<Snapshot> {
     let manifest = read_manifest(root)?;
+    let id = sha256_file(&root.join(paths::MANIFEST))?[..16].to_string();
     let listed = check_files(root, &manifest)?;
     let mut expected: BTreeSet<String> = [
         paths::PROJECT,
@@ -122,6 +126,7 @@ pub fn open(root: &Path) -> Result<Snapshot> {
     }
     let snapshot = Snapshot {
         root: root.to_path_buf(),
+        id,
         project,
         buckets,
         tables,

@@ -1,0 +1,28 @@
+//! Deliberate crashes for the resume tests: with `STACKPORT_CRASH_AT=n` the process aborts at
+//! the n-th crash point it reaches (a point after each durable step: a table read, a chunk
+//! loaded, an object created), exactly as a SIGKILL there would. Unset, a point costs one
+//! atomic increment.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
+
+static REACHED: AtomicU64 = AtomicU64::new(0);
+
+fn target() -> Option<u64> {
+    static TARGET: OnceLock<Option<u64>> = OnceLock::new();
+    *TARGET.get_or_init(|| std::env::var("STACKPORT_CRASH_AT").ok()?.parse().ok())
+}
+
+/// A point where a crash must be survivable.
+pub(crate) fn point(what: &str) {
+    let n = REACHED.fetch_add(1, Ordering::SeqCst) + 1;
+    if target() == Some(n) {
+        eprintln!("STACKPORT_CRASH_AT={n}: aborting after {what}");
+        std::process::abort();
+    }
+}
+
+/// How many points this process has passed.
+pub fn points_reached() -> u64 {
+    REACHED.load(Ordering::SeqCst)
+}
