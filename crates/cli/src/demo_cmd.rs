@@ -112,6 +112,7 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode> {
             token: dest_token.clone(),
         },
         work: args.dir.join("migration"),
+        chunk_kib: 64 * 1024,
         json: args.json,
     })
     .await?;

@@ -87,9 +87,13 @@ pub struct RunArgs {
     pub source: SourceArgs,
     #[command(flatten)]
     pub dest: DestArgs,
-    /// Where the snapshot and the report go.
+    /// Where the snapshot and the report go. Run the same command again after an interruption:
+    /// it finishes the job from there.
     #[arg(long, default_value = "stackport-migration")]
     pub work: PathBuf,
+    /// Most uncompressed KiB of rows per snapshot chunk.
+    #[arg(long, default_value_t = 64 * 1024)]
+    pub chunk_kib: u64,
     /// JSON-lines events on stdout instead of bars.
     #[arg(long)]
     pub json: bool,
@@ -217,7 +221,10 @@ pub async fn migrate(command: MigrateCommand) -> Result<ExitCode> {
 pub async fn run(args: RunArgs) -> Result<ExitCode> {
     let options = RunOptions {
         work_dir: args.work.clone(),
-        snapshot: SnapshotOptions::default(),
+        snapshot: SnapshotOptions {
+            chunk_bytes: args.chunk_kib.max(1) * 1024,
+            ..Default::default()
+        },
         restore: RestoreOptions::default(),
     };
     let outcome = match stackport_migrate::run(

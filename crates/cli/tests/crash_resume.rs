@@ -1,0 +1,251 @@
+//! A migration killed at any step finishes when the same command runs again, with the
+//! destination as an uninterrupted run leaves it: no row twice, nothing missing, no object
+//! twice. And a finished migration run again writes nothing. The real binary runs against two
+//! real stacks served by this test.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::Duration;
+
+use stackport_client::{Client, EventQuery};
+use stackport_demo::{
+    create_empty_project, seed_source_project, start_demo_stacks, EmbeddedStack, SeedOptions,
+};
+use stackport_migrate::{verify, Endpoint};
+
+struct Dir(PathBuf);
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp(label: &str) -> Dir {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!(
+        "stackport-crash-{label}-{}-{nanos}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    Dir(dir)
+}
+
+fn migrate_run(
+    eu: &EmbeddedStack,
+    source_token: &str,
+    us: &EmbeddedStack,
+    dest_token: &str,
+    work: &Path,
+) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stackport"));
+    // 16 KiB chunks: several per table, so a replayed full load of chunk 0 would show.
+    cmd.args([
+        "migrate",
+        "run",
+        "--json",
+        "--chunk-kib",
+        "16",
+        "--source",
+        &eu.url,
+        "--dest",
+        &us.url,
+        "--work",
+    ])
+    .arg(work)
+    .env("STACKPORT_SOURCE_TOKEN", source_token)
+    .env("STACKPORT_DEST_TOKEN", dest_token)
+    .env_remove("STACKPORT_CRASH_AT")
+    .stdin(Stdio::null());
+    cmd
+}
+
+async fn output(mut cmd: Command) -> Output {
+    tokio::task::spawn_blocking(move || cmd.output().unwrap())
+        .await
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+async fn event_count(client: &Client) -> usize {
+    client
+        .list_events(&EventQuery {
+            limit: Some(1000),
+            ..Default::default()
+        })
+        .await
+        .unwrap()
+        .len()
+}
+
+/// The destination holds exactly the source's project: verify finds no difference, and
+/// nothing is there twice.
+async fn assert_complete(
+    eu: &EmbeddedStack,
+    source_token: &str,
+    us: &EmbeddedStack,
+    dest_token: &str,
+    label: &str,
+) {
+    let v = verify(
+        &Endpoint::new(&eu.url, source_token),
+        &Endpoint::new(&us.url, dest_token),
+        None,
+    )
+    .await
+    .unwrap();
+    assert!(v.matches(), "{label}: {:#?}", v.differences);
+    let src = eu.storage_client(source_token);
+    let dst = us.storage_client(dest_token);
+    assert_eq!(
+        src.list_orchestrations().await.unwrap().len(),
+        dst.list_orchestrations().await.unwrap().len(),
+        "{label}: no orchestration twice"
+    );
+    assert_eq!(
+        src.list_provisioned().await.unwrap().len(),
+        dst.list_provisioned().await.unwrap().len(),
+        "{label}: no workspace or BI project twice"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_migration_killed_at_any_step_finishes_on_the_next_run() {
+    let dir = temp("points");
+    let (eu, us) = start_demo_stacks(&dir.0.join("stacks")).await.unwrap();
+    let source = seed_source_project(&eu, "Sales", &SeedOptions { rows_scale: 0.02 })
+        .await
+        .unwrap();
+    let mut point = 1;
+    let mut crashed_at = Vec::new();
+    loop {
+        let (_, dest_token) = create_empty_project(&us, &format!("Sales {point}"))
+            .await
+            .unwrap();
+        let work = dir.0.join(format!("work-{point}"));
+        let mut cmd = migrate_run(&eu, &source.token, &us, &dest_token, &work);
+        cmd.env("STACKPORT_CRASH_AT", point.to_string());
+        let first = output(cmd).await;
+        if first.status.success() {
+            // The run got past its last crash point: every point below was tried.
+            assert!(crashed_at.len() >= 8, "crash points tried: {crashed_at:?}");
+            break;
+        }
+        assert!(
+            text(&first).contains(&format!("STACKPORT_CRASH_AT={point}")),
+            "point {point}: the run failed for another reason: {}",
+            text(&first)
+        );
+        crashed_at.push(point);
+        let second = output(migrate_run(&eu, &source.token, &us, &dest_token, &work)).await;
+        assert!(
+            second.status.success(),
+            "point {point}: the second run failed: {}",
+            text(&second)
+        );
+        assert_complete(
+            &eu,
+            &source.token,
+            &us,
+            &dest_token,
+            &format!("crash at point {point}"),
+        )
+        .await;
+        // Each chunk was loaded exactly once over both runs: replays were recognised by their
+        // idempotency keys (a replay records no import).
+        let chunks: usize = stackport_migrate::snapshot::open(&work.join("snapshot"))
+            .unwrap()
+            .tables
+            .iter()
+            .filter_map(|t| t.data.as_ref())
+            .map(|d| d.chunks.len())
+            .sum();
+        let loads = us
+            .storage_client(&dest_token)
+            .list_events(&EventQuery {
+                limit: Some(1000),
+                ..Default::default()
+            })
+            .await
+            .unwrap()
+            .iter()
+            .filter(|e| e.event == "storage.tableImportDone")
+            .count();
+        assert_eq!(
+            loads, chunks,
+            "point {point}: chunks loaded vs chunks in the snapshot"
+        );
+
+        if crashed_at.len() % 4 == 1 {
+            // Once finished, the same command writes nothing and says so.
+            let dst = us.storage_client(&dest_token);
+            let events = event_count(&dst).await;
+            let third = output(migrate_run(&eu, &source.token, &us, &dest_token, &work)).await;
+            assert!(third.status.success(), "{}", text(&third));
+            assert!(
+                text(&third).contains("\"nothingWritten\":true"),
+                "{}",
+                text(&third)
+            );
+            assert_eq!(
+                event_count(&dst).await,
+                events,
+                "point {point}: a finished migration wrote"
+            );
+        }
+        point += 7;
+    }
+    eu.stop().await.unwrap();
+    us.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_migration_killed_with_sigkill_finishes_on_the_next_run() {
+    let dir = temp("sigkill");
+    let (eu, us) = start_demo_stacks(&dir.0.join("stacks")).await.unwrap();
+    let source = seed_source_project(&eu, "Sales", &SeedOptions { rows_scale: 0.05 })
+        .await
+        .unwrap();
+    for (i, delay_ms) in [150u64, 400, 900].into_iter().enumerate() {
+        let (_, dest_token) = create_empty_project(&us, &format!("Sales k{i}"))
+            .await
+            .unwrap();
+        let work = dir.0.join(format!("work-k{i}"));
+        let mut child = migrate_run(&eu, &source.token, &us, &dest_token, &work)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(delay_ms)).await;
+        let _ = child.kill(); // SIGKILL on Unix
+        let _ = tokio::task::spawn_blocking(move || child.wait())
+            .await
+            .unwrap();
+        let again = output(migrate_run(&eu, &source.token, &us, &dest_token, &work)).await;
+        assert!(
+            again.status.success(),
+            "killed after {delay_ms} ms: {}",
+            text(&again)
+        );
+        assert_complete(
+            &eu,
+            &source.token,
+            &us,
+            &dest_token,
+            &format!("SIGKILL after {delay_ms} ms"),
+        )
+        .await;
+    }
+    eu.stop().await.unwrap();
+    us.stop().await.unwrap();
+}
