@@ -75,17 +75,17 @@ pub async fn run(
             files: None,
         });
     }
-    let (opened, snapshot_seconds) = match earlier {
+    let (opened, snapshot_seconds, reread) = match earlier {
         Some(s) => {
             journal.record(serde_json::json!({"event": "snapshotReused", "snapshot": s.id}))?;
-            (s, 0.0)
+            (s, 0.0, Vec::new())
         }
         None => {
             let made = snapshot::create(source, &snapshot_dir, &options.snapshot, progress.clone())
                 .await?;
             let opened = snapshot::open(&snapshot_dir)?;
             journal.record(serde_json::json!({"event": "snapshotComplete", "snapshot": opened.id, "seconds": made.seconds}))?;
-            (opened, made.seconds)
+            (opened, made.seconds, made.reread)
         }
     };
     journal.record(serde_json::json!({"event": "restoreStarted", "snapshot": opened.id, "destination": destination.url}))?;
@@ -112,6 +112,7 @@ pub async fn run(
         started.elapsed().as_secs_f64(),
     );
     report.verification = Some(verification);
+    report.warnings.extend(reread);
     let files = report.write(&options.work_dir)?;
     timer.finish();
     Ok(RunOutcome {

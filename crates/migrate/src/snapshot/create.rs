@@ -46,6 +46,8 @@ pub struct SnapshotOutcome {
     pub manifest: Manifest,
     /// How long it took.
     pub seconds: f64,
+    /// Tables that changed while they were read, and were read again.
+    pub reread: Vec<String>,
 }
 
 /// Reads the project of `source` into the new directory `out`. The source is only read: its
@@ -106,11 +108,19 @@ pub(crate) async fn create_from(
     dir.json(paths::BUCKETS, &project.buckets)?;
 
     // Table data: a few tables at once, each streamed into chunks on the blocking pool.
+    let reread = std::sync::Mutex::new(Vec::new());
+    let reread_ref = &reread;
     let results: Vec<(Table, TableData, Vec<FileEntry>)> =
         futures_util::stream::iter(real_tables.iter().map(|t| {
             let progress = progress.clone();
             async move {
-                let (data, files) = snapshot_table(client, t, out, options, progress).await?;
+                let (data, files, attempts) = snapshot_table(client, t, out, options, progress).await?;
+                if attempts > 1 {
+                    reread_ref.lock().unwrap_or_else(|e| e.into_inner()).push(format!(
+                        "table {} changed while it was read; it was read {attempts} times and the snapshot holds the last, unchanged read",
+                        t.id
+                    ));
+                }
                 Ok::<_, MigrateError>(((*t).clone(), data, files))
             }
         }))
@@ -203,6 +213,7 @@ pub(crate) async fn create_from(
     Ok(SnapshotOutcome {
         manifest,
         seconds: started.elapsed().as_secs_f64(),
+        reread: reread.into_inner().unwrap_or_else(|e| e.into_inner()),
     })
 }
 
@@ -217,7 +228,7 @@ async fn snapshot_table(
     root: &Path,
     options: &SnapshotOptions,
     progress: Arc<dyn Progress>,
-) -> Result<(TableData, Vec<FileEntry>)> {
+) -> Result<(TableData, Vec<FileEntry>, usize)> {
     let data_dir = root.join("storage/data").join(table.id.to_string());
     for attempt in 1..=READ_ATTEMPTS {
         let before = client
@@ -234,7 +245,7 @@ async fn snapshot_table(
             && after.rows_count == data.rows
             && after.columns == table.columns;
         if unchanged {
-            return Ok((data, files));
+            return Ok((data, files, attempt));
         }
         let _ = std::fs::remove_dir_all(&data_dir);
         progress.event(Event::Warning {
