@@ -11,6 +11,7 @@ use stackport_client::Client;
 use stackport_model::api::NewProject;
 use stackport_stack::{BiAccount, Limits, Stack, StackSettings};
 
+use crate::bench_cmd::{self, BenchArgs};
 use crate::demo_cmd::{self, DemoArgs};
 use crate::migrate_cmd::{self, MigrateCommand, SnapshotCommand};
 
@@ -40,6 +41,8 @@ enum Command {
     Snapshot(SnapshotCommand),
     /// Start two stacks in this process, seed a project on one and migrate it to the other.
     Demo(DemoArgs),
+    /// Measure the data path against the sqlite3 shell, and a migration of many objects.
+    Bench(BenchArgs),
 }
 
 #[derive(Args)]
@@ -122,6 +125,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Migrate(command) => migrate_cmd::migrate(command).await,
         Command::Snapshot(command) => migrate_cmd::snapshot(command).await,
         Command::Demo(args) => demo_cmd::demo(args).await,
+        Command::Bench(args) => bench_cmd::bench(args).await,
     }
 }
 

@@ -1,5 +1,6 @@
 //! `stackport`: runs stacks and moves projects between them. A thin layer over the libraries.
 
+mod bench_cmd;
 mod commands;
 mod demo_cmd;
 mod migrate_cmd;

@@ -264,12 +264,23 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
     if args.json {
         println!(
             "{}",
-            serde_json::json!({"event": "finished", "report": report, "reportFile": files.json})
+            serde_json::json!({
+                "event": "finished",
+                "report": report,
+                "reportFile": files.json,
+                "httpRequests": stackport_client::requests_sent(),
+            })
         );
     } else {
         print_report(&report, &files.markdown);
     }
-    Ok(ExitCode::SUCCESS)
+    // A migration whose verification found a difference is not done.
+    let verified = report.verification.as_ref().is_none_or(|v| v.matches());
+    Ok(if verified {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(BLOCKED)
+    })
 }
 
 pub fn print_report(report: &Report, markdown: &Path) {

@@ -20,6 +20,13 @@ use stackport_model::{BucketId, ColumnName, FileId, MetadataId, ProjectId, Table
 pub use error::ClientError;
 pub use params::{EventQuery, ExportParams, FileUpload, ImportParams};
 
+static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// HTTP requests this process has sent through any client: what a benchmark counts.
+pub fn requests_sent() -> u64 {
+    REQUESTS.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Result of client calls.
 pub type Result<T, E = ClientError> = std::result::Result<T, E>;
 
@@ -98,6 +105,7 @@ impl Client {
     }
 
     async fn send(&self, req: RequestBuilder) -> Result<Response> {
+        REQUESTS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         let response = req.send().await.map_err(ClientError::Http)?;
         if response.status().is_success() {
             Ok(response)
