@@ -169,7 +169,23 @@ async fn import_file(client: &Client, table: &stackport_model::TableId, path: &P
 struct ChildRun {
     seconds: f64,
     peak_rss_kb: i64,
+    /// CPU seconds of the migrating process.
+    cpu_seconds: f64,
+    /// CPU seconds of this process (both stacks) while it ran.
+    stacks_cpu_seconds: f64,
     finished: serde_json::Value,
+}
+
+fn cpu_seconds(u: &libc::rusage) -> f64 {
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    t(u.ru_utime) + t(u.ru_stime)
+}
+
+fn self_cpu() -> f64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: usage is valid for writes.
+    unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut usage) };
+    cpu_seconds(&usage)
 }
 
 /// Runs `stackport migrate run` as a child and measures it.
@@ -181,6 +197,7 @@ fn migrate_child(
     work: &Path,
 ) -> Result<ChildRun> {
     let started = Instant::now();
+    let stacks_before = self_cpu();
     let child = Command::new(std::env::current_exe()?)
         .args([
             "migrate", "run", "--json", "--source", &eu.url, "--dest", &us.url, "--work",
@@ -207,6 +224,7 @@ fn migrate_child(
         bail!("waiting for the migration failed");
     }
     let seconds = started.elapsed().as_secs_f64();
+    let stacks_cpu_seconds = self_cpu() - stacks_before;
     let text = reader.join().unwrap_or_default();
     if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
         bail!(
@@ -226,6 +244,8 @@ fn migrate_child(
     Ok(ChildRun {
         seconds,
         peak_rss_kb: usage.ru_maxrss,
+        cpu_seconds: cpu_seconds(&usage),
+        stacks_cpu_seconds,
         finished,
     })
 }
@@ -303,7 +323,7 @@ async fn data_case(dir: &Path, n: u64) -> Result<()> {
     )?;
     let baseline = export + import;
     println!(
-        "{:>10} {:>10.1} {:>10.2} {:>9.0} {:>10.1} {:>11.1} {:>9.2} {:>10.2} {:>7.1}",
+        "{:>10} {:>10.1} {:>10.2} {:>9.0} {:>10.1} {:>11.1} {:>9.2} {:>10.2} {:>7.1} {:>6.2}",
         n,
         csv_bytes as f64 / 1e6,
         data_seconds,
@@ -312,7 +332,8 @@ async fn data_case(dir: &Path, n: u64) -> Result<()> {
         run.peak_rss_kb as f64 / 1024.0,
         baseline,
         baseline / data_seconds,
-        run.seconds
+        run.seconds,
+        (run.cpu_seconds + run.stacks_cpu_seconds) / run.seconds
     );
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! creation date and author become the destination's, and the source's go into metadata so
 //! each configuration's origin stays traceable.
 
+use futures_util::{StreamExt, TryStreamExt};
 use stackport_client::Client;
 use stackport_model::api::{
     ConfigurationUpdate, MetadataKeyValue, MetadataWrite, NewConfiguration, NewRow,
@@ -23,7 +24,6 @@ pub(crate) async fn restore_configurations(
     timer: &PhaseTimer<'_>,
     outcome: &mut RestoreOutcome,
 ) -> Result<()> {
-    let source = &snapshot.manifest.source;
     // What an interrupted run of this restore already made.
     let existing: std::collections::HashMap<(String, String), Vec<String>> = client
         .list_components("rows", false)
@@ -43,7 +43,38 @@ pub(crate) async fn restore_configurations(
             })
         })
         .collect();
-    for sc in &snapshot.configurations {
+    // A few configurations at once: each is its own short writes, and the round trips overlap.
+    let done: Vec<u64> = futures_util::stream::iter(snapshot.configurations.iter().map(|sc| {
+        let made = existing.get(&(sc.component_id.to_string(), sc.configuration.id.to_string()));
+        async move {
+            let rows = restore_one(client, snapshot, sc, instant, made).await?;
+            timer.item(format!(
+                "configuration {}/{}",
+                sc.component_id, sc.configuration.id
+            ));
+            Ok::<_, crate::MigrateError>(rows)
+        }
+    }))
+    .buffer_unordered(4)
+    .try_collect()
+    .await?;
+    outcome.configurations += done.len() as u64;
+    outcome.configuration_rows += done.iter().sum::<u64>();
+    Ok(())
+}
+
+/// One configuration: created (unless an interrupted run did), its missing rows, row order and
+/// metadata. Returns its rows.
+async fn restore_one(
+    client: &Client,
+    snapshot: &Snapshot,
+    sc: &crate::snapshot::SnapshotConfig,
+    instant: &str,
+    made: Option<&Vec<String>>,
+) -> Result<u64> {
+    let source = &snapshot.manifest.source;
+    let mut rows = 0;
+    {
         let component = &sc.component_id;
         let c = &sc.configuration;
         let label = format!("configuration {component}/{}", c.id);
@@ -51,7 +82,6 @@ pub(crate) async fn restore_configurations(
             "Restored by stackport from stack {} project {} configuration {}",
             source.stack_id, source.project_id, c.id
         );
-        let made = existing.get(&(component.to_string(), c.id.to_string()));
         if made.is_none() {
             client
                 .create_config(
@@ -70,8 +100,8 @@ pub(crate) async fn restore_configurations(
                 .api(|| format!("creating {label}"))?;
         }
         for row in c.rows.iter().flatten() {
-            if made.is_some_and(|rows| rows.contains(&row.id.to_string())) {
-                outcome.configuration_rows += 1;
+            if made.is_some_and(|r| r.contains(&row.id.to_string())) {
+                rows += 1;
                 continue;
             }
             client
@@ -90,7 +120,7 @@ pub(crate) async fn restore_configurations(
                 )
                 .await
                 .api(|| format!("creating row {} of {label}", row.id))?;
-            outcome.configuration_rows += 1;
+            rows += 1;
         }
         if !c.rows_sort_order.is_empty() {
             client
@@ -115,10 +145,8 @@ pub(crate) async fn restore_configurations(
                 .await
                 .api(|| format!("writing metadata of {label}"))?;
         }
-        outcome.configurations += 1;
-        timer.item(label);
     }
-    Ok(())
+    Ok(rows)
 }
 
 fn origin(

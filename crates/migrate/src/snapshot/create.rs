@@ -5,6 +5,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use futures_util::{StreamExt, TryStreamExt};
+use sha2::Digest;
 use stackport_client::{Client, ExportParams};
 use stackport_model::api::Table;
 
@@ -107,26 +108,37 @@ pub(crate) async fn create_from(
     )?;
     dir.json(paths::BUCKETS, &project.buckets)?;
 
-    // Table data: a few tables at once, each streamed into chunks on the blocking pool.
+    // Table data: a few tables at once, each streamed into chunks on the blocking pool. Tables
+    // the listing shows empty are not read; one listing at the end finds any that got rows
+    // meanwhile, and those are read like the others.
     let reread = std::sync::Mutex::new(Vec::new());
-    let reread_ref = &reread;
-    let results: Vec<(Table, TableData, Vec<FileEntry>)> =
-        futures_util::stream::iter(real_tables.iter().map(|t| {
-            let progress = progress.clone();
-            async move {
-                let (data, files, attempts) = snapshot_table(client, t, out, options, progress).await?;
-                if attempts > 1 {
-                    reread_ref.lock().unwrap_or_else(|e| e.into_inner()).push(format!(
-                        "table {} changed while it was read; it was read {attempts} times and the snapshot holds the last, unchanged read",
-                        t.id
-                    ));
-                }
-                Ok::<_, MigrateError>(((*t).clone(), data, files))
-            }
-        }))
-        .buffer_unordered(options.parallel_tables.max(1))
-        .try_collect()
-        .await?;
+    let (empty, filled): (Vec<&Table>, Vec<&Table>) =
+        real_tables.iter().copied().partition(|t| t.rows_count == 0);
+    let mut results = read_tables(client, filled, out, options, &progress, &reread).await?;
+    let now: std::collections::HashMap<String, Table> = client
+        .list_tables()
+        .await
+        .api(|| "listing the source's tables".into())?
+        .into_iter()
+        .map(|t| (t.id.to_string(), t))
+        .collect();
+    let (changed, still_empty): (Vec<&Table>, Vec<&Table>) = empty.into_iter().partition(|t| {
+        now.get(&t.id.to_string()).is_none_or(|n| {
+            n.rows_count != 0 || n.last_change_date != t.last_change_date || n.columns != t.columns
+        })
+    });
+    results.extend(read_tables(client, changed, out, options, &progress, &reread).await?);
+    for t in still_empty {
+        results.push((
+            t.clone(),
+            TableData {
+                codec: options.codec,
+                sha256: super::chunker::hex(&sha2::Sha256::digest([])),
+                ..Default::default()
+            },
+            Vec::new(),
+        ));
+    }
     let mut inventory = Inventory::default();
     let mut entries: Vec<TableEntry> = Vec::new();
     for (table, data, files) in results {
@@ -153,22 +165,30 @@ pub(crate) async fn create_from(
 
     // Configurations: secrets out, everything else as the stack returned it.
     let mut secrets: Vec<RemovedSecret> = Vec::new();
-    for (component, config) in &project.configs {
+    // Metadata of every configuration, a few requests in flight at once.
+    let metadata: Vec<Vec<stackport_model::api::MetadataEntry>> = futures_util::stream::iter(
+        project
+            .configs
+            .iter()
+            .map(|(component, config)| async move {
+                client.config_metadata(component, &config.id).await.api(|| {
+                    format!(
+                        "reading the metadata of configuration {component}/{}",
+                        config.id
+                    )
+                })
+            }),
+    )
+    .buffered(8)
+    .try_collect()
+    .await?;
+    for ((component, config), metadata) in project.configs.iter().zip(metadata) {
         let mut config = config.clone();
         let removed = strip_configuration(component, &mut config)?;
         inventory.secrets_removed += removed.len() as u64;
         secrets.extend(removed);
         inventory.configurations += 1;
         inventory.configuration_rows += config.rows.as_ref().map_or(0, |r| r.len()) as u64;
-        let metadata = client
-            .config_metadata(component, &config.id)
-            .await
-            .api(|| {
-                format!(
-                    "reading the metadata of configuration {component}/{}",
-                    config.id
-                )
-            })?;
         dir.json(&paths::configuration(component, &config.id), &config)?;
         dir.json(
             &paths::configuration_metadata(component, &config.id),
@@ -215,6 +235,35 @@ pub(crate) async fn create_from(
         seconds: started.elapsed().as_secs_f64(),
         reread: reread.into_inner().unwrap_or_else(|e| e.into_inner()),
     })
+}
+
+type ReadTable = (Table, TableData, Vec<FileEntry>);
+
+/// Reads `tables`, a few at once; notes the ones that had to be read again.
+async fn read_tables(
+    client: &Client,
+    tables: Vec<&Table>,
+    out: &Path,
+    options: &SnapshotOptions,
+    progress: &Arc<dyn Progress>,
+    reread: &std::sync::Mutex<Vec<String>>,
+) -> Result<Vec<ReadTable>> {
+    futures_util::stream::iter(tables.into_iter().map(|t| {
+        let progress = progress.clone();
+        async move {
+            let (data, files, attempts) = snapshot_table(client, t, out, options, progress).await?;
+            if attempts > 1 {
+                reread.lock().unwrap_or_else(|e| e.into_inner()).push(format!(
+                    "table {} changed while it was read; it was read {attempts} times and the snapshot holds the last, unchanged read",
+                    t.id
+                ));
+            }
+            Ok::<_, MigrateError>((t.clone(), data, files))
+        }
+    }))
+    .buffer_unordered(options.parallel_tables.max(1))
+    .try_collect()
+    .await
 }
 
 /// How often a table that keeps changing while it is read is read again before giving up.
