@@ -57,7 +57,7 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
         args.rows
     );
     println!(
-        "{:>10} {:>10} {:>10} {:>9} {:>10} {:>11} {:>9} {:>10} {:>7}",
+        "{:>10} {:>10} {:>10} {:>9} {:>10} {:>11} {:>9} {:>10} {:>7} {:>6}",
         "rows",
         "CSV MB",
         "data s",
@@ -66,7 +66,12 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
         "peak RSS MB",
         "sqlite3 s",
         "ratio",
-        "total s"
+        "total s",
+        "cores"
+    );
+    println!(
+        "(data s: snapshot + loading the rows into the destination; sqlite3 s: the shell's CSV export + import of the same table; \
+         ratio = sqlite3 s / data s, above 1 is faster than the baseline; cores: CPU seconds of the migration and both stacks / total s)"
     );
     for &n in &args.rows {
         data_case(&args.dir.join(format!("rows-{n}")), n).await?;

@@ -11,7 +11,7 @@ use stackport_model::{ColumnName, TableId};
 use super::auth::TokenAuth;
 use super::events::{record, NewEvent};
 use super::typing::check_value;
-use crate::backend::{ImportPlan, RowSink};
+use crate::backend::{ImportPlan, RowSink, TableStats};
 use crate::csv::{CsvError, CsvReader, Dialect, Record};
 use crate::error::{Error, ErrorKind, Result};
 use crate::Stack;
@@ -83,7 +83,7 @@ impl Stack {
         auth: &TokenAuth,
         id: &TableId,
         options: &ImportOptions,
-        body: &mut dyn Read,
+        body: &mut (dyn Read + Send),
     ) -> Result<ImportResult> {
         let table = self.table_for(auth, id, BucketPermission::Write)?;
         table.require_not_alias("import into its source table")?;
@@ -140,7 +140,7 @@ impl Stack {
             inner: body,
             remaining: limit,
         };
-        let decoded: Box<dyn Read> = if options.gzip {
+        let decoded: Box<dyn Read + Send> = if options.gzip {
             Box::new(Limited {
                 inner: flate2::read::MultiGzDecoder::new(BufReader::new(limited)),
                 remaining: limit,
@@ -225,50 +225,86 @@ impl Stack {
             idempotency_key: options.idempotency_key.as_deref(),
         };
         let width = header.len();
-        let mut imported = 0u64;
         let backend = self.backend(&project.backend)?;
-        let stats = self.as_project_writer(project.id, || {
-            backend.import(project.id, &plan, &mut |sink: &mut dyn RowSink| {
-                while reader.read_record(&mut row).map_err(map_csv)? {
-                    let mut values: Vec<&str> = Vec::with_capacity(width);
-                    if row.len() != width {
-                        return Err(row_error(
-                            id,
-                            row.line(),
-                            format!(
-                                "{} value(s), but the header has {width} column(s) ({})",
-                                row.len(),
-                                short_list(&header)
-                            ),
-                        ));
-                    }
-                    let mut timestamp = row_time;
-                    for i in 0..width {
-                        let value = row.get(i);
-                        if Some(i) == layout.timestamp_at {
-                            timestamp = stackport_model::time::parse(value)
-                                .ok_or_else(|| {
-                                    row_error(
-                                        id,
-                                        row.line(),
-                                        format!("_timestamp '{value}' is not a time"),
-                                    )
-                                })?
-                                .timestamp_micros();
-                            continue;
+        // Two threads: this one parses and checks the CSV while the other inserts what was
+        // parsed, so an import keeps two cores busy. Batches are bounded, and so is memory.
+        let (stats, imported) = std::thread::scope(|scope| -> Result<(TableStats, u64)> {
+            let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch>>(4);
+            let parser = scope.spawn(move || {
+                let mut batch = Batch::default();
+                let result = (|| -> Result<()> {
+                    while reader.read_record(&mut row).map_err(map_csv)? {
+                        if row.len() != width {
+                            return Err(row_error(
+                                id,
+                                row.line(),
+                                format!(
+                                    "{} value(s), but the header has {width} column(s) ({})",
+                                    row.len(),
+                                    short_list(&header)
+                                ),
+                            ));
                         }
-                        values.push(value);
-                    }
-                    for (value, def) in values.iter().zip(&definitions) {
-                        if let Some(def) = def {
-                            check_value(def, value).map_err(|m| row_error(id, row.line(), m))?;
+                        let mut timestamp = row_time;
+                        let mut column = 0;
+                        for i in 0..width {
+                            let value = row.get(i);
+                            if Some(i) == layout.timestamp_at {
+                                timestamp = stackport_model::time::parse(value)
+                                    .ok_or_else(|| {
+                                        row_error(
+                                            id,
+                                            row.line(),
+                                            format!("_timestamp '{value}' is not a time"),
+                                        )
+                                    })?
+                                    .timestamp_micros();
+                                continue;
+                            }
+                            if let Some(def) = &definitions[column] {
+                                check_value(def, value)
+                                    .map_err(|m| row_error(id, row.line(), m))?;
+                            }
+                            batch.push_value(value);
+                            column += 1;
+                        }
+                        batch.end_row(timestamp);
+                        if batch.rows() >= BATCH_ROWS
+                            && tx.send(Ok(std::mem::take(&mut batch))).is_err()
+                        {
+                            return Ok(()); // The inserter stopped; its error is the answer.
                         }
                     }
-                    sink.insert(&values, timestamp)?;
-                    imported += 1;
-                }
-                Ok(())
-            })
+                    Ok(())
+                })();
+                let _ = match result {
+                    Ok(()) => tx.send(Ok(batch)),
+                    Err(e) => tx.send(Err(e)),
+                };
+            });
+            let outcome = {
+                let mut imported = 0u64;
+                let mut feed = |sink: &mut dyn RowSink| -> Result<()> {
+                    for batch in rx.iter() {
+                        let batch = batch?;
+                        let mut values: Vec<&str> = Vec::with_capacity(width);
+                        for r in 0..batch.rows() {
+                            values.clear();
+                            batch.row(r, &mut values);
+                            sink.insert(&values, batch.timestamps[r])?;
+                            imported += 1;
+                        }
+                    }
+                    Ok(())
+                };
+                let stats = self
+                    .as_project_writer(project.id, || backend.import(project.id, &plan, &mut feed));
+                // Dropping the receiver stops a parser still sending (after an insert failed).
+                drop(rx);
+                stats.map(|s| (s, imported))
+            };
+            let _ = parser.join();
+            outcome
         })?;
         let by = auth.token_ref();
         self.store.write(|tx| {
@@ -301,6 +337,51 @@ impl Stack {
             timestamp: super::time(now),
             replayed: false,
         })
+    }
+}
+
+/// Rows handed from the parsing thread to the inserting one.
+const BATCH_ROWS: usize = 2048;
+
+/// Parsed rows, their values in one buffer.
+#[derive(Default)]
+struct Batch {
+    text: String,
+    /// End of each value in `text`.
+    ends: Vec<usize>,
+    /// Where each row's values start in `ends`.
+    starts: Vec<usize>,
+    timestamps: Vec<i64>,
+}
+
+impl Batch {
+    fn push_value(&mut self, value: &str) {
+        if self.starts.len() == self.timestamps.len() {
+            self.starts.push(self.ends.len());
+        }
+        self.text.push_str(value);
+        self.ends.push(self.text.len());
+    }
+
+    fn end_row(&mut self, timestamp: i64) {
+        if self.starts.len() == self.timestamps.len() {
+            self.starts.push(self.ends.len()); // a row of no values
+        }
+        self.timestamps.push(timestamp);
+    }
+
+    fn rows(&self) -> usize {
+        self.timestamps.len()
+    }
+
+    fn row<'a>(&'a self, r: usize, out: &mut Vec<&'a str>) {
+        let first = self.starts[r];
+        let last = self.starts.get(r + 1).copied().unwrap_or(self.ends.len());
+        let mut from = if first == 0 { 0 } else { self.ends[first - 1] };
+        for &end in &self.ends[first..last] {
+            out.push(&self.text[from..end]);
+            from = end;
+        }
     }
 }
 
