@@ -33,32 +33,24 @@ pub(crate) async fn restore_buckets(
         .map(|b| b.id.to_string())
         .collect();
     for bucket in &snapshot.buckets {
-        if existing.contains(&bucket.id.to_string()) {
-            // Made by an interrupted run of this restore; its metadata is written again below.
-            for write in writes(bucket.metadata.as_deref().unwrap_or_default(), None) {
-                client
-                    .write_bucket_metadata(&bucket.id, &write)
-                    .await
-                    .api(|| format!("writing metadata of bucket {}", bucket.id))?;
+        // One made by an interrupted run of this restore is kept; its metadata is written again.
+        if !existing.contains(&bucket.id.to_string()) {
+            let created = client
+                .create_bucket(&NewBucket {
+                    name: bucket.id.name().to_string(),
+                    stage: bucket.stage,
+                    display_name: Some(bucket.display_name.clone()),
+                    description: Some(bucket.description.clone()),
+                    backend: None,
+                })
+                .await
+                .api(|| format!("creating bucket {}", bucket.id))?;
+            if created.id != bucket.id {
+                return Err(MigrateError::Refused(format!(
+                    "bucket {} came back as {} on the destination; ids must be kept",
+                    bucket.id, created.id
+                )));
             }
-            outcome.buckets += 1;
-            continue;
-        }
-        let created = client
-            .create_bucket(&NewBucket {
-                name: bucket.id.name().to_string(),
-                stage: bucket.stage,
-                display_name: Some(bucket.display_name.clone()),
-                description: Some(bucket.description.clone()),
-                backend: None,
-            })
-            .await
-            .api(|| format!("creating bucket {}", bucket.id))?;
-        if created.id != bucket.id {
-            return Err(MigrateError::Refused(format!(
-                "bucket {} came back as {} on the destination; ids must be kept",
-                bucket.id, created.id
-            )));
         }
         for write in writes(bucket.metadata.as_deref().unwrap_or_default(), None) {
             client
