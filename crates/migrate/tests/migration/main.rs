@@ -4,6 +4,7 @@
 mod fingerprint;
 mod world;
 
+mod changed_while_read;
 mod end_to_end;
 mod refusals;
 mod snapshot_contents;
