@@ -306,11 +306,7 @@ async fn data_case(dir: &Path, n: u64) -> Result<()> {
     let src_db = dir.join("baseline-src.sqlite");
     sqlite3(
         &src_db,
-        &[".mode csv", ".import data.csv t"]
-            .map(|c| c.replace("data.csv", &csv.display().to_string()))
-            .iter()
-            .map(String::as_str)
-            .collect::<Vec<_>>(),
+        &[".mode csv", &format!(".import {} t", csv.display())],
     )?;
     let out_csv = dir.join("baseline-out.csv");
     let export = sqlite3(

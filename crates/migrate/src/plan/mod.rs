@@ -130,8 +130,10 @@ pub(crate) async fn plan_resuming(
     let project = read_project(&src).await?;
     let source_latency = started.elapsed().as_secs_f64();
     let started = Instant::now();
+    let sent = stackport_client::requests_sent();
     let dest = read_destination(&dst).await?;
-    let dest_latency = started.elapsed().as_secs_f64() / 8.0;
+    let requests = (stackport_client::requests_sent() - sent).max(1);
+    let dest_latency = started.elapsed().as_secs_f64() / requests as f64;
     Ok(evaluate(
         &project,
         &dest,

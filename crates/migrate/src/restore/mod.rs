@@ -225,7 +225,9 @@ async fn write_all(
 ) -> Result<()> {
     metadata::restore_project_metadata(client, &snapshot.project.metadata).await?;
     storage::restore_buckets(client, snapshot, timer, outcome).await?;
-    storage::restore_tables(client, snapshot, timer, outcome).await?;
+    // One listing serves tables and aliases: what this run creates is not "existing".
+    let existing = storage::existing_tables(client).await?;
+    storage::restore_tables(client, snapshot, &existing, timer, outcome).await?;
     let data_started = Instant::now();
     storage::restore_data(
         client,
@@ -237,7 +239,7 @@ async fn write_all(
     )
     .await?;
     outcome.data_seconds = data_started.elapsed().as_secs_f64();
-    storage::restore_aliases(client, snapshot, timer, outcome).await?;
+    storage::restore_aliases(client, snapshot, &existing, timer, outcome).await?;
     configs::restore_configurations(client, snapshot, instant_text, timer, outcome).await?;
     orchestrations::restore_provisioned(client, snapshot, timer, outcome, true).await?;
     orchestrations::restore_orchestrations(client, snapshot, timer, outcome, true).await?;

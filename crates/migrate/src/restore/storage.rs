@@ -1,13 +1,11 @@
 //! Buckets, tables, their data and aliases.
 
 use std::collections::{HashMap, HashSet};
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use futures_util::{StreamExt, TryStreamExt};
-use sha2::{Digest, Sha256};
 use stackport_client::{Client, ImportParams};
 use stackport_model::api::{NewAlias, NewBucket, NewTable, Table};
 
@@ -17,7 +15,7 @@ use super::RestoreOutcome;
 use crate::error::{ApiContext, MigrateError, Result};
 use crate::progress::{Phase, PhaseTimer, Progress, Tally};
 use crate::snapshot::format::{Codec, TableData};
-use crate::snapshot::Snapshot;
+use crate::snapshot::{CheckedChunk, Snapshot};
 
 pub(crate) async fn restore_buckets(
     client: &Client,
@@ -67,10 +65,10 @@ pub(crate) async fn restore_buckets(
 pub(crate) async fn restore_tables(
     client: &Client,
     snapshot: &Snapshot,
+    existing: &HashSet<String>,
     timer: &PhaseTimer<'_>,
     outcome: &mut RestoreOutcome,
 ) -> Result<()> {
-    let existing = existing_tables(client).await?;
     for entry in snapshot.tables.iter().filter(|e| !e.table.is_alias) {
         let t = &entry.table;
         if existing.contains(&t.id.to_string()) {
@@ -107,7 +105,8 @@ pub(crate) async fn restore_tables(
     Ok(())
 }
 
-async fn existing_tables(client: &Client) -> Result<HashSet<String>> {
+/// The ids of the tables and aliases already on the destination (from an interrupted run).
+pub(crate) async fn existing_tables(client: &Client) -> Result<HashSet<String>> {
     Ok(client
         .list_tables()
         .await
@@ -237,20 +236,6 @@ struct ChunkCheck {
     rows: u64,
 }
 
-/// Hashes what it reads.
-struct HashingReader<R> {
-    inner: R,
-    hasher: Sha256,
-}
-
-impl<R: Read> Read for HashingReader<R> {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        self.hasher.update(&buf[..n]);
-        Ok(n)
-    }
-}
-
 /// A request body that decompresses a chunk on the blocking pool as the request streams it. A
 /// problem with the chunk ends the body with an error (so the destination rolls the import
 /// back) and is left in `problem` for the message.
@@ -282,56 +267,28 @@ fn stream_chunk(
     tx: &tokio::sync::mpsc::Sender<std::io::Result<bytes::Bytes>>,
     tally: &mut Tally,
 ) -> std::io::Result<()> {
-    let invalid = |m: String| std::io::Error::new(std::io::ErrorKind::InvalidData, m);
-    let file = File::open(&check.path)?;
-    let mut hashed = HashingReader {
-        inner: BufReader::with_capacity(256 * 1024, file),
-        hasher: Sha256::new(),
-    };
-    {
-        let mut reader: Box<dyn Read + '_> = match check.codec {
-            Codec::Zstd => Box::new(zstd::Decoder::new(&mut hashed)?),
-            Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(&mut hashed)),
-        };
-        let limit = check.header.len() as u64 + check.max_bytes;
-        let mut total = 0u64;
-        loop {
-            let mut buf = vec![0u8; 256 * 1024];
-            let n = reader
-                .read(&mut buf)
-                .map_err(|e| invalid(format!("it does not decompress ({e})")))?;
-            if n == 0 {
-                break;
-            }
-            buf.truncate(n);
-            if total < check.header.len() as u64 {
-                let start = total as usize;
-                let end = (start + n).min(check.header.len());
-                if buf[..end - start] != check.header[start..end] {
-                    return Err(invalid("its header is not the table's columns".into()));
-                }
-            }
-            total += n as u64;
-            if total > limit {
-                return Err(invalid(format!(
-                    "it decompresses to more than the {} bytes its entry in storage/tables.json allows",
-                    check.max_bytes
-                )));
-            }
-            tally.add(n as u64, 0);
-            if tx.blocking_send(Ok(bytes::Bytes::from(buf))).is_err() {
-                return Ok(()); // The request was dropped; its error says why.
-            }
+    let mut chunk = CheckedChunk::open(
+        &check.path,
+        check.codec,
+        check.header.clone(),
+        check.max_bytes,
+    )?;
+    loop {
+        let mut buf = vec![0u8; 256 * 1024];
+        let n = chunk.read(&mut buf)?;
+        if n == 0 {
+            break;
         }
-        // Whatever follows the compressed stream is still part of the file's hash.
-        std::io::copy(&mut reader, &mut std::io::sink())?;
+        buf.truncate(n);
+        tally.add(n as u64, 0);
+        if tx.blocking_send(Ok(bytes::Bytes::from(buf))).is_err() {
+            return Ok(()); // The request was dropped; its error says why.
+        }
     }
-    std::io::copy(&mut hashed, &mut std::io::sink())?;
-    let sha = crate::snapshot::hex(&hashed.hasher.finalize());
-    if sha != check.sha256 {
-        return Err(invalid(
-            "it changed after the snapshot was opened (its SHA-256 no longer matches the manifest)"
-                .into(),
+    if chunk.file_sha256()? != check.sha256 {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidData,
+            "it changed after the snapshot was opened (its SHA-256 no longer matches the manifest)",
         ));
     }
     Ok(())
@@ -340,10 +297,10 @@ fn stream_chunk(
 pub(crate) async fn restore_aliases(
     client: &Client,
     snapshot: &Snapshot,
+    existing: &HashSet<String>,
     timer: &PhaseTimer<'_>,
     outcome: &mut RestoreOutcome,
 ) -> Result<()> {
-    let existing = existing_tables(client).await?;
     for entry in snapshot.tables.iter().filter(|e| e.table.is_alias) {
         let t = &entry.table;
         if existing.contains(&t.id.to_string()) {

@@ -1,7 +1,7 @@
 //! What must hold between a snapshot's documents, checked when it is opened so that a restore
 //! never stops half-way on something the snapshot could have told it.
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use stackport_model::api::Orchestration;
 
@@ -186,7 +186,7 @@ pub(crate) fn orchestration_order(all: &[Orchestration]) -> Result<Vec<&Orchestr
             }
         }
     }
-    let mut done: HashMap<u64, ()> = HashMap::new();
+    let mut done: HashSet<u64> = HashSet::new();
     let mut order = Vec::new();
     let mut left: Vec<&Orchestration> = all.iter().collect();
     while !left.is_empty() {
@@ -196,9 +196,9 @@ pub(crate) fn orchestration_order(all: &[Orchestration]) -> Result<Vec<&Orchestr
                 .tasks
                 .iter()
                 .filter_map(|t| t.orchestration_id)
-                .all(|child| done.contains_key(&child.0));
+                .all(|child| done.contains(&child.0));
             if ready {
-                done.insert(o.id.0, ());
+                done.insert(o.id.0);
                 order.push(*o);
             }
             !ready

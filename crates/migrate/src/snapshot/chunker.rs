@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 use stackport_model::{ColumnName, TableId};
 
-use super::format::{paths, ChunkEntry, Codec, FileEntry, TableData};
+use super::format::{csv_header, paths, ChunkEntry, Codec, FileEntry, TableData};
 use crate::error::{MigrateError, Result};
 
 /// A header row longer than this is not a header: column names are short and tables have at
@@ -259,19 +259,15 @@ impl ChunkWriter {
         end
     }
 
+    /// The export's header must be exactly the one every chunk starts with and restore checks.
     fn check_header(&self) -> Result<()> {
-        let text = String::from_utf8_lossy(&self.header);
-        let names: Vec<&str> = text
-            .trim_end_matches('\n')
-            .split(',')
-            .map(|v| v.trim_matches('"'))
-            .collect();
-        let expected: Vec<&str> = self.columns.iter().map(|c| c.as_str()).collect();
-        if names != expected {
+        if self.header != csv_header(&self.columns) {
+            let expected: Vec<&str> = self.columns.iter().map(|c| c.as_str()).collect();
             return Err(MigrateError::Refused(format!(
-                "the export of table {} has columns {names:?}, but the table lists {expected:?}; \
+                "the export of table {} starts with {:?}, but the table lists {expected:?}; \
                  the table changed while the snapshot was taken: take it again",
-                self.table
+                self.table,
+                String::from_utf8_lossy(&self.header).trim_end()
             )));
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! Snapshots: a directory of plain files, defined in `docs/snapshot-format.md`.
 
 mod checks;
+mod chunk_reader;
 mod chunker;
 mod create;
 pub mod format;
@@ -10,7 +11,7 @@ mod verify_data;
 mod write;
 
 pub(crate) use checks::orchestration_order;
-pub(crate) use chunker::hex;
+pub(crate) use chunk_reader::CheckedChunk;
 pub use create::{create, SnapshotOptions, SnapshotOutcome};
 pub use reader::{open, Snapshot, SnapshotConfig};
 pub(crate) use strip::strip_configuration;

@@ -63,8 +63,7 @@ pub struct SnapshotConfig {
 
 /// Opens and checks the snapshot in `root`. Nothing is written anywhere.
 pub fn open(root: &Path) -> Result<Snapshot> {
-    let manifest = read_manifest(root)?;
-    let id = sha256_file(&root.join(paths::MANIFEST))?[..16].to_string();
+    let (manifest, id) = read_manifest(root)?;
     let listed = check_files(root, &manifest)?;
     let mut expected: BTreeSet<String> = [
         paths::PROJECT,
@@ -141,7 +140,8 @@ pub fn open(root: &Path) -> Result<Snapshot> {
     Ok(snapshot)
 }
 
-fn read_manifest(root: &Path) -> Result<Manifest> {
+/// The manifest and the snapshot's id, from one read of the file.
+fn read_manifest(root: &Path) -> Result<(Manifest, String)> {
     let path = root.join(paths::MANIFEST);
     let meta = match std::fs::symlink_metadata(&path) {
         Ok(m) => m,
@@ -164,6 +164,7 @@ fn read_manifest(root: &Path) -> Result<Manifest> {
     }
     let text =
         std::fs::read(&path).map_err(|e| MigrateError::io(&path, "reading the manifest", e))?;
+    let id = hex(&Sha256::digest(&text))[..16].to_string();
     let value: serde_json::Value = serde_json::from_slice(&text)
         .map_err(|e| MigrateError::snapshot(paths::MANIFEST, format!("is not JSON: {e}")))?;
     match value.get("formatVersion").and_then(|v| v.as_u64()) {
@@ -178,8 +179,10 @@ fn read_manifest(root: &Path) -> Result<Manifest> {
         }
         None => return Err(MigrateError::snapshot(paths::MANIFEST, "has no formatVersion")),
     }
-    serde_json::from_value(value)
-        .map_err(|e| MigrateError::snapshot(paths::MANIFEST, format!("has the wrong shape: {e}")))
+    let manifest = serde_json::from_value(value).map_err(|e| {
+        MigrateError::snapshot(paths::MANIFEST, format!("has the wrong shape: {e}"))
+    })?;
+    Ok((manifest, id))
 }
 
 /// Checks that the manifest's files are exactly the snapshot's files, with their sizes and

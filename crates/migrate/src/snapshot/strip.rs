@@ -13,7 +13,7 @@
 use serde_json::Value;
 use stackport_model::api::{Configuration, RawJson};
 use stackport_model::secret_json::{replace_value, rewrite_secrets_deep};
-use stackport_model::{ComponentId, RowId};
+use stackport_model::{ComponentId, ConfigId, RowId};
 
 use super::format::{RemovedSecret, SecretKind};
 use crate::error::{MigrateError, Result};
@@ -30,33 +30,32 @@ pub fn strip_configuration(
     config: &mut Configuration,
 ) -> Result<Vec<RemovedSecret>> {
     let mut removed = Vec::new();
-    let label = format!("configuration {component}/{}", config.id);
+    let id = config.id.clone();
+    let owner = Owner {
+        component,
+        config: &id,
+        label: format!("configuration {component}/{}", config.id),
+    };
     if let Some(doc) = config.configuration.take() {
-        config.configuration = Some(strip_document(
-            doc,
-            &label,
-            None,
-            "configuration",
-            &mut removed,
-        )?);
+        config.configuration = Some(owner.strip(doc, None, "configuration", &mut removed)?);
     }
     if let Some(doc) = config.state.take() {
-        config.state = Some(strip_document(doc, &label, None, "state", &mut removed)?);
+        config.state = Some(owner.strip(doc, None, "state", &mut removed)?);
     }
-    if let Some(rows) = config.rows.as_mut() {
-        for row in rows {
-            let doc = std::mem::replace(&mut row.configuration, RawJson::empty_object());
-            row.configuration =
-                strip_document(doc, &label, Some(&row.id), "configuration", &mut removed)?;
-            let doc = std::mem::replace(&mut row.state, RawJson::empty_object());
-            row.state = strip_document(doc, &label, Some(&row.id), "state", &mut removed)?;
-        }
-    }
-    for r in &mut removed {
-        r.component_id = component.clone();
-        r.config_id = config.id.clone();
+    for row in config.rows.iter_mut().flatten() {
+        let doc = std::mem::replace(&mut row.configuration, RawJson::empty_object());
+        row.configuration = owner.strip(doc, Some(&row.id), "configuration", &mut removed)?;
+        let doc = std::mem::replace(&mut row.state, RawJson::empty_object());
+        row.state = owner.strip(doc, Some(&row.id), "state", &mut removed)?;
     }
     Ok(removed)
+}
+
+/// The configuration whose documents are being stripped.
+struct Owner<'a> {
+    component: &'a ComponentId,
+    config: &'a ConfigId,
+    label: String,
 }
 
 /// A `{{ vault.name }}` reference: resolved from the project's vault at run time, so it is kept.
@@ -88,114 +87,104 @@ fn is_set(v: &Value) -> bool {
     }
 }
 
-/// Strips one document; the entries it adds get their configuration from the caller.
-fn strip_document(
-    doc: RawJson,
-    label: &str,
-    row: Option<&RowId>,
-    document: &str,
-    removed: &mut Vec<RemovedSecret>,
-) -> Result<RawJson> {
-    let place = match row {
-        Some(r) => format!("{label}, row {r}, {document}"),
-        None => format!("{label}, {document}"),
-    };
-    let bad = |e: String| {
-        MigrateError::Refused(format!(
+impl Owner<'_> {
+    /// Strips one document of the configuration (or of its row `row`).
+    fn strip(
+        &self,
+        doc: RawJson,
+        row: Option<&RowId>,
+        document: &str,
+        removed: &mut Vec<RemovedSecret>,
+    ) -> Result<RawJson> {
+        let label = &self.label;
+        let place = match row {
+            Some(r) => format!("{label}, row {r}, {document}"),
+            None => format!("{label}, {document}"),
+        };
+        let pending = |kind, path, ssh_host| self.removed(kind, row, document, path, ssh_host);
+        let bad = |e: String| {
+            MigrateError::Refused(format!(
             "cannot strip the secrets of {place}: it is not JSON the stack should have stored ({e}); fix or delete it in the source project"
         ))
-    };
-    let mut text = doc.get().to_string();
-    let parsed: Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
+        };
+        let mut text = doc.get().to_string();
+        let parsed: Value = serde_json::from_str(&text).map_err(|e| bad(e.to_string()))?;
 
-    // Authorizations: the OAuth link and anything else kept there go, whole.
-    if let Some(auth) = parsed.get(AUTHORIZATION).and_then(Value::as_object) {
-        for (key, value) in auth {
-            if !is_set(value) {
-                continue;
-            }
-            if let Some(out) =
-                replace_value(&text, &[AUTHORIZATION, key], "{}").map_err(|e| bad(e.0))?
-            {
-                text = out;
-                let kind = if key == OAUTH_KEY {
-                    SecretKind::Oauth
-                } else {
-                    SecretKind::Secret
-                };
-                removed.push(pending(
-                    kind,
-                    row,
-                    document,
-                    format!("{AUTHORIZATION}.{key}"),
-                    None,
-                ));
+        // Authorizations: the OAuth link and anything else kept there go, whole.
+        if let Some(auth) = parsed.get(AUTHORIZATION).and_then(Value::as_object) {
+            for (key, value) in auth {
+                if !is_set(value) {
+                    continue;
+                }
+                if let Some(out) =
+                    replace_value(&text, &[AUTHORIZATION, key], "{}").map_err(|e| bad(e.0))?
+                {
+                    text = out;
+                    let kind = if key == OAUTH_KEY {
+                        SecretKind::Oauth
+                    } else {
+                        SecretKind::Secret
+                    };
+                    removed.push(pending(kind, format!("{AUTHORIZATION}.{key}"), None));
+                }
             }
         }
+
+        let mut found = Vec::new();
+        let out = rewrite_secrets_deep::<std::convert::Infallible>(&text, &mut |s| {
+            if s.value.is_empty() || is_vault_reference(&s.value) {
+                return Ok(None);
+            }
+            found.push(s.path.to_string());
+            Ok(Some(String::new()))
+        })
+        .map_err(|e| bad(e.0))?
+        .unwrap_or_else(|never| match never {});
+        let mut tunnels_with_keys = Vec::new();
+        for path in found {
+            match path.strip_suffix(SSH_KEY_SUFFIX) {
+                Some(tunnel) => {
+                    let host = tunnel_host(&parsed, tunnel);
+                    tunnels_with_keys.push(tunnel.to_string());
+                    removed.push(pending(SecretKind::SshKey, path.clone(), host));
+                }
+                None => removed.push(pending(SecretKind::Secret, path, None)),
+            }
+        }
+        // A tunnel whose key is empty or kept elsewhere still has to be set up again.
+        if document == "configuration" {
+            let mut tunnels = Vec::new();
+            find_tunnels(&parsed, String::new(), &mut tunnels);
+            for (tunnel, host) in tunnels {
+                if !tunnels_with_keys.contains(&tunnel) {
+                    removed.push(pending(
+                        SecretKind::SshKey,
+                        format!("{tunnel}{SSH_KEY_SUFFIX}"),
+                        host,
+                    ));
+                }
+            }
+        }
+        RawJson::from_string(out).map_err(|e| bad(e.to_string()))
     }
 
-    let mut found = Vec::new();
-    let out = rewrite_secrets_deep::<std::convert::Infallible>(&text, &mut |s| {
-        if s.value.is_empty() || is_vault_reference(&s.value) {
-            return Ok(None);
+    fn removed(
+        &self,
+        kind: SecretKind,
+        row: Option<&RowId>,
+        document: &str,
+        path: String,
+        ssh_host: Option<String>,
+    ) -> RemovedSecret {
+        RemovedSecret {
+            kind,
+            component_id: self.component.clone(),
+            config_id: self.config.clone(),
+            row_id: row.cloned(),
+            document: document.to_string(),
+            path,
+            ssh_host,
         }
-        found.push(s.path.to_string());
-        Ok(Some(String::new()))
-    })
-    .map_err(|e| bad(e.0))?
-    .unwrap_or_else(|never| match never {});
-    let mut tunnels_with_keys = Vec::new();
-    for path in found {
-        match path.strip_suffix(SSH_KEY_SUFFIX) {
-            Some(tunnel) => {
-                let host = tunnel_host(&parsed, tunnel);
-                tunnels_with_keys.push(tunnel.to_string());
-                removed.push(pending(
-                    SecretKind::SshKey,
-                    row,
-                    document,
-                    path.clone(),
-                    host,
-                ));
-            }
-            None => removed.push(pending(SecretKind::Secret, row, document, path, None)),
-        }
-    }
-    // A tunnel whose key is empty or kept elsewhere still has to be set up again.
-    if document == "configuration" {
-        let mut tunnels = Vec::new();
-        find_tunnels(&parsed, String::new(), &mut tunnels);
-        for (tunnel, host) in tunnels {
-            if !tunnels_with_keys.contains(&tunnel) {
-                removed.push(pending(
-                    SecretKind::SshKey,
-                    row,
-                    document,
-                    format!("{tunnel}{SSH_KEY_SUFFIX}"),
-                    host,
-                ));
-            }
-        }
-    }
-    RawJson::from_string(out).map_err(|e| bad(e.to_string()))
-}
-
-fn pending(
-    kind: SecretKind,
-    row: Option<&RowId>,
-    document: &str,
-    path: String,
-    ssh_host: Option<String>,
-) -> RemovedSecret {
-    RemovedSecret {
-        kind,
-        // Filled in by the caller, which knows the configuration.
-        component_id: "pending".parse().expect("a valid component id"),
-        config_id: "pending".parse().expect("a valid config id"),
-        row_id: row.cloned(),
-        document: document.to_string(),
-        path,
-        ssh_host,
     }
 }
 

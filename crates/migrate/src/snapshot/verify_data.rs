@@ -2,14 +2,14 @@
 //! decompress, start with its table's header, hold the rows and bytes its entry says, and the
 //! table's rows must hash to the table's `sha256`.
 
-use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::Read;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use super::chunk_reader::CheckedChunk;
 use super::chunker::{hex, RowScanner};
-use super::format::{csv_header, Codec, TableEntry};
+use super::format::{csv_header, TableEntry};
 use super::reader::Snapshot;
 use crate::error::{MigrateError, Result};
 
@@ -43,52 +43,28 @@ fn verify_table(snapshot: &Snapshot, entry: &TableEntry, check: &mut DataCheck) 
     let header = csv_header(&entry.table.columns);
     let mut table_hash = Sha256::new();
     for chunk in &data.chunks {
-        let fail = |problem: String| MigrateError::snapshot(&chunk.path, problem);
-        let path = snapshot.root.join(&chunk.path);
-        let file = BufReader::with_capacity(
-            256 * 1024,
-            File::open(&path).map_err(|e| MigrateError::io(&path, "reading a chunk", e))?,
-        );
-        let mut reader: Box<dyn Read> = match data.codec {
-            Codec::Zstd => Box::new(
-                zstd::Decoder::with_buffer(file)
-                    .map_err(|e| fail(format!("does not decompress ({e})")))?,
-            ),
-            Codec::Gzip => Box::new(flate2::read::MultiGzDecoder::new(file)),
-        };
-        let limit = header.len() as u64 + chunk.bytes;
+        let fail = |e: std::io::Error| MigrateError::snapshot(&chunk.path, e.to_string());
+        let mut reader = CheckedChunk::open(
+            &snapshot.root.join(&chunk.path),
+            data.codec,
+            header.clone(),
+            chunk.bytes,
+        )
+        .map_err(fail)?;
+        let header_len = reader.header_len() as u64;
         let mut seen = 0u64;
         let mut rows = RowScanner::default();
         let mut row_count = 0u64;
         let mut buf = vec![0u8; 256 * 1024];
         loop {
-            let n = reader
-                .read(&mut buf)
-                .map_err(|e| fail(format!("does not decompress ({e})")))?;
+            let n = reader.read(&mut buf).map_err(fail)?;
             if n == 0 {
                 break;
             }
-            let block = &buf[..n];
-            let mut body_start = 0;
-            if seen < header.len() as u64 {
-                let start = seen as usize;
-                let take = (header.len() - start).min(n);
-                if block[..take] != header[start..start + take] {
-                    return Err(fail(format!(
-                        "does not start with the header of table {}",
-                        entry.table.id
-                    )));
-                }
-                body_start = take;
-            }
+            // The header is checked by the reader; the rows are hashed and counted here.
+            let skip = header_len.saturating_sub(seen).min(n as u64) as usize;
             seen += n as u64;
-            if seen > limit {
-                return Err(fail(format!(
-                    "holds more than the {} bytes its entry says",
-                    chunk.bytes
-                )));
-            }
-            let body = &block[body_start..];
+            let body = &buf[skip..n];
             table_hash.update(body);
             let mut from = 0;
             while let Some(end) = rows.next_row_end(body, from) {
@@ -98,16 +74,19 @@ fn verify_table(snapshot: &Snapshot, entry: &TableEntry, check: &mut DataCheck) 
         }
         let bytes = seen.saturating_sub(header.len() as u64);
         if rows.in_quotes || bytes != chunk.bytes || row_count != chunk.rows {
-            return Err(fail(format!(
-                "holds {row_count} rows in {bytes} bytes{}; its entry says {} rows in {} bytes",
-                if rows.in_quotes {
-                    " and ends inside a quoted value"
-                } else {
-                    ""
-                },
-                chunk.rows,
-                chunk.bytes
-            )));
+            return Err(MigrateError::snapshot(
+                &chunk.path,
+                format!(
+                    "holds {row_count} rows in {bytes} bytes{}; its entry says {} rows in {} bytes",
+                    if rows.in_quotes {
+                        " and ends inside a quoted value"
+                    } else {
+                        ""
+                    },
+                    chunk.rows,
+                    chunk.bytes
+                ),
+            ));
         }
         check.chunks += 1;
         check.rows += row_count;

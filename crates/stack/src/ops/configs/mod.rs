@@ -129,7 +129,21 @@ pub(crate) fn load_live_config(
 }
 
 /// Checks a document a caller sent: a JSON object of at most 4 MB.
-pub(crate) fn check_document(doc: &RawJson, what: &str) -> Result<()> {
+impl Stack {
+    /// A document as it is stored: within the size limit, its plaintext `#` values sealed.
+    pub(crate) fn accept_document(
+        &self,
+        project: ProjectId,
+        component: &ComponentId,
+        doc: &RawJson,
+        what: &str,
+    ) -> Result<RawJson> {
+        check_document(doc, what)?;
+        self.seal_document(project, component, doc)
+    }
+}
+
+fn check_document(doc: &RawJson, what: &str) -> Result<()> {
     if doc.get().len() > MAX_DOCUMENT_BYTES {
         return Err(Error::new(
             crate::ErrorKind::TooLarge,
@@ -371,10 +385,9 @@ impl Stack {
         let project = auth.project();
         let configuration = new.configuration.clone().unwrap_or_default();
         let state = new.state.clone().unwrap_or_default();
-        check_document(&configuration, "configuration")?;
-        check_document(&state, "state")?;
-        let configuration = self.seal_document(project, component, &configuration)?;
-        let state = self.seal_document(project, component, &state)?;
+        let configuration =
+            self.accept_document(project, component, &configuration, "configuration")?;
+        let state = self.accept_document(project, component, &state, "state")?;
         let by = auth.token_ref();
         let now = super::now_micros();
         let id = self.store.write(|tx| {
@@ -440,20 +453,16 @@ impl Stack {
         if let Some(name) = &update.name {
             check_name(name, "a configuration")?;
         }
-        let configuration = match &update.configuration {
-            Some(doc) => {
-                check_document(doc, "configuration")?;
-                Some(self.seal_document(project, component, doc)?)
-            }
-            None => None,
-        };
-        let state = match &update.state {
-            Some(doc) => {
-                check_document(doc, "state")?;
-                Some(self.seal_document(project, component, doc)?)
-            }
-            None => None,
-        };
+        let configuration = update
+            .configuration
+            .as_ref()
+            .map(|doc| self.accept_document(project, component, doc, "configuration"))
+            .transpose()?;
+        let state = update
+            .state
+            .as_ref()
+            .map(|doc| self.accept_document(project, component, doc, "state"))
+            .transpose()?;
         let by = auth.token_ref();
         self.store.write(|tx| {
             let current = load_live_config(tx, project, component, id)?;
@@ -511,9 +520,8 @@ impl Stack {
         state: &RawJson,
     ) -> Result<Configuration> {
         auth.require_component(component)?;
-        check_document(state, "state")?;
         let project = auth.project();
-        let state = self.seal_document(project, component, state)?;
+        let state = self.accept_document(project, component, state, "state")?;
         self.store.write(|tx| {
             load_live_config(tx, project, component, id)?;
             tx.execute(

@@ -5,7 +5,7 @@ use rusqlite::{params, Connection, OptionalExtension};
 use stackport_model::api::{ConfigRow, Configuration, NewRow, RawJson, RowUpdate, TokenRef};
 use stackport_model::{ComponentId, ConfigId, ProjectId, RowId, TokenId};
 
-use super::{check_document, config_event, generate_id, load_live_config, ConfigRecord};
+use super::{config_event, generate_id, load_live_config, ConfigRecord};
 use crate::error::{Error, Result};
 use crate::ops::auth::TokenAuth;
 use crate::store::to_json;
@@ -192,10 +192,9 @@ impl Stack {
         let project = auth.project();
         let configuration = new.configuration.clone().unwrap_or_default();
         let state = new.state.clone().unwrap_or_default();
-        check_document(&configuration, "row configuration")?;
-        check_document(&state, "row state")?;
-        let configuration = self.seal_document(project, component, &configuration)?;
-        let state = self.seal_document(project, component, &state)?;
+        let configuration =
+            self.accept_document(project, component, &configuration, "row configuration")?;
+        let state = self.accept_document(project, component, &state, "row state")?;
         let by = auth.token_ref();
         let id = self.store.write(|tx| {
             let record = load_live_config(tx, project, component, config)?;
@@ -267,13 +266,9 @@ impl Stack {
         auth.require_component(component)?;
         let project = auth.project();
         let seal = |doc: &Option<RawJson>, what: &str| -> Result<Option<RawJson>> {
-            match doc {
-                Some(d) => {
-                    check_document(d, what)?;
-                    Ok(Some(self.seal_document(project, component, d)?))
-                }
-                None => Ok(None),
-            }
+            doc.as_ref()
+                .map(|d| self.accept_document(project, component, d, what))
+                .transpose()
         };
         let configuration = seal(&update.configuration, "row configuration")?;
         let state = seal(&update.state, "row state")?;
@@ -326,9 +321,8 @@ impl Stack {
         state: &RawJson,
     ) -> Result<ConfigRow> {
         auth.require_component(component)?;
-        check_document(state, "row state")?;
         let project = auth.project();
-        let state = self.seal_document(project, component, state)?;
+        let state = self.accept_document(project, component, state, "row state")?;
         self.store.write(|tx| {
             let record = load_live_config(tx, project, component, config)?;
             find_row(tx, project, &record, row)?;
