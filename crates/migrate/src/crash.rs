@@ -1,7 +1,8 @@
 //! Deliberate crashes for the resume tests: with `STACKPORT_CRASH_AT=n` the process aborts at
 //! the n-th crash point it reaches (a point after each durable step: a table read, a chunk
 //! loaded, an object created), exactly as a SIGKILL there would. Unset, a point costs one
-//! atomic increment.
+//! atomic increment. With `STACKPORT_CRASH_TRACE=FILE` each point reached is appended to FILE
+//! as `n<TAB>what`, so a test can learn every point of a run and choose which to crash at.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
@@ -14,8 +15,20 @@ fn target() -> Option<u64> {
 }
 
 /// A point where a crash must be survivable.
-pub(crate) fn point(what: &str) {
+pub(crate) fn point(what: std::fmt::Arguments<'_>) {
     let n = REACHED.fetch_add(1, Ordering::SeqCst) + 1;
+    static TRACE: OnceLock<Option<std::ffi::OsString>> = OnceLock::new();
+    if let Some(trace) = TRACE.get_or_init(|| std::env::var_os("STACKPORT_CRASH_TRACE")) {
+        use std::io::Write;
+        let written = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(trace)
+            .and_then(|mut f| writeln!(f, "{n}\t{what}"));
+        if let Err(e) = written {
+            eprintln!("STACKPORT_CRASH_TRACE: {e}");
+        }
+    }
     if target() == Some(n) {
         eprintln!("STACKPORT_CRASH_AT={n}: aborting after {what}");
         std::process::abort();

@@ -129,7 +129,7 @@ impl<'a> PhaseTimer<'a> {
     }
 
     pub(crate) fn item(&self, object: String) {
-        crate::crash::point(&object);
+        crate::crash::point(format_args!("{}: {object}", self.phase.label()));
         self.progress.event(Event::Advanced {
             phase: self.phase,
             bytes: 0,

@@ -220,7 +220,7 @@ async fn load_table(
         }
         rows += chunk.rows;
         bytes += chunk.bytes;
-        crate::crash::point(&chunk.path);
+        crate::crash::point(format_args!("restore: chunk {}", chunk.path));
     }
     Ok((rows, bytes))
 }

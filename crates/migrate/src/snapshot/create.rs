@@ -228,7 +228,7 @@ pub(crate) async fn create_from(
     std::fs::File::open(out)
         .and_then(|d| d.sync_all())
         .map_err(|e| MigrateError::io(out, "syncing the snapshot dir", e))?;
-    crate::crash::point("the snapshot's manifest");
+    crate::crash::point(format_args!("snapshot: manifest written"));
     timer.finish();
     Ok(SnapshotOutcome {
         manifest,
