@@ -57,7 +57,7 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
         args.rows
     );
     println!(
-        "{:>10} {:>10} {:>10} {:>9} {:>10} {:>11} {:>9} {:>10} {:>7} {:>6}",
+        "{:>10} {:>10} {:>10} {:>9} {:>10} {:>11} {:>9} {:>10} {:>7} {:>6} {:>10} {:>10}",
         "rows",
         "CSV MB",
         "data s",
@@ -67,11 +67,14 @@ pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
         "sqlite3 s",
         "ratio",
         "total s",
-        "cores"
+        "cores",
+        "snap cores",
+        "rest cores"
     );
     println!(
         "(data s: snapshot + loading the rows into the destination; sqlite3 s: the shell's CSV export + import of the same table; \
-         ratio = sqlite3 s / data s, above 1 is faster than the baseline; cores: CPU seconds of the migration and both stacks / total s)"
+         ratio = sqlite3 s / data s, above 1 is faster than the baseline; cores: CPU seconds of the migration and both stacks / total s; \
+         snap cores, rest cores: the same during the snapshot and the restore phase)"
     );
     for &n in &args.rows {
         data_case(&args.dir.join(format!("rows-{n}")), n).await?;
@@ -178,7 +181,59 @@ struct ChildRun {
     cpu_seconds: f64,
     /// CPU seconds of this process (both stacks) while it ran.
     stacks_cpu_seconds: f64,
+    /// Cores used (migration and both stacks) during the snapshot and the restore phases.
+    snapshot_cores: f64,
+    restore_cores: f64,
     finished: serde_json::Value,
+}
+
+/// CPU seconds of both processes at one moment, to measure each phase on its own.
+#[derive(Clone, Copy)]
+struct Sample {
+    at: Instant,
+    cpu: f64,
+}
+
+impl Sample {
+    fn take(child: libc::pid_t) -> Sample {
+        Sample {
+            at: Instant::now(),
+            cpu: self_cpu() + child_cpu(child),
+        }
+    }
+
+    fn cores_until(self, end: Sample) -> f64 {
+        let wall = end.at.duration_since(self.at).as_secs_f64();
+        if wall > 0.0 {
+            (end.cpu - self.cpu) / wall
+        } else {
+            0.0
+        }
+    }
+}
+
+/// CPU seconds a running child has used so far, from `/proc/<pid>/stat` (0 where there is none).
+fn child_cpu(pid: libc::pid_t) -> f64 {
+    let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+        return 0.0;
+    };
+    // The command name may hold spaces; the fields after its closing parenthesis do not.
+    let Some(rest) = stat.rsplit_once(')').map(|(_, r)| r) else {
+        return 0.0;
+    };
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    // utime and stime are fields 14 and 15 of the whole line, 12 and 13 after the name.
+    let ticks: f64 = fields
+        .get(11..13)
+        .map(|f| f.iter().filter_map(|v| v.parse::<f64>().ok()).sum())
+        .unwrap_or(0.0);
+    // SAFETY: sysconf has no preconditions.
+    let per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+    if per_second > 0.0 {
+        ticks / per_second
+    } else {
+        0.0
+    }
 }
 
 fn cpu_seconds(u: &libc::rusage) -> f64 {
@@ -215,10 +270,22 @@ fn migrate_child(
         .spawn()?;
     let pid = child.id() as libc::pid_t;
     let mut stdout = child.stdout.expect("piped");
+    // Reads the JSON events as they come, sampling CPU at each phase's start.
     let reader = std::thread::spawn(move || {
         let mut text = String::new();
-        let _ = std::io::Read::read_to_string(&mut stdout, &mut text);
-        text
+        let mut phases: Vec<(String, Sample)> = Vec::new();
+        for line in std::io::BufRead::lines(std::io::BufReader::new(&mut stdout)) {
+            let Ok(line) = line else { break };
+            if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) {
+                if event["event"] == "phaseStarted" {
+                    let phase = event["phase"].as_str().unwrap_or("").to_string();
+                    phases.push((phase, Sample::take(pid)));
+                }
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+        (text, phases)
     });
     // wait4 gives this child's own peak RSS (getrusage would mix all children).
     let mut status = 0;
@@ -230,7 +297,12 @@ fn migrate_child(
     }
     let seconds = started.elapsed().as_secs_f64();
     let stacks_cpu_seconds = self_cpu() - stacks_before;
-    let text = reader.join().unwrap_or_default();
+    let (text, phases) = reader.join().unwrap_or_default();
+    let phase_cores = |name: &str| {
+        let at = phases.iter().position(|(p, _)| p == name)?;
+        let end = phases.get(at + 1)?.1;
+        Some(phases[at].1.cores_until(end))
+    };
     if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
         bail!(
             "the migration failed: {}",
@@ -251,6 +323,8 @@ fn migrate_child(
         peak_rss_kb: usage.ru_maxrss,
         cpu_seconds: cpu_seconds(&usage),
         stacks_cpu_seconds,
+        snapshot_cores: phase_cores("snapshot").unwrap_or(0.0),
+        restore_cores: phase_cores("restore").unwrap_or(0.0),
         finished,
     })
 }
@@ -324,7 +398,7 @@ async fn data_case(dir: &Path, n: u64) -> Result<()> {
     )?;
     let baseline = export + import;
     println!(
-        "{:>10} {:>10.1} {:>10.2} {:>9.0} {:>10.1} {:>11.1} {:>9.2} {:>10.2} {:>7.1} {:>6.2}",
+        "{:>10} {:>10.1} {:>10.2} {:>9.0} {:>10.1} {:>11.1} {:>9.2} {:>10.2} {:>7.1} {:>6.2} {:>10.2} {:>10.2}",
         n,
         csv_bytes as f64 / 1e6,
         data_seconds,
@@ -334,7 +408,9 @@ async fn data_case(dir: &Path, n: u64) -> Result<()> {
         baseline,
         baseline / data_seconds,
         run.seconds,
-        (run.cpu_seconds + run.stacks_cpu_seconds) / run.seconds
+        (run.cpu_seconds + run.stacks_cpu_seconds) / run.seconds,
+        run.snapshot_cores,
+        run.restore_cores
     );
     Ok(())
 }
