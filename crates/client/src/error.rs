@@ -17,6 +17,9 @@ pub enum ClientError {
     /// The answer was not what the API promises.
     #[error("the stack's answer could not be read: {0}")]
     Decode(String),
+    /// Waiting for something on the stack took longer than allowed.
+    #[error("{0}")]
+    Timeout(String),
     /// A read-only client was asked to change something.
     #[error("refused {method} {path}: this client is read-only (the source of a migration is never changed)")]
     ReadOnly {

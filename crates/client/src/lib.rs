@@ -6,6 +6,7 @@
 
 mod components;
 mod error;
+mod jobs;
 mod params;
 mod project_extras;
 
@@ -18,6 +19,7 @@ use stackport_model::api::*;
 use stackport_model::{BucketId, ColumnName, FileId, MetadataId, ProjectId, TableId, TokenId};
 
 pub use error::ClientError;
+pub use jobs::JobQuery;
 pub use params::{EventQuery, ExportParams, FileUpload, ImportParams};
 
 static REQUESTS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);

@@ -40,6 +40,7 @@ pub(crate) async fn make_us_east_registry_differ(manage: &Client) -> anyhow::Res
             replaced_by: None,
             provisions: None,
             oauth: None,
+            runner: None,
         });
     }
     if components != current {

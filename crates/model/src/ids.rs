@@ -88,6 +88,11 @@ numeric_id!(
     WorkspaceId,
     "workspace id"
 );
+numeric_id!(
+    /// A job of the stack's queue; ids grow with time.
+    JobId,
+    "job id"
+);
 
 /// Longest component, configuration or row id.
 pub const MAX_TEXT_ID_LEN: usize = 128;

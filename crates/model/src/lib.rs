@@ -10,6 +10,6 @@ pub mod secret_json;
 pub mod time;
 
 pub use ids::{
-    BucketId, ColumnName, ComponentId, ConfigId, CredentialsId, EventId, FileId, IdError,
+    BucketId, ColumnName, ComponentId, ConfigId, CredentialsId, EventId, FileId, IdError, JobId,
     MetadataId, OrchestrationId, ProjectId, RowId, Stage, TableId, TokenId, WorkspaceId,
 };

@@ -49,7 +49,11 @@ pub fn router(state: AppState) -> axum::Router {
     routes::api().into_router(state)
 }
 
-/// Serves the API on `listener` until `shutdown` completes; expired files are purged hourly.
+/// Job worker threads per stack: SQL and programs run on these, orchestrations on their own.
+const JOB_WORKERS: usize = 2;
+
+/// Serves the API on `listener` until `shutdown` completes, runs queued jobs, and purges
+/// expired files hourly.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     stack: Arc<Stack>,
@@ -71,6 +75,7 @@ pub async fn serve(
             }
         })
     };
+    let runner = stackport_stack::JobRunner::start(stack.clone(), JOB_WORKERS);
     let app = router(AppState::new(stack));
     let result = axum::serve(
         listener,
@@ -82,5 +87,7 @@ pub async fn serve(
     // returns: whoever opens the data dir next finds it settled.
     purger.abort();
     let _ = purger.await;
+    // Running jobs are stopped and end as errors; waiting ones stay queued for the next start.
+    let _ = tokio::task::spawn_blocking(move || runner.stop()).await;
     result
 }

@@ -12,6 +12,7 @@ pub mod backend;
 pub mod csv;
 mod error;
 mod fsutil;
+pub mod jobs;
 mod ops;
 mod registry;
 mod secret;
@@ -21,6 +22,8 @@ mod stack;
 mod store;
 
 pub use error::{Error, ErrorKind, Result};
+pub use jobs::clock::{Clock, ManualClock, SystemClock};
+pub use jobs::{JobFilter, JobRunner};
 pub use ops::auth::TokenAuth;
 pub use ops::configs::{ConfigInclude, MAX_DOCUMENT_BYTES};
 pub use ops::encryption::MAX_ENCRYPT_BYTES;

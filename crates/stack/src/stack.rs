@@ -7,6 +7,8 @@ use stackport_model::ProjectId;
 
 use crate::backend::{SqliteBackend, TableBackend};
 use crate::error::{Error, Result};
+use crate::jobs::clock::{Clock, SystemClock};
+use crate::jobs::JobControl;
 use crate::registry::Registry;
 use crate::secrets::Keyring;
 use crate::settings::StackSettings;
@@ -23,6 +25,10 @@ pub struct Stack {
     /// Seals and opens secrets; its key is derived from `master.key` and never leaves the stack.
     pub(crate) keyring: Keyring,
     pub(crate) registry: Registry,
+    /// The time jobs and schedules go by; the system clock unless a test sets another.
+    pub(crate) clock: Arc<dyn Clock>,
+    /// The job queue's wake-up and the stop switches of running jobs.
+    pub(crate) jobs: JobControl,
     /// One writer of table data per project. Taken before the metadata database, never while
     /// holding it: a long import must not stall every other request of the stack.
     project_writers: Mutex<HashMap<ProjectId, Arc<Mutex<()>>>>,
@@ -65,7 +71,7 @@ impl Stack {
         let files_dir = dir.join("files");
         std::fs::create_dir_all(&files_dir)?;
         let registry = Registry::open(dir)?;
-        Ok(Stack {
+        let stack = Stack {
             keyring: Keyring::new(&settings.id, master_key),
             settings,
             store,
@@ -73,8 +79,18 @@ impl Stack {
             files_dir,
             dir: dir.to_path_buf(),
             registry,
+            clock: Arc::new(SystemClock),
+            jobs: JobControl::default(),
             project_writers: Mutex::new(HashMap::new()),
-        })
+        };
+        stack.recover_jobs()?;
+        Ok(stack)
+    }
+
+    /// The same stack going by `clock`: a test moves it to see schedules fire.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Stack {
+        self.clock = clock;
+        self
     }
 
     /// The stack's settings.

@@ -77,6 +77,30 @@ pub struct Component {
     /// The stack's OAuth application, for components that authorize with OAuth.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub oauth: Option<OAuthApp>,
+    /// How this stack runs the component's jobs; none when it cannot run them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runner: Option<Runner>,
+}
+
+/// How a stack runs a component's jobs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "camelCase")]
+pub enum Runner {
+    /// An SQL transformation, run by the stack in a fresh workspace of the project's backend.
+    #[serde(rename = "sql")]
+    Sql,
+    /// A program run through the common interface (`docs/common-interface.md`): `command` is the
+    /// executable and its arguments; it is stopped after `timeoutSeconds`.
+    #[serde(rename = "program", rename_all = "camelCase")]
+    Program {
+        command: Vec<String>,
+        #[serde(default = "default_timeout")]
+        timeout_seconds: u64,
+    },
+}
+
+fn default_timeout() -> u64 {
+    3600
 }
 
 impl Component {

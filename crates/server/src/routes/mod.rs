@@ -7,6 +7,7 @@ mod data;
 mod encryption;
 mod events;
 mod files;
+mod jobs;
 mod manage;
 mod metadata;
 mod oauth_ssh;
@@ -37,6 +38,7 @@ pub fn api() -> Api {
     let api = encryption::routes(api);
     let api = oauth_ssh::routes(api);
     let api = orchestrations::routes(api);
+    let api = jobs::routes(api);
     let api = users::routes(api);
     let api = provisioning::routes(api);
     events::routes(api)

@@ -27,6 +27,7 @@ fn component(id: &str, component_type: ComponentType, name: &str) -> Component {
         replaced_by: None,
         provisions: None,
         oauth: None,
+        runner: None,
     }
 }
 

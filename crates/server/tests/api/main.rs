@@ -13,6 +13,7 @@ mod errors;
 mod events;
 mod files;
 mod import_export;
+mod jobs;
 mod limits;
 mod metadata;
 mod migration_support;

@@ -26,9 +26,20 @@ pub(crate) fn record(
     by: Option<&TokenRef>,
     event: NewEvent,
 ) -> Result<()> {
+    record_at_level(conn, project, by, "info", event)
+}
+
+/// [`record`] with a level other than `info`: `warn` or `error` (a job's log uses them).
+pub(crate) fn record_at_level(
+    conn: &Connection,
+    project: ProjectId,
+    by: Option<&TokenRef>,
+    level: &str,
+    event: NewEvent,
+) -> Result<()> {
     conn.prepare_cached(
         "INSERT INTO events (project_id, event, type, message, object_type, object_id, created, token_id,
-         token_description, params) VALUES (?1, ?2, 'info', ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+         token_description, params) VALUES (?1, ?2, ?10, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
     )?
     .execute(params![
         project.0,
@@ -40,6 +51,7 @@ pub(crate) fn record(
         by.map(|t| t.id.0),
         by.map(|t| t.description.clone()),
         to_json(&event.params),
+        level,
     ])?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use stackport_model::ids::TIMESTAMP_COLUMN;
 use stackport_model::{ColumnName, ProjectId, TableId};
 
 use super::auth::TokenAuth;
-use crate::backend::ExportQuery;
+use crate::backend::{ExportQuery, RowVisitor};
 use crate::csv::CsvWriter;
 use crate::error::{Error, Result};
 use crate::Stack;
@@ -50,7 +50,7 @@ pub struct ExportStream {
 
 /// Parses a time for `changedSince`/`changedUntil`: any form the API accepts, or relative to now
 /// (`-2 days`, `-30 minutes`).
-fn parse_time(value: &str, what: &str) -> Result<i64> {
+fn parse_time(value: &str, what: &str, now: i64) -> Result<i64> {
     if let Some(t) = stackport_model::time::parse(value) {
         return Ok(t.timestamp_micros());
     }
@@ -71,7 +71,7 @@ fn parse_time(value: &str, what: &str) -> Result<i64> {
         "week" => 7 * 86_400,
         _ => return Err(bad()),
     };
-    Ok(super::now_micros() - n.saturating_mul(seconds).saturating_mul(1_000_000))
+    Ok(now - n.saturating_mul(seconds).saturating_mul(1_000_000))
 }
 
 impl Stack {
@@ -132,12 +132,12 @@ impl Stack {
             changed_since: options
                 .changed_since
                 .as_deref()
-                .map(|v| parse_time(v, "changedSince"))
+                .map(|v| parse_time(v, "changedSince", self.clock.now_micros()))
                 .transpose()?,
             changed_until: options
                 .changed_until
                 .as_deref()
-                .map(|v| parse_time(v, "changedUntil"))
+                .map(|v| parse_time(v, "changedUntil", self.clock.now_micros()))
                 .transpose()?,
             limit: options.limit,
             include_timestamp: options.include_internal_timestamp,
@@ -155,6 +155,26 @@ impl ExportStream {
     /// The table exported.
     pub fn table(&self) -> &TableId {
         &self.table
+    }
+
+    /// The columns it produces, in order.
+    pub(crate) fn columns(&self) -> &[ColumnName] {
+        &self.columns
+    }
+
+    /// Hands each row (values in the order of [`ExportStream::columns`]) to `visit`; returns
+    /// the number of rows. For readers inside the stack, which need no CSV.
+    pub(crate) fn visit_rows(&self, stack: &Stack, visit: &mut RowVisitor<'_>) -> Result<u64> {
+        let query = ExportQuery {
+            columns: &self.columns,
+            filters: &self.filters,
+            changed_since: self.changed_since,
+            changed_until: self.changed_until,
+            limit: self.limit,
+        };
+        stack
+            .backend(&self.backend)?
+            .export(self.project, &self.physical, &query, visit)
     }
 
     /// Writes the header and the rows to `out`; returns the number of rows.

@@ -280,7 +280,7 @@ impl Stack {
         })
     }
 
-    fn token_record(&self, project: ProjectId, id: TokenId) -> Result<TokenRecord> {
+    pub(crate) fn token_record(&self, project: ProjectId, id: TokenId) -> Result<TokenRecord> {
         self.store
             .read(|c| {
                 Ok(c.query_row(

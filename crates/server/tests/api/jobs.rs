@@ -1,0 +1,398 @@
+//! The job queue and SQL transformations: jobs run for real against Storage.
+
+use std::time::Duration;
+
+use serde_json::json;
+use stackport_client::{Client, JobQuery};
+use stackport_model::api::{Job, JobStatus, NewConfiguration, NewJob, RawJson};
+use stackport_model::{ComponentId, Stage};
+
+use crate::helpers::*;
+
+const SQL: &str = "keboola.sqlite-transformation";
+const WAIT: Duration = Duration::from_secs(60);
+
+fn component(id: &str) -> ComponentId {
+    id.parse().expect("a component id")
+}
+
+/// Creates an SQL transformation and returns its id.
+pub async fn sql_transformation(
+    client: &Client,
+    name: &str,
+    input: serde_json::Value,
+    output: serde_json::Value,
+    script: &[&str],
+) -> String {
+    let doc = json!({
+        "storage": {"input": {"tables": input}, "output": {"tables": output}},
+        "parameters": {"blocks": [{"name": "Main", "codes": [{"name": "main", "script": script}]}]}
+    });
+    client
+        .create_config(
+            &component(SQL),
+            &NewConfiguration {
+                name: name.into(),
+                configuration: Some(RawJson::from_string(doc.to_string()).expect("JSON")),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("the transformation is created")
+        .id
+        .to_string()
+}
+
+pub async fn run(client: &Client, component_id: &str, config: &str) -> Job {
+    let job = client
+        .create_job(&NewJob {
+            component: component(component_id),
+            config: config.into(),
+            config_row_ids: vec![],
+        })
+        .await
+        .expect("the job is queued");
+    assert_eq!(job.status, JobStatus::Waiting);
+    client
+        .wait_for_job(job.id, WAIT)
+        .await
+        .expect("the job ends")
+}
+
+async fn orders(client: &Client) -> stackport_model::TableId {
+    let table = bucket_with_table(
+        client,
+        "shop",
+        "orders",
+        &["id", "day", "total", "status"],
+        &["id"],
+    )
+    .await;
+    import_csv(
+        client,
+        &table,
+        &canonical(
+            &["id", "day", "total", "status"],
+            &[
+                &["1", "2026-11-01", "10", "paid"],
+                &["2", "2026-11-01", "5", "paid"],
+                &["3", "2026-11-02", "7", "paid"],
+                &["4", "2026-11-02", "100", "cancelled"],
+            ],
+        ),
+    )
+    .await;
+    table
+}
+
+fn revenue_script() -> [&'static str; 1] {
+    ["CREATE TABLE \"daily\" AS SELECT \"day\", SUM(CAST(\"total\" AS INTEGER)) AS \"revenue\", COUNT(*) AS \"orders\" FROM \"orders\" GROUP BY 1 ORDER BY 1;"]
+}
+
+#[tokio::test]
+async fn an_sql_transformation_writes_its_output_table() {
+    let app = spawn_app().await;
+    let client = app.new_project("Jobs").await;
+    orders(&client).await;
+    let config = sql_transformation(
+        &client,
+        "Revenue",
+        json!([{"source": "in.c-shop.orders", "destination": "orders", "where_column": "status", "where_values": ["paid"]}]),
+        json!([{"source": "daily", "destination": "out.c-reporting.daily", "primary_key": ["day"]}]),
+        &revenue_script(),
+    )
+    .await;
+
+    let job = run(&client, SQL, &config).await;
+    assert_eq!(job.status, JobStatus::Success, "{:?}", job.result);
+    assert!(job.start_time.is_some() && job.end_time.is_some());
+    assert!(job.duration_seconds.is_some());
+    assert_eq!(job.run_id, job.id.to_string());
+    assert_eq!(job.result["output"]["tables"][0]["rows"], 2);
+    assert_eq!(
+        job.result["input"]["tables"][0]["rows"], 3,
+        "the where filter applied"
+    );
+
+    let out = table_id("out.c-reporting.daily");
+    let table = client.get_table(&out).await.unwrap();
+    assert_eq!(table.primary_key, cols(&["day"]));
+    assert_eq!(
+        export_csv(&client, &out).await,
+        canonical(
+            &["day", "revenue", "orders"],
+            &[&["2026-11-01", "15", "2"], &["2026-11-02", "7", "1"]]
+        )
+    );
+
+    // The log tells what happened, in order.
+    let log: Vec<String> = client
+        .job_log(job.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.event)
+        .collect();
+    assert_eq!(
+        log,
+        [
+            "job.created",
+            "job.started",
+            "job.inputLoaded",
+            "job.codeDone",
+            "job.outputWritten",
+            "job.succeeded"
+        ]
+    );
+    // Listed, and found by its configuration.
+    let listed = client
+        .list_jobs(&JobQuery {
+            config: Some(config.clone()),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(listed.iter().map(|j| j.id).collect::<Vec<_>>(), [job.id]);
+    // The workspace is gone.
+    let leftovers = std::fs::read_dir(app.dir.join("workspaces"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(leftovers, 0, "the job's workspace was deleted");
+}
+
+#[tokio::test]
+async fn an_incremental_output_with_a_primary_key_upserts() {
+    let app = spawn_app().await;
+    let client = app.new_project("Jobs").await;
+    let table = orders(&client).await;
+    let config = sql_transformation(
+        &client,
+        "Revenue",
+        json!([{"source": "in.c-shop.orders", "destination": "orders", "changed_since": "-1 days"}]),
+        json!([{"source": "daily", "destination": "out.c-reporting.daily", "incremental": true, "primary_key": ["day"]}]),
+        &revenue_script(),
+    )
+    .await;
+    assert_eq!(run(&client, SQL, &config).await.status, JobStatus::Success);
+
+    // A day changes and a new one arrives; the old day's row is replaced, not repeated.
+    import_incremental(
+        &client,
+        &table,
+        &canonical(
+            &["id", "day", "total", "status"],
+            &[
+                &["3", "2026-11-02", "9", "paid"],
+                &["5", "2026-11-03", "1", "paid"],
+            ],
+        ),
+    )
+    .await;
+    let job = run(&client, SQL, &config).await;
+    assert_eq!(job.status, JobStatus::Success, "{:?}", job.result);
+    let out = table_id("out.c-reporting.daily");
+    let mut rows: Vec<String> = export_csv(&client, &out)
+        .await
+        .lines()
+        .skip(1)
+        .map(String::from)
+        .collect();
+    rows.sort();
+    assert_eq!(
+        rows,
+        [
+            "\"2026-11-01\",\"15\",\"2\"",
+            "\"2026-11-02\",\"109\",\"2\"",
+            "\"2026-11-03\",\"1\",\"1\"",
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_failing_statement_fails_the_job_and_writes_nothing() {
+    let app = spawn_app().await;
+    let client = app.new_project("Jobs").await;
+    orders(&client).await;
+    let config = sql_transformation(
+        &client,
+        "Broken",
+        json!([{"source": "in.c-shop.orders", "destination": "orders"}]),
+        json!([{"source": "daily", "destination": "out.c-reporting.daily"}]),
+        &[
+            "CREATE TABLE \"daily\" AS SELECT \"day\" FROM \"orders\";",
+            "SELECT \"no_such_column\" FROM \"orders\";",
+        ],
+    )
+    .await;
+    let job = run(&client, SQL, &config).await;
+    assert_eq!(job.status, JobStatus::Error);
+    let message = job.result["message"].as_str().unwrap();
+    assert!(
+        message.contains("statement 2") && message.contains("no_such_column"),
+        "{message}"
+    );
+    assert_eq!(
+        job.result["error"]["statement"],
+        "SELECT \"no_such_column\" FROM \"orders\";"
+    );
+    expect_status(
+        client.get_table(&table_id("out.c-reporting.daily")).await,
+        404,
+    );
+    let log = client.job_log(job.id).await.unwrap();
+    let last = log.last().unwrap();
+    assert_eq!(
+        (last.event.as_str(), last.kind.as_str()),
+        ("job.failed", "error")
+    );
+}
+
+#[tokio::test]
+async fn a_missing_output_or_a_bad_target_is_named() {
+    let app = spawn_app().await;
+    let client = app.new_project("Jobs").await;
+    orders(&client).await;
+    let config = sql_transformation(
+        &client,
+        "No output",
+        json!([{"source": "in.c-shop.orders", "destination": "orders"}]),
+        json!([{"source": "forgotten", "destination": "out.c-reporting.daily"}]),
+        &["SELECT 1;"],
+    )
+    .await;
+    let job = run(&client, SQL, &config).await;
+    assert_eq!(job.status, JobStatus::Error);
+    assert!(
+        job.result["message"]
+            .as_str()
+            .unwrap()
+            .contains("'forgotten'"),
+        "{}",
+        job.result
+    );
+
+    // What cannot run is refused before it is queued.
+    let refused = client
+        .create_job(&NewJob {
+            component: component(SQL),
+            config: "nope".into(),
+            config_row_ids: vec![],
+        })
+        .await;
+    expect_error(refused, 404, "components.configurations.notFound");
+    let writer = client
+        .create_config(
+            &component("keboola.wr-google-sheets"),
+            &NewConfiguration {
+                name: "Sheets".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let refused = client
+        .create_job(&NewJob {
+            component: component("keboola.wr-google-sheets"),
+            config: writer.id.to_string(),
+            config_row_ids: vec![],
+        })
+        .await;
+    expect_error(refused, 400, "queue.jobs.cannotRun");
+}
+
+/// A statement that runs until it is interrupted.
+const ENDLESS: &str =
+    "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n;";
+
+async fn wait_for_status(client: &Client, job: &Job, status: JobStatus) {
+    let started = std::time::Instant::now();
+    while client.get_job(job.id).await.unwrap().status != status {
+        assert!(
+            started.elapsed() < WAIT,
+            "job {} never became {status:?}",
+            job.id
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_killed_job_is_cancelled_running_or_waiting() {
+    let app = spawn_app().await;
+    let client = app.new_project("Jobs").await;
+    create_bucket(&client, Stage::In, "empty").await;
+    let config = sql_transformation(&client, "Endless", json!([]), json!([]), &[ENDLESS]).await;
+    let new = NewJob {
+        component: component(SQL),
+        config: config.clone(),
+        config_row_ids: vec![],
+    };
+    // Two workers: two endless jobs keep both busy, so the third waits.
+    let first = client.create_job(&new).await.unwrap();
+    let second = client.create_job(&new).await.unwrap();
+    wait_for_status(&client, &first, JobStatus::Processing).await;
+    wait_for_status(&client, &second, JobStatus::Processing).await;
+    let third = client.create_job(&new).await.unwrap();
+
+    let killed = client.kill_job(third.id).await.unwrap();
+    assert_eq!(
+        killed.status,
+        JobStatus::Cancelled,
+        "a waiting job is cancelled at once"
+    );
+    let killed = client.kill_job(first.id).await.unwrap();
+    assert_eq!(killed.desired_status, "terminating");
+    let first = client.wait_for_job(first.id, WAIT).await.unwrap();
+    assert_eq!(first.status, JobStatus::Cancelled);
+    client.kill_job(second.id).await.unwrap();
+    assert_eq!(
+        client.wait_for_job(second.id, WAIT).await.unwrap().status,
+        JobStatus::Cancelled
+    );
+    expect_error(client.kill_job(second.id).await, 409, "queue.jobs.finished");
+}
+
+#[tokio::test]
+async fn a_stack_stopped_mid_job_fails_the_job_and_keeps_the_queue() {
+    let mut app = spawn_app().await;
+    let (project, client) = app.new_project_full("Jobs").await;
+    orders(&client).await;
+    let endless = sql_transformation(&client, "Endless", json!([]), json!([]), &[ENDLESS]).await;
+    let quick = sql_transformation(
+        &client,
+        "Revenue",
+        json!([{"source": "in.c-shop.orders", "destination": "orders"}]),
+        json!([{"source": "daily", "destination": "out.c-reporting.daily"}]),
+        &revenue_script(),
+    )
+    .await;
+    let new = |config: &str| NewJob {
+        component: component(SQL),
+        config: config.into(),
+        config_row_ids: vec![],
+    };
+    let a = client.create_job(&new(&endless)).await.unwrap();
+    let b = client.create_job(&new(&endless)).await.unwrap();
+    wait_for_status(&client, &a, JobStatus::Processing).await;
+    wait_for_status(&client, &b, JobStatus::Processing).await;
+    let waiting = client.create_job(&new(&quick)).await.unwrap();
+
+    app.stop().await;
+    app.start().await;
+    let client = app.client(&project.token);
+    for id in [a.id, b.id] {
+        let job = client.get_job(id).await.unwrap();
+        assert_eq!(job.status, JobStatus::Error, "job {id}");
+        assert!(
+            job.result["message"]
+                .as_str()
+                .unwrap()
+                .contains("stack stopped"),
+            "{}",
+            job.result
+        );
+    }
+    // The waiting job survived the restart and runs now.
+    let done = client.wait_for_job(waiting.id, WAIT).await.unwrap();
+    assert_eq!(done.status, JobStatus::Success, "{:?}", done.result);
+}

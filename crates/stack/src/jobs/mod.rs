@@ -1,0 +1,289 @@
+//! Jobs: the stack runs SQL transformations, component programs and orchestrations, queued in
+//! the metadata database and taken by a [`JobRunner`]'s threads; active orchestrations with a
+//! schedule are queued by the [`scheduler`] at their minutes.
+
+mod cancel;
+pub mod clock;
+mod log;
+mod queue;
+mod runner;
+mod transformation;
+mod workspace;
+
+use std::collections::HashMap;
+use std::sync::{Arc, Condvar, Mutex};
+
+use serde_json::json;
+use stackport_model::api::{Job, JobStatus, NewJob};
+use stackport_model::{ConfigId, JobId, OrchestrationId};
+
+use crate::error::{Error, Result};
+use crate::ops::auth::TokenAuth;
+use crate::ops::configs::load_live_config;
+use crate::Stack;
+pub(crate) use cancel::{Cancel, StopReason};
+pub use queue::JobFilter;
+use queue::{JobDraft, JobRecord};
+pub use runner::JobRunner;
+
+/// The component id that runs an orchestration (its `config` is the orchestration's id).
+pub const ORCHESTRATOR: &str = "orchestrator";
+
+/// What the stack shares with its runner: a wake-up for new jobs and the stop switches of the
+/// jobs running now.
+#[derive(Default)]
+pub(crate) struct JobControl {
+    queued: Mutex<u64>,
+    wake: Condvar,
+    running: Mutex<HashMap<JobId, Arc<Cancel>>>,
+}
+
+impl JobControl {
+    fn notify(&self) {
+        *self.queued.lock().unwrap_or_else(|e| e.into_inner()) += 1;
+        self.wake.notify_all();
+    }
+}
+
+impl Stack {
+    /// At opening: jobs that were running when the stack last stopped (a crash, a kill) end
+    /// as errors, each with a line in its log; waiting jobs stay queued.
+    pub(crate) fn recover_jobs(&self) -> Result<()> {
+        let now = self.clock.now_micros();
+        let interrupted = self.store.write(|tx| queue::fail_interrupted(tx, now))?;
+        for job in &interrupted {
+            self.job_log(
+                job,
+                log::Level::Error,
+                "job.failed",
+                format!(
+                    "Job {} was running when the stack stopped; it failed",
+                    job.id
+                ),
+                json!({"status": "error"}),
+            );
+        }
+        let workspaces = self.dir.join("workspaces");
+        if workspaces.exists() {
+            let _ = std::fs::remove_dir_all(&workspaces);
+        }
+        Ok(())
+    }
+
+    /// Queues a job of the token's project: a configuration of a component this stack can run,
+    /// or an orchestration (`component` `orchestrator`).
+    pub fn create_job(&self, auth: &TokenAuth, new: &NewJob) -> Result<Job> {
+        let record = self.queue_job(auth, new, None, "manual")?;
+        Ok(record.to_api(self.clock.now_micros()))
+    }
+
+    /// Checks and queues a job; `parent_run_id` is set for the jobs of an orchestration.
+    pub(crate) fn queue_job(
+        &self,
+        auth: &TokenAuth,
+        new: &NewJob,
+        parent_run_id: Option<&str>,
+        triggered_by: &str,
+    ) -> Result<JobRecord> {
+        self.check_job_target(auth, new)?;
+        let now = self.clock.now_micros();
+        let token = auth.token_ref();
+        let record = self.store.write(|tx| {
+            let record = queue::insert(
+                tx,
+                &JobDraft {
+                    project: auth.project(),
+                    parent_run_id,
+                    component: &new.component,
+                    config: &new.config,
+                    config_row_ids: &new.config_row_ids,
+                    token: &token,
+                    triggered_by,
+                    now,
+                },
+            )?;
+            crate::ops::events::record(
+                tx,
+                auth.project(),
+                Some(&token),
+                crate::ops::events::NewEvent {
+                    event: "job.created",
+                    message: format!(
+                        "Job {} of {} configuration {} was queued",
+                        record.id, new.component, new.config
+                    ),
+                    object_type: "job",
+                    object_id: record.id.to_string(),
+                    params: json!({"runId": record.run_id, "triggeredBy": triggered_by}),
+                },
+            )?;
+            Ok(record)
+        })?;
+        self.jobs.notify();
+        Ok(record)
+    }
+
+    /// A job must name something that exists and that this stack can run, before it is queued.
+    fn check_job_target(&self, auth: &TokenAuth, new: &NewJob) -> Result<()> {
+        if new.component.as_str() == ORCHESTRATOR {
+            let id: OrchestrationId = new.config.parse().map_err(|_| {
+                Error::invalid(
+                    "queue.jobs.invalidConfig",
+                    format!(
+                        "config '{}' of an orchestrator job must be an orchestration id",
+                        new.config
+                    ),
+                )
+            })?;
+            self.get_orchestration(auth, id)?;
+            if !new.config_row_ids.is_empty() {
+                return Err(Error::invalid(
+                    "queue.jobs.invalidRows",
+                    "an orchestration has no rows; leave configRowIds out",
+                ));
+            }
+            return Ok(());
+        }
+        auth.require_component(&new.component)?;
+        let component = self.registry.require(&new.component)?;
+        if component.runner.is_none() {
+            return Err(Error::invalid(
+                "queue.jobs.cannotRun",
+                format!(
+                    "component {} cannot run on this stack: its registry entry names no runner",
+                    new.component
+                ),
+            ));
+        }
+        let config_id: ConfigId = new
+            .config
+            .parse()
+            .map_err(|e| Error::invalid("queue.jobs.invalidConfig", format!("config: {e}")))?;
+        let config = self
+            .store
+            .read(|c| load_live_config(c, auth.project(), &new.component, &config_id))?;
+        if config.is_disabled {
+            return Err(Error::conflict(
+                "queue.jobs.configDisabled",
+                format!(
+                    "configuration {config_id} of {} is disabled; enable it (isDisabled: false) to run it",
+                    new.component
+                ),
+            ));
+        }
+        let rows = self.list_config_rows_ids(auth.project(), &new.component, &config_id)?;
+        for row in &new.config_row_ids {
+            if !rows.contains(row) {
+                return Err(Error::not_found(
+                    "queue.jobs.rowNotFound",
+                    format!(
+                        "configuration {config_id} of {} has no row '{row}'",
+                        new.component
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// One job of the token's project.
+    pub fn get_job(&self, auth: &TokenAuth, id: JobId) -> Result<Job> {
+        let job = self.store.read(|c| queue::load(c, auth.project(), id))?;
+        if !may_see(auth, &job) {
+            return Err(queue::job_not_found(id));
+        }
+        Ok(job.to_api(self.clock.now_micros()))
+    }
+
+    /// Jobs of the token's project, newest first.
+    pub fn list_jobs(&self, auth: &TokenAuth, filter: &JobFilter) -> Result<Vec<Job>> {
+        let now = self.clock.now_micros();
+        let jobs = self
+            .store
+            .read(|c| queue::list(c, auth.project(), filter))?;
+        Ok(jobs
+            .iter()
+            .filter(|j| may_see(auth, j))
+            .map(|j| j.to_api(now))
+            .collect())
+    }
+
+    /// Kills a job: a waiting one is cancelled at once, a running one is stopped (its SQL
+    /// statement interrupted, its program killed) and ends as `cancelled`.
+    pub fn kill_job(&self, auth: &TokenAuth, id: JobId) -> Result<Job> {
+        let now = self.clock.now_micros();
+        let job = self.store.write(|tx| {
+            let job = queue::load(tx, auth.project(), id)?;
+            if !may_see(auth, &job) {
+                return Err(queue::job_not_found(id));
+            }
+            match job.status {
+                JobStatus::Waiting => {
+                    tx.execute(
+                        "UPDATE jobs SET status = 'cancelled', desired_status = 'terminating', ended = ?2,
+                         result = ?3 WHERE id = ?1",
+                        rusqlite::params![
+                            id.0,
+                            now,
+                            crate::store::to_json(&json!({"message": "killed before it started"}))
+                        ],
+                    )?;
+                }
+                JobStatus::Processing => {
+                    tx.execute(
+                        "UPDATE jobs SET desired_status = 'terminating' WHERE id = ?1",
+                        [id.0],
+                    )?;
+                }
+                finished => {
+                    return Err(Error::conflict(
+                        "queue.jobs.finished",
+                        format!("job {id} has already ended ({})", finished.as_str()),
+                    ))
+                }
+            }
+            queue::load(tx, auth.project(), id)
+        })?;
+        if let Some(cancel) = self
+            .jobs
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&id)
+        {
+            cancel.stop(StopReason::Killed);
+        }
+        self.job_log(
+            &job,
+            log::Level::Warn,
+            "job.killed",
+            format!("Job {id} was asked to stop"),
+            json!({}),
+        );
+        Ok(job.to_api(now))
+    }
+
+    /// The ids of a configuration's rows.
+    fn list_config_rows_ids(
+        &self,
+        project: stackport_model::ProjectId,
+        component: &stackport_model::ComponentId,
+        config: &ConfigId,
+    ) -> Result<Vec<String>> {
+        self.store.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT id FROM config_rows WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3",
+            )?;
+            let rows = stmt.query_map(
+                rusqlite::params![project.0, component.as_str(), config.as_str()],
+                |r| r.get::<_, String>(0),
+            )?;
+            Ok(rows.collect::<rusqlite::Result<_>>()?)
+        })
+    }
+}
+
+/// A token sees the jobs it started; one that reaches every bucket sees all of its project's.
+fn may_see(auth: &TokenAuth, job: &JobRecord) -> bool {
+    auth.all_buckets() || job.token.id == auth.token_id()
+}

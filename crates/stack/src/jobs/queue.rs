@@ -1,0 +1,248 @@
+//! The job queue in the metadata database: jobs are rows, and every change of a job's status is
+//! one transaction, so a queued job survives a restart and a running one is never lost.
+
+use rusqlite::{params, Connection, OptionalExtension};
+use stackport_model::api::{Job, JobStatus, TokenRef};
+use stackport_model::{ComponentId, JobId, ProjectId, TokenId};
+
+use crate::error::{Error, Result};
+use crate::store::{from_json, parse_column, to_json};
+
+/// A job as stored.
+#[derive(Debug, Clone)]
+pub(crate) struct JobRecord {
+    pub id: JobId,
+    pub project: ProjectId,
+    pub run_id: String,
+    pub parent_run_id: Option<String>,
+    pub component: ComponentId,
+    pub config: String,
+    pub config_row_ids: Vec<String>,
+    pub status: JobStatus,
+    pub desired_status: String,
+    pub created: i64,
+    pub started: Option<i64>,
+    pub ended: Option<i64>,
+    pub result: serde_json::Value,
+    pub token: TokenRef,
+    pub triggered_by: String,
+}
+
+/// What a new job is.
+pub(crate) struct JobDraft<'a> {
+    pub project: ProjectId,
+    pub parent_run_id: Option<&'a str>,
+    pub component: &'a ComponentId,
+    pub config: &'a str,
+    pub config_row_ids: &'a [String],
+    pub token: &'a TokenRef,
+    pub triggered_by: &'a str,
+    pub now: i64,
+}
+
+const COLUMNS: &str = "id, project_id, run_id, parent_run_id, component, config, config_row_ids, \
+    status, desired_status, created, started, ended, result, token_id, token_description, triggered_by";
+
+fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRecord> {
+    let status: String = r.get(7)?;
+    Ok(JobRecord {
+        id: JobId(r.get(0)?),
+        project: ProjectId(r.get(1)?),
+        run_id: r.get(2)?,
+        parent_run_id: r.get(3)?,
+        component: parse_column(r, 4)?,
+        config: r.get(5)?,
+        config_row_ids: from_json(&r.get::<_, String>(6)?)?,
+        status: JobStatus::parse(&status).unwrap_or(JobStatus::Error),
+        desired_status: r.get(8)?,
+        created: r.get(9)?,
+        started: r.get(10)?,
+        ended: r.get(11)?,
+        result: from_json(&r.get::<_, String>(12)?)?,
+        token: TokenRef {
+            id: TokenId(r.get(13)?),
+            description: r.get(14)?,
+        },
+        triggered_by: r.get(15)?,
+    })
+}
+
+impl JobRecord {
+    /// The API's view; `now` gives the running duration of a job that has not ended.
+    pub fn to_api(&self, now: i64) -> Job {
+        let duration = self
+            .started
+            .map(|s| ((self.ended.unwrap_or(now) - s).max(0) / 1_000_000) as u64);
+        Job {
+            id: self.id,
+            run_id: self.run_id.clone(),
+            parent_run_id: self.parent_run_id.clone(),
+            component: self.component.clone(),
+            config: self.config.clone(),
+            config_row_ids: self.config_row_ids.clone(),
+            status: self.status,
+            desired_status: self.desired_status.clone(),
+            is_finished: self.status.is_finished(),
+            created_time: crate::ops::time(self.created),
+            start_time: self.started.map(crate::ops::time),
+            end_time: self.ended.map(crate::ops::time),
+            duration_seconds: duration,
+            result: self.result.clone(),
+            token: self.token.clone(),
+            triggered_by: self.triggered_by.clone(),
+        }
+    }
+}
+
+pub(crate) fn job_not_found(id: JobId) -> Error {
+    Error::not_found(
+        "queue.jobs.notFound",
+        format!("job {id} not found in this project"),
+    )
+}
+
+/// Queues a job; its run id is its own id, after its parent's when it has one.
+pub(crate) fn insert(c: &Connection, draft: &JobDraft<'_>) -> Result<JobRecord> {
+    c.execute(
+        "INSERT INTO jobs (project_id, run_id, parent_run_id, component, config, config_row_ids,
+         status, desired_status, created, result, token_id, token_description, triggered_by)
+         VALUES (?1, '', ?2, ?3, ?4, ?5, 'waiting', 'processing', ?6, '{}', ?7, ?8, ?9)",
+        params![
+            draft.project.0,
+            draft.parent_run_id,
+            draft.component.as_str(),
+            draft.config,
+            to_json(&draft.config_row_ids),
+            draft.now,
+            draft.token.id.0,
+            draft.token.description,
+            draft.triggered_by,
+        ],
+    )?;
+    let id = JobId(c.last_insert_rowid() as u64);
+    let run_id = match draft.parent_run_id {
+        Some(parent) => format!("{parent}.{id}"),
+        None => id.to_string(),
+    };
+    c.execute(
+        "UPDATE jobs SET run_id = ?2 WHERE id = ?1",
+        params![id.0, run_id],
+    )?;
+    load_any(c, id)?.ok_or_else(|| job_not_found(id))
+}
+
+/// A job of any project (for the runner).
+pub(crate) fn load_any(c: &Connection, id: JobId) -> Result<Option<JobRecord>> {
+    Ok(c.query_row(
+        &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
+        [id.0],
+        from_row,
+    )
+    .optional()?)
+}
+
+/// A job of `project`.
+pub(crate) fn load(c: &Connection, project: ProjectId, id: JobId) -> Result<JobRecord> {
+    load_any(c, id)?
+        .filter(|j| j.project == project)
+        .ok_or_else(|| job_not_found(id))
+}
+
+/// Which jobs to list.
+#[derive(Debug, Clone, Default)]
+pub struct JobFilter {
+    /// Only jobs of this component.
+    pub component: Option<String>,
+    /// Only jobs of this configuration.
+    pub config: Option<String>,
+    /// Only jobs in this status.
+    pub status: Option<JobStatus>,
+    /// Only the jobs of this run: the job itself and every job it started, at any depth.
+    pub run_id: Option<String>,
+    /// At most this many (default 100, at most 1000).
+    pub limit: Option<u32>,
+}
+
+/// Jobs of `project`, newest first.
+pub(crate) fn list(
+    c: &Connection,
+    project: ProjectId,
+    filter: &JobFilter,
+) -> Result<Vec<JobRecord>> {
+    let limit = filter.limit.unwrap_or(100);
+    if limit == 0 || limit > 1000 {
+        return Err(Error::invalid(
+            "queue.jobs.invalidLimit",
+            "limit must be from 1 to 1000",
+        ));
+    }
+    let run_prefix = filter.run_id.as_ref().map(|r| format!("{r}.%"));
+    let mut stmt = c.prepare(&format!(
+        "SELECT {COLUMNS} FROM jobs WHERE project_id = ?1 AND (?2 IS NULL OR component = ?2)
+         AND (?3 IS NULL OR config = ?3) AND (?4 IS NULL OR status = ?4)
+         AND (?5 IS NULL OR run_id = ?5 OR run_id LIKE ?6) ORDER BY id DESC LIMIT ?7"
+    ))?;
+    let rows = stmt.query_map(
+        params![
+            project.0,
+            filter.component,
+            filter.config,
+            filter.status.map(|s| s.as_str()),
+            filter.run_id,
+            run_prefix,
+            limit
+        ],
+        from_row,
+    )?;
+    Ok(rows.collect::<rusqlite::Result<_>>()?)
+}
+
+/// Takes the oldest waiting job, marking it processing.
+pub(crate) fn claim(c: &Connection, now: i64) -> Result<Option<JobRecord>> {
+    let id: Option<u64> = c
+        .query_row(
+            "UPDATE jobs SET status = 'processing', started = ?1
+             WHERE id = (SELECT id FROM jobs WHERE status = 'waiting' ORDER BY id LIMIT 1)
+             RETURNING id",
+            [now],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match id {
+        Some(id) => load_any(c, JobId(id)),
+        None => Ok(None),
+    }
+}
+
+/// Ends a job that is processing.
+pub(crate) fn finish(
+    c: &Connection,
+    id: JobId,
+    status: JobStatus,
+    result: &serde_json::Value,
+    now: i64,
+) -> Result<()> {
+    c.execute(
+        "UPDATE jobs SET status = ?2, ended = ?3, result = ?4 WHERE id = ?1 AND status = 'processing'",
+        params![id.0, status.as_str(), now, to_json(result)],
+    )?;
+    Ok(())
+}
+
+/// After a crash or a stop: jobs that were running when the stack went down end as errors. A
+/// job that was waiting stays queued.
+pub(crate) fn fail_interrupted(c: &Connection, now: i64) -> Result<Vec<JobRecord>> {
+    let mut stmt = c.prepare(&format!(
+        "SELECT {COLUMNS} FROM jobs WHERE status = 'processing' ORDER BY id"
+    ))?;
+    let running = stmt
+        .query_map([], from_row)?
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    for job in &running {
+        let result = serde_json::json!({
+            "message": "the stack stopped while this job ran; run it again"
+        });
+        finish(c, job.id, JobStatus::Error, &result, now)?;
+    }
+    Ok(running)
+}

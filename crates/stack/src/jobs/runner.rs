@@ -1,0 +1,298 @@
+//! The threads that run queued jobs. Jobs of components run on a fixed number of workers; an
+//! orchestration job mostly waits for the jobs it queued, so it gets a thread of its own and
+//! never holds a worker its own tasks need.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use serde_json::json;
+use stackport_model::api::{JobStatus, Runner};
+
+use super::cancel::{Cancel, StopReason, Stopped};
+use super::log::Level;
+use super::queue::{self, JobRecord};
+use super::ORCHESTRATOR;
+use crate::error::Error;
+use crate::ops::auth::TokenAuth;
+use crate::Stack;
+
+/// How a job's work ended when it did not succeed.
+#[derive(Debug)]
+pub(crate) enum Failure {
+    /// Killed, or the stack is stopping.
+    Stopped(StopReason),
+    /// It failed: a message for people and details for the result.
+    Failed {
+        message: String,
+        details: serde_json::Value,
+    },
+}
+
+impl Failure {
+    pub fn failed(message: impl Into<String>) -> Failure {
+        Failure::Failed {
+            message: message.into(),
+            details: json!({}),
+        }
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::failed(e.to_string())
+    }
+}
+
+impl From<Stopped> for Failure {
+    fn from(s: Stopped) -> Failure {
+        Failure::Stopped(s.0)
+    }
+}
+
+/// Running job threads; stopping them stops the jobs they run.
+pub struct JobRunner {
+    stack: Arc<Stack>,
+    stopping: Arc<AtomicBool>,
+    threads: Vec<JoinHandle<()>>,
+    orchestrations: Arc<Mutex<Vec<JoinHandle<()>>>>,
+}
+
+impl JobRunner {
+    /// Starts `workers` threads taking jobs from `stack`'s queue.
+    pub fn start(stack: Arc<Stack>, workers: usize) -> JobRunner {
+        let stopping = Arc::new(AtomicBool::new(false));
+        let orchestrations = Arc::new(Mutex::new(Vec::new()));
+        let threads = (0..workers.max(1))
+            .map(|i| {
+                let stack = stack.clone();
+                let stopping = stopping.clone();
+                let orchestrations = orchestrations.clone();
+                std::thread::Builder::new()
+                    .name(format!("job-worker-{i}"))
+                    .spawn(move || work(&stack, &stopping, &orchestrations))
+                    .expect("a job worker thread starts")
+            })
+            .collect();
+        JobRunner {
+            stack,
+            stopping,
+            threads,
+            orchestrations,
+        }
+    }
+
+    /// Stops taking jobs, stops the running ones (they end as errors: the stack stopped) and
+    /// waits for the threads.
+    pub fn stop(mut self) {
+        self.stop_threads();
+    }
+
+    fn stop_threads(&mut self) {
+        self.stopping.store(true, Ordering::SeqCst);
+        for cancel in self
+            .stack
+            .jobs
+            .running
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
+            cancel.stop(StopReason::Shutdown);
+        }
+        self.stack.jobs.notify();
+        for t in self.threads.drain(..) {
+            let _ = t.join();
+        }
+        let orchestrations: Vec<_> = self
+            .orchestrations
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+            .collect();
+        for t in orchestrations {
+            let _ = t.join();
+        }
+    }
+}
+
+impl Drop for JobRunner {
+    fn drop(&mut self) {
+        self.stop_threads();
+    }
+}
+
+fn work(stack: &Arc<Stack>, stopping: &AtomicBool, orchestrations: &Mutex<Vec<JoinHandle<()>>>) {
+    while !stopping.load(Ordering::SeqCst) {
+        let seen = *stack.jobs.queued.lock().unwrap_or_else(|e| e.into_inner());
+        let now = stack.clock.now_micros();
+        match stack.store.write(|tx| queue::claim(tx, now)) {
+            Ok(Some(job)) if job.component.as_str() == ORCHESTRATOR => {
+                let stack = stack.clone();
+                let handle = std::thread::Builder::new()
+                    .name(format!("orchestration-job-{}", job.id))
+                    .spawn(move || run_job(&stack, job));
+                match handle {
+                    Ok(h) => {
+                        let mut list = orchestrations.lock().unwrap_or_else(|e| e.into_inner());
+                        list.retain(|t| !t.is_finished());
+                        list.push(h);
+                    }
+                    Err(e) => tracing::error!(error = %e, "cannot start an orchestration thread"),
+                }
+                continue;
+            }
+            Ok(Some(job)) => {
+                run_job(stack, job);
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "taking a job from the queue failed"),
+        }
+        let guard = stack.jobs.queued.lock().unwrap_or_else(|e| e.into_inner());
+        if *guard == seen && !stopping.load(Ordering::SeqCst) {
+            let _ = stack
+                .jobs
+                .wake
+                .wait_timeout(guard, Duration::from_millis(500));
+        }
+    }
+}
+
+/// Runs one claimed job to its end and records how it ended.
+pub(crate) fn run_job(stack: &Stack, job: JobRecord) {
+    let cancel = Arc::new(Cancel::default());
+    stack
+        .jobs
+        .running
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(job.id, cancel.clone());
+    // A kill that came between taking the job and registering its switch.
+    if let Ok(Some(current)) = stack.store.read(|c| queue::load_any(c, job.id)) {
+        if current.desired_status == "terminating" {
+            cancel.stop(StopReason::Killed);
+        }
+    }
+    stack.job_log(
+        &job,
+        Level::Info,
+        "job.started",
+        format!(
+            "Job {} of {} configuration {} started",
+            job.id, job.component, job.config
+        ),
+        json!({}),
+    );
+    let outcome = execute(stack, &job, &cancel);
+    let (status, result, level, event, message) = match outcome {
+        Ok(mut result) => {
+            let message = format!("Job {} finished successfully", job.id);
+            result["message"] = json!(message);
+            (
+                JobStatus::Success,
+                result,
+                Level::Info,
+                "job.succeeded",
+                message,
+            )
+        }
+        Err(Failure::Stopped(StopReason::Killed)) => {
+            let message = format!("Job {} was killed", job.id);
+            (
+                JobStatus::Cancelled,
+                json!({"message": message}),
+                Level::Warn,
+                "job.cancelled",
+                message,
+            )
+        }
+        Err(Failure::Stopped(StopReason::Shutdown)) => {
+            let message = "the stack stopped while this job ran; run it again".to_string();
+            (
+                JobStatus::Error,
+                json!({"message": message}),
+                Level::Error,
+                "job.failed",
+                message,
+            )
+        }
+        Err(Failure::Failed { message, details }) => {
+            let mut result = json!({"message": message, "error": details});
+            if details_is_empty(&result["error"]) {
+                result.as_object_mut().map(|o| o.remove("error"));
+            }
+            (
+                JobStatus::Error,
+                result,
+                Level::Error,
+                "job.failed",
+                message,
+            )
+        }
+    };
+    let now = stack.clock.now_micros();
+    if let Err(e) = stack
+        .store
+        .write(|tx| queue::finish(tx, job.id, status, &result, now))
+    {
+        tracing::error!(job = %job.id, error = %e, "recording the end of a job failed");
+    }
+    stack.job_log(
+        &job,
+        level,
+        event,
+        message,
+        json!({"status": status.as_str()}),
+    );
+    stack
+        .jobs
+        .running
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&job.id);
+    stack.jobs.notify();
+}
+
+fn details_is_empty(v: &serde_json::Value) -> bool {
+    v.is_null() || v.as_object().is_some_and(|o| o.is_empty())
+}
+
+/// The token a job runs with, as it is now: a deleted or expired token stops its jobs.
+fn job_auth(stack: &Stack, job: &JobRecord) -> Result<TokenAuth, Failure> {
+    let record = stack.token_record(job.project, job.token.id).map_err(|_| {
+        Failure::failed(format!(
+            "token {} that runs this job no longer exists; run the job again with another token",
+            job.token.id
+        ))
+    })?;
+    if record.is_expired(stack.clock.now_micros()) {
+        return Err(Failure::failed(format!(
+            "token {} that runs this job has expired; run the job again with another token",
+            job.token.id
+        )));
+    }
+    Ok(TokenAuth { token: record })
+}
+
+fn execute(stack: &Stack, job: &JobRecord, cancel: &Cancel) -> Result<serde_json::Value, Failure> {
+    cancel.check()?;
+    let auth = job_auth(stack, job)?;
+    if job.component.as_str() == ORCHESTRATOR {
+        return Err(Failure::failed(
+            "orchestrations cannot run on this stack yet",
+        ));
+    }
+    match stack.registry.get(&job.component).and_then(|c| c.runner) {
+        Some(Runner::Sql) => super::transformation::run(stack, &auth, job, cancel),
+        Some(Runner::Program { .. }) => Err(Failure::failed(format!(
+            "component {} is a program, and programs cannot run on this stack yet",
+            job.component
+        ))),
+        None => Err(Failure::failed(format!(
+            "component {} cannot run on this stack: its registry entry names no runner",
+            job.component
+        ))),
+    }
+}

@@ -1,0 +1,441 @@
+//! SQL transformations: the input mapping copies Storage tables into a fresh workspace, the
+//! blocks' scripts run there in order, and the output mapping writes the tables they made back
+//! to Storage. Outputs are written only after every statement succeeded, and each output table
+//! is one import, so a failing script leaves Storage as it was.
+
+use serde::Deserialize;
+use serde_json::json;
+use stackport_model::api::{ColumnFilter, FilterOperator, NewBucket, NewColumn, NewTable};
+use stackport_model::{ColumnName, ConfigId, TableId};
+
+use super::cancel::Cancel;
+use super::log::Level;
+use super::queue::JobRecord;
+use super::runner::Failure;
+use super::workspace::Workspace;
+use crate::csv::CsvWriter;
+use crate::error::ErrorKind;
+use crate::ops::auth::TokenAuth;
+use crate::ops::configs::load_live_config;
+use crate::{ExportOptions, ImportOptions, Stack};
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Document {
+    storage: Storage,
+    parameters: Parameters,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Storage {
+    input: Inputs,
+    output: Outputs,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Inputs {
+    tables: Vec<Input>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Outputs {
+    tables: Vec<Output>,
+}
+
+/// One table of the input mapping, in the reference platform's snake_case.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Input {
+    pub source: String,
+    #[serde(default)]
+    pub destination: Option<String>,
+    #[serde(default)]
+    pub columns: Vec<String>,
+    #[serde(default)]
+    pub changed_since: Option<String>,
+    #[serde(default)]
+    pub where_column: Option<String>,
+    #[serde(default)]
+    pub where_values: Vec<String>,
+    #[serde(default)]
+    pub where_operator: Option<String>,
+    #[serde(default)]
+    pub limit: Option<u64>,
+}
+
+/// One table of the output mapping.
+#[derive(Debug, Deserialize)]
+pub(crate) struct Output {
+    pub source: String,
+    pub destination: String,
+    #[serde(default)]
+    pub incremental: bool,
+    #[serde(default)]
+    pub primary_key: Vec<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Parameters {
+    blocks: Vec<Block>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Block {
+    name: String,
+    codes: Vec<Code>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+struct Code {
+    name: String,
+    script: Vec<String>,
+}
+
+/// Runs the SQL transformation `job` names.
+pub(crate) fn run(
+    stack: &Stack,
+    auth: &TokenAuth,
+    job: &JobRecord,
+    cancel: &Cancel,
+) -> Result<serde_json::Value, Failure> {
+    let config_id: ConfigId = job
+        .config
+        .parse()
+        .map_err(|e| Failure::failed(format!("config: {e}")))?;
+    let config = stack
+        .store
+        .read(|c| load_live_config(c, job.project, &job.component, &config_id))?;
+    let doc: Document = serde_json::from_str(&config.configuration).map_err(|e| {
+        Failure::failed(format!(
+            "configuration {config_id} of {} is not a transformation: {e}",
+            job.component
+        ))
+    })?;
+    let project = stack.get_project(job.project)?;
+    if project.backend != "sqlite" {
+        return Err(Failure::failed(format!(
+            "this SQL transformation runs in SQLite, but the project's backend is {}",
+            project.backend
+        )));
+    }
+    let ws = Workspace::create(
+        &stack
+            .dir
+            .join("workspaces")
+            .join(format!("job-{}.sqlite", job.id)),
+    )?;
+    cancel.watch_sql(Some(ws.conn().get_interrupt_handle()));
+    let outcome = transform(stack, auth, job, cancel, &ws, &doc);
+    cancel.watch_sql(None);
+    outcome
+}
+
+fn transform(
+    stack: &Stack,
+    auth: &TokenAuth,
+    job: &JobRecord,
+    cancel: &Cancel,
+    ws: &Workspace,
+    doc: &Document,
+) -> Result<serde_json::Value, Failure> {
+    let mut inputs = Vec::new();
+    for input in &doc.storage.input.tables {
+        cancel.check()?;
+        let (destination, rows) = load_input(stack, auth, ws, input)?;
+        stack.job_log(
+            job,
+            Level::Info,
+            "job.inputLoaded",
+            format!(
+                "Loaded {rows} row(s) of {} into '{destination}'",
+                input.source
+            ),
+            json!({"source": input.source, "destination": destination, "rows": rows}),
+        );
+        inputs.push(json!({"source": input.source, "destination": destination, "rows": rows}));
+    }
+
+    for block in &doc.parameters.blocks {
+        for code in &block.codes {
+            for (i, statement) in code.script.iter().enumerate() {
+                cancel.check()?;
+                if let Err(e) = ws.conn().execute_batch(statement) {
+                    cancel.check()?;
+                    let message = format!(
+                        "block '{}', code '{}', statement {}: {e}. The statement: {}",
+                        block.name,
+                        code.name,
+                        i + 1,
+                        shorten(statement)
+                    );
+                    return Err(Failure::Failed {
+                        message,
+                        details: json!({
+                            "block": block.name,
+                            "code": code.name,
+                            "statement": statement,
+                            "error": e.to_string(),
+                        }),
+                    });
+                }
+            }
+            stack.job_log(
+                job,
+                Level::Info,
+                "job.codeDone",
+                format!(
+                    "Ran code '{}' of block '{}' ({} statement(s))",
+                    code.name,
+                    block.name,
+                    code.script.len()
+                ),
+                json!({"block": block.name, "code": code.name}),
+            );
+        }
+    }
+
+    // Every output must exist before any is written.
+    let mut planned = Vec::new();
+    for output in &doc.storage.output.tables {
+        let columns = ws.columns_of(&output.source)?.ok_or_else(|| {
+            Failure::failed(format!(
+                "output mapping: the scripts made no table '{}' to write to {}",
+                output.source, output.destination
+            ))
+        })?;
+        let destination: TableId = output
+            .destination
+            .parse()
+            .map_err(|e| Failure::failed(format!("output mapping of '{}': {e}", output.source)))?;
+        for key in &output.primary_key {
+            if !columns.iter().any(|c| c == key) {
+                return Err(Failure::failed(format!(
+                    "output mapping of '{}': primary key column '{key}' is not one of its columns ({})",
+                    output.source,
+                    columns.join(", ")
+                )));
+            }
+        }
+        planned.push((output, destination, columns));
+    }
+    let mut outputs = Vec::new();
+    for (output, destination, columns) in planned {
+        cancel.check()?;
+        let rows = crate::jobs::transformation::write_output(
+            stack,
+            auth,
+            ws,
+            output,
+            &destination,
+            &columns,
+        )?;
+        stack.job_log(
+            job,
+            Level::Info,
+            "job.outputWritten",
+            format!(
+                "Wrote {rows} row(s) of '{}' to {destination}{}",
+                output.source,
+                if output.incremental {
+                    " (incremental)"
+                } else {
+                    ""
+                }
+            ),
+            json!({"source": output.source, "destination": destination, "rows": rows}),
+        );
+        outputs.push(json!({
+            "source": output.source,
+            "destination": destination,
+            "rows": rows,
+            "incremental": output.incremental,
+        }));
+    }
+    Ok(json!({"input": {"tables": inputs}, "output": {"tables": outputs}}))
+}
+
+fn shorten(statement: &str) -> String {
+    let one_line = statement.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > 300 {
+        format!("{}…", one_line.chars().take(300).collect::<String>())
+    } else {
+        one_line
+    }
+}
+
+/// Copies one input table into the workspace; returns its name there and its rows.
+fn load_input(
+    stack: &Stack,
+    auth: &TokenAuth,
+    ws: &Workspace,
+    input: &Input,
+) -> Result<(String, u64), Failure> {
+    let source: TableId = input
+        .source
+        .parse()
+        .map_err(|e| Failure::failed(format!("input mapping: {e}")))?;
+    let mut filters = Vec::new();
+    if let Some(column) = &input.where_column {
+        let operator = match input.where_operator.as_deref() {
+            None | Some("eq") => FilterOperator::Eq,
+            Some("ne") => FilterOperator::Ne,
+            Some(other) => {
+                return Err(Failure::failed(format!(
+                    "input mapping of {source}: where_operator '{other}' is not 'eq' or 'ne'"
+                )))
+            }
+        };
+        filters.push(ColumnFilter {
+            column: ColumnName::parse(column)
+                .map_err(|e| Failure::failed(format!("input mapping of {source}: {e}")))?,
+            operator,
+            values: input.where_values.clone(),
+        });
+    }
+    let options = ExportOptions {
+        columns: (!input.columns.is_empty()).then(|| input.columns.clone()),
+        changed_since: input.changed_since.clone(),
+        where_filters: filters,
+        limit: input.limit,
+        ..Default::default()
+    };
+    let stream = stack
+        .prepare_export(auth, &source, &options)
+        .map_err(|e| Failure::failed(format!("input mapping of {source}: {e}")))?;
+    let destination = input
+        .destination
+        .clone()
+        .unwrap_or_else(|| source.name().to_string());
+    let columns: Vec<&str> = stream.columns().iter().map(|c| c.as_str()).collect();
+    let rows = ws.load_table(&destination, &columns, |insert| {
+        stream.visit_rows(stack, &mut |values, _| insert(values))
+    })?;
+    Ok((destination, rows))
+}
+
+/// Writes one workspace table to Storage: the bucket and the table are made when missing, new
+/// columns are added, and the rows are imported in one transaction (replacing the table's rows,
+/// or with `incremental` appended, or upserted on the primary key).
+pub(crate) fn write_output(
+    stack: &Stack,
+    auth: &TokenAuth,
+    ws: &Workspace,
+    output: &Output,
+    destination: &TableId,
+    columns: &[String],
+) -> Result<u64, Failure> {
+    let names = columns
+        .iter()
+        .map(|c| ColumnName::parse(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::failed(format!("output mapping of '{}': {e}", output.source)))?;
+    let primary_key = output
+        .primary_key
+        .iter()
+        .map(|c| ColumnName::parse(c))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| Failure::failed(format!("output mapping of '{}': {e}", output.source)))?;
+    ensure_table(stack, auth, destination, &names, &primary_key)?;
+
+    let (mut reader, writer) = std::io::pipe().map_err(crate::Error::from)?;
+    let options = ImportOptions {
+        incremental: output.incremental,
+        ..Default::default()
+    };
+    let (imported, written) = std::thread::scope(|scope| {
+        let import = scope.spawn(|| stack.import_table(auth, destination, &options, &mut reader));
+        let written = (|| -> crate::Result<u64> {
+            let mut csv = CsvWriter::new(writer);
+            csv.write_record(columns.iter().map(|c| c.as_bytes()))?;
+            let n = ws.read_table(&output.source, columns, &mut |values| {
+                csv.write_record(values.iter().map(|v| v.as_bytes()))?;
+                Ok(())
+            })?;
+            csv.finish()?;
+            Ok(n)
+        })();
+        (import.join(), written)
+    });
+    let imported = imported
+        .map_err(|_| Failure::failed(format!("writing {destination} failed")))?
+        .map_err(|e| Failure::failed(format!("output mapping to {destination}: {e}")))?;
+    written.map_err(|e| Failure::failed(format!("output mapping to {destination}: {e}")))?;
+    Ok(imported.imported_rows)
+}
+
+fn ensure_table(
+    stack: &Stack,
+    auth: &TokenAuth,
+    id: &TableId,
+    columns: &[ColumnName],
+    primary_key: &[ColumnName],
+) -> Result<(), Failure> {
+    let bucket = id.bucket();
+    if let Err(e) = stack.get_bucket(auth, bucket) {
+        if e.kind() != ErrorKind::NotFound {
+            return Err(e.into());
+        }
+        stack.create_bucket(
+            auth,
+            &NewBucket {
+                name: bucket.name().to_string(),
+                stage: bucket.stage(),
+                display_name: None,
+                description: None,
+                backend: None,
+            },
+        )?;
+    }
+    match stack.get_table(auth, id) {
+        Ok(table) => {
+            if !primary_key.is_empty() && table.primary_key != primary_key {
+                return Err(Failure::failed(format!(
+                    "output mapping: {id} has primary key [{}], but the mapping asks for [{}]; \
+                     change the mapping or the table's primary key",
+                    join(&table.primary_key),
+                    join(primary_key)
+                )));
+            }
+            for column in columns {
+                if !table.columns.iter().any(|c| c.folded() == column.folded()) {
+                    stack.add_column(
+                        auth,
+                        id,
+                        &NewColumn {
+                            name: column.clone(),
+                            definition: None,
+                        },
+                    )?;
+                }
+            }
+            Ok(())
+        }
+        Err(e) if e.kind() == ErrorKind::NotFound => {
+            stack.create_table(
+                auth,
+                bucket,
+                &NewTable {
+                    name: id.name().to_string(),
+                    columns: columns.to_vec(),
+                    primary_key: primary_key.to_vec(),
+                    ..Default::default()
+                },
+            )?;
+            Ok(())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+fn join(columns: &[ColumnName]) -> String {
+    columns
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
