@@ -11,7 +11,7 @@ use stackport_model::api::{
     Bucket, CreatedProject, ErrorBody, ImportResult, NewBucket, NewProject, NewTable, Table,
 };
 use stackport_model::{BucketId, ColumnName, Stage, TableId};
-use stackport_stack::{Stack, StackSettings};
+use stackport_stack::{ManualClock, Stack, StackSettings};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -36,6 +36,8 @@ pub struct TestApp {
     /// A client with the manage token.
     pub manage: Client,
     server: Option<Server>,
+    /// The clock the stack goes by, when a test moves it.
+    clock: Option<Arc<ManualClock>>,
 }
 
 fn unique_dir() -> PathBuf {
@@ -52,10 +54,17 @@ fn unique_dir() -> PathBuf {
 }
 
 /// Opens the stack in `dir` (with `settings` if the dir holds none yet) and serves it.
-async fn start_server(dir: &Path, settings: StackSettings) -> (String, Server) {
+async fn start_server(
+    dir: &Path,
+    settings: StackSettings,
+    clock: Option<Arc<ManualClock>>,
+) -> (String, Server) {
     let dir = dir.to_path_buf();
     let stack = tokio::task::spawn_blocking(move || {
-        let stack = Stack::open(&dir, || settings).expect("the stack opens");
+        let mut stack = Stack::open(&dir, || settings).expect("the stack opens");
+        if let Some(clock) = clock {
+            stack = stack.with_clock(clock);
+        }
         stack
             .ensure_manage_token(Some(MANAGE_TOKEN))
             .expect("the manage token is set");
@@ -86,12 +95,31 @@ pub async fn spawn_app() -> TestApp {
 /// Starts a server on a fresh data dir with `settings`.
 pub async fn spawn_app_with(settings: StackSettings) -> TestApp {
     let dir = unique_dir();
-    let (url, server) = start_server(&dir, settings).await;
+    let (url, server) = start_server(&dir, settings, None).await;
     TestApp {
         manage: Client::new(&url).with_manage_token(MANAGE_TOKEN),
         url,
         dir,
         server: Some(server),
+        clock: None,
+    }
+}
+
+/// Starts a server whose stack goes by `clock`, which the test moves.
+pub async fn spawn_app_with_clock(clock: Arc<ManualClock>) -> TestApp {
+    let dir = unique_dir();
+    let (url, server) = start_server(
+        &dir,
+        StackSettings::local_default("127.0.0.1:0"),
+        Some(clock.clone()),
+    )
+    .await;
+    TestApp {
+        manage: Client::new(&url).with_manage_token(MANAGE_TOKEN),
+        url,
+        dir,
+        server: Some(server),
+        clock: Some(clock),
     }
 }
 
@@ -143,8 +171,12 @@ impl TestApp {
     pub async fn start(&mut self) {
         assert!(self.server.is_none(), "stop the server first");
         // The settings are read from the data dir; these are not used.
-        let (url, server) =
-            start_server(&self.dir, StackSettings::local_default("127.0.0.1:0")).await;
+        let (url, server) = start_server(
+            &self.dir,
+            StackSettings::local_default("127.0.0.1:0"),
+            self.clock.clone(),
+        )
+        .await;
         self.manage = Client::new(&url).with_manage_token(MANAGE_TOKEN);
         self.url = url;
         self.server = Some(server);

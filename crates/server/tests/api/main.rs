@@ -13,6 +13,7 @@ mod errors;
 mod events;
 mod files;
 mod import_export;
+mod job_orchestrations;
 mod jobs;
 mod limits;
 mod metadata;

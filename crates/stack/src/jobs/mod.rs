@@ -4,9 +4,12 @@
 
 mod cancel;
 pub mod clock;
+pub mod cron;
 mod log;
+mod orchestration;
 mod queue;
 mod runner;
+mod scheduler;
 mod transformation;
 mod workspace;
 
@@ -87,38 +90,9 @@ impl Stack {
     ) -> Result<JobRecord> {
         self.check_job_target(auth, new)?;
         let now = self.clock.now_micros();
-        let token = auth.token_ref();
-        let record = self.store.write(|tx| {
-            let record = queue::insert(
-                tx,
-                &JobDraft {
-                    project: auth.project(),
-                    parent_run_id,
-                    component: &new.component,
-                    config: &new.config,
-                    config_row_ids: &new.config_row_ids,
-                    token: &token,
-                    triggered_by,
-                    now,
-                },
-            )?;
-            crate::ops::events::record(
-                tx,
-                auth.project(),
-                Some(&token),
-                crate::ops::events::NewEvent {
-                    event: "job.created",
-                    message: format!(
-                        "Job {} of {} configuration {} was queued",
-                        record.id, new.component, new.config
-                    ),
-                    object_type: "job",
-                    object_id: record.id.to_string(),
-                    params: json!({"runId": record.run_id, "triggeredBy": triggered_by}),
-                },
-            )?;
-            Ok(record)
-        })?;
+        let record = self
+            .store
+            .write(|tx| insert_job(tx, auth, new, parent_run_id, triggered_by, now))?;
         self.jobs.notify();
         Ok(record)
     }
@@ -281,6 +255,47 @@ impl Stack {
             Ok(rows.collect::<rusqlite::Result<_>>()?)
         })
     }
+}
+
+/// Queues a checked job inside `tx`, with the event that says so.
+fn insert_job(
+    tx: &rusqlite::Transaction<'_>,
+    auth: &TokenAuth,
+    new: &NewJob,
+    parent_run_id: Option<&str>,
+    triggered_by: &str,
+    now: i64,
+) -> Result<JobRecord> {
+    let token = auth.token_ref();
+    let record = queue::insert(
+        tx,
+        &JobDraft {
+            project: auth.project(),
+            parent_run_id,
+            component: &new.component,
+            config: &new.config,
+            config_row_ids: &new.config_row_ids,
+            token: &token,
+            triggered_by,
+            now,
+        },
+    )?;
+    crate::ops::events::record(
+        tx,
+        auth.project(),
+        Some(&token),
+        crate::ops::events::NewEvent {
+            event: "job.created",
+            message: format!(
+                "Job {} of {} configuration {} was queued",
+                record.id, new.component, new.config
+            ),
+            object_type: "job",
+            object_id: record.id.to_string(),
+            params: json!({"runId": record.run_id, "triggeredBy": triggered_by}),
+        },
+    )?;
+    Ok(record)
 }
 
 /// A token sees the jobs it started; one that reaches every bucket sees all of its project's.

@@ -243,6 +243,18 @@ pub(crate) fn fail_interrupted(c: &Connection, now: i64) -> Result<Vec<JobRecord
             "message": "the stack stopped while this job ran; run it again"
         });
         finish(c, job.id, JobStatus::Error, &result, now)?;
+        // The queued tasks of an orchestration that ended must not run on their own.
+        c.execute(
+            "UPDATE jobs SET status = 'cancelled', ended = ?2, result = ?3
+             WHERE status = 'waiting' AND parent_run_id = ?1",
+            params![
+                job.run_id,
+                now,
+                to_json(&serde_json::json!({
+                    "message": "not run: the orchestration that queued it stopped with the stack"
+                }))
+            ],
+        )?;
     }
     Ok(running)
 }

@@ -74,7 +74,17 @@ impl JobRunner {
                     .spawn(move || work(&stack, &stopping, &orchestrations))
                     .expect("a job worker thread starts")
             })
-            .collect();
+            .collect::<Vec<_>>();
+        let mut threads = threads;
+        let scheduler = {
+            let stack = stack.clone();
+            let stopping = stopping.clone();
+            std::thread::Builder::new()
+                .name("job-scheduler".into())
+                .spawn(move || schedule(&stack, &stopping))
+                .expect("the scheduler thread starts")
+        };
+        threads.push(scheduler);
         JobRunner {
             stack,
             stopping,
@@ -120,6 +130,19 @@ impl JobRunner {
 impl Drop for JobRunner {
     fn drop(&mut self) {
         self.stop_threads();
+    }
+}
+
+/// Queues scheduled orchestrations whose minute has come, checking every second.
+fn schedule(stack: &Stack, stopping: &AtomicBool) {
+    while !stopping.load(Ordering::SeqCst) {
+        if let Err(e) = stack.run_due_schedules() {
+            tracing::warn!(error = %e, "running the schedules failed");
+        }
+        let guard = stack.jobs.queued.lock().unwrap_or_else(|e| e.into_inner());
+        if !stopping.load(Ordering::SeqCst) {
+            let _ = stack.jobs.wake.wait_timeout(guard, Duration::from_secs(1));
+        }
     }
 }
 
@@ -219,10 +242,11 @@ pub(crate) fn run_job(stack: &Stack, job: JobRecord) {
             )
         }
         Err(Failure::Failed { message, details }) => {
-            let mut result = json!({"message": message, "error": details});
-            if details_is_empty(&result["error"]) {
-                result.as_object_mut().map(|o| o.remove("error"));
-            }
+            let mut result = match details {
+                serde_json::Value::Object(fields) => serde_json::Value::Object(fields),
+                _ => json!({}),
+            };
+            result["message"] = json!(message);
             (
                 JobStatus::Error,
                 result,
@@ -255,10 +279,6 @@ pub(crate) fn run_job(stack: &Stack, job: JobRecord) {
     stack.jobs.notify();
 }
 
-fn details_is_empty(v: &serde_json::Value) -> bool {
-    v.is_null() || v.as_object().is_some_and(|o| o.is_empty())
-}
-
 /// The token a job runs with, as it is now: a deleted or expired token stops its jobs.
 fn job_auth(stack: &Stack, job: &JobRecord) -> Result<TokenAuth, Failure> {
     let record = stack.token_record(job.project, job.token.id).map_err(|_| {
@@ -280,9 +300,7 @@ fn execute(stack: &Stack, job: &JobRecord, cancel: &Cancel) -> Result<serde_json
     cancel.check()?;
     let auth = job_auth(stack, job)?;
     if job.component.as_str() == ORCHESTRATOR {
-        return Err(Failure::failed(
-            "orchestrations cannot run on this stack yet",
-        ));
+        return super::orchestration::run(stack, &auth, job, cancel);
     }
     match stack.registry.get(&job.component).and_then(|c| c.runner) {
         Some(Runner::Sql) => super::transformation::run(stack, &auth, job, cancel),

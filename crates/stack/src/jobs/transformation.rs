@@ -175,12 +175,12 @@ fn transform(
                     );
                     return Err(Failure::Failed {
                         message,
-                        details: json!({
+                        details: json!({"error": {
                             "block": block.name,
                             "code": code.name,
                             "statement": statement,
                             "error": e.to_string(),
-                        }),
+                        }}),
                     });
                 }
             }

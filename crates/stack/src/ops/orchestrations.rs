@@ -14,6 +14,7 @@ use super::auth::TokenAuth;
 use super::configs::load_live_config;
 use super::events::{record, NewEvent};
 use crate::error::{Error, Result};
+use crate::jobs::cron::{parse_timezone, Schedule};
 use crate::store::{from_json, to_json};
 use crate::Stack;
 
@@ -56,41 +57,32 @@ fn invalid(message: String) -> Error {
     Error::invalid("orchestrations.invalid", message)
 }
 
-/// Five cron fields of digits, names, `*`, `/`, `,` and `-`.
+/// Five cron fields that [`Schedule`] can read.
 fn check_crontab(record: &str) -> Result<()> {
-    let fields: Vec<&str> = record.split_whitespace().collect();
-    let ok = fields.len() == 5
-        && fields.iter().all(|f| {
-            f.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'*' | b'/' | b',' | b'-'))
-        });
-    if ok {
-        Ok(())
-    } else {
-        Err(invalid(format!(
-            "crontabRecord '{record}' is not a five-field cron expression such as '0 3 * * *'"
-        )))
-    }
+    Schedule::parse(record, "UTC").map(|_| ()).map_err(invalid)
 }
 
 /// `UTC` or an IANA name such as `Europe/Prague`.
 fn check_timezone(tz: &str) -> Result<()> {
-    let mut parts = tz.split('/');
-    let area_ok = parts
-        .next()
-        .is_some_and(|a| !a.is_empty() && a.bytes().all(|b| b.is_ascii_alphabetic() || b == b'_'));
-    let rest_ok = parts.all(|p| {
-        !p.is_empty()
-            && p.bytes()
-                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'+'))
-    });
-    if area_ok && rest_ok {
-        Ok(())
+    parse_timezone(tz).map(|_| ()).map_err(invalid)
+}
+
+/// Starts the scheduler's count afresh from now when an orchestration's schedule begins or
+/// changes, so a slot that passed before it was active never fires; forgets it when it stops.
+fn reset_schedule(tx: &rusqlite::Transaction<'_>, o: &Orchestration, now: i64) -> Result<()> {
+    if o.active && o.crontab_record.is_some() {
+        tx.execute(
+            "INSERT INTO schedule_slots (orchestration_id, last_slot) VALUES (?1, ?2)
+             ON CONFLICT (orchestration_id) DO UPDATE SET last_slot = excluded.last_slot",
+            params![o.id.0, now - now.rem_euclid(60_000_000)],
+        )?;
     } else {
-        Err(invalid(format!(
-            "timezone '{tz}' is not a time zone name such as 'UTC' or 'Europe/Prague'"
-        )))
+        tx.execute(
+            "DELETE FROM schedule_slots WHERE orchestration_id = ?1",
+            [o.id.0],
+        )?;
     }
+    Ok(())
 }
 
 fn check_notifications(emails: &[String]) -> Result<()> {
@@ -269,7 +261,9 @@ impl Stack {
             )?;
             let id = OrchestrationId(tx.last_insert_rowid() as u64);
             event(tx, project, &by, "orchestrations.created", id, "created")?;
-            load(tx, project, id)
+            let created = load(tx, project, id)?;
+            reset_schedule(tx, &created, self.clock.now_micros())?;
+            Ok(created)
         })
     }
 
@@ -314,7 +308,7 @@ impl Stack {
                     project.0,
                     id.0,
                     update.name.as_ref().unwrap_or(&current.name),
-                    cron.unwrap_or(current.crontab_record),
+                    cron.unwrap_or(current.crontab_record.clone()),
                     update.timezone.as_ref().unwrap_or(&current.timezone),
                     update.active.unwrap_or(current.active),
                     to_json(update.notifications.as_ref().unwrap_or(&current.notifications)),
@@ -322,7 +316,12 @@ impl Stack {
                 ],
             )?;
             event(tx, project, &by, "orchestrations.changed", id, "changed")?;
-            load(tx, project, id)
+            let changed = load(tx, project, id)?;
+            let schedule = |o: &Orchestration| (o.active, o.crontab_record.clone(), o.timezone.clone());
+            if schedule(&changed) != schedule(&current) {
+                reset_schedule(tx, &changed, self.clock.now_micros())?;
+            }
+            Ok(changed)
         })
     }
 

@@ -1,0 +1,146 @@
+//! The scheduler: every active orchestration with a `crontabRecord` is queued at the minutes
+//! its schedule names, in its time zone, with the token of whoever made the orchestration.
+//!
+//! Each orchestration's last fired slot is kept in `schedule_slots` and moved in the same
+//! transaction that queues the job, so a slot fires at most once whatever restarts or racing
+//! ticks happen. After downtime only the latest missed slot fires, once.
+
+use serde_json::json;
+use stackport_model::api::NewJob;
+use stackport_model::{JobId, OrchestrationId, ProjectId, TokenId};
+
+use super::cron::Schedule;
+use super::{insert_job, ORCHESTRATOR};
+use crate::error::Result;
+use crate::ops::auth::TokenAuth;
+use crate::ops::events::{record_at_level, NewEvent};
+use crate::Stack;
+
+const MINUTE: i64 = 60_000_000;
+
+struct Scheduled {
+    id: OrchestrationId,
+    project: ProjectId,
+    crontab: String,
+    timezone: String,
+    token: TokenId,
+    last_slot: Option<i64>,
+}
+
+impl Stack {
+    /// Queues every orchestration whose schedule has a slot due since its last one; returns the
+    /// jobs queued. The runner calls this every second; a test calls it after moving the clock.
+    pub fn run_due_schedules(&self) -> Result<Vec<JobId>> {
+        let now = self.clock.now_micros();
+        let minute = now - now.rem_euclid(MINUTE);
+        let due = self.store.read(|c| {
+            let mut stmt = c.prepare(
+                "SELECT o.id, o.project_id, o.crontab_record, o.timezone, o.token_id, s.last_slot
+                 FROM orchestrations o LEFT JOIN schedule_slots s ON s.orchestration_id = o.id
+                 WHERE o.active = 1 AND o.crontab_record IS NOT NULL AND o.crontab_record != ''",
+            )?;
+            let rows = stmt.query_map([], |r| {
+                Ok(Scheduled {
+                    id: OrchestrationId(r.get(0)?),
+                    project: ProjectId(r.get(1)?),
+                    crontab: r.get(2)?,
+                    timezone: r.get(3)?,
+                    token: TokenId(r.get(4)?),
+                    last_slot: r.get(5)?,
+                })
+            })?;
+            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        })?;
+        let mut queued = Vec::new();
+        for o in due {
+            let Some(last) = o.last_slot else {
+                // Scheduled before this stack kept slots: count from now.
+                self.store.write(|tx| {
+                    tx.execute(
+                        "INSERT OR IGNORE INTO schedule_slots (orchestration_id, last_slot) VALUES (?1, ?2)",
+                        rusqlite::params![o.id.0, minute],
+                    )?;
+                    Ok(())
+                })?;
+                continue;
+            };
+            let schedule = match Schedule::parse(&o.crontab, &o.timezone) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!(orchestration = %o.id, error = %e, "a schedule cannot be read");
+                    continue;
+                }
+            };
+            let Some(slot) = schedule.latest_between(last, minute) else {
+                continue;
+            };
+            match self.fire(&o, last, slot)? {
+                Some(job) => queued.push(job),
+                None => continue,
+            }
+        }
+        if !queued.is_empty() {
+            self.jobs.notify();
+        }
+        Ok(queued)
+    }
+
+    /// Takes `slot` for `o` and queues its job, both or neither; none if another tick took it.
+    fn fire(&self, o: &Scheduled, last: i64, slot: i64) -> Result<Option<JobId>> {
+        let new = NewJob {
+            component: ORCHESTRATOR.parse().expect("a valid component id"),
+            config: o.id.to_string(),
+            config_row_ids: vec![],
+        };
+        let auth = self
+            .token_record(o.project, o.token)
+            .ok()
+            .filter(|t| !t.is_expired(self.clock.now_micros()))
+            .map(|token| TokenAuth { token });
+        let checked = match &auth {
+            Some(auth) => self.check_job_target(auth, &new).map_err(|e| e.to_string()),
+            None => Err(format!(
+                "token {} that owns the orchestration no longer exists or has expired; \
+                 save the orchestration again with a valid token",
+                o.token
+            )),
+        };
+        let now = self.clock.now_micros();
+        self.store.write(|tx| {
+            let taken = tx.execute(
+                "UPDATE schedule_slots SET last_slot = ?3 WHERE orchestration_id = ?1 AND last_slot = ?2",
+                rusqlite::params![o.id.0, last, slot],
+            )?;
+            if taken == 0 {
+                return Ok(None);
+            }
+            match (&auth, &checked) {
+                (Some(auth), Ok(())) => {
+                    let job = insert_job(tx, auth, &new, None, "schedule", now)?;
+                    Ok(Some(job.id))
+                }
+                (_, Err(why)) => {
+                    record_at_level(
+                        tx,
+                        o.project,
+                        None,
+                        "error",
+                        NewEvent {
+                            event: "orchestrations.scheduleFailed",
+                            message: format!(
+                                "Orchestration {} was due at {} but could not be queued: {why}",
+                                o.id,
+                                stackport_model::time::format(&crate::ops::time(slot))
+                            ),
+                            object_type: "orchestration",
+                            object_id: o.id.to_string(),
+                            params: json!({"slot": crate::ops::time(slot)}),
+                        },
+                    )?;
+                    Ok(None)
+                }
+                (None, Ok(())) => Ok(None),
+            }
+        })
+    }
+}
