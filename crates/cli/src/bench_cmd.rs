@@ -140,7 +140,7 @@ fn write_csv(path: &Path, n: u64) -> Result<u64> {
             1 + x % 28,
             x % 24,
             x % 60,
-            x % 2 == 0,
+            x.is_multiple_of(2),
             x % 997,
             categories[(x % 8) as usize],
         )?;

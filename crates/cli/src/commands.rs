@@ -43,6 +43,9 @@ enum Command {
     Demo(DemoArgs),
     /// Measure the data path against the sqlite3 shell, and a migration of many objects.
     Bench(BenchArgs),
+    /// Run a component program shipped with stackport (a stack's job starts it).
+    #[command(subcommand, hide = true)]
+    Component(crate::components::ComponentCommand),
 }
 
 #[derive(Args)]
@@ -126,6 +129,7 @@ pub async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Snapshot(command) => migrate_cmd::snapshot(command).await,
         Command::Demo(args) => demo_cmd::demo(args).await,
         Command::Bench(args) => bench_cmd::bench(args).await,
+        Command::Component(command) => crate::components::run(command).await,
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod bench_cmd;
 mod commands;
+mod components;
 mod demo_cmd;
 mod migrate_cmd;
 mod progress_view;

@@ -396,3 +396,82 @@ async fn a_stack_stopped_mid_job_fails_the_job_and_keeps_the_queue() {
     let done = client.wait_for_job(waiting.id, WAIT).await.unwrap();
     assert_eq!(done.status, JobStatus::Success, "{:?}", done.result);
 }
+
+/// Adds a component whose job runs `command` with `timeout_seconds`.
+async fn add_program(app: &TestApp, id: &str, command: &[&str], timeout_seconds: u64) {
+    let mut components = app.manage.manage_components().await.unwrap();
+    components.push(stackport_model::api::Component {
+        id: component(id),
+        component_type: stackport_model::api::ComponentType::Application,
+        name: id.into(),
+        description: String::new(),
+        flags: vec![],
+        replaced_by: None,
+        provisions: None,
+        oauth: None,
+        runner: Some(stackport_model::api::Runner::Program {
+            command: command.iter().map(|s| s.to_string()).collect(),
+            timeout_seconds,
+        }),
+    });
+    app.manage.replace_components(&components).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_program_is_stopped_at_its_time_limit_or_when_killed() {
+    let app = spawn_app().await;
+    let client = app.new_project("Jobs").await;
+    add_program(&app, "test.slow", &["sleep", "30"], 1).await;
+    add_program(&app, "test.patient", &["sleep", "30"], 600).await;
+    let new_config = |id: &str| {
+        let client = client.clone();
+        let id = component(id);
+        async move {
+            client
+                .create_config(
+                    &id,
+                    &NewConfiguration {
+                        name: "Sleep".into(),
+                        ..Default::default()
+                    },
+                )
+                .await
+                .unwrap()
+                .id
+                .to_string()
+        }
+    };
+    let slow = new_config("test.slow").await;
+    let started = std::time::Instant::now();
+    let job = run(&client, "test.slow", &slow).await;
+    assert_eq!(job.status, JobStatus::Error);
+    assert!(
+        job.result["message"]
+            .as_str()
+            .unwrap()
+            .contains("limit of 1 s"),
+        "{}",
+        job.result
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(25),
+        "stopped at the limit, not at the end"
+    );
+
+    let patient = new_config("test.patient").await;
+    let job = client
+        .create_job(&NewJob {
+            component: component("test.patient"),
+            config: patient,
+            config_row_ids: vec![],
+        })
+        .await
+        .unwrap();
+    wait_for_status(&client, &job, JobStatus::Processing).await;
+    client.kill_job(job.id).await.unwrap();
+    let job = client
+        .wait_for_job(job.id, Duration::from_secs(20))
+        .await
+        .unwrap();
+    assert_eq!(job.status, JobStatus::Cancelled);
+}

@@ -57,6 +57,14 @@ impl Cancel {
         }
     }
 
+    /// Lets `stop` kill this process (and its process group) while it runs.
+    pub fn watch_child(&self, pid: Option<u32>) {
+        *self.child.lock().unwrap_or_else(|e| e.into_inner()) = pid;
+        if let (Some(pid), Some(_)) = (pid, self.reason()) {
+            kill_process_group(pid);
+        }
+    }
+
     /// Lets `stop` interrupt the statement running on this connection.
     pub fn watch_sql(&self, handle: Option<rusqlite::InterruptHandle>) {
         *self.sql.lock().unwrap_or_else(|e| e.into_inner()) = handle;

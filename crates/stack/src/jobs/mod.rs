@@ -5,8 +5,10 @@
 mod cancel;
 pub mod clock;
 pub mod cron;
+mod datadir;
 mod log;
 mod orchestration;
+mod program;
 mod queue;
 mod runner;
 mod scheduler;

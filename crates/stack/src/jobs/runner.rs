@@ -304,10 +304,19 @@ fn execute(stack: &Stack, job: &JobRecord, cancel: &Cancel) -> Result<serde_json
     }
     match stack.registry.get(&job.component).and_then(|c| c.runner) {
         Some(Runner::Sql) => super::transformation::run(stack, &auth, job, cancel),
-        Some(Runner::Program { .. }) => Err(Failure::failed(format!(
-            "component {} is a program, and programs cannot run on this stack yet",
-            job.component
-        ))),
+        Some(Runner::Program {
+            command,
+            timeout_seconds,
+        }) => super::program::run(
+            stack,
+            &auth,
+            job,
+            cancel,
+            &super::program::Program {
+                command: &command,
+                timeout: Duration::from_secs(timeout_seconds),
+            },
+        ),
         None => Err(Failure::failed(format!(
             "component {} cannot run on this stack: its registry entry names no runner",
             job.component

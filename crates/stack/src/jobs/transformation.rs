@@ -268,13 +268,12 @@ fn shorten(statement: &str) -> String {
     }
 }
 
-/// Copies one input table into the workspace; returns its name there and its rows.
-fn load_input(
+/// Checks one table of an input mapping and prepares reading it.
+pub(crate) fn input_stream(
     stack: &Stack,
     auth: &TokenAuth,
-    ws: &Workspace,
     input: &Input,
-) -> Result<(String, u64), Failure> {
+) -> Result<(TableId, crate::ExportStream), Failure> {
     let source: TableId = input
         .source
         .parse()
@@ -307,6 +306,17 @@ fn load_input(
     let stream = stack
         .prepare_export(auth, &source, &options)
         .map_err(|e| Failure::failed(format!("input mapping of {source}: {e}")))?;
+    Ok((source, stream))
+}
+
+/// Copies one input table into the workspace; returns its name there and its rows.
+fn load_input(
+    stack: &Stack,
+    auth: &TokenAuth,
+    ws: &Workspace,
+    input: &Input,
+) -> Result<(String, u64), Failure> {
+    let (source, stream) = input_stream(stack, auth, input)?;
     let destination = input
         .destination
         .clone()
@@ -329,19 +339,7 @@ pub(crate) fn write_output(
     destination: &TableId,
     columns: &[String],
 ) -> Result<u64, Failure> {
-    let names = columns
-        .iter()
-        .map(|c| ColumnName::parse(c))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Failure::failed(format!("output mapping of '{}': {e}", output.source)))?;
-    let primary_key = output
-        .primary_key
-        .iter()
-        .map(|c| ColumnName::parse(c))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| Failure::failed(format!("output mapping of '{}': {e}", output.source)))?;
-    ensure_table(stack, auth, destination, &names, &primary_key)?;
-
+    prepare_target(stack, auth, output, destination, columns)?;
     let (mut reader, writer) = std::io::pipe().map_err(crate::Error::from)?;
     let options = ImportOptions {
         incremental: output.incremental,
@@ -366,6 +364,39 @@ pub(crate) fn write_output(
         .map_err(|e| Failure::failed(format!("output mapping to {destination}: {e}")))?;
     written.map_err(|e| Failure::failed(format!("output mapping to {destination}: {e}")))?;
     Ok(imported.imported_rows)
+}
+
+/// Makes the destination of an output ready for `columns`: see [`ensure_table`].
+pub(crate) fn prepare_target(
+    stack: &Stack,
+    auth: &TokenAuth,
+    output: &Output,
+    destination: &TableId,
+    columns: &[String],
+) -> Result<(), Failure> {
+    let parse = |names: &[String]| {
+        names
+            .iter()
+            .map(|c| ColumnName::parse(c))
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Failure::failed(format!("output '{}': {e}", output.source)))
+    };
+    for key in &output.primary_key {
+        if !columns.iter().any(|c| c == key) {
+            return Err(Failure::failed(format!(
+                "output '{}': primary key column '{key}' is not one of its columns ({})",
+                output.source,
+                columns.join(", ")
+            )));
+        }
+    }
+    ensure_table(
+        stack,
+        auth,
+        destination,
+        &parse(columns)?,
+        &parse(&output.primary_key)?,
+    )
 }
 
 fn ensure_table(

@@ -6,7 +6,7 @@
 //! configuration or one of its rows makes a new version holding the whole configuration; state
 //! changes (written by every run) do not.
 
-mod rows;
+pub(crate) mod rows;
 mod versions;
 
 use rusqlite::{params, Connection, OptionalExtension};

@@ -1,0 +1,240 @@
+//! The component programs shipped with stackport, run by a real stack's jobs through the common
+//! interface: the program gets its decrypted secret and nothing on disk keeps it afterwards.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use serde_json::json;
+use stackport_client::Client;
+use stackport_demo::{create_empty_project, eu_central_settings, EmbeddedStack};
+use stackport_model::api::{Job, JobStatus, NewConfiguration, NewJob, RawJson, Runner};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+const SECRET: &str = "s3cret-token-5f2c9a7e41";
+const CSV: &str = "id,name\n1,Alice\n2,Bob\n";
+
+struct Dir(PathBuf);
+
+impl Drop for Dir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn temp(label: &str) -> Dir {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
+    let dir = std::env::temp_dir().join(format!(
+        "stackport-components-{label}-{}-{nanos}",
+        std::process::id()
+    ));
+    std::fs::create_dir_all(&dir).unwrap();
+    Dir(dir)
+}
+
+/// A one-file HTTP server: answers `CSV` to a request bearing `SECRET`, 401 otherwise, and
+/// keeps the Authorization headers it saw.
+async fn csv_server() -> (String, Arc<Mutex<Vec<String>>>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/orders.csv", listener.local_addr().unwrap());
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let log = seen.clone();
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let log = log.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).to_string();
+                let auth = head
+                    .lines()
+                    .find_map(|l| {
+                        l.strip_prefix("authorization: ")
+                            .or_else(|| l.strip_prefix("Authorization: "))
+                    })
+                    .unwrap_or("")
+                    .to_string();
+                log.lock().unwrap().push(auth.clone());
+                let response = if auth == format!("Bearer {SECRET}") {
+                    format!("HTTP/1.1 200 OK\r\ncontent-type: text/csv\r\ncontent-length: {}\r\nconnection: close\r\n\r\n{CSV}", CSV.len())
+                } else {
+                    "HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                        .to_string()
+                };
+                let _ = socket.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    (url, seen)
+}
+
+/// Points the shipped components at the binary under test.
+async fn use_this_binary(stack: &EmbeddedStack) {
+    let manage = stack.manage_client();
+    let mut components = manage.manage_components().await.unwrap();
+    for c in &mut components {
+        if let Some(Runner::Program { command, .. }) = &mut c.runner {
+            if command.first().map(String::as_str) == Some("{stackport}") {
+                command[0] = env!("CARGO_BIN_EXE_stackport").to_string();
+            }
+        }
+    }
+    manage.replace_components(&components).await.unwrap();
+}
+
+async fn config(client: &Client, component: &str, doc: serde_json::Value) -> String {
+    client
+        .create_config(
+            &component.parse().unwrap(),
+            &NewConfiguration {
+                name: component.into(),
+                configuration: Some(RawJson::from_string(doc.to_string()).unwrap()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+        .to_string()
+}
+
+async fn run(client: &Client, component: &str, config: &str) -> Job {
+    let job = client
+        .create_job(&NewJob {
+            component: component.parse().unwrap(),
+            config: config.into(),
+            config_row_ids: vec![],
+        })
+        .await
+        .unwrap();
+    client
+        .wait_for_job(job.id, Duration::from_secs(60))
+        .await
+        .unwrap()
+}
+
+/// Every file under `dir` whose bytes contain `needle`.
+fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(files_containing(&path, needle));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            // A file SQLite removed meanwhile (a -wal at checkpoint) simply is not read.
+            if bytes.windows(needle.len()).any(|w| w == needle) {
+                found.push(path);
+            }
+        }
+    }
+    found
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn components_run_with_their_secret_which_no_file_keeps() {
+    let dir = temp("run");
+    let stack = EmbeddedStack::start(
+        &dir.0.join("stack"),
+        eu_central_settings,
+        "components-manage-token-0123",
+    )
+    .await
+    .unwrap();
+    use_this_binary(&stack).await;
+    let (_, token) = create_empty_project(&stack, "Components").await.unwrap();
+    let client = stack.storage_client(&token);
+    let (url, seen) = csv_server().await;
+
+    // The extractor downloads with its secret, which reaches the server decrypted.
+    let extractor = config(
+        &client,
+        "keboola.ex-http",
+        json!({"parameters": {"url": url, "#token": SECRET, "table": "orders", "destination": "in.c-http.orders", "primary_key": ["id"]}}),
+    )
+    .await;
+    let job = run(&client, "keboola.ex-http", &extractor).await;
+    assert_eq!(job.status, JobStatus::Success, "{}", job.result);
+    assert_eq!(
+        seen.lock().unwrap().as_slice(),
+        [format!("Bearer {SECRET}")]
+    );
+    let table = client
+        .get_table(&"in.c-http.orders".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(table.rows_count, 2);
+    assert_eq!(
+        table
+            .primary_key
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>(),
+        ["id"]
+    );
+
+    // The writer gets the table as CSV and writes it out.
+    let out = temp("out");
+    let writer = config(
+        &client,
+        "stackport.wr-csv-file",
+        json!({
+            "storage": {"input": {"tables": [{"source": "in.c-http.orders", "destination": "orders.csv"}]}},
+            "parameters": {"directory": out.0}
+        }),
+    )
+    .await;
+    let job = run(&client, "stackport.wr-csv-file", &writer).await;
+    assert_eq!(job.status, JobStatus::Success, "{}", job.result);
+    assert_eq!(
+        std::fs::read_to_string(out.0.join("orders.csv")).unwrap(),
+        "\"id\",\"name\"\n\"1\",\"Alice\"\n\"2\",\"Bob\"\n"
+    );
+
+    // A refused download fails the job as the user's error, with the reason.
+    let wrong = config(
+        &client,
+        "keboola.ex-http",
+        json!({"parameters": {"url": url, "#token": "not-the-token"}}),
+    )
+    .await;
+    let job = run(&client, "keboola.ex-http", &wrong).await;
+    assert_eq!(job.status, JobStatus::Error);
+    let message = job.result["message"].as_str().unwrap();
+    assert!(
+        message.contains("exit code 1") && message.contains("401"),
+        "{message}"
+    );
+
+    // Nothing the stack keeps on disk holds the plaintext: not the data folder (gone), not
+    // the databases, not the log.
+    assert!(
+        files_containing(&stack.dir, SECRET.as_bytes()).is_empty(),
+        "{:?}",
+        files_containing(&stack.dir, SECRET.as_bytes())
+    );
+    let left = std::fs::read_dir(stack.dir.join("jobs"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(left, 0, "every job's data folder was removed");
+    for job in client.list_jobs(&Default::default()).await.unwrap() {
+        for line in client.job_log(job.id).await.unwrap() {
+            assert!(!line.message.contains(SECRET), "{}", line.message);
+        }
+    }
+    stack.stop().await.unwrap();
+}
