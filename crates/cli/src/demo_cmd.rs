@@ -84,7 +84,7 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode> {
     .context("cannot seed the demo project")?;
     let s = &source.summary;
     say(format!(
-        "Seeded project {} on eu-central in {:.1} s: {} buckets, {} tables ({} rows), {} aliases, {} configurations, {} orchestrations, {} users, {} tokens",
+        "Seeded project {} on eu-central in {:.1} s: {} buckets, {} tables ({} rows), {} aliases, {} configurations, {} orchestrations, {} jobs run, {} users, {} tokens",
         source.id,
         started.elapsed().as_secs_f64(),
         s.buckets,
@@ -93,6 +93,7 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode> {
         s.aliases,
         s.configurations,
         s.orchestrations,
+        s.jobs,
         s.users,
         s.tokens
     ));
@@ -114,6 +115,8 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode> {
         work: args.dir.join("migration"),
         chunk_kib: 64 * 1024,
         json: args.json,
+        // The migrated transformations run in both projects, proving the copy works.
+        run_transformations: true,
     })
     .await?;
     if args.keep_running {

@@ -68,6 +68,10 @@ pub struct VerifyArgs {
     /// Print the result as JSON.
     #[arg(long)]
     json: bool,
+    /// Also run each SQL transformation as a dry run in both projects (nothing is written to
+    /// Storage; each run adds a job to the projects' history) and compare their outputs.
+    #[arg(long)]
+    run_transformations: bool,
 }
 
 #[derive(Args)]
@@ -97,6 +101,10 @@ pub struct RunArgs {
     /// JSON-lines events on stdout instead of bars.
     #[arg(long)]
     pub json: bool,
+    /// After the restore, run each SQL transformation as a dry run in both projects (nothing
+    /// is written to Storage) and compare their outputs.
+    #[arg(long)]
+    pub run_transformations: bool,
 }
 
 #[derive(Subcommand)]
@@ -186,13 +194,16 @@ pub async fn migrate(command: MigrateCommand) -> Result<ExitCode> {
         }
         MigrateCommand::Run(args) => run(args).await,
         MigrateCommand::Verify(args) => {
-            let v = stackport_migrate::verify(
-                &endpoint(&args.source.url, &args.source.token),
-                &endpoint(&args.dest.url, &args.dest.token),
-                args.work.as_deref(),
-            )
-            .await
-            .context("the verification could not run")?;
+            let source = endpoint(&args.source.url, &args.source.token);
+            let dest = endpoint(&args.dest.url, &args.dest.token);
+            let mut v = stackport_migrate::verify(&source, &dest, args.work.as_deref())
+                .await
+                .context("the verification could not run")?;
+            if args.run_transformations {
+                stackport_migrate::verify_transformations(&source, &dest, &mut v)
+                    .await
+                    .context("the transformations could not be compared")?;
+            }
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else if v.matches() {
@@ -200,6 +211,12 @@ pub async fn migrate(command: MigrateCommand) -> Result<ExitCode> {
                     "The projects match: {} tables ({} rows, by fingerprint), {} configurations, {} orchestrations ({:.1} s).",
                     v.tables, v.rows, v.configurations, v.orchestrations, v.seconds
                 );
+                if args.run_transformations {
+                    println!(
+                        "{} SQL transformation(s) ran as dry runs in both projects and produced the same outputs.",
+                        v.transformations
+                    );
+                }
             } else {
                 println!("{} difference(s):", v.differences.len());
                 for d in &v.differences {
@@ -226,6 +243,7 @@ pub async fn run(args: RunArgs) -> Result<ExitCode> {
             ..Default::default()
         },
         restore: RestoreOptions::default(),
+        run_transformations: args.run_transformations,
     };
     let outcome = match stackport_migrate::run(
         &endpoint(&args.source.url, &args.source.token),
@@ -554,11 +572,12 @@ fn inspect_text(snap: &snapshot::Snapshot) -> String {
     let nm = &snap.not_moved;
     let _ = writeln!(
         s,
-        "Not moved: {} users, {} tokens, {} files, {} events, {} configuration versions, {} trashed configurations",
+        "Not moved: {} users, {} tokens, {} files, {} events, {} jobs, {} configuration versions, {} trashed configurations",
         nm.users.len(),
         nm.tokens.len(),
         nm.files,
         nm.events,
+        nm.jobs,
         nm.configuration_versions,
         nm.trashed_configurations.len()
     );

@@ -116,6 +116,7 @@ async fn run(client: &Client, component: &str, config: &str) -> Job {
             component: component.parse().unwrap(),
             config: config.into(),
             config_row_ids: vec![],
+            mode: Default::default(),
         })
         .await
         .unwrap();

@@ -123,6 +123,7 @@ async fn a_job_running_when_the_stack_is_killed_ends_as_an_error() {
         component: "keboola.sqlite-transformation".parse().unwrap(),
         config: config.into(),
         config_row_ids: vec![],
+        mode: Default::default(),
     };
     let running = [
         client.create_job(&job(&endless)).await.unwrap(),

@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use stackport_model::api::{Event, Job, JobStatus, NewJob};
-use stackport_model::JobId;
+use stackport_model::api::{Event, Job, JobMode, JobStatus, NewJob};
+use stackport_model::{ComponentId, JobId};
 
 use crate::{Client, ClientError, EventQuery, Result};
 
@@ -48,6 +48,23 @@ impl Client {
     /// Queues a job.
     pub async fn create_job(&self, new: &NewJob) -> Result<Job> {
         self.post("/v2/queue/jobs", new).await
+    }
+
+    /// Queues a dry run of an SQL transformation: its outputs are fingerprinted in a throw-away
+    /// workspace and never written. A read-only client (a migration's source) may do this: it
+    /// adds a job and its log to the project's history, and changes nothing else.
+    pub async fn create_dry_run_job(&self, component: &ComponentId, config: &str) -> Result<Job> {
+        let new = NewJob {
+            component: component.clone(),
+            config: config.to_string(),
+            config_row_ids: vec![],
+            mode: JobMode::DryRun,
+        };
+        self.json(
+            self.request_unchecked(reqwest::Method::POST, "/v2/queue/jobs")
+                .json(&new),
+        )
+        .await
     }
 
     /// One job.

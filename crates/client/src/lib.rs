@@ -95,6 +95,12 @@ impl Client {
                 path: path.to_string(),
             });
         }
+        Ok(self.request_unchecked(method, path))
+    }
+
+    /// A request that a read-only client may make too: only for the few calls that change
+    /// nothing in the project's Storage or configurations (a dry-run job).
+    pub(crate) fn request_unchecked(&self, method: Method, path: &str) -> RequestBuilder {
         let mut req = self.http.request(method, format!("{}{path}", self.base));
         if path.starts_with("/manage") {
             if let Some(t) = &self.manage_token {
@@ -103,7 +109,7 @@ impl Client {
         } else if let Some(t) = &self.storage_token {
             req = req.header("X-StorageApi-Token", t);
         }
-        Ok(req)
+        req
     }
 
     async fn send(&self, req: RequestBuilder) -> Result<Response> {
@@ -116,7 +122,7 @@ impl Client {
         }
     }
 
-    async fn json<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T> {
+    pub(crate) async fn json<T: DeserializeOwned>(&self, req: RequestBuilder) -> Result<T> {
         let response = self.send(req).await?;
         let bytes = response.bytes().await.map_err(ClientError::Http)?;
         serde_json::from_slice(&bytes).map_err(|e| ClientError::Decode(e.to_string()))

@@ -11,6 +11,7 @@ mod seed;
 mod seed_access;
 mod seed_configs;
 mod seed_files;
+mod seed_jobs;
 mod seed_orchestrations;
 mod seed_provisioned;
 mod seed_tables;

@@ -58,6 +58,8 @@ pub struct SeedSummary {
     pub workspaces: usize,
     pub bi_projects: usize,
     pub orchestrations: usize,
+    /// Jobs run in the source: its job history.
+    pub jobs: usize,
     pub files: usize,
     /// Tokens besides the master token the project came with.
     pub tokens: usize,
@@ -105,6 +107,23 @@ pub async fn seed_source_project(
     .await
     .with_context(context)?;
     let files = seed_files(&client).await.with_context(context)?;
+    let jobs = crate::seed_jobs::seed_jobs(&client, &configs.transformations)
+        .await
+        .with_context(context)?;
+    // The transformations wrote their outputs: count the rows as they are now.
+    let rows = client
+        .list_tables()
+        .await
+        .with_context(context)?
+        .iter()
+        .filter(|t| !t.is_alias)
+        .map(|t| t.rows_count)
+        .sum::<u64>();
+    ensure!(
+        rows >= tables.rows,
+        "the project holds {rows} rows, fewer than the {} seeded",
+        tables.rows
+    );
     let tokens = seed_tokens(&client).await.with_context(context)?;
     let users = seed_users(&stack.manage_client(), id)
         .await
@@ -117,7 +136,7 @@ pub async fn seed_source_project(
             buckets: tables.buckets,
             tables: tables.tables,
             aliases: tables.aliases,
-            rows: tables.rows,
+            rows,
             configurations: configs.live + provisioned.writers.len(),
             trashed_configurations: configs.trashed,
             config_rows: configs.rows,
@@ -126,6 +145,7 @@ pub async fn seed_source_project(
             workspaces: provisioned.workspaces,
             bi_projects: provisioned.bi_projects,
             orchestrations,
+            jobs,
             files,
             tokens,
             users,

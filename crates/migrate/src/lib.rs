@@ -27,4 +27,4 @@ pub use progress::{Event, NoProgress, Phase, Progress};
 pub use report::{Report, ReportFiles};
 pub use restore::{restore, RestoreOptions, RestoreOutcome};
 pub use run::{run, RunOptions, RunOutcome};
-pub use verify::{verify, Difference, Verification};
+pub use verify::{verify, verify_transformations, Difference, Verification};

@@ -1,6 +1,6 @@
 //! Reads everything a migration needs to know about the source project, with read-only calls.
 
-use stackport_client::{Client, ClientError, EventQuery};
+use stackport_client::{Client, ClientError, EventQuery, JobQuery};
 use stackport_model::api::{
     Bucket, Configuration, MetadataEntry, Orchestration, ProvisionedResource, Table, VerifiedToken,
 };
@@ -149,6 +149,14 @@ pub(crate) async fn read_project(client: &Client) -> Result<SourceProject> {
         .await
         .api(|| "listing the source's events".into())?
         .len() as u64;
+    let jobs = client
+        .list_jobs(&JobQuery {
+            limit: Some(LISTING_LIMIT),
+            ..Default::default()
+        })
+        .await
+        .api(|| "listing the source's jobs".into())?
+        .len() as u64;
     Ok(SourceProject {
         verified,
         buckets,
@@ -162,6 +170,7 @@ pub(crate) async fn read_project(client: &Client) -> Result<SourceProject> {
             tokens,
             files,
             events,
+            jobs,
             configuration_versions: versions,
             trashed_configurations: trashed,
             incomplete,

@@ -299,6 +299,7 @@ impl Report {
             ("SSH private keys".to_string(), count(SecretKind::SshKey)),
             ("files".to_string(), nm.files),
             ("events".to_string(), nm.events),
+            ("jobs and their logs".to_string(), nm.jobs),
             (
                 "configuration versions".to_string(),
                 nm.configuration_versions,
@@ -426,6 +427,19 @@ impl Report {
             );
         }
         let _ = writeln!(s, "  every row's _timestamp: {}", self.migration_instant);
+        let left: Vec<String> = self
+            .not_moved
+            .iter()
+            .filter(|(_, n)| *n > 0)
+            .map(|(what, n)| format!("{n} {what}"))
+            .collect();
+        if !left.is_empty() {
+            let _ = writeln!(
+                s,
+                "  left behind in the source, by design: {}",
+                left.join(", ")
+            );
+        }
         if let Some(v) = &self.verification {
             if v.matches() {
                 let _ = writeln!(
@@ -433,6 +447,13 @@ impl Report {
                     "  verified: {} tables ({} rows), {} configurations and {} orchestrations match the source",
                     v.tables, v.rows, v.configurations, v.orchestrations
                 );
+                if v.transformations > 0 {
+                    let _ = writeln!(
+                        s,
+                        "  ran {} SQL transformations as dry runs in both projects: same outputs",
+                        v.transformations
+                    );
+                }
             } else {
                 let _ = writeln!(
                     s,

@@ -23,6 +23,9 @@ pub struct RunOptions {
     pub snapshot: SnapshotOptions,
     /// How it is restored.
     pub restore: RestoreOptions,
+    /// After the comparison, run every SQL transformation as a dry run in both projects and
+    /// compare their outputs.
+    pub run_transformations: bool,
 }
 
 /// What a run did.
@@ -102,7 +105,10 @@ pub async fn run(
         .iter()
         .map(|m| (m.old_id, m.new_id))
         .collect();
-    let verification = verify_with(source, destination, Some(&map)).await?;
+    let mut verification = verify_with(source, destination, Some(&map)).await?;
+    if options.run_transformations {
+        crate::verify::verify_transformations(source, destination, &mut verification).await?;
+    }
     timer.finish();
     let timer = PhaseTimer::start(progress.as_ref(), Phase::Report, 0, 0, 1);
     let mut report = Report::build(

@@ -354,6 +354,7 @@ pub(crate) fn evaluate(
     not_moved.insert("tokens".to_string(), nm.tokens.len() as u64);
     not_moved.insert("files".to_string(), nm.files);
     not_moved.insert("events".to_string(), nm.events);
+    not_moved.insert("jobs".to_string(), nm.jobs);
     not_moved.insert(
         "configurationVersions".to_string(),
         nm.configuration_versions,
@@ -365,6 +366,7 @@ pub(crate) fn evaluate(
     for (what, n) in [
         ("files", nm.files),
         ("events", nm.events),
+        ("jobs and their logs", nm.jobs),
         ("configuration versions", nm.configuration_versions),
         (
             "trashed configurations",
@@ -374,7 +376,9 @@ pub(crate) fn evaluate(
         ("API tokens", nm.tokens.len() as u64),
     ] {
         if n > 0 {
-            let count = if n >= u64::from(LISTING_LIMIT) && matches!(what, "files" | "events") {
+            let count = if n >= u64::from(LISTING_LIMIT)
+                && matches!(what, "files" | "events" | "jobs and their logs")
+            {
                 format!("at least {n}")
             } else {
                 n.to_string()

@@ -294,6 +294,10 @@ pub struct NotMoved {
     pub files: u64,
     /// Events (counted up to 1,000).
     pub events: u64,
+    /// Jobs: runs of transformations, components and orchestrations, with their logs (counted
+    /// up to 1,000). Absent in snapshots taken before stacks ran jobs.
+    #[serde(default)]
+    pub jobs: u64,
     /// Configuration versions (the history of live configurations).
     pub configuration_versions: u64,
     /// Configurations in the trash.

@@ -7,6 +7,7 @@
 mod configs;
 mod orchestrations;
 mod tables;
+mod transformations;
 
 use std::path::Path;
 
@@ -41,6 +42,9 @@ pub struct Verification {
     pub configurations: u64,
     /// Orchestrations compared.
     pub orchestrations: u64,
+    /// SQL transformations run as dry runs on both sides and compared by their outputs
+    /// (`--run-transformations`; 0 otherwise).
+    pub transformations: u64,
     /// Every difference.
     pub differences: Vec<Difference>,
     /// Seconds it took.
@@ -88,6 +92,19 @@ pub async fn verify(
 ) -> Result<Verification> {
     let map = work_dir.and_then(orchestrations::id_map_from_report);
     verify_with(source, destination, map.as_ref()).await
+}
+
+/// Runs every enabled SQL transformation of the source as a dry run in both projects and adds
+/// each difference of their outputs to `v`. Storage is not touched on either side.
+pub async fn verify_transformations(
+    source: &Endpoint,
+    destination: &Endpoint,
+    v: &mut Verification,
+) -> Result<()> {
+    let started = std::time::Instant::now();
+    transformations::compare(&source.reader(), &destination.writer(), v).await?;
+    v.seconds += started.elapsed().as_secs_f64();
+    Ok(())
 }
 
 /// Compares the two projects with a known orchestration id map (source id → destination id).

@@ -51,6 +51,7 @@ async fn the_demo_project_migrates_and_the_source_stays_as_it_was() {
             ..Default::default()
         },
         restore: RestoreOptions::default(),
+        run_transformations: false,
     };
     let outcome = run(
         &world.source_endpoint(),

@@ -22,6 +22,7 @@ fn options(work_dir: &Path) -> RunOptions {
         work_dir: work_dir.to_path_buf(),
         snapshot: SnapshotOptions::default(),
         restore: RestoreOptions::default(),
+        run_transformations: false,
     }
 }
 

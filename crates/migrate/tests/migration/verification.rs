@@ -26,6 +26,7 @@ async fn verify_catches_rows_configurations_and_tasks_changed_behind_its_back() 
             work_dir: work.clone(),
             snapshot: SnapshotOptions::default(),
             restore: RestoreOptions::default(),
+            run_transformations: false,
         },
         quiet(),
     )
@@ -215,4 +216,127 @@ async fn verify_catches_rows_configurations_and_tasks_changed_behind_its_back() 
         v.differences
     );
     world.stop().await;
+}
+
+/// Fingerprints of every table of a project, to see that dry runs left Storage alone.
+async fn storage_fingerprints(client: &stackport_client::Client) -> Vec<(String, u64, String)> {
+    let mut out = Vec::new();
+    for t in client.list_tables().await.unwrap() {
+        let f = client.table_fingerprint(&t.id).await.unwrap();
+        out.push((t.id.to_string(), f.rows_count, f.hash));
+    }
+    out.sort();
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrated_transformations_run_in_both_projects_and_their_outputs_are_compared() {
+    let world = World::new("transformations").await;
+    let work = world.work("work");
+    let outcome = run(
+        &world.source_endpoint(),
+        &world.dest_endpoint(),
+        &RunOptions {
+            work_dir: work.clone(),
+            snapshot: SnapshotOptions::default(),
+            restore: RestoreOptions::default(),
+            run_transformations: true,
+        },
+        quiet(),
+    )
+    .await
+    .unwrap();
+    let v = outcome.report.unwrap().verification.unwrap();
+    assert!(v.matches(), "{:#?}", v.differences);
+    assert_eq!(v.transformations, 3, "the demo's three SQL transformations");
+
+    // Dry runs write nothing: the source's tables are as they were, and the jobs say so.
+    let src = world.source_client();
+    let before = storage_fingerprints(&src).await;
+    let mut again = verify(
+        &world.source_endpoint(),
+        &world.dest_endpoint(),
+        Some(&work),
+    )
+    .await
+    .unwrap();
+    stackport_migrate::verify_transformations(
+        &world.source_endpoint(),
+        &world.dest_endpoint(),
+        &mut again,
+    )
+    .await
+    .unwrap();
+    assert!(again.matches(), "{:#?}", again.differences);
+    assert_eq!(storage_fingerprints(&src).await, before);
+    let dry: Vec<_> = src
+        .list_jobs(&Default::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|j| j.mode == stackport_model::api::JobMode::DryRun)
+        .collect();
+    assert_eq!(dry.len(), 6, "three dry runs in each of two verifications");
+    assert!(dry.iter().all(|j| j.result["dryRun"] == true));
+
+    // An input row changed in the destination changes what a transformation makes there.
+    let dst = world.dest_client();
+    let orders: TableId = "in.c-shop.orders".parse().unwrap();
+    let csv = String::from_utf8(
+        dst.export_table(
+            &orders,
+            &ExportParams {
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap(),
+    )
+    .unwrap();
+    let mut lines = csv.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let first: Vec<String> = lines.next().unwrap().split(',').map(String::from).collect();
+    let total = header
+        .iter()
+        .position(|h| *h == "\"total\"")
+        .expect("orders has a total");
+    let mut changed = first.clone();
+    changed[total] = "\"123456.78\"".into();
+    dst.import_table(
+        &orders,
+        &ImportParams {
+            incremental: true,
+            ..Default::default()
+        },
+        format!("{}\n{}\n", header.join(","), changed.join(",")).into_bytes(),
+    )
+    .await
+    .unwrap();
+    let mut v = verify(
+        &world.source_endpoint(),
+        &world.dest_endpoint(),
+        Some(&work),
+    )
+    .await
+    .unwrap();
+    stackport_migrate::verify_transformations(
+        &world.source_endpoint(),
+        &world.dest_endpoint(),
+        &mut v,
+    )
+    .await
+    .unwrap();
+    assert!(
+        has(&v, "table in.c-shop.orders", ""),
+        "{:#?}",
+        v.differences
+    );
+    assert!(
+        v.differences
+            .iter()
+            .any(|d| d.object.contains("output '") && d.object.starts_with("transformation")),
+        "{:#?}",
+        v.differences
+    );
 }

@@ -53,6 +53,29 @@ impl JobStatus {
     }
 }
 
+/// How a job runs.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum JobMode {
+    /// For real: outputs are written to Storage.
+    #[default]
+    Run,
+    /// SQL transformations only: whole input tables (`changed_since` ignored, so two projects
+    /// with the same rows see the same input) go into a workspace, the scripts run, and the
+    /// outputs are fingerprinted there instead of written. Storage is not touched.
+    DryRun,
+}
+
+impl JobMode {
+    /// The name the API and the store use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            JobMode::Run => "run",
+            JobMode::DryRun => "dryRun",
+        }
+    }
+}
+
 /// `POST /v2/queue/jobs`: what to run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -65,6 +88,9 @@ pub struct NewJob {
     /// Only these rows of the configuration; all enabled rows when empty.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub config_row_ids: Vec<String>,
+    /// `run` unless given.
+    #[serde(default)]
+    pub mode: JobMode,
 }
 
 /// A job of the queue.
@@ -79,6 +105,7 @@ pub struct Job {
     pub component: ComponentId,
     pub config: String,
     pub config_row_ids: Vec<String>,
+    pub mode: JobMode,
     pub status: JobStatus,
     /// `processing`, or `terminating` once a kill was asked for a running job.
     pub desired_status: String,

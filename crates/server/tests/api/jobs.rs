@@ -49,6 +49,7 @@ pub async fn run(client: &Client, component_id: &str, config: &str) -> Job {
             component: component(component_id),
             config: config.into(),
             config_row_ids: vec![],
+            mode: Default::default(),
         })
         .await
         .expect("the job is queued");
@@ -277,6 +278,7 @@ async fn a_missing_output_or_a_bad_target_is_named() {
             component: component(SQL),
             config: "nope".into(),
             config_row_ids: vec![],
+            mode: Default::default(),
         })
         .await;
     expect_error(refused, 404, "components.configurations.notFound");
@@ -295,6 +297,7 @@ async fn a_missing_output_or_a_bad_target_is_named() {
             component: component("keboola.wr-google-sheets"),
             config: writer.id.to_string(),
             config_row_ids: vec![],
+            mode: Default::default(),
         })
         .await;
     expect_error(refused, 400, "queue.jobs.cannotRun");
@@ -326,6 +329,7 @@ async fn a_killed_job_is_cancelled_running_or_waiting() {
         component: component(SQL),
         config: config.clone(),
         config_row_ids: vec![],
+        mode: Default::default(),
     };
     // Two workers: two endless jobs keep both busy, so the third waits.
     let first = client.create_job(&new).await.unwrap();
@@ -370,6 +374,7 @@ async fn a_stack_stopped_mid_job_fails_the_job_and_keeps_the_queue() {
         component: component(SQL),
         config: config.into(),
         config_row_ids: vec![],
+        mode: Default::default(),
     };
     let a = client.create_job(&new(&endless)).await.unwrap();
     let b = client.create_job(&new(&endless)).await.unwrap();
@@ -464,6 +469,7 @@ async fn a_program_is_stopped_at_its_time_limit_or_when_killed() {
             component: component("test.patient"),
             config: patient,
             config_row_ids: vec![],
+            mode: Default::default(),
         })
         .await
         .unwrap();

@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Condvar, Mutex};
 
 use serde_json::json;
-use stackport_model::api::{Job, JobStatus, NewJob};
+use stackport_model::api::{Job, JobMode, JobStatus, NewJob, Runner};
 use stackport_model::{ConfigId, JobId, OrchestrationId};
 
 use crate::error::{Error, Result};
@@ -102,6 +102,12 @@ impl Stack {
     /// A job must name something that exists and that this stack can run, before it is queued.
     fn check_job_target(&self, auth: &TokenAuth, new: &NewJob) -> Result<()> {
         if new.component.as_str() == ORCHESTRATOR {
+            if new.mode == JobMode::DryRun {
+                return Err(Error::invalid(
+                    "queue.jobs.dryRunUnsupported",
+                    "an orchestration cannot run as a dry run; run its SQL transformations so",
+                ));
+            }
             let id: OrchestrationId = new.config.parse().map_err(|_| {
                 Error::invalid(
                     "queue.jobs.invalidConfig",
@@ -122,6 +128,16 @@ impl Stack {
         }
         auth.require_component(&new.component)?;
         let component = self.registry.require(&new.component)?;
+        if new.mode == JobMode::DryRun && component.runner != Some(Runner::Sql) {
+            return Err(Error::invalid(
+                "queue.jobs.dryRunUnsupported",
+                format!(
+                    "component {} cannot run as a dry run: only SQL transformations can, because \
+                     only their outputs can be kept from Storage",
+                    new.component
+                ),
+            ));
+        }
         if component.runner.is_none() {
             return Err(Error::invalid(
                 "queue.jobs.cannotRun",
@@ -277,6 +293,7 @@ fn insert_job(
             component: &new.component,
             config: &new.config,
             config_row_ids: &new.config_row_ids,
+            mode: new.mode,
             token: &token,
             triggered_by,
             now,

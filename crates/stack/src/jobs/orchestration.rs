@@ -140,6 +140,7 @@ fn child_job(task: &OrchestrationTask) -> Result<NewJob, String> {
                 .map_err(|e| e.to_string())?,
             config: child.to_string(),
             config_row_ids: vec![],
+            mode: Default::default(),
         });
     }
     match (&task.component_id, &task.config_id) {
@@ -147,6 +148,7 @@ fn child_job(task: &OrchestrationTask) -> Result<NewJob, String> {
             component: component.clone(),
             config: config.to_string(),
             config_row_ids: vec![],
+            mode: Default::default(),
         }),
         _ => Err("the task names neither a configuration nor an orchestration".into()),
     }

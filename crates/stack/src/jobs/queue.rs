@@ -2,7 +2,7 @@
 //! one transaction, so a queued job survives a restart and a running one is never lost.
 
 use rusqlite::{params, Connection, OptionalExtension};
-use stackport_model::api::{Job, JobStatus, TokenRef};
+use stackport_model::api::{Job, JobMode, JobStatus, TokenRef};
 use stackport_model::{ComponentId, JobId, ProjectId, TokenId};
 
 use crate::error::{Error, Result};
@@ -18,6 +18,7 @@ pub(crate) struct JobRecord {
     pub component: ComponentId,
     pub config: String,
     pub config_row_ids: Vec<String>,
+    pub mode: JobMode,
     pub status: JobStatus,
     pub desired_status: String,
     pub created: i64,
@@ -35,13 +36,14 @@ pub(crate) struct JobDraft<'a> {
     pub component: &'a ComponentId,
     pub config: &'a str,
     pub config_row_ids: &'a [String],
+    pub mode: JobMode,
     pub token: &'a TokenRef,
     pub triggered_by: &'a str,
     pub now: i64,
 }
 
 const COLUMNS: &str = "id, project_id, run_id, parent_run_id, component, config, config_row_ids, \
-    status, desired_status, created, started, ended, result, token_id, token_description, triggered_by";
+    status, desired_status, created, started, ended, result, token_id, token_description, triggered_by, mode";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRecord> {
     let status: String = r.get(7)?;
@@ -64,6 +66,10 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRecord> {
             description: r.get(14)?,
         },
         triggered_by: r.get(15)?,
+        mode: match r.get::<_, String>(16)?.as_str() {
+            "dryRun" => JobMode::DryRun,
+            _ => JobMode::Run,
+        },
     })
 }
 
@@ -80,6 +86,7 @@ impl JobRecord {
             component: self.component.clone(),
             config: self.config.clone(),
             config_row_ids: self.config_row_ids.clone(),
+            mode: self.mode,
             status: self.status,
             desired_status: self.desired_status.clone(),
             is_finished: self.status.is_finished(),
@@ -105,8 +112,8 @@ pub(crate) fn job_not_found(id: JobId) -> Error {
 pub(crate) fn insert(c: &Connection, draft: &JobDraft<'_>) -> Result<JobRecord> {
     c.execute(
         "INSERT INTO jobs (project_id, run_id, parent_run_id, component, config, config_row_ids,
-         status, desired_status, created, result, token_id, token_description, triggered_by)
-         VALUES (?1, '', ?2, ?3, ?4, ?5, 'waiting', 'processing', ?6, '{}', ?7, ?8, ?9)",
+         status, desired_status, created, result, token_id, token_description, triggered_by, mode)
+         VALUES (?1, '', ?2, ?3, ?4, ?5, 'waiting', 'processing', ?6, '{}', ?7, ?8, ?9, ?10)",
         params![
             draft.project.0,
             draft.parent_run_id,
@@ -117,6 +124,7 @@ pub(crate) fn insert(c: &Connection, draft: &JobDraft<'_>) -> Result<JobRecord> 
             draft.token.id.0,
             draft.token.description,
             draft.triggered_by,
+            draft.mode.as_str(),
         ],
     )?;
     let id = JobId(c.last_insert_rowid() as u64);

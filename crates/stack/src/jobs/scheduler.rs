@@ -91,6 +91,7 @@ impl Stack {
             component: ORCHESTRATOR.parse().expect("a valid component id"),
             config: o.id.to_string(),
             config_row_ids: vec![],
+            mode: Default::default(),
         };
         let auth = self
             .token_record(o.project, o.token)

@@ -5,7 +5,7 @@
 
 use serde::Deserialize;
 use serde_json::json;
-use stackport_model::api::{ColumnFilter, FilterOperator, NewBucket, NewColumn, NewTable};
+use stackport_model::api::{ColumnFilter, FilterOperator, JobMode, NewBucket, NewColumn, NewTable};
 use stackport_model::{ColumnName, ConfigId, TableId};
 
 use super::cancel::Cancel;
@@ -17,6 +17,7 @@ use crate::csv::CsvWriter;
 use crate::error::ErrorKind;
 use crate::ops::auth::TokenAuth;
 use crate::ops::configs::load_live_config;
+use crate::ops::fingerprint::{RowSum, FINGERPRINT_ALGORITHM};
 use crate::{ExportOptions, ImportOptions, Stack};
 
 #[derive(Debug, Default, Deserialize)]
@@ -46,7 +47,7 @@ struct Outputs {
 }
 
 /// One table of the input mapping, in the reference platform's snake_case.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub(crate) struct Input {
     pub source: String,
     #[serde(default)]
@@ -146,7 +147,16 @@ fn transform(
     let mut inputs = Vec::new();
     for input in &doc.storage.input.tables {
         cancel.check()?;
-        let (destination, rows) = load_input(stack, auth, ws, input)?;
+        let (destination, rows) = if job.mode == JobMode::DryRun {
+            // The same input in two projects whose rows carry different times.
+            let whole = Input {
+                changed_since: None,
+                ..input.clone()
+            };
+            load_input(stack, auth, ws, &whole)?
+        } else {
+            load_input(stack, auth, ws, input)?
+        };
         stack.job_log(
             job,
             Level::Info,
@@ -222,6 +232,32 @@ fn transform(
             }
         }
         planned.push((output, destination, columns));
+    }
+    if job.mode == JobMode::DryRun {
+        let mut outputs = Vec::new();
+        for (output, destination, columns) in planned {
+            cancel.check()?;
+            let mut sum = RowSum::default();
+            let rows = ws.read_table(&output.source, &columns, &mut |values| {
+                let bytes: Vec<&[u8]> = values.iter().map(|v| v.as_bytes()).collect();
+                sum.add_row(&bytes);
+                Ok(())
+            })?;
+            outputs.push(json!({
+                "source": output.source,
+                "destination": destination,
+                "rows": rows,
+                "fingerprint": {
+                    "rowsCount": rows,
+                    "columns": columns,
+                    "hash": sum.hex(),
+                    "algorithm": FINGERPRINT_ALGORITHM,
+                },
+            }));
+        }
+        return Ok(
+            json!({"dryRun": true, "input": {"tables": inputs}, "output": {"tables": outputs}}),
+        );
     }
     let mut outputs = Vec::new();
     for (output, destination, columns) in planned {
