@@ -155,7 +155,7 @@ async fn an_sql_transformation_writes_its_output_table() {
         .unwrap();
     assert_eq!(listed.iter().map(|j| j.id).collect::<Vec<_>>(), [job.id]);
     // The workspace is gone.
-    let leftovers = std::fs::read_dir(app.dir.join("workspaces"))
+    let leftovers = std::fs::read_dir(app.dir.join("jobs"))
         .map(|d| d.count())
         .unwrap_or(0);
     assert_eq!(leftovers, 0, "the job's workspace was deleted");
@@ -381,9 +381,25 @@ async fn a_stack_stopped_mid_job_fails_the_job_and_keeps_the_queue() {
     wait_for_status(&client, &a, JobStatus::Processing).await;
     wait_for_status(&client, &b, JobStatus::Processing).await;
     let waiting = client.create_job(&new(&quick)).await.unwrap();
+    // A provisioned workspace is the project's, not a job's: a start must keep it.
+    client
+        .create_workspace(&stackport_model::api::NewWorkspace {
+            component_id: None,
+            configuration_id: None,
+        })
+        .await
+        .unwrap();
+    let provisioned = app.dir.join("workspaces").join(project.project.id.to_string());
+    let files = |dir: &std::path::Path| std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(files(&provisioned), 1);
 
     app.stop().await;
     app.start().await;
+    assert_eq!(
+        files(&provisioned),
+        1,
+        "the provisioned workspace survived the restart"
+    );
     let client = app.client(&project.token);
     for id in [a.id, b.id] {
         let job = client.get_job(id).await.unwrap();

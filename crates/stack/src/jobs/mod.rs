@@ -31,6 +31,10 @@ pub use queue::JobFilter;
 use queue::{JobDraft, JobRecord};
 pub use runner::JobRunner;
 
+/// Under the data dir: what running jobs keep on disk (SQL workspaces, programs' data folders),
+/// all of it removed when the jobs end and at every start.
+pub(crate) const JOBS_DIR: &str = "jobs";
+
 /// The component id that runs an orchestration (its `config` is the orchestration's id).
 pub const ORCHESTRATOR: &str = "orchestrator";
 
@@ -68,9 +72,11 @@ impl Stack {
                 json!({"status": "error"}),
             );
         }
-        let workspaces = self.dir.join("workspaces");
-        if workspaces.exists() {
-            let _ = std::fs::remove_dir_all(&workspaces);
+        // What the interrupted jobs left: SQL workspaces and data folders with opened secrets.
+        // Only `jobs/`: provisioned workspaces live in `workspaces/` and are kept.
+        let scratch = self.dir.join(JOBS_DIR);
+        if scratch.exists() {
+            std::fs::remove_dir_all(&scratch)?;
         }
         Ok(())
     }

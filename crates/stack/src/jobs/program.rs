@@ -179,7 +179,7 @@ fn run_once(
 ) -> Result<Vec<serde_json::Value>, Failure> {
     let mapping: Mapping = serde_json::from_value(document.clone())
         .map_err(|e| Failure::failed(format!("the configuration's storage mapping: {e}")))?;
-    let data = DataDir::create(&stack.dir.join("jobs").join(format!(
+    let data = DataDir::create(&stack.dir.join(super::JOBS_DIR).join(format!(
         "{}-{}",
         job.id,
         row.unwrap_or("root")

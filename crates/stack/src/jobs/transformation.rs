@@ -127,8 +127,8 @@ pub(crate) fn run(
     let ws = Workspace::create(
         &stack
             .dir
-            .join("workspaces")
-            .join(format!("job-{}.sqlite", job.id)),
+            .join(super::JOBS_DIR)
+            .join(format!("{}-workspace.sqlite", job.id)),
     )?;
     cancel.watch_sql(Some(ws.conn().get_interrupt_handle()));
     let outcome = transform(stack, auth, job, cancel, &ws, &doc);
