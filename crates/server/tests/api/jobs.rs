@@ -389,7 +389,10 @@ async fn a_stack_stopped_mid_job_fails_the_job_and_keeps_the_queue() {
         })
         .await
         .unwrap();
-    let provisioned = app.dir.join("workspaces").join(project.project.id.to_string());
+    let provisioned = app
+        .dir
+        .join("workspaces")
+        .join(project.project.id.to_string());
     let files = |dir: &std::path::Path| std::fs::read_dir(dir).map(|d| d.count()).unwrap_or(0);
     assert_eq!(files(&provisioned), 1);
 
@@ -496,4 +499,75 @@ async fn a_program_is_stopped_at_its_time_limit_or_when_killed() {
         .await
         .unwrap();
     assert_eq!(job.status, JobStatus::Cancelled);
+}
+
+#[tokio::test]
+async fn the_input_mapping_takes_columns_changed_since_and_where_filters() {
+    let app = spawn_app().await;
+    let client = app.new_project("Jobs").await;
+    let table = bucket_with_table(
+        &client,
+        "shop",
+        "orders",
+        &["id", "day", "total", "status"],
+        &["id"],
+    )
+    .await;
+    // Old rows, then recent ones.
+    let old = stackport_client::ImportParams {
+        timestamp: Some("2020-01-01T00:00:00Z".into()),
+        ..Default::default()
+    };
+    import_with(
+        &client,
+        &table,
+        &old,
+        &canonical(
+            &["id", "day", "total", "status"],
+            &[
+                &["1", "2020-01-01", "10", "paid"],
+                &["2", "2020-01-01", "20", "paid"],
+            ],
+        ),
+    )
+    .await
+    .unwrap();
+    import_incremental(
+        &client,
+        &table,
+        &canonical(
+            &["id", "day", "total", "status"],
+            &[
+                &["3", "2026-11-01", "30", "paid"],
+                &["4", "2026-11-01", "40", "cancelled"],
+                &["5", "2026-11-02", "50", "paid"],
+            ],
+        ),
+    )
+    .await;
+    let config = sql_transformation(
+        &client,
+        "Recent paid",
+        json!([{
+            "source": "in.c-shop.orders",
+            "destination": "recent",
+            "columns": ["id", "total", "status"],
+            "changed_since": "-7 days",
+            "where_column": "status",
+            "where_values": ["paid"]
+        }]),
+        json!([{"source": "out", "destination": "out.c-x.recent"}]),
+        // Only the mapped columns, and only the recent paid rows, reach the workspace.
+        &["CREATE TABLE \"out\" AS SELECT * FROM \"recent\" ORDER BY \"id\";"],
+    )
+    .await;
+    let job = run(&client, SQL, &config).await;
+    assert_eq!(job.status, JobStatus::Success, "{}", job.result);
+    assert_eq!(
+        export_csv(&client, &table_id("out.c-x.recent")).await,
+        canonical(
+            &["id", "total", "status"],
+            &[&["3", "30", "paid"], &["5", "50", "paid"]]
+        )
+    );
 }
