@@ -14,26 +14,8 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const SECRET: &str = "s3cret-token-5f2c9a7e41";
 const CSV: &str = "id,name\n1,Alice\n2,Bob\n";
 
-struct Dir(PathBuf);
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp(label: &str) -> Dir {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!(
-        "stackport-components-{label}-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    Dir(dir)
-}
+mod common;
+use common::temp;
 
 /// A one-file HTTP server: answers `CSV` to a request bearing `SECRET`, 401 otherwise, and
 /// keeps the Authorization headers it saw.

@@ -3,7 +3,7 @@
 //! twice. And a finished migration run again writes nothing. The real binary runs against two
 //! real stacks served by this test.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
@@ -13,26 +13,8 @@ use stackport_demo::{
 };
 use stackport_migrate::{verify, Endpoint};
 
-struct Dir(PathBuf);
-
-impl Drop for Dir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn temp(label: &str) -> Dir {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    let dir = std::env::temp_dir().join(format!(
-        "stackport-crash-{label}-{}-{nanos}",
-        std::process::id()
-    ));
-    std::fs::create_dir_all(&dir).unwrap();
-    Dir(dir)
-}
+mod common;
+use common::temp;
 
 fn migrate_run(
     eu: &EmbeddedStack,

@@ -1,7 +1,7 @@
 //! A stack killed with SIGKILL while a job runs: when it starts again, the job has ended as an
 //! error that says so, and the job that was waiting runs. The real binary, a real crash.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -53,16 +53,7 @@ async fn serve(data: &Path) -> Stack {
     Stack { child, url }
 }
 
-fn temp() -> PathBuf {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    std::env::temp_dir().join(format!(
-        "stackport-stack-crash-{}-{nanos}",
-        std::process::id()
-    ))
-}
+mod common;
 
 async fn transformation(client: &Client, script: &str, output: serde_json::Value) -> String {
     let doc = json!({
@@ -86,7 +77,8 @@ async fn transformation(client: &Client, script: &str, output: serde_json::Value
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_running_when_the_stack_is_killed_ends_as_an_error() {
-    let data = temp();
+    let dir = common::temp("stack-crash");
+    let data = dir.0.join("data");
     let stack = serve(&data).await;
     let project = Client::new(&stack.url)
         .with_manage_token(MANAGE)
@@ -158,5 +150,4 @@ async fn a_job_running_when_the_stack_is_killed_ends_as_an_error() {
         .unwrap();
     assert_eq!(done.status, JobStatus::Success, "{}", done.result);
     drop(stack);
-    let _ = std::fs::remove_dir_all(&data);
 }
