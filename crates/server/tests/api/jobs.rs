@@ -571,3 +571,28 @@ async fn the_input_mapping_takes_columns_changed_since_and_where_filters() {
         )
     );
 }
+
+#[tokio::test]
+async fn a_script_reaches_its_workspace_and_no_other_file() {
+    let app = spawn_app().await;
+    let (project, client) = app.new_project_full("Jobs").await;
+    create_bucket(&client, Stage::In, "x").await;
+    let tables = app
+        .dir
+        .join("tables")
+        .join(format!("{}.sqlite", project.project.id));
+    let outside = app.dir.join("copied.sqlite");
+    for script in [
+        format!("ATTACH '{}' AS other;", tables.display()),
+        format!(
+            "ATTACH '{}' AS meta;",
+            app.dir.join("metadata.sqlite").display()
+        ),
+        format!("VACUUM INTO '{}';", outside.display()),
+    ] {
+        let config = sql_transformation(&client, "Escape", json!([]), json!([]), &[&script]).await;
+        let job = run(&client, SQL, &config).await;
+        assert_eq!(job.status, JobStatus::Error, "{script}: {}", job.result);
+        assert!(!outside.exists(), "{script} wrote outside the workspace");
+    }
+}

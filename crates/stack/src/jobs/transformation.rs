@@ -1,7 +1,8 @@
 //! SQL transformations: the input mapping copies Storage tables into a fresh workspace, the
 //! blocks' scripts run there in order, and the output mapping writes the tables they made back
-//! to Storage. Outputs are written only after every statement succeeded, and each output table
-//! is one import, so a failing script leaves Storage as it was.
+//! to Storage. Outputs are read out of the workspace only after every statement succeeded, and
+//! written only after all of them were read, each as one import, so a failing script or a kill
+//! leaves Storage as it was.
 
 use serde::Deserialize;
 use serde_json::json;
@@ -259,17 +260,23 @@ fn transform(
             json!({"dryRun": true, "input": {"tables": inputs}, "output": {"tables": outputs}}),
         );
     }
-    let mut outputs = Vec::new();
-    for (output, destination, columns) in planned {
+    // Every output is read out of the workspace into a file first: a kill or a failing read
+    // then stops the job before Storage is touched, and an import never waits on a reader.
+    let mut spooled = Vec::new();
+    for (n, (output, destination, columns)) in planned.into_iter().enumerate() {
         cancel.check()?;
-        let rows = crate::jobs::transformation::write_output(
-            stack,
-            auth,
-            ws,
-            output,
-            &destination,
-            &columns,
-        )?;
+        let path = stack
+            .dir
+            .join(super::JOBS_DIR)
+            .join(format!("{}-output-{n}.csv", job.id));
+        let spool = Spool(path);
+        spool_output(ws, output, &columns, &spool.0)?;
+        spooled.push((output, destination, columns, spool));
+    }
+    let mut outputs = Vec::new();
+    for (output, destination, columns, spool) in spooled {
+        cancel.check()?;
+        let rows = import_output(stack, auth, output, &destination, &columns, &spool.0)?;
         stack.job_log(
             job,
             Level::Info,
@@ -364,41 +371,55 @@ fn load_input(
     Ok((destination, rows))
 }
 
-/// Writes one workspace table to Storage: the bucket and the table are made when missing, new
+/// A file of output rows, removed when dropped.
+struct Spool(std::path::PathBuf);
+
+impl Drop for Spool {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
+}
+
+/// Writes one workspace table to `path` as CSV with a header row.
+fn spool_output(
+    ws: &Workspace,
+    output: &Output,
+    columns: &[String],
+    path: &std::path::Path,
+) -> Result<u64, Failure> {
+    let file = std::fs::File::create(path).map_err(crate::Error::from)?;
+    let mut csv = CsvWriter::new(std::io::BufWriter::new(file));
+    csv.write_record(columns.iter().map(|c| c.as_bytes()))
+        .map_err(crate::Error::from)?;
+    let rows = ws.read_table(&output.source, columns, &mut |values| {
+        csv.write_record(values.iter().map(|v| v.as_bytes()))?;
+        Ok(())
+    })?;
+    let mut inner = csv.finish().map_err(crate::Error::from)?;
+    std::io::Write::flush(&mut inner).map_err(crate::Error::from)?;
+    Ok(rows)
+}
+
+/// Writes one spooled output to Storage: the bucket and the table are made when missing, new
 /// columns are added, and the rows are imported in one transaction (replacing the table's rows,
 /// or with `incremental` appended, or upserted on the primary key).
-pub(crate) fn write_output(
+fn import_output(
     stack: &Stack,
     auth: &TokenAuth,
-    ws: &Workspace,
     output: &Output,
     destination: &TableId,
     columns: &[String],
+    path: &std::path::Path,
 ) -> Result<u64, Failure> {
     prepare_target(stack, auth, output, destination, columns)?;
-    let (mut reader, writer) = std::io::pipe().map_err(crate::Error::from)?;
+    let mut file = std::fs::File::open(path).map_err(crate::Error::from)?;
     let options = ImportOptions {
         incremental: output.incremental,
         ..Default::default()
     };
-    let (imported, written) = std::thread::scope(|scope| {
-        let import = scope.spawn(|| stack.import_table(auth, destination, &options, &mut reader));
-        let written = (|| -> crate::Result<u64> {
-            let mut csv = CsvWriter::new(writer);
-            csv.write_record(columns.iter().map(|c| c.as_bytes()))?;
-            let n = ws.read_table(&output.source, columns, &mut |values| {
-                csv.write_record(values.iter().map(|v| v.as_bytes()))?;
-                Ok(())
-            })?;
-            csv.finish()?;
-            Ok(n)
-        })();
-        (import.join(), written)
-    });
-    let imported = imported
-        .map_err(|_| Failure::failed(format!("writing {destination} failed")))?
+    let imported = stack
+        .import_table(auth, destination, &options, &mut file)
         .map_err(|e| Failure::failed(format!("output mapping to {destination}: {e}")))?;
-    written.map_err(|e| Failure::failed(format!("output mapping to {destination}: {e}")))?;
     Ok(imported.imported_rows)
 }
 

@@ -34,6 +34,15 @@ impl Workspace {
         // A misspelt "column" must be an error, not SQLite's legacy fallback to a string literal.
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DML, false)?;
         conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DQS_DDL, false)?;
+        // Scripts are a project's code: they may reach this file and nothing else. No other
+        // database can be attached (VACUUM INTO attaches its target, so it is refused too),
+        // and the schema cannot be written around SQLite's checks.
+        conn.set_limit(rusqlite::limits::Limit::SQLITE_LIMIT_ATTACHED, 0)?;
+        conn.set_db_config(rusqlite::config::DbConfig::SQLITE_DBCONFIG_DEFENSIVE, true)?;
+        conn.set_db_config(
+            rusqlite::config::DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA,
+            false,
+        )?;
         Ok(Workspace {
             conn,
             path: path.to_path_buf(),
