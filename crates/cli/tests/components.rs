@@ -170,22 +170,47 @@ async fn components_run_with_their_secret_which_no_file_keeps() {
         ["id"]
     );
 
-    // The writer gets the table as CSV and writes it out.
-    let out = temp("out");
+    // The writer gets the table as CSV and writes it into the stack's export directory.
     let writer = config(
         &client,
         "stackport.wr-csv-file",
         json!({
             "storage": {"input": {"tables": [{"source": "in.c-http.orders", "destination": "orders.csv"}]}},
-            "parameters": {"directory": out.0}
+            "parameters": {"directory": "finance"}
         }),
     )
     .await;
     let job = run(&client, "stackport.wr-csv-file", &writer).await;
     assert_eq!(job.status, JobStatus::Success, "{}", job.result);
     assert_eq!(
-        std::fs::read_to_string(out.0.join("orders.csv")).unwrap(),
+        std::fs::read_to_string(stack.dir.join("exports/finance/orders.csv")).unwrap(),
         "\"id\",\"name\"\n\"1\",\"Alice\"\n\"2\",\"Bob\"\n"
+    );
+    // A configuration cannot aim it elsewhere: not up, not absolute, not through a symlink.
+    std::os::unix::fs::symlink(&dir.0, stack.dir.join("exports/out")).unwrap();
+    for directory in ["../", "/tmp", "out"] {
+        let escaping = config(
+            &client,
+            "stackport.wr-csv-file",
+            json!({
+                "storage": {"input": {"tables": [{"source": "in.c-http.orders", "destination": "master.key"}]}},
+                "parameters": {"directory": directory}
+            }),
+        )
+        .await;
+        let job = run(&client, "stackport.wr-csv-file", &escaping).await;
+        assert_eq!(job.status, JobStatus::Error, "{directory}: {}", job.result);
+        assert!(
+            job.result["message"]
+                .as_str()
+                .unwrap()
+                .contains("exit code 1"),
+            "{}",
+            job.result
+        );
+    }
+    assert!(
+        !dir.0.join("master.key").exists() && !std::path::Path::new("/tmp/master.key").exists()
     );
 
     // A refused download fails the job as the user's error, with the reason.

@@ -18,7 +18,11 @@ pub enum ComponentCommand {
     /// Download a CSV file over HTTP(S) into out/tables (keboola.ex-http).
     ExHttp,
     /// Write each input table to a CSV file in a directory (stackport.wr-csv-file).
-    WrCsvFile,
+    WrCsvFile {
+        /// The directory every configuration's `directory` is inside of.
+        #[arg(long)]
+        root: PathBuf,
+    },
 }
 
 /// A mistake of the configuration: exit code 1, the message for the job's log.
@@ -36,7 +40,7 @@ impl std::error::Error for UserError {}
 pub async fn run(command: ComponentCommand) -> Result<ExitCode> {
     let result = match command {
         ComponentCommand::ExHttp => ex_http::run(&data_dir()?).await,
-        ComponentCommand::WrCsvFile => wr_csv_file::run(&data_dir()?),
+        ComponentCommand::WrCsvFile { root } => wr_csv_file::run(&data_dir()?, &root),
     };
     match result {
         Ok(()) => Ok(ExitCode::SUCCESS),

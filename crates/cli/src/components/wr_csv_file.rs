@@ -1,26 +1,19 @@
-//! Writes every input table (`in/tables/*`) to `<directory>/<name>` as CSV, each file replaced
-//! whole (written next to it, then renamed), so a reader never sees half a file. Parameters:
-//! `directory`, which must exist.
+//! Writes every input table (`in/tables/*`) to `<root>/<parameters.directory>/<name>` as CSV,
+//! each file replaced whole (written next to it, then renamed), so a reader never sees half a
+//! file. The root comes from the registry's command (`--root`), set by the stack's
+//! administrator; a configuration only chooses a directory inside it, and a path that leads
+//! out of it (`..`, an absolute path, a symlink) is refused.
 
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 
 use anyhow::{Context, Result};
 
 use super::{parameters, UserError};
 
-pub fn run(dir: &Path) -> Result<()> {
+pub fn run(dir: &Path, root: &Path) -> Result<()> {
     let params = parameters(dir)?;
-    let target = params["directory"].as_str().ok_or_else(|| {
-        UserError("parameters.directory is missing: name the directory to write to".into())
-    })?;
-    let target = Path::new(target);
-    if !target.is_dir() {
-        return Err(UserError(format!(
-            "parameters.directory {} is not a directory",
-            target.display()
-        ))
-        .into());
-    }
+    let relative = params["directory"].as_str().unwrap_or(".");
+    let target = inside(root, relative)?;
     let mut names: Vec<String> = std::fs::read_dir(dir.join("in/tables"))?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -37,7 +30,40 @@ pub fn run(dir: &Path) -> Result<()> {
         let bytes = std::fs::copy(&from, &partial)
             .with_context(|| format!("writing {}", partial.display()))?;
         std::fs::rename(&partial, &to).with_context(|| format!("replacing {}", to.display()))?;
-        println!("Wrote {bytes} bytes to {}", to.display());
+        println!(
+            "Wrote {bytes} bytes to {}/{name}",
+            relative.trim_end_matches('/')
+        );
     }
     Ok(())
+}
+
+/// `relative` under `root`, created when missing; refused when it would lead outside.
+fn inside(root: &Path, relative: &str) -> Result<PathBuf> {
+    let path = Path::new(relative);
+    if path
+        .components()
+        .any(|c| !matches!(c, Component::Normal(_) | Component::CurDir))
+    {
+        return Err(UserError(format!(
+            "parameters.directory '{relative}' must be a relative path inside the export directory, without '..'"
+        ))
+        .into());
+    }
+    std::fs::create_dir_all(root)
+        .with_context(|| format!("creating the export directory {}", root.display()))?;
+    let root = root
+        .canonicalize()
+        .with_context(|| format!("reading the export directory {}", root.display()))?;
+    let target = root.join(path);
+    std::fs::create_dir_all(&target)
+        .map_err(|e| UserError(format!("cannot create directory '{relative}': {e}")))?;
+    let real = target.canonicalize()?;
+    if !real.starts_with(&root) {
+        return Err(UserError(format!(
+            "parameters.directory '{relative}' leads outside the export directory (through a symlink)"
+        ))
+        .into());
+    }
+    Ok(real)
 }

@@ -270,9 +270,9 @@ fn execute(
             job.component
         ))
     })?;
-    let exe = resolve(exe);
+    let exe = resolve(stack, exe);
     let mut child = Command::new(&exe)
-        .args(args)
+        .args(args.iter().map(|a| resolve(stack, a)))
         .current_dir(data.path())
         .env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
@@ -369,13 +369,14 @@ fn execute(
     }))
 }
 
-/// `{stackport}` in a command is this stack's own binary, so the components shipped with it are
-/// found wherever it is installed.
-fn resolve(exe: &str) -> String {
-    if exe == "{stackport}" {
+/// In a registry command, `{stackport}` is this stack's own binary (so the components shipped
+/// with it are found wherever it is installed) and `{data}` its data dir.
+fn resolve(stack: &Stack, word: &str) -> String {
+    let mut out = word.replace("{data}", &stack.dir.to_string_lossy());
+    if out.contains("{stackport}") {
         if let Ok(path) = std::env::current_exe() {
-            return path.to_string_lossy().into_owned();
+            out = out.replace("{stackport}", &path.to_string_lossy());
         }
     }
-    exe.to_string()
+    out
 }
