@@ -228,6 +228,49 @@ async fn components_run_with_their_secret_which_no_file_keeps() {
         "{message}"
     );
 
+    // A program that prints its whole configuration: the log shows the secret masked, also each
+    // line of a multi-line one.
+    let manage = stack.manage_client();
+    let mut components = manage.manage_components().await.unwrap();
+    let mut echo = components
+        .iter()
+        .find(|c| c.id.as_str() == "keboola.ex-http")
+        .unwrap()
+        .clone();
+    echo.id = "test.echo".parse().unwrap();
+    echo.runner = Some(Runner::Program {
+        command: vec![
+            "sh".into(),
+            "-c".into(),
+            "cat config.json; echo; echo \"$(cat config.json)\" >&2; exit 3".into(),
+        ],
+        timeout_seconds: 60,
+    });
+    components.push(echo);
+    manage.replace_components(&components).await.unwrap();
+    let pem = format!("-----BEGIN KEY-----\n{SECRET}-line-two\n-----END KEY-----");
+    let echo = config(
+        &client,
+        "test.echo",
+        json!({"parameters": {"#token": SECRET, "#key": pem}}),
+    )
+    .await;
+    let job = run(&client, "test.echo", &echo).await;
+    assert_eq!(job.status, JobStatus::Error);
+    let message = job.result["message"].as_str().unwrap();
+    assert!(
+        message.contains("exit code 3") && message.contains("*****") && !message.contains(SECRET),
+        "{message}"
+    );
+    let log: Vec<String> = client
+        .job_log(job.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.message)
+        .collect();
+    assert!(log.iter().any(|l| l.contains("*****")), "{log:?}");
+
     // Nothing the stack keeps on disk holds the plaintext: not the data folder (gone), not
     // the databases, not the log.
     assert!(

@@ -16,6 +16,9 @@ pub struct Schedule {
     weekdays: u64,
     days_restricted: bool,
     weekdays_restricted: bool,
+    /// Neither minute nor hour is a wildcard: a job at fixed times, which a repeated hour must
+    /// not run twice (one every few minutes just goes on).
+    fixed_time: bool,
     tz: Tz,
 }
 
@@ -59,16 +62,44 @@ impl Schedule {
             weekdays,
             days_restricted: !fields[2].starts_with('*'),
             weekdays_restricted: !fields[4].starts_with('*'),
+            fixed_time: !fields[0].starts_with('*') && !fields[1].starts_with('*'),
             tz,
         })
     }
 
     /// Whether the schedule fires in the minute starting at `micros` (UTC, since the epoch).
+    ///
+    /// Around daylight-saving changes it behaves as cron does: a job at fixed times whose
+    /// wall-clock minute happens twice (the clock goes back) fires only the first time, and
+    /// minutes the clock skips (it goes forward) fire at the first minute after the jump.
     pub fn matches(&self, micros: i64) -> bool {
         let Some(utc) = chrono::Utc.timestamp_micros(micros).single() else {
             return false;
         };
-        let local = utc.with_timezone(&self.tz);
+        let local = utc.with_timezone(&self.tz).naive_local();
+        if let chrono::LocalResult::Ambiguous(first, _) = self.tz.from_local_datetime(&local) {
+            if self.fixed_time && first.with_timezone(&chrono::Utc) != utc {
+                return false; // The second pass through this wall-clock minute.
+            }
+        }
+        if self.fields_match(&local) {
+            return true;
+        }
+        // The minute right after a jump forward also stands for the minutes skipped.
+        let before = (utc - chrono::Duration::minutes(1))
+            .with_timezone(&self.tz)
+            .naive_local();
+        let mut skipped = before + chrono::Duration::minutes(1);
+        while skipped < local {
+            if self.fields_match(&skipped) {
+                return true;
+            }
+            skipped += chrono::Duration::minutes(1);
+        }
+        false
+    }
+
+    fn fields_match(&self, local: &chrono::NaiveDateTime) -> bool {
         let bit = |set: u64, n: u32| set & (1 << n) != 0;
         let day = bit(self.days, local.day());
         let weekday = bit(self.weekdays, local.weekday().num_days_from_sunday());
@@ -173,6 +204,24 @@ mod tests {
         let s = Schedule::parse("0 3 * * *", "Europe/Prague").unwrap();
         assert!(s.matches(at("2026-11-29T02:00:00Z")));
         assert!(!s.matches(at("2026-11-29T03:00:00Z")));
+    }
+
+    #[test]
+    fn a_repeated_minute_fires_once_and_a_skipped_one_after_the_jump() {
+        let s = Schedule::parse("30 2 * * *", "Europe/Prague").unwrap();
+        // 2026-10-25: 02:30 happens at 00:30Z (summer time) and again at 01:30Z (winter time).
+        assert!(s.matches(at("2026-10-25T00:30:00Z")));
+        assert!(!s.matches(at("2026-10-25T01:30:00Z")));
+        // 2026-03-29: the clock jumps from 02:00 to 03:00 (01:00Z); 02:30 fires at 03:00.
+        assert!(s.matches(at("2026-03-29T01:00:00Z")));
+        let fired: Vec<i64> = (0..24 * 60)
+            .map(|m| at("2026-03-29T00:00:00Z") + m * 60_000_000)
+            .filter(|t| s.matches(*t))
+            .collect();
+        assert_eq!(fired, [at("2026-03-29T01:00:00Z")], "exactly once that day");
+        // A job every 10 minutes goes on through the repeated hour.
+        let often = Schedule::parse("*/10 * * * *", "Europe/Prague").unwrap();
+        assert!(often.matches(at("2026-10-25T01:30:00Z")));
     }
 
     #[test]

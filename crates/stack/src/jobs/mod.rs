@@ -45,9 +45,16 @@ pub(crate) struct JobControl {
     queued: Mutex<u64>,
     wake: Condvar,
     running: Mutex<HashMap<JobId, Arc<Cancel>>>,
+    /// Set (under the `running` lock) when the runner stops: a job that registers after that
+    /// is stopped at once, and an orchestration stops waiting.
+    shutting_down: std::sync::atomic::AtomicBool,
 }
 
 impl JobControl {
+    pub(crate) fn is_shutting_down(&self) -> bool {
+        self.shutting_down.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
     fn notify(&self) {
         *self.queued.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         self.wake.notify_all();
@@ -196,14 +203,11 @@ impl Stack {
     /// Jobs of the token's project, newest first.
     pub fn list_jobs(&self, auth: &TokenAuth, filter: &JobFilter) -> Result<Vec<Job>> {
         let now = self.clock.now_micros();
+        let only = (!auth.all_buckets()).then(|| auth.token_id());
         let jobs = self
             .store
-            .read(|c| queue::list(c, auth.project(), filter))?;
-        Ok(jobs
-            .iter()
-            .filter(|j| may_see(auth, j))
-            .map(|j| j.to_api(now))
-            .collect())
+            .read(|c| queue::list(c, auth.project(), filter, only))?;
+        Ok(jobs.iter().map(|j| j.to_api(now)).collect())
     }
 
     /// Kills a job: a waiting one is cancelled at once, a running one is stopped (its SQL

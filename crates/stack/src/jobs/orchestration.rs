@@ -181,7 +181,13 @@ fn wait_for(
             };
         }
         if stopping.is_none() {
-            match cancel.reason() {
+            let reason = cancel.reason().or_else(|| {
+                stack
+                    .jobs
+                    .is_shutting_down()
+                    .then_some(StopReason::Shutdown)
+            });
+            match reason {
                 Some(StopReason::Killed) => {
                     stopping = Some(StopReason::Killed);
                     for id in &running {

@@ -5,7 +5,7 @@
 //! configuration with rows runs once per enabled row, the row's document merged over the
 //! configuration's. The data folder is deleted after each run, whatever happened.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::os::unix::process::CommandExt;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
@@ -296,67 +296,55 @@ fn execute(
         })?;
     cancel.watch_child(Some(child.id()));
     let started = Instant::now();
-    let last_error = std::sync::Mutex::new(String::new());
-    let lines = std::sync::atomic::AtomicUsize::new(0);
+    // Output is read on threads of their own and logged here, so a program (or something it
+    // left running) that keeps its pipes open cannot hold the job once the program has ended.
+    let (tx, rx) = std::sync::mpsc::channel::<(Level, String)>();
     let stdout = child.stdout.take().expect("piped");
     let stderr = child.stderr.take().expect("piped");
-    let pump = |reader: Box<dyn std::io::Read + Send>, level: Level| {
-        for line in BufReader::new(reader).lines() {
-            let Ok(mut line) = line else { break };
-            for secret in secrets {
-                line = line.replace(secret.as_str(), "*****");
-            }
-            if matches!(level, Level::Warn) {
-                *last_error.lock().unwrap_or_else(|e| e.into_inner()) = line.clone();
-            }
-            let n = lines.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            if n < MAX_LOG_LINES {
-                stack.job_log(job, level, "job.output", line, json!({}));
-            } else if n == MAX_LOG_LINES {
-                stack.job_log(
-                    job,
-                    Level::Warn,
-                    "job.output",
-                    format!("(more output than {MAX_LOG_LINES} lines; the rest is not kept)"),
-                    json!({}),
-                );
-            }
-        }
-    };
-    let status = std::thread::scope(|scope| {
-        scope.spawn(|| pump(Box::new(stdout), Level::Info));
-        scope.spawn(|| pump(Box::new(stderr), Level::Warn));
-        loop {
-            match child.try_wait() {
-                Ok(Some(status)) => {
-                    // Whatever it left running in its group goes too, so the pipes close.
-                    // SAFETY: kill has no memory preconditions.
-                    unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
-                    break Ok(status);
-                }
-                Ok(None) => {}
-                Err(e) => break Err(Failure::from(crate::Error::from(e))),
-            }
-            if started.elapsed() > program.timeout {
+    for (reader, level) in [
+        (
+            Box::new(stdout) as Box<dyn std::io::Read + Send>,
+            Level::Info,
+        ),
+        (Box::new(stderr), Level::Warn),
+    ] {
+        let tx = tx.clone();
+        std::thread::spawn(move || pump(reader, level, tx));
+    }
+    drop(tx);
+    let mut output = ProgramOutput::new(stack, job, secrets);
+    let status = loop {
+        output.log_waiting(&rx);
+        match child.try_wait() {
+            Ok(Some(status)) => {
+                // Whatever it left running in its group goes too, so the pipes close.
                 // SAFETY: kill has no memory preconditions.
                 unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
-                let _ = child.wait();
-                break Err(Failure::failed(format!(
-                    "component {} ran longer than its limit of {} s and was stopped",
-                    job.component,
-                    program.timeout.as_secs()
-                )));
+                output.log_rest(&rx, Duration::from_secs(2));
+                break Ok(status);
             }
-            std::thread::sleep(Duration::from_millis(20));
+            Ok(None) => {}
+            Err(e) => break Err(Failure::from(crate::Error::from(e))),
         }
-    });
+        if started.elapsed() > program.timeout {
+            // SAFETY: kill has no memory preconditions.
+            unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
+            let _ = child.wait();
+            break Err(Failure::failed(format!(
+                "component {} ran longer than its limit of {} s and was stopped",
+                job.component,
+                program.timeout.as_secs()
+            )));
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
     cancel.watch_child(None);
     cancel.check()?;
     let status = status?;
     if status.success() {
         return Ok(());
     }
-    let last = last_error.into_inner().unwrap_or_else(|e| e.into_inner());
+    let last = output.last_error;
     let kind = match status.code() {
         Some(1) => "failed (user error, exit code 1)".to_string(),
         Some(code) => format!("failed (application error, exit code {code})"),
@@ -367,6 +355,116 @@ fn execute(
     } else {
         format!("component {} {kind}: {last}", job.component)
     }))
+}
+
+/// The longest piece of one line a program's output is read in; a longer line is logged in
+/// pieces, so output without line breaks cannot fill memory.
+const MAX_LINE_BYTES: u64 = 64 * 1024;
+
+/// Reads `reader` line by line (invalid UTF-8 replaced) and hands each line on.
+fn pump(
+    reader: Box<dyn std::io::Read + Send>,
+    level: Level,
+    tx: std::sync::mpsc::Sender<(Level, String)>,
+) {
+    let mut reader = BufReader::new(reader);
+    let mut buf = Vec::new();
+    loop {
+        buf.clear();
+        match (&mut reader)
+            .take(MAX_LINE_BYTES)
+            .read_until(b'\n', &mut buf)
+        {
+            Ok(0) | Err(_) => return,
+            Ok(_) => {
+                let line = String::from_utf8_lossy(&buf)
+                    .trim_end_matches(['\n', '\r'])
+                    .to_string();
+                if tx.send((level, line)).is_err() {
+                    return;
+                }
+            }
+        }
+    }
+}
+
+/// A program's output on its way into the job's log: secrets masked, at most
+/// [`MAX_LOG_LINES`] lines, the last line of stderr kept for the job's message.
+struct ProgramOutput<'a> {
+    stack: &'a Stack,
+    job: &'a JobRecord,
+    masks: Vec<String>,
+    lines: usize,
+    last_error: String,
+}
+
+impl<'a> ProgramOutput<'a> {
+    fn new(stack: &'a Stack, job: &'a JobRecord, secrets: &[String]) -> Self {
+        // Longest first, so a secret that contains another is masked whole; each line of a
+        // multi-line secret (a PEM key) too, since output is logged line by line.
+        let mut masks: Vec<String> = secrets
+            .iter()
+            .filter(|s| !s.is_empty())
+            .cloned()
+            .chain(secrets.iter().filter(|s| s.contains('\n')).flat_map(|s| {
+                s.lines()
+                    .map(|l| l.trim().to_string())
+                    .filter(|l| l.len() >= 4)
+                    .collect::<Vec<_>>()
+            }))
+            .collect();
+        masks.sort_by_key(|m| std::cmp::Reverse(m.len()));
+        masks.dedup();
+        ProgramOutput {
+            stack,
+            job,
+            masks,
+            lines: 0,
+            last_error: String::new(),
+        }
+    }
+
+    fn log(&mut self, level: Level, mut line: String) {
+        for mask in &self.masks {
+            if line.contains(mask.as_str()) {
+                line = line.replace(mask.as_str(), "*****");
+            }
+        }
+        if matches!(level, Level::Warn) {
+            self.last_error = line.clone();
+        }
+        self.lines += 1;
+        if self.lines <= MAX_LOG_LINES {
+            self.stack
+                .job_log(self.job, level, "job.output", line, json!({}));
+        } else if self.lines == MAX_LOG_LINES + 1 {
+            self.stack.job_log(
+                self.job,
+                Level::Warn,
+                "job.output",
+                format!("(more output than {MAX_LOG_LINES} lines; the rest is not kept)"),
+                json!({}),
+            );
+        }
+    }
+
+    /// Logs what has arrived.
+    fn log_waiting(&mut self, rx: &std::sync::mpsc::Receiver<(Level, String)>) {
+        while let Ok((level, line)) = rx.try_recv() {
+            self.log(level, line);
+        }
+    }
+
+    /// After the program ended: logs the rest, waiting at most `grace` for the pipes to close.
+    fn log_rest(&mut self, rx: &std::sync::mpsc::Receiver<(Level, String)>, grace: Duration) {
+        let deadline = Instant::now() + grace;
+        while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+            match rx.recv_timeout(left) {
+                Ok((level, line)) => self.log(level, line),
+                Err(_) => return,
+            }
+        }
+    }
 }
 
 /// In a registry command, `{stackport}` is this stack's own binary (so the components shipped

@@ -171,11 +171,13 @@ pub struct JobFilter {
     pub limit: Option<u32>,
 }
 
-/// Jobs of `project`, newest first.
+/// Jobs of `project`, newest first; with `only_token`, only that token's (filtered before the
+/// limit, so a page is never emptied afterwards).
 pub(crate) fn list(
     c: &Connection,
     project: ProjectId,
     filter: &JobFilter,
+    only_token: Option<TokenId>,
 ) -> Result<Vec<JobRecord>> {
     let limit = filter.limit.unwrap_or(100);
     if limit == 0 || limit > 1000 {
@@ -184,11 +186,14 @@ pub(crate) fn list(
             "limit must be from 1 to 1000",
         ));
     }
-    let run_prefix = filter.run_id.as_ref().map(|r| format!("{r}.%"));
+    // A run's jobs: the run id itself, or it and a dot at the start (compared as text, so
+    // '%' or '_' in the filter match only themselves).
+    let run_prefix = filter.run_id.as_ref().map(|r| format!("{r}."));
     let mut stmt = c.prepare(&format!(
         "SELECT {COLUMNS} FROM jobs WHERE project_id = ?1 AND (?2 IS NULL OR component = ?2)
          AND (?3 IS NULL OR config = ?3) AND (?4 IS NULL OR status = ?4)
-         AND (?5 IS NULL OR run_id = ?5 OR run_id LIKE ?6) ORDER BY id DESC LIMIT ?7"
+         AND (?5 IS NULL OR run_id = ?5 OR substr(run_id, 1, length(?6)) = ?6)
+         AND (?8 IS NULL OR token_id = ?8) ORDER BY id DESC LIMIT ?7"
     ))?;
     let rows = stmt.query_map(
         params![
@@ -198,7 +203,8 @@ pub(crate) fn list(
             filter.status.map(|s| s.as_str()),
             filter.run_id,
             run_prefix,
-            limit
+            limit,
+            only_token.map(|t| t.0),
         ],
         from_row,
     )?;
@@ -220,6 +226,15 @@ pub(crate) fn claim(c: &Connection, now: i64) -> Result<Option<JobRecord>> {
         Some(id) => load_any(c, JobId(id)),
         None => Ok(None),
     }
+}
+
+/// Puts a job taken but not started back into the queue.
+pub(crate) fn requeue(c: &Connection, id: JobId) -> Result<()> {
+    c.execute(
+        "UPDATE jobs SET status = 'waiting', started = NULL WHERE id = ?1 AND status = 'processing'",
+        [id.0],
+    )?;
+    Ok(())
 }
 
 /// Ends a job that is processing.

@@ -62,6 +62,7 @@ pub struct JobRunner {
 impl JobRunner {
     /// Starts `workers` threads taking jobs from `stack`'s queue.
     pub fn start(stack: Arc<Stack>, workers: usize) -> JobRunner {
+        stack.jobs.shutting_down.store(false, Ordering::SeqCst);
         let stopping = Arc::new(AtomicBool::new(false));
         let orchestrations = Arc::new(Mutex::new(Vec::new()));
         let threads = (0..workers.max(1))
@@ -101,15 +102,17 @@ impl JobRunner {
 
     fn stop_threads(&mut self) {
         self.stopping.store(true, Ordering::SeqCst);
-        for cancel in self
-            .stack
-            .jobs
-            .running
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .values()
         {
-            cancel.stop(StopReason::Shutdown);
+            let running = self
+                .stack
+                .jobs
+                .running
+                .lock()
+                .unwrap_or_else(|e| e.into_inner());
+            self.stack.jobs.shutting_down.store(true, Ordering::SeqCst);
+            for cancel in running.values() {
+                cancel.stop(StopReason::Shutdown);
+            }
         }
         self.stack.jobs.notify();
         for t in self.threads.drain(..) {
@@ -151,6 +154,13 @@ fn work(stack: &Arc<Stack>, stopping: &AtomicBool, orchestrations: &Mutex<Vec<Jo
         let seen = *stack.jobs.queued.lock().unwrap_or_else(|e| e.into_inner());
         let now = stack.clock.now_micros();
         match stack.store.write(|tx| queue::claim(tx, now)) {
+            Ok(Some(job)) if stopping.load(Ordering::SeqCst) => {
+                // Taken as the runner stopped: back to the queue for the next start.
+                if let Err(e) = stack.store.write(|tx| queue::requeue(tx, job.id)) {
+                    tracing::warn!(job = %job.id, error = %e, "putting a job back failed");
+                }
+                break;
+            }
             Ok(Some(job)) if job.component.as_str() == ORCHESTRATOR => {
                 let stack = stack.clone();
                 let handle = std::thread::Builder::new()
@@ -186,12 +196,14 @@ fn work(stack: &Arc<Stack>, stopping: &AtomicBool, orchestrations: &Mutex<Vec<Jo
 /// Runs one claimed job to its end and records how it ended.
 pub(crate) fn run_job(stack: &Stack, job: JobRecord) {
     let cancel = Arc::new(Cancel::default());
-    stack
-        .jobs
-        .running
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(job.id, cancel.clone());
+    {
+        let mut running = stack.jobs.running.lock().unwrap_or_else(|e| e.into_inner());
+        running.insert(job.id, cancel.clone());
+        // Taken just as the runner stopped: it must not run on after the stop.
+        if stack.jobs.is_shutting_down() {
+            cancel.stop(StopReason::Shutdown);
+        }
+    }
     // A kill that came between taking the job and registering its switch.
     if let Ok(Some(current)) = stack.store.read(|c| queue::load_any(c, job.id)) {
         if current.desired_status == "terminating" {

@@ -72,6 +72,17 @@ impl Stack {
                 }
             };
             let Some(slot) = schedule.latest_between(last, minute) else {
+                // Nothing due: move the mark on now and then, so the next ticks do not look
+                // back over the same stretch (a yearly schedule would scan a year each second).
+                if minute - last > 10 * MINUTE {
+                    self.store.write(|tx| {
+                        tx.execute(
+                            "UPDATE schedule_slots SET last_slot = ?3 WHERE orchestration_id = ?1 AND last_slot = ?2",
+                            rusqlite::params![o.id.0, last, minute],
+                        )?;
+                        Ok(())
+                    })?;
+                }
                 continue;
             };
             match self.fire(&o, last, slot)? {

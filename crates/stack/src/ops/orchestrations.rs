@@ -303,7 +303,8 @@ impl Stack {
             }
             tx.execute(
                 "UPDATE orchestrations SET name = ?3, crontab_record = ?4, timezone = ?5, active = ?6,
-                 notifications = ?7, tasks = ?8 WHERE project_id = ?1 AND id = ?2",
+                 notifications = ?7, tasks = ?8, token_id = ?9, token_description = ?10
+                 WHERE project_id = ?1 AND id = ?2",
                 params![
                     project.0,
                     id.0,
@@ -313,6 +314,10 @@ impl Stack {
                     update.active.unwrap_or(current.active),
                     to_json(update.notifications.as_ref().unwrap_or(&current.notifications)),
                     to_json(update.tasks.as_ref().unwrap_or(&current.tasks)),
+                    // Scheduled runs use the token of whoever saved the orchestration last, so
+                    // saving it again mends a schedule whose token was deleted.
+                    by.id.0,
+                    by.description,
                 ],
             )?;
             event(tx, project, &by, "orchestrations.changed", id, "changed")?;
