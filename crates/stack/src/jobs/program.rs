@@ -271,7 +271,20 @@ fn execute(
         ))
     })?;
     let exe = resolve(stack, exe);
-    let mut child = Command::new(&exe)
+    let mut command = Command::new(&exe);
+    // If the stack dies (kill -9), the program dies with it instead of running on unseen
+    // while the next start deletes its data folder.
+    // SAFETY: prctl is async-signal-safe and touches no memory of the parent.
+    #[cfg(target_os = "linux")]
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let mut child = command
         .args(args.iter().map(|a| resolve(stack, a)))
         .current_dir(data.path())
         .env_clear()
