@@ -196,35 +196,23 @@ impl ExportStream {
             header.push(TIMESTAMP_COLUMN.as_bytes());
         }
         csv.write_record(header)?;
-        let query = ExportQuery {
-            columns: &self.columns,
-            filters: &self.filters,
-            changed_since: self.changed_since,
-            changed_until: self.changed_until,
-            limit: self.limit,
-        };
         let include_timestamp = self.include_timestamp;
         let mut ts_buf = String::new();
-        let n = stack.backend(&self.backend)?.export(
-            self.project,
-            &self.physical,
-            &query,
-            &mut |values, ts| {
-                if include_timestamp {
-                    ts_buf.clear();
-                    ts_buf.push_str(&stackport_model::time::format(&super::time(ts)));
-                    csv.write_record(
-                        values
-                            .iter()
-                            .copied()
-                            .chain(std::iter::once(ts_buf.as_bytes())),
-                    )?;
-                } else {
-                    csv.write_record(values.iter().copied())?;
-                }
-                Ok(())
-            },
-        )?;
+        let n = self.visit_rows(stack, &mut |values, ts| {
+            if include_timestamp {
+                ts_buf.clear();
+                ts_buf.push_str(&stackport_model::time::format(&super::time(ts)));
+                csv.write_record(
+                    values
+                        .iter()
+                        .copied()
+                        .chain(std::iter::once(ts_buf.as_bytes())),
+                )?;
+            } else {
+                csv.write_record(values.iter().copied())?;
+            }
+            Ok(())
+        })?;
         csv.finish()?;
         Ok(n)
     }
