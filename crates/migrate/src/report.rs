@@ -431,7 +431,7 @@ impl Report {
             .not_moved
             .iter()
             .filter(|(_, n)| *n > 0)
-            .map(|(what, n)| format!("{n} {what}"))
+            .map(|(what, n)| format!("{what} ({n})"))
             .collect();
         if !left.is_empty() {
             let _ = writeln!(
