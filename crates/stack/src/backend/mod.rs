@@ -11,6 +11,7 @@ use crate::error::Result;
 pub mod conformance;
 mod sqlite;
 
+pub(crate) use sqlite::quote;
 pub use sqlite::SqliteBackend;
 
 /// The name a table's data has inside a backend; chosen by the stack, never by a user.

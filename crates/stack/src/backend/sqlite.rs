@@ -44,7 +44,8 @@ pub struct SqliteBackend {
     writers: Mutex<HashMap<ProjectId, Arc<Mutex<()>>>>,
 }
 
-fn quote(ident: &str) -> String {
+/// An SQL identifier, quoted for SQLite.
+pub(crate) fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 

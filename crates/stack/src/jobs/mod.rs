@@ -25,6 +25,7 @@ use stackport_model::{ConfigId, JobId, OrchestrationId};
 use crate::error::{Error, Result};
 use crate::ops::auth::TokenAuth;
 use crate::ops::configs::load_live_config;
+use crate::ops::configs::rows::load_rows;
 use crate::Stack;
 pub(crate) use cancel::{Cancel, StopReason};
 pub use queue::JobFilter;
@@ -164,9 +165,11 @@ impl Stack {
             .config
             .parse()
             .map_err(|e| Error::invalid("queue.jobs.invalidConfig", format!("config: {e}")))?;
-        let config = self
-            .store
-            .read(|c| load_live_config(c, auth.project(), &new.component, &config_id))?;
+        let (config, rows) = self.store.read(|c| {
+            let config = load_live_config(c, auth.project(), &new.component, &config_id)?;
+            let rows = load_rows(c, auth.project(), &config)?;
+            Ok((config, rows))
+        })?;
         if config.is_disabled {
             return Err(Error::conflict(
                 "queue.jobs.configDisabled",
@@ -176,9 +179,8 @@ impl Stack {
                 ),
             ));
         }
-        let rows = self.list_config_rows_ids(auth.project(), &new.component, &config_id)?;
         for row in &new.config_row_ids {
-            if !rows.contains(row) {
+            if !rows.iter().any(|r| r.id.as_str() == row) {
                 return Err(Error::not_found(
                     "queue.jobs.rowNotFound",
                     format!(
@@ -263,25 +265,6 @@ impl Stack {
             json!({}),
         );
         Ok(job.to_api(now))
-    }
-
-    /// The ids of a configuration's rows.
-    fn list_config_rows_ids(
-        &self,
-        project: stackport_model::ProjectId,
-        component: &stackport_model::ComponentId,
-        config: &ConfigId,
-    ) -> Result<Vec<String>> {
-        self.store.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT id FROM config_rows WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3",
-            )?;
-            let rows = stmt.query_map(
-                rusqlite::params![project.0, component.as_str(), config.as_str()],
-                |r| r.get::<_, String>(0),
-            )?;
-            Ok(rows.collect::<rusqlite::Result<_>>()?)
-        })
     }
 }
 

@@ -67,10 +67,7 @@ pub(crate) fn run(
     cancel: &Cancel,
     program: &Program<'_>,
 ) -> Result<serde_json::Value, Failure> {
-    let config_id: ConfigId = job
-        .config
-        .parse()
-        .map_err(|e| Failure::failed(format!("config: {e}")))?;
+    let config_id = job.config_id()?;
     let (config, rows) = stack.store.read(|c| {
         let config = load_live_config(c, job.project, &job.component, &config_id)?;
         let rows = load_rows(c, job.project, &config)?;
@@ -246,10 +243,7 @@ fn run_once(
     }
     if let (Some(new_state), None) = (data.out_state()?, row) {
         let raw = RawJson::from_string(new_state.to_string()).map_err(crate::Error::from)?;
-        let config: ConfigId = job
-            .config
-            .parse()
-            .map_err(|e| Failure::failed(format!("config: {e}")))?;
+        let config = job.config_id()?;
         stack.update_config_state(auth, &job.component, &config, &raw)?;
     }
     Ok(written)

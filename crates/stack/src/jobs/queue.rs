@@ -74,6 +74,13 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRecord> {
 }
 
 impl JobRecord {
+    /// The configuration the job runs, as an id (checked when the job was queued).
+    pub fn config_id(&self) -> Result<stackport_model::ConfigId, super::runner::Failure> {
+        self.config
+            .parse()
+            .map_err(|e| super::runner::Failure::failed(format!("config: {e}")))
+    }
+
     /// The API's view; `now` gives the running duration of a job that has not ended.
     pub fn to_api(&self, now: i64) -> Job {
         let duration = self

@@ -15,7 +15,6 @@ use super::log::Level;
 use super::queue::{self, JobRecord};
 use super::ORCHESTRATOR;
 use crate::error::Error;
-use crate::ops::auth::TokenAuth;
 use crate::Stack;
 
 /// How a job's work ended when it did not succeed.
@@ -291,26 +290,14 @@ pub(crate) fn run_job(stack: &Stack, job: JobRecord) {
     stack.jobs.notify();
 }
 
-/// The token a job runs with, as it is now: a deleted or expired token stops its jobs.
-fn job_auth(stack: &Stack, job: &JobRecord) -> Result<TokenAuth, Failure> {
-    let record = stack.token_record(job.project, job.token.id).map_err(|_| {
+fn execute(stack: &Stack, job: &JobRecord, cancel: &Cancel) -> Result<serde_json::Value, Failure> {
+    cancel.check()?;
+    let auth = stack.auth_of_token(job.project, job.token.id).ok_or_else(|| {
         Failure::failed(format!(
-            "token {} that runs this job no longer exists; run the job again with another token",
+            "token {} that runs this job was deleted or has expired; run the job again with another token",
             job.token.id
         ))
     })?;
-    if record.is_expired(stack.clock.now_micros()) {
-        return Err(Failure::failed(format!(
-            "token {} that runs this job has expired; run the job again with another token",
-            job.token.id
-        )));
-    }
-    Ok(TokenAuth { token: record })
-}
-
-fn execute(stack: &Stack, job: &JobRecord, cancel: &Cancel) -> Result<serde_json::Value, Failure> {
-    cancel.check()?;
-    let auth = job_auth(stack, job)?;
     if job.component.as_str() == ORCHESTRATOR {
         return super::orchestration::run(stack, &auth, job, cancel);
     }

@@ -12,7 +12,6 @@ use stackport_model::{JobId, OrchestrationId, ProjectId, TokenId};
 use super::cron::Schedule;
 use super::{insert_job, ORCHESTRATOR};
 use crate::error::Result;
-use crate::ops::auth::TokenAuth;
 use crate::ops::events::{record_at_level, NewEvent};
 use crate::Stack;
 
@@ -104,11 +103,7 @@ impl Stack {
             config_row_ids: vec![],
             mode: Default::default(),
         };
-        let auth = self
-            .token_record(o.project, o.token)
-            .ok()
-            .filter(|t| !t.is_expired(self.clock.now_micros()))
-            .map(|token| TokenAuth { token });
+        let auth = self.auth_of_token(o.project, o.token);
         let checked = match &auth {
             Some(auth) => self.check_job_target(auth, &new).map_err(|e| e.to_string()),
             None => Err(format!(

@@ -7,7 +7,7 @@
 use serde::Deserialize;
 use serde_json::json;
 use stackport_model::api::{ColumnFilter, FilterOperator, JobMode, NewBucket, NewColumn, NewTable};
-use stackport_model::{ColumnName, ConfigId, TableId};
+use stackport_model::{ColumnName, TableId};
 
 use super::cancel::Cancel;
 use super::log::Level;
@@ -105,10 +105,7 @@ pub(crate) fn run(
     job: &JobRecord,
     cancel: &Cancel,
 ) -> Result<serde_json::Value, Failure> {
-    let config_id: ConfigId = job
-        .config
-        .parse()
-        .map_err(|e| Failure::failed(format!("config: {e}")))?;
+    let config_id = job.config_id()?;
     let config = stack
         .store
         .read(|c| load_live_config(c, job.project, &job.component, &config_id))?;

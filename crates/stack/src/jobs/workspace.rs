@@ -7,16 +7,12 @@ use std::path::{Path, PathBuf};
 
 use rusqlite::Connection;
 
+use crate::backend::quote;
 use crate::error::{Error, Result};
 
 pub(crate) struct Workspace {
     conn: Connection,
     path: PathBuf,
-}
-
-/// An SQL identifier, quoted.
-pub(crate) fn quote(ident: &str) -> String {
-    format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
 impl Workspace {

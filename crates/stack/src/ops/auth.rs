@@ -119,6 +119,15 @@ impl TokenAuth {
 }
 
 impl Stack {
+    /// The rights of token `id` of `project` as they are now, for work the stack does on a
+    /// token's behalf later (a job, a scheduled run): none when the token was deleted or expired.
+    pub(crate) fn auth_of_token(&self, project: ProjectId, id: TokenId) -> Option<TokenAuth> {
+        self.token_record(project, id)
+            .ok()
+            .filter(|t| !t.is_expired(self.clock.now_micros()))
+            .map(|token| TokenAuth { token })
+    }
+
     /// Verifies a Storage API token (`X-StorageApi-Token`).
     pub fn authenticate(&self, token: Option<&str>) -> Result<TokenAuth> {
         let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
