@@ -186,6 +186,9 @@ fn init(args: InitArgs) -> Result<ExitCode> {
             .unwrap_or_else(|| args.backends[0].clone()),
         backends: args.backends,
         limits: Limits::default(),
+        quotas: Default::default(),
+        jobs: Default::default(),
+        network: Default::default(),
         bi_account: args.bi_account.map(|id| BiAccount {
             name: format!("{id} (BI account of stack {})", args.name),
             id,

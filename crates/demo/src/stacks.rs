@@ -173,6 +173,9 @@ fn demo_settings(
         backends: vec!["sqlite".into()],
         default_backend: "sqlite".into(),
         limits: Limits::default(),
+        quotas: Default::default(),
+        jobs: Default::default(),
+        network: Default::default(),
         bi_account: Some(bi),
     }
 }

@@ -49,9 +49,6 @@ pub fn router(state: AppState) -> axum::Router {
     routes::api().into_router(state)
 }
 
-/// Job worker threads per stack: SQL and programs run on these, orchestrations on their own.
-const JOB_WORKERS: usize = 2;
-
 /// Serves the API on `listener` until `shutdown` completes, runs queued jobs, and purges
 /// expired files hourly.
 pub async fn serve(
@@ -75,7 +72,7 @@ pub async fn serve(
             }
         })
     };
-    let runner = stackport_stack::JobRunner::start(stack.clone(), JOB_WORKERS);
+    let runner = stackport_stack::JobRunner::start(stack.clone(), stack.settings().jobs.workers);
     let app = router(AppState::new(stack));
     let result = axum::serve(
         listener,

@@ -33,5 +33,5 @@ pub use ops::files::{FileFilter, NewFile};
 pub use ops::import::ImportOptions;
 pub use ops::metadata::MetadataObject;
 pub use ops::tables::TableInclude;
-pub use settings::{BiAccount, Limits, StackSettings};
+pub use settings::{BiAccount, JobSettings, Limits, NetworkSettings, Quotas, StackSettings};
 pub use stack::Stack;

@@ -6,23 +6,116 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 
-/// Size limits the stack enforces, so one request cannot fill its disk.
+/// Limits the stack enforces where each resource is spent, so that one request, one slow client
+/// or one project cannot exhaust what the others need. Every field is documented with its default
+/// in `docs/api.md` ("Limits"); all are optional in `stack.json`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
 pub struct Limits {
-    /// Most bytes of CSV (after gzip) one import may carry.
+    /// Most bytes of CSV one import may carry as sent (after gzip).
     pub max_import_bytes: u64,
+    /// Most bytes of CSV one import may carry once decompressed: a small gzip body can expand
+    /// a thousandfold, so the compressed size alone bounds nothing.
+    pub max_import_decompressed_bytes: u64,
+    /// Most bytes of one CSV value. A value is held in memory whole while it is checked.
+    pub max_value_bytes: u64,
+    /// Most bytes of one CSV record (all its values).
+    pub max_record_bytes: u64,
     /// Most bytes one uploaded file may have.
     pub max_file_bytes: u64,
+    /// Deepest nesting of arrays and objects in a JSON document the stack takes in. The
+    /// reference platform's documents are shallow; deep ones only serve to exhaust the stack.
+    pub max_json_depth: usize,
+    /// Most columns a table may have (the stack adds two of its own; SQLite allows 2,000).
+    pub max_columns: usize,
+    /// Seconds a request body may go without a byte arriving before the request is dropped.
+    pub body_idle_timeout_seconds: u64,
+    /// Most open client connections; one more is answered 503 at once and closed.
+    pub max_connections: usize,
+    /// Most bulk data streams (imports being applied, exports, file downloads) at once, across
+    /// all projects: each holds a thread, and threads are what ordinary requests need too.
+    pub max_transfers: usize,
 }
+
+/// The hard ceiling of [`Limits::max_columns`]: SQLite's 2,000 less the stack's own two.
+pub const MAX_COLUMNS_CEILING: usize = 1_998;
+/// The hard ceiling of [`Limits::max_json_depth`]: the scanners recurse once per level.
+pub const MAX_JSON_DEPTH_CEILING: usize = 1_000;
 
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            max_import_bytes: 50 * 1024 * 1024 * 1024,
-            max_file_bytes: 5 * 1024 * 1024 * 1024,
+            max_import_bytes: 50 * GIB,
+            max_import_decompressed_bytes: 200 * GIB,
+            max_value_bytes: 16 * MIB,
+            max_record_bytes: 64 * MIB,
+            max_file_bytes: 5 * GIB,
+            max_json_depth: 100,
+            max_columns: 1_000,
+            body_idle_timeout_seconds: 30,
+            max_connections: 4_096,
+            max_transfers: 64,
         }
     }
+}
+
+const MIB: u64 = 1024 * 1024;
+const GIB: u64 = 1024 * MIB;
+
+/// Stored bytes one project may hold, per kind; a write that would go over is refused.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct Quotas {
+    /// Table data (rows of all tables, as the backend reports their size).
+    pub table_bytes: u64,
+    /// Uploaded files.
+    pub file_bytes: u64,
+    /// Provisioned workspaces.
+    pub workspace_bytes: u64,
+}
+
+impl Default for Quotas {
+    fn default() -> Self {
+        Quotas {
+            table_bytes: 500 * GIB,
+            file_bytes: 100 * GIB,
+            workspace_bytes: 50 * GIB,
+        }
+    }
+}
+
+/// How a served stack runs jobs.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct JobSettings {
+    /// Worker threads running SQL transformations and programs (orchestrations get their own).
+    pub workers: usize,
+    /// Seconds a job may run before it is stopped, unless its component's registry entry says
+    /// otherwise (`runner.timeoutSeconds`).
+    pub time_limit_seconds: u64,
+    /// Most jobs of one project running at once, so that one project cannot hold every worker
+    /// while others wait.
+    pub max_running_per_project: usize,
+}
+
+impl Default for JobSettings {
+    fn default() -> Self {
+        JobSettings {
+            workers: 2,
+            time_limit_seconds: 3_600,
+            max_running_per_project: 1,
+        }
+    }
+}
+
+/// Where components running on the stack may connect.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", default, deny_unknown_fields)]
+pub struct NetworkSettings {
+    /// Addresses or CIDR ranges (`127.0.0.1`, `10.0.0.0/8`, `::1/128`) that components may
+    /// reach although they are loopback, private, link-local or unspecified. Empty by default:
+    /// in a cloud such addresses include the instance metadata service.
+    pub outbound_allow: Vec<String>,
 }
 
 /// The BI service account a stack owns; BI writer configurations get projects in it.
@@ -55,6 +148,15 @@ pub struct StackSettings {
     /// Size limits.
     #[serde(default)]
     pub limits: Limits,
+    /// Stored bytes per project.
+    #[serde(default)]
+    pub quotas: Quotas,
+    /// Job workers and time limits.
+    #[serde(default)]
+    pub jobs: JobSettings,
+    /// Outbound connections of components.
+    #[serde(default)]
+    pub network: NetworkSettings,
     /// The stack's BI account; without one, BI projects cannot be provisioned here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bi_account: Option<BiAccount>,
@@ -72,6 +174,9 @@ impl StackSettings {
             backends: vec!["sqlite".into()],
             default_backend: "sqlite".into(),
             limits: Limits::default(),
+            quotas: Quotas::default(),
+            jobs: JobSettings::default(),
+            network: NetworkSettings::default(),
             bi_account: Some(BiAccount {
                 id: "local-bi".into(),
                 name: "Local BI account".into(),
@@ -108,6 +213,39 @@ impl StackSettings {
                 "default backend '{}' is not one of the backends {:?}",
                 self.default_backend, self.backends
             ));
+        }
+        let l = &self.limits;
+        if l.max_columns == 0 || l.max_columns > MAX_COLUMNS_CEILING {
+            return bad(format!(
+                "limits.maxColumns is {}; it must be between 1 and {MAX_COLUMNS_CEILING}",
+                l.max_columns
+            ));
+        }
+        if l.max_json_depth < 2 || l.max_json_depth > MAX_JSON_DEPTH_CEILING {
+            return bad(format!(
+                "limits.maxJsonDepth is {}; it must be between 2 and {MAX_JSON_DEPTH_CEILING}",
+                l.max_json_depth
+            ));
+        }
+        if l.max_value_bytes == 0 || l.max_record_bytes < l.max_value_bytes {
+            return bad(format!(
+                "limits.maxValueBytes ({}) must be at least 1 and limits.maxRecordBytes ({}) at least as large",
+                l.max_value_bytes, l.max_record_bytes
+            ));
+        }
+        if l.body_idle_timeout_seconds == 0 || l.max_connections == 0 || l.max_transfers == 0 {
+            return bad(
+                "limits.bodyIdleTimeoutSeconds, limits.maxConnections and limits.maxTransfers must be at least 1"
+                    .into(),
+            );
+        }
+        if self.jobs.workers == 0
+            || self.jobs.max_running_per_project == 0
+            || self.jobs.time_limit_seconds == 0
+        {
+            return bad(
+                "jobs.workers, jobs.maxRunningPerProject and jobs.timeLimitSeconds must be at least 1".into(),
+            );
         }
         for ip in &self.ip_addresses {
             if ip.parse::<std::net::IpAddr>().is_err() {

@@ -12,6 +12,7 @@ async fn small_stack() -> TestApp {
         limits: Limits {
             max_import_bytes: 1_000,
             max_file_bytes: 1_000,
+            ..Limits::default()
         },
         ..StackSettings::local_default("127.0.0.1:0")
     })
