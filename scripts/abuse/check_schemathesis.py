@@ -1,0 +1,86 @@
+"""Schemathesis against the stack's own `/v2/openapi.json`, as a project's master token: every
+operation gets generated requests, valid and not, and none may be answered with a 5xx.
+
+Operations that start jobs are left out: a job runs component programs, and a generated
+configuration could send one to any address, while this run talks to 127.0.0.1 only.
+"""
+
+import json
+import os
+import subprocess
+import time
+
+from report import Result
+
+MAX_EXAMPLES = 15
+MAX_TIME = 150
+EXCLUDED = [
+    "POST /v2/queue/jobs",
+    "POST /v2/orchestrations",
+    "PUT /v2/orchestrations/{id}",
+]
+
+
+def har_entries(path):
+    with open(path) as f:
+        return json.load(f)["log"]["entries"]
+
+
+def run(server, project, st, work):
+    result = Result("schemathesis")
+    har = os.path.join(work, "schemathesis.har")
+    command = [
+        st, "run", f"{server.url}/v2/openapi.json",
+        "--header", f"X-StorageApi-Token: {project.token}",
+        "--checks", "not_a_server_error",
+        "--max-examples", str(MAX_EXAMPLES),
+        "--max-time", str(MAX_TIME),
+        "--request-timeout", "30",
+        "--workers", "2",
+        "--seed", "12",
+        "--generation-database", "none",
+        "--no-color",
+        "--report", "har", "--report-har-path", har,
+    ]
+    for name in EXCLUDED:
+        command += ["--exclude-name", name]
+    started = time.monotonic()
+    # The token is on st's command line: a local process of this run, for a throw-away stack.
+    out = subprocess.run(command, capture_output=True, timeout=MAX_TIME + 120, cwd=work)
+    seconds = time.monotonic() - started
+    output = out.stdout.decode(errors="replace")
+    with open(os.path.join(work, "schemathesis.log"), "w") as f:
+        f.write(output + out.stderr.decode(errors="replace"))
+    if not os.path.exists(har):
+        raise RuntimeError(f"schemathesis wrote no report (exit {out.returncode}): "
+                           f"{(output + out.stderr.decode(errors='replace'))[-600:]}")
+    entries = har_entries(har)
+    # The report holds the token in its request headers: it goes as soon as it is counted.
+    os.remove(har)
+    operations = set()
+    five_xx = {}
+    no_answer = 0
+    for e in entries:
+        status = e["response"]["status"]
+        result.requests += 1
+        result.latency(max(0.0, e.get("time", 0) / 1000.0))
+        method = e["request"]["method"]
+        path = e["request"]["url"].split("?")[0].replace(server.url, "")
+        operations.add(method)
+        if status >= 500:
+            result.five_xx += 1
+            five_xx.setdefault(f"{method} {path}", status)
+        elif status <= 0:
+            no_answer += 1
+    alive = server.healthy(project.token)
+    result.held = result.five_xx == 0 and no_answer == 0 and alive
+    summary = (f"{result.requests} requests in {seconds:.0f} s (--max-examples {MAX_EXAMPLES}, "
+               f"--max-time {MAX_TIME}; jobs and orchestration writes left out)")
+    if five_xx:
+        first = ", ".join(f"{k} {v}" for k, v in list(five_xx.items())[:4])
+        summary += f"; 5xx on {len(five_xx)} paths, e.g. {first}"
+    if no_answer:
+        summary += f"; {no_answer} requests got no answer"
+    summary += "; the stack " + ("still serves" if alive else "no longer serves")
+    result.detail = summary
+    return result
