@@ -79,7 +79,8 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 # A strong manage token, only ever in this process's environment: 40 random characters.
-STACKPORT_MANAGE_TOKEN=$(LC_ALL=C tr -dc 'A-Za-z0-9' </dev/urandom | head -c 40)
+STACKPORT_MANAGE_TOKEN=$(python3 -c 'import secrets, string
+print("".join(secrets.choice(string.ascii_letters + string.digits) for _ in range(40)))')
 export STACKPORT_MANAGE_TOKEN
 
 "$bin" stack init "$work/data" --name abuse --url http://127.0.0.1 --ip 127.0.0.1 >&2 \
@@ -94,9 +95,15 @@ settings.setdefault("limits", {})["bodyIdleTimeoutSeconds"] = 10
 json.dump(settings, open(path, "w"), indent=2)
 EOF
 
+export PYTHONDONTWRITEBYTECODE=1  # no __pycache__ in scripts/abuse
 # No exec: the trap must run after the checks to stop the server and remove the temp dir.
+# Each check bounds itself; the timeout is the backstop should one of them not.
 status=0
-"$venv/bin/python" "$root/scripts/abuse/main.py" \
+timeout --foreground 1200 "$venv/bin/python" "$root/scripts/abuse/main.py" \
     --bin "$bin" --data "$work/data" --work "$work" --pidfile "$pidfile" \
     --st "$venv/bin/st" --cache "$target/abuse-cache" "$@" || status=$?
+if [ "$status" = 124 ]; then
+    echo "abuse.sh: the checks did not finish within 20 minutes; stopped" >&2
+    status=2
+fi
 exit "$status"

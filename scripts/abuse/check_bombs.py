@@ -46,6 +46,8 @@ def gzip_bomb(server, project, cache):
                          project.headers({"Content-Type": "text/csv", "Content-Encoding": "gzip"}),
                          timeout=GZIP_TIMEOUT)
     result.count(answer)
+    if rss.killed_at_kib:
+        server.process.wait(30)  # reaped before anything asks whether it is alive
     hwm = server.hwm_kib() if server.exited() is None else rss.peak_kib
     killed = rss.killed_at_kib
     if server.exited() is not None:
@@ -129,26 +131,29 @@ def zstd_bomb(server, binary, work):
     server.restart()
     dest = Project.create(server, binary, "abuse-snapshot-dest")
     env = dict(os.environ, STACKPORT_DEST_TOKEN=dest.token)
-    log_path = os.path.join(work, "restore.log")
-    with open(log_path, "wb") as log:
+    events_path, errors_path = (os.path.join(work, f"restore.{n}") for n in ("jsonl", "err"))
+    with open(events_path, "wb") as events, open(errors_path, "wb") as errors:
         started = time.monotonic()
         process = subprocess.Popen(
             [binary, "snapshot", "restore", bomb, "--dest", server.url,
              "--work", os.path.join(work, "restore-work"), "--json"],
-            env=env, stdout=log, stderr=log, stdin=subprocess.DEVNULL)
+            env=env, stdout=events, stderr=errors, stdin=subprocess.DEVNULL)
         with RssWatch(server.pid, KILL_KIB) as server_rss, RssWatch(process.pid, KILL_KIB) as own:
             code, restore_peak = wait_with_rusage(process, RESTORE_TIMEOUT)
         seconds = time.monotonic() - started
     result.requests = 1
     result.latency(seconds)
+    if server_rss.killed_at_kib:
+        server.process.wait(30)
     server_hwm = server.hwm_kib() if server.exited() is None else server_rss.peak_kib
     killed = [n for n, w in (("server", server_rss), ("restore", own)) if w.killed_at_kib]
     if server.exited() is not None:
         server.start()
     tables = dest.must("GET", "/v2/storage/tables").json()
     loaded = sum(t.get("rowsCount") or 0 for t in tables)
-    said = open(log_path, "rb").read().decode(errors="replace").strip().splitlines()
-    last = said[-1][:220] if said else ""
+    said = open(errors_path, "rb").read().decode(errors="replace").strip().splitlines()
+    last = said[-1] if said else "nothing on stderr"
+    last = last if len(last) <= 300 else last[:300] + "…"
     refused = code not in (0, None)
     result.held = (refused and not killed and restore_peak < BOUND_KIB
                    and server_hwm is not None and server_hwm < BOUND_KIB and loaded == 0)

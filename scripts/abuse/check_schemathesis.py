@@ -7,10 +7,12 @@ configuration could send one to any address, while this run talks to 127.0.0.1 o
 
 import json
 import os
+import re
 import subprocess
 import time
 
 from report import Result
+from stack import request
 
 MAX_EXAMPLES = 15
 MAX_TIME = 150
@@ -19,6 +21,26 @@ EXCLUDED = [
     "POST /v2/orchestrations",
     "PUT /v2/orchestrations/{id}",
 ]
+
+
+def operations(server):
+    """(method, template, regex) of every operation the stack describes; fixed paths first,
+    so that `/v2/storage/tables/{id}` does not claim `/v2/storage/tables/{id}/export`."""
+    spec = request(server.port, "GET", "/v2/openapi.json").json()
+    ops = []
+    for template, methods in spec["paths"].items():
+        pattern = re.compile("^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$")
+        for method in methods:
+            ops.append((method.upper(), template, pattern))
+    ops.sort(key=lambda op: op[1].count("{"))
+    return ops
+
+
+def operation_of(ops, method, path):
+    for m, template, pattern in ops:
+        if m == method and pattern.match(path):
+            return f"{m} {template}"
+    return f"{method} {path}"
 
 
 def har_entries(path):
@@ -57,19 +79,18 @@ def run(server, project, st, work):
     entries = har_entries(har)
     # The report holds the token in its request headers: it goes as soon as it is counted.
     os.remove(har)
-    operations = set()
+    ops = operations(server)
     five_xx = {}
     no_answer = 0
     for e in entries:
         status = e["response"]["status"]
         result.requests += 1
         result.latency(max(0.0, e.get("time", 0) / 1000.0))
-        method = e["request"]["method"]
-        path = e["request"]["url"].split("?")[0].replace(server.url, "")
-        operations.add(method)
         if status >= 500:
             result.five_xx += 1
-            five_xx.setdefault(f"{method} {path}", status)
+            path = e["request"]["url"].split("?")[0].replace(server.url, "")
+            op = operation_of(ops, e["request"]["method"], path)
+            five_xx[op] = five_xx.get(op, 0) + 1
         elif status <= 0:
             no_answer += 1
     alive = server.healthy(project.token)
@@ -77,8 +98,10 @@ def run(server, project, st, work):
     summary = (f"{result.requests} requests in {seconds:.0f} s (--max-examples {MAX_EXAMPLES}, "
                f"--max-time {MAX_TIME}; jobs and orchestration writes left out)")
     if five_xx:
-        first = ", ".join(f"{k} {v}" for k, v in list(five_xx.items())[:4])
-        summary += f"; 5xx on {len(five_xx)} paths, e.g. {first}"
+        worst = sorted(five_xx.items(), key=lambda kv: -kv[1])
+        summary += (f"; 5xx from {len(five_xx)} operations: "
+                    + ", ".join(f"{op} ({n})" for op, n in worst[:5])
+                    + (", …" if len(worst) > 5 else ""))
     if no_answer:
         summary += f"; {no_answer} requests got no answer"
     summary += "; the stack " + ("still serves" if alive else "no longer serves")

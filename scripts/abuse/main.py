@@ -58,7 +58,9 @@ def guarded(name, server, token, check):
     code = server.exited()
     if code is not None:
         result.held = False
-        result.note(f"the server {describe_exit(code)} during this check")
+        words = server.last_words()
+        result.note(f"the server died during this check ({describe_exit(code)}"
+                    + (f": {words})" if words else ")"))
     print(f"   {name}: {'held' if result.held else 'DID NOT HOLD'} "
           f"({time.monotonic() - started:.0f} s)", file=sys.stderr, flush=True)
     return result, failed

@@ -113,6 +113,7 @@ class Server:
         self.process = None
         self.port = None
         self.starts = 0
+        self.log_offset = 0
 
     @property
     def url(self):
@@ -125,12 +126,14 @@ class Server:
     def start(self):
         self.port = free_port()
         log = open(self.log_path, "ab")
+        self.log_offset = log.tell()
         # The manage token comes from the environment (abuse.sh), never a command line.
         self.process = subprocess.Popen(
             [self.binary, "serve", "--data", self.data, "--listen", f"{HOST}:{self.port}"],
             stdout=log,
             stderr=log,
             stdin=subprocess.DEVNULL,
+            env=dict(os.environ, NO_COLOR="1"),
         )
         log.close()
         with open(self.pidfile, "w") as f:
@@ -182,9 +185,26 @@ class Server:
         if code is None and self.healthy(token):
             return None
         why = f"exited with {describe_exit(code)}" if code is not None else "stopped answering"
+        words = self.last_words()
+        if words:
+            why += f" ({words})"
         self.stop()
         self.start()
         return why
+
+    def last_words(self):
+        """What the current process's log says about why it died (a panic, a stack overflow,
+        a failed allocation), or None."""
+        try:
+            with open(self.log_path, "rb") as f:
+                f.seek(self.log_offset)
+                lines = f.read().decode(errors="replace").splitlines()
+        except OSError:
+            return None
+        telling = [line.strip() for line in lines
+                   if "overflowed its stack" in line or "panicked" in line
+                   or "memory allocation" in line or "fatal runtime error" in line]
+        return telling[0][:200] if telling else None
 
     def hwm_kib(self):
         return vm_kib(self.pid, "VmHWM")
