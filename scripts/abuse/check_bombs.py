@@ -153,7 +153,8 @@ def zstd_bomb(server, binary, work):
     loaded = sum(t.get("rowsCount") or 0 for t in tables)
     said = open(errors_path, "rb").read().decode(errors="replace").strip().splitlines()
     last = said[-1] if said else "nothing on stderr"
-    last = last if len(last) <= 300 else last[:300] + "…"
+    # The cause comes last in the error's chain of contexts.
+    last = last if len(last) <= 300 else "…" + last[-300:]
     refused = code not in (0, None)
     result.held = (refused and not killed and restore_peak < BOUND_KIB
                    and server_hwm is not None and server_hwm < BOUND_KIB and loaded == 0)

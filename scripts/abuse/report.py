@@ -33,7 +33,7 @@ class Result:
 def seconds_text(s):
     if s is None:
         return "-"
-    return f"{s * 1000:.0f} ms" if s < 10 else f"{s:.1f} s"
+    return f"{s * 1000:.0f} ms" if s < 1 else f"{s:.1f} s"
 
 
 def mib(kib):

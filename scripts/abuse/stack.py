@@ -38,7 +38,12 @@ class Answer:
     def describe(self):
         if self.status is None:
             return f"no answer ({self.error})"
-        return f"{self.status} {self.body[:160].decode('utf-8', 'replace')}"
+        try:
+            err = json.loads(self.body)
+            text = f"{err['code']}: {err['error']}"
+        except (ValueError, KeyError, TypeError):
+            text = self.body.decode("utf-8", "replace")
+        return f"{self.status} {text if len(text) <= 300 else text[:300] + '…'}"
 
 
 def request(port, method, path, body=None, headers=None, timeout=30.0):
