@@ -392,7 +392,10 @@ async fn ex_http_checks_every_redirect() {
     let client = stack.storage_client(&token);
     let (csv_url, seen) = csv_server().await;
     let base = redirect_server(vec![
-        ("/metadata", "http://169.254.169.254/latest/meta-data/".into()),
+        (
+            "/metadata",
+            "http://169.254.169.254/latest/meta-data/".into(),
+        ),
         ("/elsewhere", csv_url.clone()),
         ("/again", "/again".into()),
     ])
@@ -414,8 +417,7 @@ async fn ex_http_checks_every_redirect() {
     // An allowed server cannot send the download to a refused address.
     let message = user_error(&fetch("/metadata").await);
     assert!(
-        message.contains("refused")
-            && message.contains("169.254.169.254 is a link-local address"),
+        message.contains("refused") && message.contains("169.254.169.254 is a link-local address"),
         "{message}"
     );
     // A redirect to another allowed server is followed, but the token stays with the origin
@@ -425,7 +427,10 @@ async fn ex_http_checks_every_redirect() {
     assert_eq!(seen.lock().unwrap().as_slice(), [String::new()]);
     // And the redirects end.
     let message = user_error(&fetch("/again").await);
-    assert!(message.contains("redirected more than 10 times"), "{message}");
+    assert!(
+        message.contains("redirected more than 10 times"),
+        "{message}"
+    );
     stack.stop().await.unwrap();
 }
 

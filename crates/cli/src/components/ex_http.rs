@@ -111,7 +111,10 @@ async fn fetch(url: &str, token: Option<&str>, allow: &AllowList) -> Result<reqw
 /// answer differently when the connection is made.
 async fn pinned_client(url: &Url, allow: &AllowList) -> Result<reqwest::Client> {
     if !matches!(url.scheme(), "http" | "https") {
-        return Err(UserError(format!("{url}: only http and https addresses can be downloaded")).into());
+        return Err(UserError(format!(
+            "{url}: only http and https addresses can be downloaded"
+        ))
+        .into());
     }
     let host = url
         .host_str()

@@ -107,9 +107,10 @@ impl Runner {
     /// The registry's own time limit for this component's jobs, if it sets one.
     pub fn timeout_seconds(&self) -> Option<u64> {
         match self {
-            Runner::Sql { timeout_seconds } | Runner::Program { timeout_seconds, .. } => {
-                *timeout_seconds
-            }
+            Runner::Sql { timeout_seconds }
+            | Runner::Program {
+                timeout_seconds, ..
+            } => *timeout_seconds,
         }
     }
 

@@ -229,7 +229,8 @@ async fn an_orchestration_stops_its_tasks_at_its_time_limit() {
     });
     components.push(entry);
     app.manage.replace_components(&components).await.unwrap();
-    let endless = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n;";
+    let endless =
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n;";
     let doc = json!({
         "parameters": {"blocks": [{"name": "Main", "codes": [{"name": "main", "script": [endless]}]}]}
     });

@@ -93,7 +93,14 @@ impl AllowList {
         let canonical = canonical(ip);
         match restricted(canonical) {
             None => Ok(()),
-            Some(_) if self.0.iter().any(|c| c.contains(ip) || c.contains(canonical)) => Ok(()),
+            Some(_)
+                if self
+                    .0
+                    .iter()
+                    .any(|c| c.contains(ip) || c.contains(canonical)) =>
+            {
+                Ok(())
+            }
             Some(kind) => Err(Restricted { ip, kind }),
         }
     }
@@ -153,7 +160,10 @@ fn restricted(ip: IpAddr) -> Option<&'static str> {
         ("10.0.0.0/8", "a private address (RFC 1918)"),
         ("172.16.0.0/12", "a private address (RFC 1918)"),
         ("192.168.0.0/16", "a private address (RFC 1918)"),
-        ("100.64.0.0/10", "a shared address (carrier-grade NAT, RFC 6598)"),
+        (
+            "100.64.0.0/10",
+            "a shared address (carrier-grade NAT, RFC 6598)",
+        ),
         ("169.254.0.0/16", "a link-local address"),
         ("224.0.0.0/4", "a multicast address"),
         ("255.255.255.255/32", "the broadcast address"),
@@ -196,7 +206,14 @@ mod tests {
         assert!(v6.contains(ip("fd12::1")) && !v6.contains(ip("fe80::1")));
         let host6: Cidr = "::1/128".parse().unwrap();
         assert!(host6.contains(ip("::1")) && !host6.contains(ip("127.0.0.1")));
-        for bad in ["10.0.0.0/33", "::/129", "10.0.0.0/", "localhost", "10.0.0/8", "1.2.3.4/-1"] {
+        for bad in [
+            "10.0.0.0/33",
+            "::/129",
+            "10.0.0.0/",
+            "localhost",
+            "10.0.0/8",
+            "1.2.3.4/-1",
+        ] {
             assert!(bad.parse::<Cidr>().is_err(), "{bad}");
         }
     }
