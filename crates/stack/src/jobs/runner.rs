@@ -11,7 +11,7 @@ use serde_json::json;
 use stackport_model::api::{JobStatus, Runner};
 
 use super::cancel::{Cancel, StopReason, Stopped};
-use super::deadline::Deadline;
+use super::deadline::{Deadline, TimeLimit};
 use super::log::Level;
 use super::queue::{self, JobRecord};
 use super::ORCHESTRATOR;
@@ -48,64 +48,6 @@ impl From<Error> for Failure {
 impl From<Stopped> for Failure {
     fn from(s: Stopped) -> Failure {
         Failure::Stopped(s.0)
-    }
-}
-
-/// How long a job may run: its component's `runner.timeoutSeconds`, or else the stack's
-/// `jobs.timeLimitSeconds`.
-struct TimeLimit {
-    seconds: u64,
-    /// Set when the registry entry of this component chose the limit.
-    from_registry: bool,
-}
-
-impl TimeLimit {
-    fn of(stack: &Stack, job: &JobRecord) -> TimeLimit {
-        let registry = (job.component.as_str() != ORCHESTRATOR)
-            .then(|| stack.registry.get(&job.component))
-            .flatten()
-            .and_then(|c| c.runner)
-            .and_then(|r| r.timeout_seconds());
-        match registry {
-            Some(seconds) => TimeLimit {
-                seconds,
-                from_registry: true,
-            },
-            None => TimeLimit {
-                seconds: stack.settings.jobs.time_limit_seconds,
-                from_registry: false,
-            },
-        }
-    }
-
-    /// The job's message: which limit it passed and where to change it.
-    fn exceeded(&self, job: &JobRecord) -> String {
-        let what = if job.component.as_str() == ORCHESTRATOR {
-            format!("Job {} (orchestration {})", job.id, job.config)
-        } else {
-            format!("Job {} of {}", job.id, job.component)
-        };
-        if self.from_registry {
-            format!(
-                "{what} ran longer than its time limit of {} s and was stopped; the limit is \
-                 runner.timeoutSeconds of {} in the stack's component registry \
-                 (PUT /manage/components), which overrides the stack's jobs.timeLimitSeconds",
-                self.seconds, job.component
-            )
-        } else if job.component.as_str() == ORCHESTRATOR {
-            format!(
-                "{what} ran longer than its time limit of {} s and was stopped; the limit is \
-                 jobs.timeLimitSeconds in the stack's settings (stack.json)",
-                self.seconds
-            )
-        } else {
-            format!(
-                "{what} ran longer than its time limit of {} s and was stopped; the limit is \
-                 jobs.timeLimitSeconds in the stack's settings (stack.json), or for this \
-                 component runner.timeoutSeconds in the stack's component registry",
-                self.seconds
-            )
-        }
     }
 }
 
