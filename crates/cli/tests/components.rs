@@ -134,7 +134,7 @@ async fn components_run_with_their_secret_which_no_file_keeps() {
     let stack = EmbeddedStack::start(
         &dir.0.join("stack"),
         eu_central_settings,
-        "components-manage-token-0123",
+        "components-manage-token-0123456789abcdef",
     )
     .await
     .unwrap();
