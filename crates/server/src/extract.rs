@@ -9,6 +9,7 @@ use serde::de::DeserializeOwned;
 use stackport_stack::{Error, ErrorKind, TokenAuth};
 
 use crate::error::ApiError;
+use crate::unknown_field::body_error_message;
 use crate::AppState;
 
 /// Header of a project's Storage API token.
@@ -73,7 +74,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
                 Err(Error::new(
                     kind,
                     "invalidBody",
-                    format!("the request body is not valid: {}", rejection.body_text()),
+                    body_error_message(&rejection.body_text()),
                 )
                 .into())
             }

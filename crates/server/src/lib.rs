@@ -9,6 +9,7 @@ mod error;
 mod extract;
 mod openapi;
 mod routes;
+mod unknown_field;
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -25,4 +25,5 @@ mod provisioning;
 mod restart;
 mod tables;
 mod tokens;
+mod unknown_fields;
 mod users;

@@ -275,7 +275,11 @@ async fn huge_expires_in_does_not_make_an_expired_token() {
         "storage.tokens.invalidExpiresIn",
     );
     assert!(body.error.contains("at most 3153600000"), "{}", body.error);
-    assert_eq!(master.list_tokens().await.unwrap().len(), 1, "no token was made");
+    assert_eq!(
+        master.list_tokens().await.unwrap().len(),
+        1,
+        "no token was made"
+    );
 }
 
 /// A token that may manage tokens, with `rights` on top; and a client using it.
@@ -329,17 +333,23 @@ async fn bucket_permissions_of_a_new_token_are_within_its_creators() {
         ..Default::default()
     };
     refused_grant(
-        admin.create_token(&with(&b.id, BucketPermission::Write)).await,
+        admin
+            .create_token(&with(&b.id, BucketPermission::Write))
+            .await,
         "bucketPermissions",
         "only read",
     );
     refused_grant(
-        admin.create_token(&with(&b.id, BucketPermission::Manage)).await,
+        admin
+            .create_token(&with(&b.id, BucketPermission::Manage))
+            .await,
         "bucketPermissions",
         "only read",
     );
     refused_grant(
-        admin.create_token(&with(&other.id, BucketPermission::Read)).await,
+        admin
+            .create_token(&with(&other.id, BucketPermission::Read))
+            .await,
         "bucketPermissions",
         "no access",
     );
@@ -415,7 +425,11 @@ async fn can_manage_tokens_of_a_new_token_needs_its_creators() {
         403,
         "accessDenied",
     );
-    assert!(body.error.contains("canManageTokens is false"), "{}", body.error);
+    assert!(
+        body.error.contains("canManageTokens is false"),
+        "{}",
+        body.error
+    );
     let (_, admin) = token_admin(&app, &master, NewToken::default()).await;
     let child = admin
         .create_token(&NewToken {
@@ -471,7 +485,11 @@ async fn component_access_of_a_new_token_is_within_its_creators() {
         },
     )
     .await;
-    expect_error(admin.get_config(&mysql, &config.id).await, 403, "accessDenied");
+    expect_error(
+        admin.get_config(&mysql, &config.id).await,
+        403,
+        "accessDenied",
+    );
     refused_grant(
         admin
             .create_token(&NewToken {
@@ -483,7 +501,11 @@ async fn component_access_of_a_new_token_is_within_its_creators() {
         "componentAccess",
         "its own componentAccess is []",
     );
-    assert_eq!(master.list_tokens().await.unwrap().len(), 2, "no token was made");
+    assert_eq!(
+        master.list_tokens().await.unwrap().len(),
+        2,
+        "no token was made"
+    );
     // A creator whose list names the component may pass it on.
     let (_, lister) = token_admin(
         &app,
@@ -503,7 +525,10 @@ async fn component_access_of_a_new_token_is_within_its_creators() {
         .await
         .unwrap();
     let child = app.client(child.token.as_deref().unwrap());
-    assert_eq!(child.get_config(&mysql, &config.id).await.unwrap().id, config.id);
+    assert_eq!(
+        child.get_config(&mysql, &config.id).await.unwrap().id,
+        config.id
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

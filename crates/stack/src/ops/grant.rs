@@ -227,7 +227,12 @@ mod tests {
             can_manage_buckets: true,
             ..new()
         };
-        refused(&creator(), &n, "canManageBuckets", "its own canManageBuckets is false");
+        refused(
+            &creator(),
+            &n,
+            "canManageBuckets",
+            "its own canManageBuckets is false",
+        );
     }
 
     #[test]
@@ -240,7 +245,12 @@ mod tests {
             can_manage_tokens: true,
             ..new()
         };
-        refused(&c, &n, "canManageTokens", "its own canManageTokens is false");
+        refused(
+            &c,
+            &n,
+            "canManageTokens",
+            "its own canManageTokens is false",
+        );
         check_grant(&creator(), &n, NOW).unwrap();
     }
 

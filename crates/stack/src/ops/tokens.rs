@@ -96,7 +96,14 @@ pub(crate) fn insert_token(
     is_master: bool,
     creator: Option<&TokenRef>,
 ) -> Result<Token> {
-    insert_token_at(tx, project, new, (super::now_micros(), None), is_master, creator)
+    insert_token_at(
+        tx,
+        project,
+        new,
+        (super::now_micros(), None),
+        is_master,
+        creator,
+    )
 }
 
 /// Inserts a token, made at `now` and expiring at `expires`, and returns it with its secret. The
