@@ -57,7 +57,9 @@ pub struct Token {
     pub can_read_all_file_uploads: bool,
     /// Rights on single buckets, for tokens without `canManageBuckets`.
     pub bucket_permissions: BTreeMap<BucketId, BucketPermission>,
-    /// Components whose configurations the token may use; all when null.
+    /// Components whose configurations the token may use. A master token or one with
+    /// `canManageBuckets` may use every component whatever this says; any other token exactly
+    /// the ones listed (none when null).
     #[serde(default)]
     pub component_access: Option<Vec<String>>,
     /// The token that created this one.
