@@ -72,7 +72,7 @@ async fn stack_allowing(dir: &Path, allow: &[&str]) -> EmbeddedStack {
             settings.network.outbound_allow = allow;
             settings
         },
-        "components-manage-token-0123",
+        "components-manage-token-0123456789abcdef",
     )
     .await
     .unwrap();

@@ -10,7 +10,7 @@ use stackport_client::Client;
 use stackport_model::api::{JobStatus, NewBucket, NewConfiguration, NewJob, NewProject, RawJson};
 use stackport_model::Stage;
 
-const MANAGE: &str = "crash-manage-token-0123456789";
+const MANAGE: &str = "crash-manage-token-0123456789abcdefghij";
 
 struct Stack {
     child: Child,
