@@ -31,7 +31,7 @@ pub struct BenchArgs {
     dir: PathBuf,
 }
 
-const MANAGE: &str = "bench-manage-token-0123456789";
+const MANAGE: &str = "bench-manage-token-0123456789abcdefghij";
 
 pub async fn bench(args: BenchArgs) -> Result<ExitCode> {
     which_sqlite3()?;

@@ -14,9 +14,9 @@ use tokio::task::JoinHandle;
 use crate::registry::make_us_east_registry_differ;
 
 /// The manage token of the demo's eu-central stack.
-pub const EU_CENTRAL_MANAGE_TOKEN: &str = "demo-eu-central-manage-token";
+pub const EU_CENTRAL_MANAGE_TOKEN: &str = "demo-eu-central-manage-token-0123456789";
 /// The manage token of the demo's us-east stack.
-pub const US_EAST_MANAGE_TOKEN: &str = "demo-us-east-manage-token";
+pub const US_EAST_MANAGE_TOKEN: &str = "demo-us-east-manage-token-0123456789abcd";
 
 /// The file a stack keeps its settings in; see `stackport_stack::Stack::open`.
 const SETTINGS_FILE: &str = "stack.json";

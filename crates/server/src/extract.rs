@@ -4,13 +4,13 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
-
-use crate::body::RawBody;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 use stackport_stack::TokenAuth;
 
+use crate::body::RawBody;
 use crate::error::ApiError;
+use crate::unknown_field::body_error_message;
 use crate::AppState;
 
 /// Header of a project's Storage API token.
@@ -93,9 +93,10 @@ fn is_json(headers: &axum::http::HeaderMap) -> bool {
         })
 }
 
-/// The answer to a body that does not deserialize into the endpoint's type.
-fn invalid_body(e: serde_json::Error) -> ApiError {
-    ApiError::bad_request("invalidBody", format!("the request body is not valid: {e}"))
+/// The answer to a body that does not deserialize into the endpoint's type: an unknown field
+/// is named with the nearest one the endpoint knows.
+pub(crate) fn invalid_body(e: serde_json::Error) -> ApiError {
+    ApiError::bad_request("invalidBody", body_error_message(&e.to_string()))
 }
 
 /// Query parameters, read by name with the API's conventions: booleans `true`/`false`/`1`/`0`,

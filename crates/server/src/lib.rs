@@ -11,6 +11,7 @@ mod extract;
 mod listen;
 mod openapi;
 mod routes;
+mod unknown_field;
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -1,3 +1,4 @@
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::metadata::MetadataEntry;
@@ -36,8 +37,8 @@ pub struct Bucket {
 }
 
 /// Body of `POST /v2/storage/buckets`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", from = "NewBucketBody")]
 pub struct NewBucket {
     /// The name without `c-`: `sales` makes `in.c-sales`.
     pub name: String,
@@ -52,4 +53,48 @@ pub struct NewBucket {
     /// Must be the project's backend when given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backend: Option<String>,
+}
+
+/// What `POST /v2/storage/buckets` reads: [`NewBucket`] and the fields the reference platform
+/// documents that the stack accepts and ignores.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)]
+struct NewBucketBody {
+    /// The name without `c-`: `sales` makes `in.c-sales`.
+    name: String,
+    /// `in` or `out`.
+    stage: Stage,
+    /// A name for people.
+    #[serde(default)]
+    display_name: Option<String>,
+    /// Free text.
+    #[serde(default)]
+    description: Option<String>,
+    /// Must be the project's backend when given.
+    #[serde(default)]
+    backend: Option<String>,
+    /// Accepted and ignored: the stack shows no colours.
+    #[serde(default)]
+    color: Option<String>,
+}
+
+impl From<NewBucketBody> for NewBucket {
+    fn from(body: NewBucketBody) -> Self {
+        let NewBucketBody {
+            name,
+            stage,
+            display_name,
+            description,
+            backend,
+            color: _,
+        } = body;
+        NewBucket {
+            name,
+            stage,
+            display_name,
+            description,
+            backend,
+        }
+    }
 }

@@ -1,3 +1,4 @@
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::json::RawJson;
@@ -87,8 +88,8 @@ pub struct ConfigRow {
 }
 
 /// Body of `POST …/configs`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", from = "NewConfigurationBody")]
 pub struct NewConfiguration {
     /// Required.
     pub name: String,
@@ -112,9 +113,64 @@ pub struct NewConfiguration {
     pub is_disabled: Option<bool>,
 }
 
+/// What `POST …/configs` reads: [`NewConfiguration`] and the fields the reference platform
+/// documents that the stack accepts and ignores.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)]
+struct NewConfigurationBody {
+    /// Required.
+    name: String,
+    /// The id to use; the stack picks one when left out.
+    #[serde(default)]
+    configuration_id: Option<ConfigId>,
+    /// A description.
+    #[serde(default)]
+    description: Option<String>,
+    /// The settings; `{}` when left out.
+    #[serde(default)]
+    configuration: Option<RawJson>,
+    /// The state; `{}` when left out.
+    #[serde(default)]
+    state: Option<RawJson>,
+    /// Why it is created.
+    #[serde(default)]
+    change_description: Option<String>,
+    /// Created disabled.
+    #[serde(default)]
+    is_disabled: Option<bool>,
+    /// Accepted and ignored: a stack has only the default branch, which the path names.
+    #[serde(default)]
+    branch_id: Option<serde_json::Value>,
+}
+
+impl From<NewConfigurationBody> for NewConfiguration {
+    fn from(body: NewConfigurationBody) -> Self {
+        let NewConfigurationBody {
+            name,
+            configuration_id,
+            description,
+            configuration,
+            state,
+            change_description,
+            is_disabled,
+            branch_id: _,
+        } = body;
+        NewConfiguration {
+            name,
+            configuration_id,
+            description,
+            configuration,
+            state,
+            change_description,
+            is_disabled,
+        }
+    }
+}
+
 /// Body of `PUT …/configs/{id}`: fields left out stay as they are.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ConfigurationUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -134,8 +190,8 @@ pub struct ConfigurationUpdate {
 }
 
 /// Body of `POST …/rows`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewRow {
     /// The id to use; the stack picks one when left out.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -155,8 +211,8 @@ pub struct NewRow {
 }
 
 /// Body of `PUT …/rows/{id}`: fields left out stay as they are.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct RowUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
@@ -173,7 +229,8 @@ pub struct RowUpdate {
 }
 
 /// Body of `PUT …/state`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct StateUpdate {
     pub state: RawJson,
 }
@@ -208,8 +265,8 @@ pub struct ConfigVersion {
 }
 
 /// Body of `POST …/versions/{v}/rollback`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct Rollback {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub change_description: Option<String>,

@@ -1,3 +1,4 @@
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::token::TokenRef;
@@ -54,7 +55,7 @@ impl JobStatus {
 }
 
 /// How a job runs.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum JobMode {
     /// For real: outputs are written to Storage.
@@ -77,8 +78,8 @@ impl JobMode {
 }
 
 /// `POST /v2/queue/jobs`: what to run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewJob {
     /// The component, e.g. `keboola.sqlite-transformation`, or `orchestrator` to run an
     /// orchestration (then `config` is the orchestration's id).

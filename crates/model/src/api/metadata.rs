@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::MetadataId;
@@ -25,7 +26,8 @@ pub struct MetadataEntry {
 }
 
 /// A key and value to write.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct MetadataKeyValue {
     /// The key.
     pub key: String,
@@ -34,8 +36,8 @@ pub struct MetadataKeyValue {
 }
 
 /// Body of `POST …/metadata`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct MetadataWrite {
     /// The provider all entries are written under.
     pub provider: String,

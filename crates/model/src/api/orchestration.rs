@@ -1,3 +1,4 @@
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::token::TokenRef;
@@ -5,8 +6,8 @@ use crate::ids::{ComponentId, ConfigId, OrchestrationId};
 use crate::time::{serde_rfc3339, Timestamp};
 
 /// One step of an orchestration: a configuration to run, or a child orchestration.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrchestrationTask {
     /// With `configId`: the configuration to run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -63,8 +64,8 @@ pub struct Orchestration {
 }
 
 /// Body of `POST /v2/orchestrations`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewOrchestration {
     pub name: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -82,8 +83,8 @@ pub struct NewOrchestration {
 }
 
 /// Body of `PUT /v2/orchestrations/{id}`: fields left out stay as they are.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct OrchestrationUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,

@@ -1,3 +1,4 @@
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::component::Provision;
@@ -34,8 +35,8 @@ pub struct Workspace {
 }
 
 /// Body of `POST /v2/storage/workspaces`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewWorkspace {
     /// With `configurationId`: the configuration the workspace is for. For a stack-provisioned
     /// writer its `parameters.db` is pointed at the workspace.
@@ -64,8 +65,8 @@ pub struct BiProject {
 }
 
 /// Body of `POST /v2/storage/bi-projects`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewBiProject {
     pub component_id: ComponentId,
     pub configuration_id: ConfigId,

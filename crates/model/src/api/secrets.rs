@@ -1,3 +1,4 @@
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::token::TokenRef;
@@ -32,8 +33,8 @@ pub enum SecretState {
 }
 
 /// Body of `POST /v2/oauth/credentials/{componentId}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewOAuthCredentials {
     /// A name for the authorization, unique per component.
     pub id: CredentialsId,
@@ -59,7 +60,7 @@ pub struct OAuthCredentials {
 }
 
 /// Algorithm of a generated SSH key.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum SshKeyType {
     #[default]
@@ -69,8 +70,8 @@ pub enum SshKeyType {
 }
 
 /// Body of `POST /v2/ssh/keys`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewSshKey {
     #[serde(default, rename = "type")]
     pub key_type: SshKeyType,

@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::metadata::MetadataEntry;
@@ -7,7 +8,7 @@ use crate::ids::{BucketId, ColumnName, TableId};
 use crate::time::{serde_rfc3339, Timestamp};
 
 /// The portable data types of typed tables.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "UPPERCASE")]
 pub enum BaseType {
     /// Any text.
@@ -42,8 +43,8 @@ impl BaseType {
 }
 
 /// One column of a typed table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct ColumnDefinition {
     /// The column.
     pub name: ColumnName,
@@ -62,8 +63,8 @@ fn default_true() -> bool {
 }
 
 /// The definition of a typed table.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct TableDefinition {
     /// The columns in order.
     pub columns: Vec<ColumnDefinition>,
@@ -73,7 +74,7 @@ pub struct TableDefinition {
 }
 
 /// How an alias filter compares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum FilterOperator {
     /// The column's value is one of the values.
@@ -83,7 +84,8 @@ pub enum FilterOperator {
 }
 
 /// A filter on one column: of an alias, or of an export.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ColumnFilter {
     /// The column compared.
     pub column: ColumnName,
@@ -159,8 +161,8 @@ pub struct Table {
 }
 
 /// Body of `POST /v2/storage/buckets/{id}/tables`: either `columns` (untyped) or `definition`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewTable {
     /// The table's name.
     pub name: String,
@@ -179,8 +181,8 @@ pub struct NewTable {
 }
 
 /// Body of `POST /v2/storage/buckets/{id}/table-aliases`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub struct NewAlias {
     /// The table read through.
     pub source_table: TableId,
@@ -195,7 +197,8 @@ pub struct NewAlias {
 }
 
 /// Body of `POST /v2/storage/tables/{id}/columns`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewColumn {
     /// The new column; existing rows get the empty string.
     pub name: ColumnName,
@@ -205,7 +208,8 @@ pub struct NewColumn {
 }
 
 /// Body of `POST /v2/storage/tables/{id}/primary-key`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct PrimaryKey {
     /// The key columns, in order.
     pub columns: Vec<ColumnName>,

@@ -1,5 +1,6 @@
 use std::collections::BTreeMap;
 
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use super::project::Project;
@@ -8,7 +9,9 @@ use crate::ids::{BucketId, TokenId};
 use crate::time::{serde_rfc3339, Timestamp};
 
 /// What a token may do with one bucket.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum BucketPermission {
     /// List and export.
@@ -54,7 +57,9 @@ pub struct Token {
     pub can_read_all_file_uploads: bool,
     /// Rights on single buckets, for tokens without `canManageBuckets`.
     pub bucket_permissions: BTreeMap<BucketId, BucketPermission>,
-    /// Components whose configurations the token may use; all when null.
+    /// Components whose configurations the token may use. A master token or one with
+    /// `canManageBuckets` may use every component whatever this says; any other token exactly
+    /// the ones listed (none when null).
     #[serde(default)]
     pub component_access: Option<Vec<String>>,
     /// The token that created this one.
@@ -66,8 +71,8 @@ pub struct Token {
 }
 
 /// Body of `POST /v2/storage/tokens`.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", from = "NewTokenBody")]
 pub struct NewToken {
     /// What the token is for.
     pub description: String,
@@ -89,6 +94,78 @@ pub struct NewToken {
     /// See [`Token::component_access`].
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub component_access: Option<Vec<String>>,
+}
+
+/// What `POST /v2/storage/tokens` reads: [`NewToken`] and the rights the reference platform
+/// documents that a stack does not have. They are accepted and ignored, so a token asking for
+/// them gets none of them: a stack's purge, branches, jobs and events follow the rights above.
+#[derive(Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[allow(dead_code)]
+struct NewTokenBody {
+    /// What the token is for.
+    description: String,
+    /// Seconds until it expires; never when left out. At most the creator's remaining life.
+    #[serde(default)]
+    expires_in: Option<u64>,
+    /// See [`Token::can_manage_buckets`].
+    #[serde(default)]
+    can_manage_buckets: bool,
+    /// See [`Token::can_manage_tokens`].
+    #[serde(default)]
+    can_manage_tokens: bool,
+    /// See [`Token::can_read_all_file_uploads`].
+    #[serde(default)]
+    can_read_all_file_uploads: bool,
+    /// See [`Token::bucket_permissions`].
+    #[serde(default)]
+    bucket_permissions: BTreeMap<BucketId, BucketPermission>,
+    /// See [`Token::component_access`].
+    #[serde(default)]
+    component_access: Option<Vec<String>>,
+    /// Accepted and ignored: purging the trash needs a master token.
+    #[serde(default)]
+    can_purge_trash: Option<bool>,
+    /// Accepted and ignored: a stack has only the default branch.
+    #[serde(default)]
+    can_manage_protected_default_branch: Option<bool>,
+    /// Accepted and ignored: a stack has only the default branch.
+    #[serde(default)]
+    can_manage_dev_branches: Option<bool>,
+    /// Accepted and ignored: any token may queue jobs of configurations it may use.
+    #[serde(default)]
+    can_create_jobs: Option<bool>,
+    /// Accepted and ignored: a token sees the events of the buckets it reaches.
+    #[serde(default)]
+    can_read_all_project_events: Option<bool>,
+}
+
+impl From<NewTokenBody> for NewToken {
+    fn from(body: NewTokenBody) -> Self {
+        let NewTokenBody {
+            description,
+            expires_in,
+            can_manage_buckets,
+            can_manage_tokens,
+            can_read_all_file_uploads,
+            bucket_permissions,
+            component_access,
+            can_purge_trash: _,
+            can_manage_protected_default_branch: _,
+            can_manage_dev_branches: _,
+            can_create_jobs: _,
+            can_read_all_project_events: _,
+        } = body;
+        NewToken {
+            description,
+            expires_in,
+            can_manage_buckets,
+            can_manage_tokens,
+            can_read_all_file_uploads,
+            bucket_permissions,
+            component_access,
+        }
+    }
 }
 
 /// Answer of `GET /v2/storage/tokens/verify`: the token and who it belongs to.

@@ -1,9 +1,10 @@
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
 use crate::time::{serde_rfc3339, Timestamp};
 
 /// What a project member may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub enum UserRole {
     Admin,
@@ -13,7 +14,7 @@ pub enum UserRole {
 }
 
 /// Whether the person has taken up the invitation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum UserStatus {
     Invited,
@@ -33,14 +34,16 @@ pub struct ProjectUser {
 }
 
 /// Body of `POST /manage/projects/{id}/users`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct NewProjectUser {
     pub email: String,
     pub role: UserRole,
 }
 
 /// Body of `PUT /manage/projects/{id}/users/{email}`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ProjectUserUpdate {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub role: Option<UserRole>,

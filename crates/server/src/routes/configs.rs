@@ -363,9 +363,7 @@ async fn rollback(
         None
     } else {
         serde_json::from_slice::<Rollback>(&body)
-            .map_err(|e| {
-                ApiError::bad_request("invalidBody", format!("the request body is not valid: {e}"))
-            })?
+            .map_err(crate::extract::invalid_body)?
             .change_description
     };
     state

@@ -42,7 +42,7 @@ async fn storage_endpoint_with_unknown_token_is_401() {
 async fn manage_endpoint_with_bad_or_missing_manage_token_is_401() {
     let app = spawn_app().await;
     let (_, project) = app.new_project_full("p").await;
-    let wrong = Client::new(&app.url).with_manage_token("wrong-manage-token-0123456789");
+    let wrong = Client::new(&app.url).with_manage_token("wrong-manage-token-0123456789abcdefghij");
     expect_error(wrong.list_projects().await, 401, "invalidToken");
     expect_error(app.anonymous().list_projects().await, 401, "invalidToken");
     // A project's Storage token is not a manage token.

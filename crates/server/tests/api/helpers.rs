@@ -16,7 +16,7 @@ use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 /// The manage token every test stack gets.
-pub const MANAGE_TOKEN: &str = "test-manage-token-0123456789";
+pub const MANAGE_TOKEN: &str = "test-manage-token-0123456789abcdefghij";
 
 /// How long a stopping server may take before the test fails instead of hanging.
 const STOP_GUARD: Duration = Duration::from_secs(60);

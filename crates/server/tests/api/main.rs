@@ -30,4 +30,5 @@ mod retries;
 mod slow_clients;
 mod tables;
 mod tokens;
+mod unknown_fields;
 mod users;

@@ -2,8 +2,9 @@
 
 use std::collections::BTreeMap;
 
-use stackport_model::api::{BucketPermission, NewToken};
-use stackport_model::TokenId;
+use stackport_client::Client;
+use stackport_model::api::{BucketPermission, NewConfiguration, NewToken, Token};
+use stackport_model::{BucketId, ComponentId, Stage, TokenId};
 
 use crate::helpers::*;
 
@@ -262,24 +263,306 @@ async fn token_needs_a_description() {
 async fn huge_expires_in_does_not_make_an_expired_token() {
     let app = spawn_app().await;
     let master = app.new_project("p").await;
-    let result = master
+    let body = expect_error(
+        master
+            .create_token(&NewToken {
+                description: "forever and a day".into(),
+                expires_in: Some(u64::MAX),
+                ..Default::default()
+            })
+            .await,
+        400,
+        "storage.tokens.invalidExpiresIn",
+    );
+    assert!(body.error.contains("at most 3153600000"), "{}", body.error);
+    assert_eq!(
+        master.list_tokens().await.unwrap().len(),
+        1,
+        "no token was made"
+    );
+}
+
+/// A token that may manage tokens, with `rights` on top; and a client using it.
+async fn token_admin(app: &TestApp, master: &Client, rights: NewToken) -> (Token, Client) {
+    let token = master
         .create_token(&NewToken {
-            description: "forever and a day".into(),
-            expires_in: Some(u64::MAX),
+            description: "token admin".into(),
+            can_manage_tokens: true,
+            ..rights
+        })
+        .await
+        .expect("the token admin is created");
+    let client = app.client(token.token.as_deref().unwrap());
+    (token, client)
+}
+
+/// Asserts a 403 whose message starts with the refused field and names the creator's right.
+#[track_caller]
+fn refused_grant<T: std::fmt::Debug>(
+    result: Result<T, stackport_client::ClientError>,
+    field: &str,
+    right: &str,
+) {
+    let body = expect_error(result, 403, "accessDenied");
+    assert!(
+        body.error.starts_with(&format!("{field}: ")),
+        "{} names {field}",
+        body.error
+    );
+    assert!(body.error.contains(right), "{} names {right}", body.error);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bucket_permissions_of_a_new_token_are_within_its_creators() {
+    let app = spawn_app().await;
+    let master = app.new_project("p").await;
+    let b = create_bucket(&master, Stage::In, "b").await;
+    let other = create_bucket(&master, Stage::In, "other").await;
+    let (_, admin) = token_admin(
+        &app,
+        &master,
+        NewToken {
+            bucket_permissions: BTreeMap::from([(b.id.clone(), BucketPermission::Read)]),
+            ..Default::default()
+        },
+    )
+    .await;
+    let with = |bucket: &BucketId, p| NewToken {
+        description: "child".into(),
+        bucket_permissions: BTreeMap::from([(bucket.clone(), p)]),
+        ..Default::default()
+    };
+    refused_grant(
+        admin
+            .create_token(&with(&b.id, BucketPermission::Write))
+            .await,
+        "bucketPermissions",
+        "only read",
+    );
+    refused_grant(
+        admin
+            .create_token(&with(&b.id, BucketPermission::Manage))
+            .await,
+        "bucketPermissions",
+        "only read",
+    );
+    refused_grant(
+        admin
+            .create_token(&with(&other.id, BucketPermission::Read))
+            .await,
+        "bucketPermissions",
+        "no access",
+    );
+    let child = admin
+        .create_token(&with(&b.id, BucketPermission::Read))
+        .await
+        .expect("read on its own bucket may be granted");
+    assert_eq!(
+        child.bucket_permissions,
+        BTreeMap::from([(b.id.clone(), BucketPermission::Read)])
+    );
+    assert_eq!(master.list_tokens().await.unwrap().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn can_manage_buckets_of_a_new_token_needs_its_creators() {
+    let app = spawn_app().await;
+    let master = app.new_project("p").await;
+    let (_, admin) = token_admin(&app, &master, NewToken::default()).await;
+    refused_grant(
+        admin
+            .create_token(&NewToken {
+                description: "bucket admin".into(),
+                can_manage_buckets: true,
+                ..Default::default()
+            })
+            .await,
+        "canManageBuckets",
+        "its own canManageBuckets is false",
+    );
+    // One that has it may grant it, and with it manage on any bucket.
+    let (_, buckets_admin) = token_admin(
+        &app,
+        &master,
+        NewToken {
+            can_manage_buckets: true,
+            ..Default::default()
+        },
+    )
+    .await;
+    let b = create_bucket(&master, Stage::In, "b").await;
+    let child = buckets_admin
+        .create_token(&NewToken {
+            description: "bucket admin".into(),
+            can_manage_buckets: true,
+            bucket_permissions: BTreeMap::from([(b.id, BucketPermission::Manage)]),
             ..Default::default()
         })
-        .await;
-    // Refusing the value is fine; accepting it and handing out a dead token is not.
-    if let Ok(token) = result {
-        assert!(!token.is_expired, "{token:?}");
-        assert!(token.expires.is_none_or(|e| e > token.created), "{token:?}");
-        app.client(token.token.as_deref().unwrap())
-            .verify_token()
-            .await
-            .unwrap();
-    } else {
-        expect_status(result, 400);
-    }
+        .await
+        .unwrap();
+    assert!(child.can_manage_buckets);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn can_manage_tokens_of_a_new_token_needs_its_creators() {
+    let app = spawn_app().await;
+    let master = app.new_project("p").await;
+    let plain = master
+        .create_token(&NewToken {
+            description: "plain".into(),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let body = expect_error(
+        app.client(plain.token.as_deref().unwrap())
+            .create_token(&NewToken {
+                description: "child".into(),
+                can_manage_tokens: true,
+                ..Default::default()
+            })
+            .await,
+        403,
+        "accessDenied",
+    );
+    assert!(
+        body.error.contains("canManageTokens is false"),
+        "{}",
+        body.error
+    );
+    let (_, admin) = token_admin(&app, &master, NewToken::default()).await;
+    let child = admin
+        .create_token(&NewToken {
+            description: "another admin".into(),
+            can_manage_tokens: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert!(child.can_manage_tokens);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn can_read_all_file_uploads_of_a_new_token_needs_its_creators() {
+    let app = spawn_app().await;
+    let master = app.new_project("p").await;
+    let (_, admin) = token_admin(&app, &master, NewToken::default()).await;
+    refused_grant(
+        admin
+            .create_token(&NewToken {
+                description: "file reader".into(),
+                can_read_all_file_uploads: true,
+                ..Default::default()
+            })
+            .await,
+        "canReadAllFileUploads",
+        "its own canReadAllFileUploads is false",
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn component_access_of_a_new_token_is_within_its_creators() {
+    let app = spawn_app().await;
+    let master = app.new_project("p").await;
+    let mysql: ComponentId = "keboola.ex-db-mysql".parse().unwrap();
+    let config = master
+        .create_config(
+            &mysql,
+            &NewConfiguration {
+                name: "orders".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let b = create_bucket(&master, Stage::In, "b").await;
+    let (_, admin) = token_admin(
+        &app,
+        &master,
+        NewToken {
+            bucket_permissions: BTreeMap::from([(b.id, BucketPermission::Read)]),
+            ..Default::default()
+        },
+    )
+    .await;
+    expect_error(
+        admin.get_config(&mysql, &config.id).await,
+        403,
+        "accessDenied",
+    );
+    refused_grant(
+        admin
+            .create_token(&NewToken {
+                description: "escalated".into(),
+                component_access: Some(vec![mysql.to_string()]),
+                ..Default::default()
+            })
+            .await,
+        "componentAccess",
+        "its own componentAccess is []",
+    );
+    assert_eq!(
+        master.list_tokens().await.unwrap().len(),
+        2,
+        "no token was made"
+    );
+    // A creator whose list names the component may pass it on.
+    let (_, lister) = token_admin(
+        &app,
+        &master,
+        NewToken {
+            component_access: Some(vec![mysql.to_string()]),
+            ..Default::default()
+        },
+    )
+    .await;
+    let child = lister
+        .create_token(&NewToken {
+            description: "mysql".into(),
+            component_access: Some(vec![mysql.to_string()]),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let child = app.client(child.token.as_deref().unwrap());
+    assert_eq!(
+        child.get_config(&mysql, &config.id).await.unwrap().id,
+        config.id
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_new_token_does_not_outlive_its_creator() {
+    let app = spawn_app().await;
+    let master = app.new_project("p").await;
+    let (creator, admin) = token_admin(
+        &app,
+        &master,
+        NewToken {
+            expires_in: Some(60),
+            ..Default::default()
+        },
+    )
+    .await;
+    let with = |expires_in| NewToken {
+        description: "child".into(),
+        expires_in,
+        ..Default::default()
+    };
+    refused_grant(
+        admin.create_token(&with(None)).await,
+        "expiresIn",
+        "cannot create a token that never expires",
+    );
+    refused_grant(
+        admin.create_token(&with(Some(3600))).await,
+        "expiresIn",
+        "cannot create a token that outlives it",
+    );
+    let child = admin.create_token(&with(Some(30))).await.unwrap();
+    let (child_expires, creator_expires) = (child.expires.unwrap(), creator.expires.unwrap());
+    assert!(child_expires <= creator_expires, "{child:?}");
+    assert_eq!(master.list_tokens().await.unwrap().len(), 3);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

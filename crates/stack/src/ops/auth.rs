@@ -118,6 +118,33 @@ impl TokenAuth {
     }
 }
 
+/// The fewest characters a manage token chosen in `STACKPORT_MANAGE_TOKEN` may have.
+pub const MIN_MANAGE_TOKEN_CHARS: usize = 32;
+/// The fewest distinct characters it may have, so that `aaaa…` or `abab…` is refused.
+pub const MIN_MANAGE_TOKEN_DISTINCT: usize = 12;
+
+/// Refuses a chosen manage token that is short or repetitive: it opens every project of the
+/// stack, so it must not be guessable.
+fn check_manage_token_strength(token: &str) -> Result<()> {
+    let chars = token.chars().count();
+    let distinct = token
+        .chars()
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    if chars >= MIN_MANAGE_TOKEN_CHARS && distinct >= MIN_MANAGE_TOKEN_DISTINCT {
+        return Ok(());
+    }
+    Err(Error::invalid(
+        "stack.weakManageToken",
+        format!(
+            "STACKPORT_MANAGE_TOKEN must be at least {MIN_MANAGE_TOKEN_CHARS} characters with at \
+             least {MIN_MANAGE_TOKEN_DISTINCT} distinct ones; this one has {chars} characters, \
+             {distinct} distinct. Generate one, e.g. with `openssl rand -hex 24`, or leave the \
+             variable unset for the stack to generate one on first start"
+        ),
+    ))
+}
+
 impl Stack {
     /// The rights of token `id` of `project` as they are now, for work the stack does on a
     /// token's behalf later (a job, a scheduled run): none when the token was deleted or expired.
@@ -182,12 +209,7 @@ impl Stack {
         let now = super::now_micros();
         self.store.write(|tx| {
             if let Some(token) = from_env {
-                if token.len() < 16 {
-                    return Err(Error::invalid(
-                        "stack.weakManageToken",
-                        "STACKPORT_MANAGE_TOKEN must be at least 16 characters",
-                    ));
-                }
+                check_manage_token_strength(token)?;
                 tx.execute("DELETE FROM manage_tokens", [])?;
                 tx.execute(
                     "INSERT INTO manage_tokens (hash, description, created) VALUES (?1, 'from environment', ?2)",
@@ -206,5 +228,34 @@ impl Stack {
             )?;
             Ok(Some(token))
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn manage_token_needs_32_characters_and_12_distinct_ones() {
+        for weak in [
+            "",
+            "0123456789abcdef",
+            &"a".repeat(64),
+            // 32 characters, 11 distinct.
+            "0123456789a0123456789a0123456789",
+            // 12 distinct, 31 characters.
+            "0123456789ab0123456789ab0123456",
+        ] {
+            let err = check_manage_token_strength(weak).unwrap_err();
+            assert_eq!(err.code(), "stack.weakManageToken", "{weak}");
+            assert!(
+                err.message()
+                    .contains("at least 32 characters with at least 12 distinct ones"),
+                "{}",
+                err.message()
+            );
+        }
+        check_manage_token_strength("0123456789ab0123456789ab01234567").unwrap();
+        check_manage_token_strength("čšžřďťňáéíóúůýě-0123456789abcdefgh").unwrap();
     }
 }

@@ -10,6 +10,7 @@ pub mod events;
 pub mod export;
 pub mod files;
 pub mod fingerprint;
+mod grant;
 pub mod import;
 pub mod metadata;
 pub mod oauth;

@@ -9,12 +9,10 @@ use stackport_model::{BucketId, ProjectId, TokenId};
 
 use super::auth::TokenAuth;
 use super::events::{record, NewEvent};
+use super::grant::check_grant;
 use crate::error::{Error, Result};
 use crate::store::{from_json, to_json};
 use crate::{secret, Stack};
-
-/// The longest lifetime a token may be given, in seconds.
-const MAX_EXPIRES_IN: u64 = 100 * 365 * 86_400;
 
 pub(crate) const TOKEN_COLUMNS: &str = "id, project_id, description, created, expires, is_master, \
     can_manage_buckets, can_manage_tokens, can_read_all_file_uploads, bucket_permissions, component_access, \
@@ -89,8 +87,8 @@ impl TokenRecord {
     }
 }
 
-/// Inserts a token and returns it with its secret. The secret embeds the token's id, so the row
-/// is written first and its hash set once the id is known, in the same transaction.
+/// Inserts a master token the stack administrator issues (never expiring) and returns it with
+/// its secret.
 pub(crate) fn insert_token(
     tx: &rusqlite::Transaction<'_>,
     project: ProjectId,
@@ -98,10 +96,28 @@ pub(crate) fn insert_token(
     is_master: bool,
     creator: Option<&TokenRef>,
 ) -> Result<Token> {
-    let now = super::now_micros();
-    let expires = new
-        .expires_in
-        .map(|s| now.saturating_add((s.min(MAX_EXPIRES_IN) as i64).saturating_mul(1_000_000)));
+    insert_token_at(
+        tx,
+        project,
+        new,
+        (super::now_micros(), None),
+        is_master,
+        creator,
+    )
+}
+
+/// Inserts a token, made at `now` and expiring at `expires`, and returns it with its secret. The
+/// secret embeds the token's id, so the row is written first and its hash set once the id is
+/// known, in the same transaction. `new.expires_in` is not read: the caller has turned it into
+/// `expires` (see [`check_grant`]).
+fn insert_token_at(
+    tx: &rusqlite::Transaction<'_>,
+    project: ProjectId,
+    new: &NewToken,
+    (now, expires): (i64, Option<i64>),
+    is_master: bool,
+    creator: Option<&TokenRef>,
+) -> Result<Token> {
     let placeholder = format!("pending-{}", secret::random_string(32));
     tx.execute(
         "INSERT INTO tokens (project_id, hash, description, created, expires, is_master, can_manage_buckets,
@@ -193,7 +209,8 @@ impl Stack {
         })
     }
 
-    /// Creates a token (needs `canManageTokens`). A token may not hand out rights it lacks.
+    /// Creates a token (needs `canManageTokens`). A token may not hand out rights it lacks, nor
+    /// outlive it: see [`check_grant`].
     pub fn create_token(&self, auth: &TokenAuth, new: &NewToken) -> Result<Token> {
         auth.require_manage_tokens()?;
         if new.description.trim().is_empty() {
@@ -202,26 +219,8 @@ impl Stack {
                 "description is required: say what the token is for",
             ));
         }
-        if new.expires_in.is_some_and(|s| s > MAX_EXPIRES_IN) {
-            return Err(Error::invalid(
-                "storage.tokens.invalidExpiresIn",
-                format!("expiresIn is in seconds and may be at most {MAX_EXPIRES_IN} (100 years); leave it out for a token that never expires"),
-            ));
-        }
-        if !auth.token.is_master {
-            let escalates = (new.can_manage_buckets && !auth.all_buckets())
-                || (new.can_read_all_file_uploads && !auth.token.can_read_all_file_uploads)
-                || new
-                    .bucket_permissions
-                    .iter()
-                    .any(|(b, p)| auth.bucket_permission(b).is_none_or(|mine| mine < *p));
-            if escalates {
-                return Err(Error::forbidden(format!(
-                    "token {} cannot create a token with rights it does not have itself",
-                    auth.token_id()
-                )));
-            }
-        }
+        let now = super::now_micros();
+        let expires = check_grant(&auth.token, new, now)?;
         let creator = auth.token_ref();
         self.store.write(|tx| {
             for bucket in new.bucket_permissions.keys() {
@@ -240,7 +239,14 @@ impl Stack {
                     ));
                 }
             }
-            insert_token(tx, auth.project(), new, false, Some(&creator))
+            insert_token_at(
+                tx,
+                auth.project(),
+                new,
+                (now, expires),
+                false,
+                Some(&creator),
+            )
         })
     }
 
