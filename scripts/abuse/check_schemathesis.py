@@ -11,7 +11,7 @@ import re
 import subprocess
 import time
 
-from report import Result
+from report import Result, seconds_text
 from stack import request
 
 MAX_EXAMPLES = 15
@@ -82,10 +82,14 @@ def run(server, project, st, work):
     ops = operations(server)
     five_xx = {}
     no_answer = 0
+    slowest = (0.0, None)
     for e in entries:
         status = e["response"]["status"]
         result.requests += 1
-        result.latency(max(0.0, e.get("time", 0) / 1000.0))
+        took = max(0.0, e.get("time", 0) / 1000.0)
+        result.latency(took)
+        if took > slowest[0]:
+            slowest = (took, e["request"])
         if status >= 500:
             result.five_xx += 1
             path = e["request"]["url"].split("?")[0].replace(server.url, "")
@@ -97,6 +101,10 @@ def run(server, project, st, work):
     result.held = result.five_xx == 0 and no_answer == 0 and alive
     summary = (f"{result.requests} requests in {seconds:.0f} s (--max-examples {MAX_EXAMPLES}, "
                f"--max-time {MAX_TIME}; jobs and orchestration writes left out)")
+    if slowest[1]:
+        path = slowest[1]["url"].split("?")[0].replace(server.url, "")
+        summary += (f"; slowest {operation_of(ops, slowest[1]['method'], path)} "
+                    f"({seconds_text(slowest[0])}, as schemathesis timed it)")
     if five_xx:
         worst = sorted(five_xx.items(), key=lambda kv: -kv[1])
         summary += (f"; 5xx from {len(five_xx)} operations: "
