@@ -499,8 +499,14 @@ async fn a_reused_snapshot_that_lies_or_holds_a_pipe_is_refused_before_the_first
             "migrate run",
             migrate_run(&eu, &source.token, &us, &token, &work),
         ),
-        ("snapshot inspect", stackport(&["snapshot", "inspect"], &snapshot)),
-        ("snapshot verify", stackport(&["snapshot", "verify"], &snapshot)),
+        (
+            "snapshot inspect",
+            stackport(&["snapshot", "inspect"], &snapshot),
+        ),
+        (
+            "snapshot verify",
+            stackport(&["snapshot", "verify"], &snapshot),
+        ),
         ("snapshot restore", restore),
     ] {
         let out = output_within_a_minute(cmd, what).await;
@@ -517,4 +523,3 @@ async fn a_reused_snapshot_that_lies_or_holds_a_pipe_is_refused_before_the_first
     eu.stop().await.unwrap();
     us.stop().await.unwrap();
 }
-

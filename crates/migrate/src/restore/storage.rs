@@ -14,8 +14,8 @@ use super::RestoreOptions;
 use super::RestoreOutcome;
 use crate::error::{ApiContext, MigrateError, Result};
 use crate::progress::{Phase, PhaseTimer, Progress, Tally};
-use crate::snapshot::format::{Codec, TableData};
 use crate::regular_file::{open_regular, OpenError};
+use crate::snapshot::format::{Codec, TableData};
 use crate::snapshot::{CheckedChunk, ChunkRules, Snapshot};
 
 pub(crate) async fn restore_buckets(
@@ -144,7 +144,14 @@ pub(crate) async fn restore_data(
         .iter()
         .map(|f| (f.path.as_str(), f.sha256.as_str()))
         .collect();
-    let hashes = &hashes;
+    let shared = Load {
+        client,
+        snapshot,
+        hashes: &hashes,
+        instant,
+        max_record_bytes: options.max_record_bytes,
+    };
+    let shared = &shared;
     let loads = snapshot
         .tables
         .iter()
@@ -152,12 +159,7 @@ pub(crate) async fn restore_data(
         .filter(|(_, d)| !d.chunks.is_empty())
         .map(|(table, data)| {
             let progress = progress.clone();
-            async move {
-                load_table(
-                    client, snapshot, hashes, table, data, instant, options, progress,
-                )
-                .await
-            }
+            async move { load_table(shared, table, data, progress).await }
         });
     let done: Vec<(u64, u64)> = futures_util::stream::iter(loads)
         .buffer_unordered(options.parallel_tables.max(1))
@@ -170,18 +172,32 @@ pub(crate) async fn restore_data(
     Ok(())
 }
 
+/// What every table's load shares.
+struct Load<'a> {
+    client: &'a Client,
+    snapshot: &'a Snapshot,
+    /// Each chunk's SHA-256 in the manifest.
+    hashes: &'a HashMap<&'a str, &'a str>,
+    /// The `_timestamp` of every row.
+    instant: &'a str,
+    max_record_bytes: u64,
+}
+
 /// Loads a table's chunks in order: the first replaces, the rest append, all with the one
 /// migration instant as `_timestamp`.
 async fn load_table(
-    client: &Client,
-    snapshot: &Snapshot,
-    hashes: &HashMap<&str, &str>,
+    load: &Load<'_>,
     table: &Table,
     data: &TableData,
-    instant: &str,
-    options: &RestoreOptions,
     progress: Arc<dyn Progress>,
 ) -> Result<(u64, u64)> {
+    let Load {
+        client,
+        snapshot,
+        hashes,
+        instant,
+        max_record_bytes,
+    } = *load;
     let mut rows = 0;
     let mut bytes = 0;
     let header = crate::snapshot::format::csv_header(&table.columns);
@@ -197,7 +213,7 @@ async fn load_table(
                 header: header.clone(),
                 bytes: chunk.bytes,
                 rows: chunk.rows,
-                max_record_bytes: options.max_record_bytes,
+                max_record_bytes,
             },
         };
         let problem = Arc::new(Mutex::new(None));

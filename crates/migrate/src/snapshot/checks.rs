@@ -164,13 +164,12 @@ fn check_inventory(s: &Snapshot) -> Result<()> {
         provisioned: s.provisioned.len() as u64,
         secrets_removed: s.secrets.len() as u64,
     };
-    let stored = sum(
-        s.manifest
-            .files
-            .iter()
-            .filter(|f| f.path.starts_with("storage/data/"))
-            .map(|f| f.bytes),
-    );
+    let stored = sum(s
+        .manifest
+        .files
+        .iter()
+        .filter(|f| f.path.starts_with("storage/data/"))
+        .map(|f| f.bytes));
     if stored != Some(s.manifest.inventory.stored_bytes) {
         let stored = stored.map_or("more than 2^64".to_string(), |b| b.to_string());
         return Err(MigrateError::snapshot(

@@ -60,8 +60,14 @@ pub(crate) fn verify_tables(
     let timer = PhaseTimer::start(
         progress.as_ref(),
         Phase::CheckSnapshot,
-        with_data.clone().map(|e| e.data.as_ref().map_or(0, |d| d.bytes)).sum(),
-        with_data.clone().map(|e| e.data.as_ref().map_or(0, |d| d.rows)).sum(),
+        with_data
+            .clone()
+            .map(|e| e.data.as_ref().map_or(0, |d| d.bytes))
+            .sum(),
+        with_data
+            .clone()
+            .map(|e| e.data.as_ref().map_or(0, |d| d.rows))
+            .sum(),
         with_data.clone().count() as u64,
     );
     let mut check = DataCheck::default();

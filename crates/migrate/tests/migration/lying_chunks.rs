@@ -49,7 +49,11 @@ fn change_entry(dir: &Path, table: &str, change: impl FnOnce(&mut Value)) {
 /// Adds `rows` and `bytes` to the manifest's inventory (and `stored` to its stored bytes).
 fn adjust_inventory(dir: &Path, rows: i128, bytes: i128, stored: i128) {
     let mut m = manifest(dir);
-    for (key, by) in [("rows", rows), ("dataBytes", bytes), ("storedBytes", stored)] {
+    for (key, by) in [
+        ("rows", rows),
+        ("dataBytes", bytes),
+        ("storedBytes", stored),
+    ] {
         let now = m["inventory"][key].as_u64().unwrap() as i128;
         m["inventory"][key] = json!((now + by) as u64);
     }
@@ -207,10 +211,7 @@ async fn tables_declaring_a_billion_billion_rows_are_refused_before_the_first_wr
     claim(&dir, true);
     snapshot::open(&dir).expect("the documents agree with each other");
     let error = restore_like_the_cli(&world, &dir).await;
-    assert!(
-        error.to_string().contains("nothing was written"),
-        "{error}"
-    );
+    assert!(error.to_string().contains("nothing was written"), "{error}");
     world.stop().await;
 }
 
@@ -298,7 +299,10 @@ async fn one_huge_value_is_refused_at_the_record_limit_before_the_first_write() 
     let check = snapshot::verify_data_with(&opened, 400 << 20, quiet());
     match check {
         Err(MigrateError::Snapshot { problem, .. }) => {
-            assert!(problem.contains("sha256"), "only the table's hash is wrong: {problem}")
+            assert!(
+                problem.contains("sha256"),
+                "only the table's hash is wrong: {problem}"
+            )
         }
         other => panic!("expected only the hash to fail, got {other:?}"),
     }

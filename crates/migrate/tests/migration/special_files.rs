@@ -13,8 +13,7 @@ use stackport_migrate::{restore, MigrateError, RestoreOptions};
 
 use crate::fingerprint::fingerprint;
 use crate::snapshot_defects::{
-    copy_dir, files, manifest, restore_like_the_cli, sha256_hex, with_good_snapshot,
-    write_manifest,
+    copy_dir, files, manifest, restore_like_the_cli, sha256_hex, with_good_snapshot, write_manifest,
 };
 use crate::world::*;
 
@@ -112,12 +111,9 @@ async fn every_reader_refuses(world: &World, dir: &Path, rel: &str, kind: &str) 
         snapshot::open(&d).and_then(|s| snapshot::verify_data(&s))
     });
     assert_names_untrustworthy(&verified.expect_err("verify"), rel, kind);
-    let restored = tokio::time::timeout(
-        Duration::from_secs(60),
-        restore_like_the_cli(world, dir),
-    )
-    .await
-    .expect("snapshot restore hangs");
+    let restored = tokio::time::timeout(Duration::from_secs(60), restore_like_the_cli(world, dir))
+        .await
+        .expect("snapshot restore hangs");
     assert_names_untrustworthy(&restored, rel, kind);
 }
 
@@ -143,9 +139,8 @@ async fn a_pipe_or_a_link_in_place_of_a_chunk_or_a_document_is_refused_at_once()
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_chunk_swapped_for_a_pipe_or_a_link_after_the_open_is_refused_at_once() {
     let (world, good) = with_good_snapshot("special-swapped").await;
-    let chunk = crate::snapshot_defects::listed(&good, |p| {
-        p.starts_with("storage/data/in.c-shop.orders/")
-    });
+    let chunk =
+        crate::snapshot_defects::listed(&good, |p| p.starts_with("storage/data/in.c-shop.orders/"));
     for (kind, swap) in [
         ("named pipe", mkfifo as fn(&Path)),
         ("symbolic link", |p: &Path| {
@@ -154,7 +149,12 @@ async fn a_chunk_swapped_for_a_pipe_or_a_link_after_the_open_is_refused_at_once(
             std::os::unix::fs::symlink(&outside, p).unwrap();
         }),
     ] {
-        let copy = copy_of(&world, &good, &format!("swapped-{}", kind.replace(' ', "-")), |_| {});
+        let copy = copy_of(
+            &world,
+            &good,
+            &format!("swapped-{}", kind.replace(' ', "-")),
+            |_| {},
+        );
         let opened: Snapshot = snapshot::open(&copy).unwrap();
         std::fs::remove_file(copy.join(&chunk)).unwrap();
         swap(&copy.join(&chunk));
@@ -170,10 +170,7 @@ async fn a_chunk_swapped_for_a_pipe_or_a_link_after_the_open_is_refused_at_once(
             restore(&s, &dest, &RestoreOptions::default(), quiet()).await
         });
         let error = restored.expect_err("restore");
-        assert!(
-            error.to_string().contains("nothing was written"),
-            "{error}"
-        );
+        assert!(error.to_string().contains("nothing was written"), "{error}");
         assert_names_untrustworthy(&error, &chunk, kind);
         assert_eq!(before, fingerprint(&dst).await, "the destination changed");
 
