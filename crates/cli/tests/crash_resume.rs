@@ -158,6 +158,11 @@ async fn a_migration_killed_at_any_step_finishes_on_the_next_run() {
     cmd.env("STACKPORT_CRASH_TRACE", &trace);
     let traced = output(cmd).await;
     assert!(traced.status.success(), "{}", text(&traced));
+    assert!(
+        !text(&traced).contains("\"phase\":\"checkSnapshot\""),
+        "a snapshot this run wrote is not read through again: {}",
+        text(&traced)
+    );
     let points = crash_points(&std::fs::read_to_string(&trace).unwrap());
     let kinds: std::collections::BTreeSet<&str> = points.iter().map(|(_, k)| k.as_str()).collect();
     for kind in [
@@ -441,6 +446,11 @@ async fn a_reused_snapshot_that_lies_or_holds_a_pipe_is_refused_before_the_first
     )
     .await;
     assert!(!run.status.success(), "{}", text(&run));
+    assert!(
+        text(&run).contains("\"phase\":\"checkSnapshot\""),
+        "the pass reports as a phase: {}",
+        text(&run)
+    );
     assert!(
         text(&run).contains(&chunk) && text(&run).contains("nothing was written"),
         "{}",

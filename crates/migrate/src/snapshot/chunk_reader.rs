@@ -241,3 +241,67 @@ impl Read for CheckedChunk {
         Ok(n)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `csv` compressed into a temp file, opened as a chunk with `rules`.
+    fn chunk(name: &str, csv: &[u8], rows: u64, bytes: u64, max_record: u64) -> CheckedChunk {
+        let path = std::env::temp_dir().join(format!(
+            "stackport-chunk-reader-{name}-{}.zst",
+            std::process::id()
+        ));
+        std::fs::write(&path, zstd::encode_all(csv, 1).unwrap()).unwrap();
+        let file = File::open(&path).unwrap();
+        std::fs::remove_file(&path).unwrap();
+        let rules = ChunkRules {
+            header: b"\"id\",\"note\"\n".to_vec(),
+            bytes,
+            rows,
+            max_record_bytes: max_record,
+        };
+        CheckedChunk::new(file, Codec::Zstd, rules).unwrap()
+    }
+
+    const CSV: &[u8] = b"\"id\",\"note\"\n\"1\",\"a\nb\"\n\"2\",\"x\"\n";
+    const BODY: u64 = (CSV.len() - 12) as u64;
+
+    fn read_all(mut c: CheckedChunk) -> Result<(Vec<u8>, u64), String> {
+        let mut out = Vec::new();
+        c.read_to_end(&mut out).map_err(|e| e.to_string())?;
+        Ok((out, c.rows()))
+    }
+
+    #[test]
+    fn a_chunk_that_holds_what_it_declares_reads_to_its_end() {
+        let (out, rows) = read_all(chunk("good", CSV, 2, BODY, 1024)).unwrap();
+        assert_eq!(out, CSV);
+        assert_eq!(rows, 2, "a quoted newline is inside a row");
+    }
+
+    #[test]
+    fn a_chunk_short_of_its_rows_fails_instead_of_ending() {
+        let e = read_all(chunk("short", CSV, 7, BODY, 1024)).unwrap_err();
+        assert!(
+            e.contains("holds 2 rows") && e.contains("declares 7 rows"),
+            "{e}"
+        );
+        let e = read_all(chunk("cut", &CSV[..CSV.len() - 1], 2, BODY - 1, 1024)).unwrap_err();
+        assert!(e.contains("middle of row 2 (line 4)"), "{e}");
+    }
+
+    #[test]
+    fn a_record_over_the_limit_and_bytes_past_the_entry_name_row_and_line() {
+        let e = read_all(chunk("record", CSV, 2, BODY, 8)).unwrap_err();
+        assert!(
+            e.contains("row 1 (starting on line 2)") && e.contains("longer than 8 bytes"),
+            "{e}"
+        );
+        let e = read_all(chunk("past", CSV, 2, 12, 1024)).unwrap_err();
+        assert!(
+            e.contains("more than the 12 bytes") && e.contains("line 4"),
+            "{e}"
+        );
+    }
+}
