@@ -6,6 +6,7 @@
 
 pub mod api;
 pub mod ids;
+pub mod json_depth;
 pub mod secret_json;
 pub mod time;
 

@@ -190,8 +190,13 @@ impl Api {
                     (axum::http::StatusCode::METHOD_NOT_ALLOWED, axum::Json(body))
                 },
             )
-            // Configurations and states may each be 4 MB, plus JSON escaping.
-            .layer(axum::extract::DefaultBodyLimit::max(16 * 1024 * 1024))
+            .layer(axum::extract::DefaultBodyLimit::max(
+                crate::body::JSON_BODY_LIMIT,
+            ))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::body::idle_timeout,
+            ))
             .layer(axum::middleware::from_fn(crate::routes::log_request))
             .with_state(state)
     }

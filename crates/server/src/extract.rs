@@ -4,9 +4,11 @@ use std::collections::HashMap;
 use std::str::FromStr;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
+
+use crate::body::RawBody;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
-use stackport_stack::{Error, ErrorKind, TokenAuth};
+use stackport_stack::TokenAuth;
 
 use crate::error::ApiError;
 use crate::AppState;
@@ -54,31 +56,46 @@ impl FromRequestParts<AppState> for ManageAuth {
     }
 }
 
-/// A JSON body; malformed JSON is a 400 naming the problem, an oversized one a 413.
+/// A JSON body: its nesting measured before anything recurses over it (`limits.maxJsonDepth`),
+/// malformed JSON a 400 naming the problem, an oversized one a 413, a stalled one a 408.
 pub struct AppJson<T>(pub T);
 
-impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for AppJson<T> {
+impl<T: DeserializeOwned> FromRequest<AppState> for AppJson<T> {
     type Rejection = ApiError;
 
-    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(AppJson(v)),
-            Err(rejection) => {
-                let status = rejection.status();
-                let kind = if status == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
-                    ErrorKind::TooLarge
-                } else {
-                    ErrorKind::Invalid
-                };
-                Err(Error::new(
-                    kind,
-                    "invalidBody",
-                    format!("the request body is not valid: {}", rejection.body_text()),
-                )
-                .into())
-            }
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        if !is_json(req.headers()) {
+            return Err(ApiError::bad_request(
+                "invalidBody",
+                "the request body is not valid: send it as JSON with Content-Type: application/json",
+            ));
         }
+        let RawBody(bytes) = RawBody::from_request(req, state).await?;
+        let text = std::str::from_utf8(&bytes).map_err(|e| {
+            ApiError::bad_request("invalidBody", format!("the request body is not UTF-8: {e}"))
+        })?;
+        state.stack.check_json_depth(text, "the request body")?;
+        serde_json::from_str(text)
+            .map(AppJson)
+            .map_err(invalid_body)
     }
+}
+
+fn is_json(headers: &axum::http::HeaderMap) -> bool {
+    headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|mime| {
+            let mime = mime.trim();
+            mime.eq_ignore_ascii_case("application/json")
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+}
+
+/// The answer to a body that does not deserialize into the endpoint's type.
+fn invalid_body(e: serde_json::Error) -> ApiError {
+    ApiError::bad_request("invalidBody", format!("the request body is not valid: {e}"))
 }
 
 /// Query parameters, read by name with the API's conventions: booleans `true`/`false`/`1`/`0`,

@@ -5,12 +5,13 @@
 //! not here, so no route can forget them.
 
 mod api;
+mod body;
 mod error;
 mod extract;
+mod listen;
 mod openapi;
 mod routes;
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -22,12 +23,37 @@ pub use error::ApiError;
 #[derive(Clone)]
 pub struct AppState {
     stack: Arc<Stack>,
+    /// Bulk transfers running at once (`limits.maxTransfers`): each holds a blocking thread
+    /// for as long as its client takes, and those threads are what every other request needs.
+    transfers: Arc<tokio::sync::Semaphore>,
 }
 
 impl AppState {
     /// Serves `stack`.
     pub fn new(stack: Arc<Stack>) -> Self {
-        AppState { stack }
+        let transfers = Arc::new(tokio::sync::Semaphore::new(
+            stack.settings().limits.max_transfers,
+        ));
+        AppState { stack, transfers }
+    }
+
+    /// A place among the bulk transfers, waited for without holding a thread.
+    pub(crate) async fn transfer_permit(&self) -> tokio::sync::OwnedSemaphorePermit {
+        self.transfers
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the semaphore is never closed")
+    }
+
+    /// Runs `f` like [`AppState::run`], as one of the bulk transfers.
+    pub(crate) async fn run_transfer<T, F>(&self, f: F) -> Result<T, ApiError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Stack) -> stackport_stack::Result<T> + Send + 'static,
+    {
+        let _permit = self.transfer_permit().await;
+        self.run(f).await
     }
 
     /// Runs `f` with the stack on the blocking pool.
@@ -73,12 +99,15 @@ pub async fn serve(
         })
     };
     let runner = stackport_stack::JobRunner::start(stack.clone(), stack.settings().jobs.workers);
+    let limits = stack.settings().limits.clone();
     let app = router(AppState::new(stack));
-    let result = axum::serve(
+    let result = listen::serve(
         listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
+        app,
+        limits.max_connections,
+        Duration::from_secs(limits.body_idle_timeout_seconds),
+        shutdown,
     )
-    .with_graceful_shutdown(shutdown)
     .await;
     // Wait for the purger to go, so that the stack (and its database) is closed when this
     // returns: whoever opens the data dir next finds it settled.

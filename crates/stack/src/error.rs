@@ -18,6 +18,10 @@ pub enum ErrorKind {
     Conflict,
     /// Over a size limit (413).
     TooLarge,
+    /// The client took too long: a request body stalled (408).
+    Timeout,
+    /// The stack is at a limit of what it serves at once; try again shortly (503).
+    Unavailable,
     /// A fault inside the stack (500); the message shown is generic.
     Internal,
 }

@@ -40,7 +40,7 @@ pub struct Limits {
 /// The hard ceiling of [`Limits::max_columns`]: SQLite's 2,000 less the stack's own two.
 pub const MAX_COLUMNS_CEILING: usize = 1_998;
 /// The hard ceiling of [`Limits::max_json_depth`]: the scanners recurse once per level.
-pub const MAX_JSON_DEPTH_CEILING: usize = 1_000;
+pub const MAX_JSON_DEPTH_CEILING: usize = stackport_model::json_depth::MAX_DEPTH;
 
 impl Default for Limits {
     fn default() -> Self {

@@ -36,6 +36,9 @@ pub struct Stack {
 
 const SETTINGS_FILE: &str = "stack.json";
 const MASTER_KEY_FILE: &str = "master.key";
+/// Where request bodies are spooled; its files are unlinked at once, so a name found here at
+/// start is one a crash left between creating and unlinking it.
+const SPOOL_DIR: &str = "spool";
 
 impl Stack {
     /// Writes a new stack's settings and master key into `dir`. Refuses a dir that already holds a
@@ -71,6 +74,10 @@ impl Stack {
         let files_dir = dir.join("files");
         std::fs::create_dir_all(&files_dir)?;
         let registry = Registry::open(dir)?;
+        match std::fs::remove_dir_all(dir.join(SPOOL_DIR)) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
+            _ => {}
+        }
         let stack = Stack {
             keyring: Keyring::new(&settings.id, master_key),
             settings,
@@ -85,6 +92,23 @@ impl Stack {
         };
         stack.recover_jobs()?;
         Ok(stack)
+    }
+
+    /// A new file for spooling a request body: owner-only, and already unlinked, so it takes no
+    /// name on disk and vanishes with its handle, also in a crash.
+    pub fn spool_file(&self) -> Result<std::fs::File> {
+        use std::os::unix::fs::OpenOptionsExt;
+        let dir = self.dir.join(SPOOL_DIR);
+        std::fs::create_dir_all(&dir)?;
+        let path = dir.join(secret::random_string(24));
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)?;
+        std::fs::remove_file(&path)?;
+        Ok(file)
     }
 
     /// The same stack going by `clock`: a test moves it to see schedules fire.

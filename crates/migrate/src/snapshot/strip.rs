@@ -12,7 +12,7 @@
 
 use serde_json::Value;
 use stackport_model::api::{Configuration, RawJson};
-use stackport_model::secret_json::{replace_value, rewrite_secrets_deep};
+use stackport_model::secret_json::{replace_value, rewrite_secrets};
 use stackport_model::{ComponentId, ConfigId, RowId};
 
 use super::format::{RemovedSecret, SecretKind};
@@ -131,7 +131,7 @@ impl Owner<'_> {
         }
 
         let mut found = Vec::new();
-        let out = rewrite_secrets_deep::<std::convert::Infallible>(&text, &mut |s| {
+        let out = rewrite_secrets::<std::convert::Infallible>(&text, &mut |s| {
             if s.value.is_empty() || is_vault_reference(&s.value) {
                 return Ok(None);
             }

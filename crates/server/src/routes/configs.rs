@@ -12,6 +12,7 @@ use stackport_model::{ComponentId, ConfigId, MetadataId, RowId};
 use stackport_stack::{ConfigInclude, MetadataObject};
 
 use crate::api::{Api, Content, Doc};
+use crate::body::RawBody;
 use crate::error::ApiError;
 use crate::extract::{parse_id, AppJson, Params, StorageAuth};
 use crate::AppState;
@@ -353,7 +354,7 @@ async fn rollback(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config, version)): Path<(String, String, String)>,
-    body: axum::body::Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Json<Configuration>, ApiError> {
     let (component, config) = ids(&component, &config)?;
     let version = version_number(&version)?;

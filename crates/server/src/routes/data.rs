@@ -8,14 +8,13 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use bytes::Bytes;
-use futures_util::TryStreamExt;
 use stackport_model::api::{ColumnFilter, ImportResult, TableFingerprint};
 use stackport_model::TableId;
 use stackport_stack::{ExportOptions, ImportOptions};
 use tokio::sync::mpsc;
-use tokio_util::io::{StreamReader, SyncIoBridge};
 
 use crate::api::{Api, Content, Doc};
+use crate::body::{spool, SpoolLimit};
 use crate::error::ApiError;
 use crate::extract::{parse_id, Params, StorageAuth};
 use crate::AppState;
@@ -36,6 +35,7 @@ pub fn routes(api: Api) -> Api {
                 ("useTimestampFromDataFile", "take _timestamp from the file"),
                 ("timestamp", "give every imported row this _timestamp (ISO 8601)"),
                 ("idempotencyKey", "apply this import once; a replay with the same key changes nothing"),
+                ("expectedRows", "the number of rows the data holds; any other count is refused and nothing is imported"),
             ]),
     )
     .get(
@@ -59,12 +59,6 @@ pub fn routes(api: Api) -> Api {
                 ("gzip", "answer gzip-compressed CSV"),
             ]),
     )
-}
-
-/// Turns a request body into a blocking reader; must be called on the runtime.
-pub(crate) fn body_reader(body: Body) -> SyncIoBridge<impl tokio::io::AsyncRead + Unpin> {
-    let stream = body.into_data_stream().map_err(io::Error::other);
-    SyncIoBridge::new(StreamReader::new(stream))
 }
 
 fn is_gzip(headers: &HeaderMap) -> bool {
@@ -99,10 +93,17 @@ async fn import(
         gzip: is_gzip(&headers),
         timestamp: params.string("timestamp"),
         idempotency_key: params.string("idempotencyKey"),
+        expected_rows: params.parse("expectedRows")?,
     };
-    let mut reader = body_reader(body);
+    // The whole body first: a slow client must not hold the project's writer while it sends.
+    let limit = SpoolLimit {
+        bytes: state.stack.settings().limits.max_import_bytes,
+        setting: "limits.maxImportBytes",
+        code: "storage.import.tooLarge",
+    };
+    let mut spooled = spool(&state, body, limit).await?;
     state
-        .run(move |s| s.import_table(&auth, &id, &options, &mut reader))
+        .run_transfer(move |s| s.import_table(&auth, &id, &options, &mut spooled))
         .await
         .map(Json)
 }
@@ -111,6 +112,10 @@ async fn import(
 struct ChannelWriter {
     tx: mpsc::Sender<io::Result<Bytes>>,
     buf: Vec<u8>,
+    runtime: tokio::runtime::Handle,
+    /// How long a block may wait for the client to take it (`limits.bodyIdleTimeoutSeconds`):
+    /// a client that stops reading must not keep this thread and the table's read forever.
+    idle: std::time::Duration,
 }
 
 const BLOCK: usize = 64 * 1024;
@@ -130,9 +135,23 @@ impl Write for ChannelWriter {
         }
         let block = Bytes::from(std::mem::replace(&mut self.buf, Vec::with_capacity(BLOCK)));
         // Waits while the client is slower than the export: memory stays at a few blocks.
-        self.tx
-            .blocking_send(Ok(block))
-            .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client stopped reading"))
+        let sent = self
+            .runtime
+            .block_on(tokio::time::timeout(self.idle, self.tx.send(Ok(block))));
+        match sent {
+            Ok(Ok(())) => Ok(()),
+            Ok(Err(_)) => Err(io::Error::new(
+                io::ErrorKind::BrokenPipe,
+                "the client stopped reading",
+            )),
+            Err(_) => Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!(
+                    "the client read nothing for {} s (limits.bodyIdleTimeoutSeconds)",
+                    self.idle.as_secs()
+                ),
+            )),
+        }
     }
 }
 
@@ -179,21 +198,39 @@ async fn export(
     let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(4);
     let gzip = stream.gzip();
     let stack = state.stack.clone();
+    let permit = state.transfer_permit().await;
+    let idle = std::time::Duration::from_secs(stack.settings().limits.body_idle_timeout_seconds);
+    let runtime = tokio::runtime::Handle::current();
+    // Set when the export fails: the body then ends with an error, so the client sees a broken
+    // download rather than a short file, even when it never reads the blocks still queued.
+    let failed = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let failed_writer = failed.clone();
     tokio::task::spawn_blocking(move || {
+        let _permit = permit;
         let mut writer = ChannelWriter {
-            tx: tx.clone(),
+            tx,
             buf: Vec::with_capacity(BLOCK),
+            runtime,
+            idle,
         };
         let result = stream
             .write_to(&stack, &mut writer)
             .and_then(|_| writer.flush().map_err(Into::into));
         if let Err(e) = result {
             tracing::warn!(table = %stream.table(), error = %e, "export stopped");
-            // Ends the body with an error, so the client sees a broken download, not a short file.
-            let _ = tx.blocking_send(Err(io::Error::other("export failed")));
+            failed_writer.store(true, std::sync::atomic::Ordering::SeqCst);
         }
     });
-    let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)));
+    let body = Body::from_stream(futures_util::stream::poll_fn(move |cx| {
+        match rx.poll_recv(cx) {
+            std::task::Poll::Ready(None)
+                if failed.swap(false, std::sync::atomic::Ordering::SeqCst) =>
+            {
+                std::task::Poll::Ready(Some(Err(io::Error::other("export failed"))))
+            }
+            other => other,
+        }
+    }));
     let content_type = if gzip {
         "application/gzip"
     } else {

@@ -1,10 +1,10 @@
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use stackport_model::{ComponentId, ConfigId, ProjectId};
 
 use crate::api::{Api, Content, Doc};
+use crate::body::RawBody;
 use crate::error::ApiError;
 use crate::extract::Params;
 use crate::AppState;
@@ -31,7 +31,7 @@ async fn encrypt(
     State(state): State<AppState>,
     params: Params,
     headers: HeaderMap,
-    body: Bytes,
+    RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
     if body.len() > stackport_stack::MAX_ENCRYPT_BYTES {
         return Err(stackport_stack::Error::new(

@@ -8,8 +8,8 @@ use stackport_model::FileId;
 use stackport_stack::{FileFilter, NewFile};
 use tokio_util::io::ReaderStream;
 
-use super::data::body_reader;
 use crate::api::{Api, Content, Doc};
+use crate::body::{spool, SpoolLimit};
 use crate::error::ApiError;
 use crate::extract::{parse_id, Params, StorageAuth};
 use crate::AppState;
@@ -72,9 +72,14 @@ async fn upload(
         is_permanent: params.flag("isPermanent")?,
         max_age_days: params.parse("maxAgeDays")?,
     };
-    let mut reader = body_reader(body);
+    let limit = SpoolLimit {
+        bytes: state.stack.settings().limits.max_file_bytes,
+        setting: "limits.maxFileBytes",
+        code: "storage.files.tooLarge",
+    };
+    let mut spooled = spool(&state, body, limit).await?;
     let file = state
-        .run(move |s| s.upload_file(&auth, &new, &mut reader))
+        .run_transfer(move |s| s.upload_file(&auth, &new, &mut spooled))
         .await?;
     Ok((StatusCode::CREATED, Json(file)))
 }

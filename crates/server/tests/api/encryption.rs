@@ -700,3 +700,33 @@ async fn plaintext_secrets_never_reach_the_data_dir() {
         .unwrap();
     assert_eq!(after, secrets);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn values_inside_objects_under_a_hash_key_are_sealed_too() {
+    let app = spawn_app().await;
+    let client = app.new_project("p").await;
+    let configuration = r##"{"#credentials": {"user": "object-user", "pass": "object-pass", "port": 3306, "tls": true}}"##;
+    client
+        .create_config(
+            &mysql(),
+            &NewConfiguration {
+                name: "object secret".into(),
+                configuration_id: Some(cfg("c")),
+                configuration: Some(json(configuration)),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let (_, v) = stored(&client, "c").await;
+    for path in [
+        "/#credentials/user",
+        "/#credentials/pass",
+        "/#credentials/port",
+    ] {
+        assert!(at(&v, path).starts_with(PROJECT_SECURE), "{path}: {v}");
+    }
+    assert_eq!(v["#credentials"]["tls"], serde_json::json!(true));
+    assert_no_plaintext(&app.dir, "object-user");
+    assert_no_plaintext(&app.dir, "object-pass");
+}

@@ -28,6 +28,16 @@ pub enum CsvError {
         /// What is wrong there.
         message: String,
     },
+    /// A value or a record is longer than the reader's limit: it is refused before it is held
+    /// in memory whole.
+    TooLong {
+        /// The line the record starts on.
+        line: u64,
+        /// The 1-based field, or none when the record as a whole is too long.
+        field: Option<usize>,
+        /// The limit in bytes.
+        limit: u64,
+    },
     /// Reading the input failed (the client went away, a gzip stream was corrupt, a limit hit).
     Io(io::Error),
 }
@@ -36,6 +46,16 @@ impl std::fmt::Display for CsvError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             CsvError::Syntax { line, message } => write!(f, "line {line}: {message}"),
+            CsvError::TooLong {
+                line,
+                field: Some(field),
+                limit,
+            } => write!(f, "line {line}: field {field} is longer than {limit} bytes"),
+            CsvError::TooLong {
+                line,
+                field: None,
+                limit,
+            } => write!(f, "line {line}: the record is longer than {limit} bytes"),
             CsvError::Io(e) => write!(f, "reading the data failed: {e}"),
         }
     }
@@ -94,23 +114,82 @@ enum State {
     AfterCr,
 }
 
-/// A strict streaming reader; memory is one record, whatever the file size.
+/// A strict streaming reader; memory is one record, whatever the file size, and a record is
+/// bounded by [`CsvReader::with_limits`].
 pub struct CsvReader<R> {
     inner: R,
     dialect: Dialect,
     line: u64,
     pending_cr: bool,
+    /// Nothing read yet: a UTF-8 byte order mark here is skipped.
+    at_start: bool,
+    sizes: Sizes,
 }
 
+/// The longest value and record a reader takes.
+#[derive(Clone, Copy)]
+struct Sizes {
+    value: usize,
+    record: usize,
+}
+
+impl Sizes {
+    /// Ends the current field, checking its size.
+    fn end_field(self, record: &mut Record) -> Result<(), CsvError> {
+        self.check(record)?;
+        record.ends.push(record.data.len());
+        Ok(())
+    }
+
+    /// Fails once the field being read or the whole record is over its limit.
+    fn check(self, record: &Record) -> Result<(), CsvError> {
+        let start = record.ends.last().copied().unwrap_or(0);
+        if record.data.len() - start > self.value {
+            return Err(CsvError::TooLong {
+                line: record.line,
+                field: Some(record.ends.len() + 1),
+                limit: self.value as u64,
+            });
+        }
+        if record.data.len() > self.record {
+            return Err(CsvError::TooLong {
+                line: record.line,
+                field: None,
+                limit: self.record as u64,
+            });
+        }
+        Ok(())
+    }
+}
+
+/// The UTF-8 byte order mark spreadsheet programs write at the start of a CSV file.
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
 impl<R: BufRead> CsvReader<R> {
-    /// Reads `inner` in `dialect`.
+    /// Reads `inner` in `dialect`, with the stack's default limits (16 MiB a value, 64 MiB a
+    /// record).
     pub fn new(inner: R, dialect: Dialect) -> Self {
+        let defaults = crate::settings::Limits::default();
         CsvReader {
             inner,
             dialect,
             line: 1,
             pending_cr: false,
+            at_start: true,
+            sizes: Sizes {
+                value: defaults.max_value_bytes as usize,
+                record: defaults.max_record_bytes as usize,
+            },
         }
+    }
+
+    /// Refuses a value over `max_value` bytes and a record over `max_record` bytes.
+    pub fn with_limits(mut self, max_value: u64, max_record: u64) -> Self {
+        self.sizes = Sizes {
+            value: usize::try_from(max_value).unwrap_or(usize::MAX),
+            record: usize::try_from(max_record).unwrap_or(usize::MAX),
+        };
+        self
     }
 
     /// Reads the next record into `record`; `false` at the end of the input. Empty lines are
@@ -119,6 +198,7 @@ impl<R: BufRead> CsvReader<R> {
         record.clear();
         let delimiter = self.dialect.delimiter;
         let quote = self.dialect.enclosure;
+        let sizes = self.sizes;
         let mut state = if self.pending_cr {
             State::AfterCr
         } else {
@@ -133,6 +213,13 @@ impl<R: BufRead> CsvReader<R> {
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
                 Err(e) => return Err(CsvError::Io(e)),
             };
+            if self.at_start {
+                self.at_start = false;
+                if buf.starts_with(BOM) {
+                    self.inner.consume(BOM.len());
+                    continue;
+                }
+            }
             if buf.is_empty() {
                 // End of input.
                 return match state {
@@ -144,7 +231,7 @@ impl<R: BufRead> CsvReader<R> {
                     }),
                     _ if !started => Ok(false),
                     _ => {
-                        record.ends.push(record.data.len());
+                        sizes.end_field(record)?;
                         self.finish(record)?;
                         Ok(true)
                     }
@@ -178,9 +265,9 @@ impl<R: BufRead> CsvReader<R> {
                         if Some(b) == quote {
                             state = State::Quoted;
                         } else if b == delimiter {
-                            record.ends.push(record.data.len());
+                            sizes.end_field(record)?;
                         } else if b == b'\n' || b == b'\r' {
-                            record.ends.push(record.data.len());
+                            sizes.end_field(record)?;
                             self.line += 1;
                             self.inner.consume(i + 1);
                             self.pending_cr = b == b'\r';
@@ -217,11 +304,11 @@ impl<R: BufRead> CsvReader<R> {
                             });
                         }
                         if b == delimiter {
-                            record.ends.push(record.data.len());
+                            sizes.end_field(record)?;
                             state = State::FieldStart;
                             i += 1;
                         } else {
-                            record.ends.push(record.data.len());
+                            sizes.end_field(record)?;
                             self.line += 1;
                             self.inner.consume(i + 1);
                             self.pending_cr = b == b'\r';
@@ -254,11 +341,11 @@ impl<R: BufRead> CsvReader<R> {
                             state = State::Quoted;
                             i += 1;
                         } else if b == delimiter {
-                            record.ends.push(record.data.len());
+                            sizes.end_field(record)?;
                             state = State::FieldStart;
                             i += 1;
                         } else if b == b'\n' || b == b'\r' {
-                            record.ends.push(record.data.len());
+                            sizes.end_field(record)?;
                             self.line += 1;
                             self.inner.consume(i + 1);
                             self.pending_cr = b == b'\r';
@@ -279,6 +366,7 @@ impl<R: BufRead> CsvReader<R> {
                 }
             }
             self.inner.consume(n);
+            sizes.check(record)?;
         }
     }
 
@@ -322,7 +410,7 @@ mod tests {
     fn line_of(err: CsvError) -> u64 {
         match err {
             CsvError::Syntax { line, .. } => line,
-            CsvError::Io(e) => panic!("io error {e}"),
+            other => panic!("not a syntax error: {other}"),
         }
     }
 
@@ -370,6 +458,57 @@ mod tests {
     fn invalid_utf8_is_refused() {
         let err = read_bytes(b"a,b\n1,\xff\n", Dialect::default()).unwrap_err();
         assert_eq!(line_of(err), 2);
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_read_past() {
+        let rows = read_bytes(b"\xEF\xBB\xBFid,name\n1,a\n", Dialect::default()).unwrap();
+        assert_eq!(rows, vec![vec!["id", "name"], vec!["1", "a"]]);
+        // Only at the very start: elsewhere it is part of a value.
+        let rows = read_bytes(b"a\n\xEF\xBB\xBFb\n", Dialect::default()).unwrap();
+        assert_eq!(rows[1], vec!["\u{feff}b"]);
+    }
+
+    fn read_limited(input: &[u8], value: u64, record: u64) -> Result<Vec<Vec<String>>, CsvError> {
+        let mut reader = CsvReader::new(io::BufReader::with_capacity(7, input), Dialect::default())
+            .with_limits(value, record);
+        let mut row = Record::default();
+        let mut out = Vec::new();
+        while reader.read_record(&mut row)? {
+            out.push((0..row.len()).map(|i| row.get(i).to_string()).collect());
+        }
+        Ok(out)
+    }
+
+    #[test]
+    fn values_and_records_over_their_limits_are_refused() {
+        assert!(read_limited(b"abcd,\"efgh\"\n", 4, 8).is_ok());
+        for (input, field) in [
+            (&b"a\nabcde,x\n"[..], Some(1)),
+            (&b"a\nx,\"ab\"\"de\"\n"[..], Some(2)),
+            (&b"a\nx,abcdefghijklmnopqrstuvwxyz"[..], Some(2)),
+            (&b"a\nabcd,abcd,a\n"[..], None),
+        ] {
+            match read_limited(input, 4, 8) {
+                Err(CsvError::TooLong {
+                    line: 2, field: f, ..
+                }) => assert_eq!(f, field),
+                other => panic!("{:?}: {other:?}", String::from_utf8_lossy(input)),
+            }
+        }
+    }
+
+    #[test]
+    fn a_value_without_end_is_refused_within_its_limit() {
+        // An endless value: the reader stops once the limit is passed, not at the end.
+        let endless = io::repeat(b'a');
+        let mut reader = CsvReader::new(io::BufReader::new(endless), Dialect::default())
+            .with_limits(1 << 20, 1 << 21);
+        let mut row = Record::default();
+        assert!(matches!(
+            reader.read_record(&mut row),
+            Err(CsvError::TooLong { line: 1, field: Some(1), limit }) if limit == 1 << 20
+        ));
     }
 
     #[test]

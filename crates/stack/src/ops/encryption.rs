@@ -20,6 +20,21 @@ fn scan_error(what: &str, e: crate::secrets::ScanError) -> Error {
 }
 
 impl Stack {
+    /// Refuses a document nested deeper than `limits.maxJsonDepth`, before anything recurses
+    /// over it.
+    pub fn check_json_depth(&self, doc: &str, what: &str) -> Result<()> {
+        stackport_model::json_depth::check(doc.as_bytes(), self.settings.limits.max_json_depth)
+            .map_err(|e| {
+                Error::invalid(
+                    "invalidBody.tooDeep",
+                    format!(
+                        "{what}: {e}; this stack's limit is limits.maxJsonDepth = {}",
+                        self.settings.limits.max_json_depth
+                    ),
+                )
+            })
+    }
+
     fn binding_for(
         project: Option<ProjectId>,
         component: Option<&ComponentId>,
@@ -44,6 +59,7 @@ impl Stack {
     ) -> Result<String> {
         let binding = Self::binding_for(project, component, config);
         let scope = encrypt_scope(&binding)?;
+        self.check_json_depth(body, "the body")?;
         serde_json::from_str::<&serde_json::value::RawValue>(body).map_err(|e| {
             Error::invalid(
                 "encryption.invalidJson",

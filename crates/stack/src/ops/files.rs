@@ -120,7 +120,27 @@ impl Stack {
         };
         let expires = max_age.map(|d| now + i64::from(d) * 86_400 * 1_000_000);
         let by = auth.token_ref();
+        let quota = self.settings.quotas.file_bytes;
         let result = self.store.write(|tx| {
+            // Counted in the transaction that records the file, so racing uploads cannot
+            // overshoot together.
+            let stored: i64 = tx.query_row(
+                "SELECT COALESCE(SUM(size_bytes), 0) FROM files WHERE project_id = ?1",
+                [auth.project().0],
+                |r| r.get(0),
+            )?;
+            if stored as u64 + size > quota {
+                return Err(Error::new(
+                    ErrorKind::TooLarge,
+                    "project.quotaExceeded",
+                    format!(
+                        "a file of {size} bytes would take project {}'s files over its quota of {quota} bytes \
+                         (quotas.fileBytes; {stored} bytes are stored); delete files or ask the stack's \
+                         administrator to raise the quota; nothing was stored",
+                        auth.project()
+                    ),
+                ));
+            }
             tx.execute(
                 "INSERT INTO files (project_id, name, size_bytes, sha256, tags, is_permanent, max_age_days, created, expires,
                  creator_token_id, creator_description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",

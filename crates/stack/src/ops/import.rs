@@ -39,6 +39,10 @@ pub struct ImportOptions {
     /// Applies the import once: a second import with the same key (a replay after a crash, when
     /// the client never saw the answer) changes nothing and answers as the first did.
     pub idempotency_key: Option<String>,
+    /// The number of rows the sender says the body holds. Checked inside the import's own
+    /// transaction, so a body that holds fewer or more (a truncated or tampered snapshot chunk)
+    /// is refused with none of its rows committed.
+    pub expected_rows: Option<u64>,
 }
 
 fn single_byte(value: Option<&str>, default: u8, what: &str) -> Result<Option<u8>> {
@@ -60,20 +64,63 @@ fn single_byte(value: Option<&str>, default: u8, what: &str) -> Result<Option<u8
 struct Limited<R> {
     inner: R,
     remaining: u64,
+    hit: LimitHit,
 }
+
+impl<R> Limited<R> {
+    fn new(inner: R, limit: u64, what: &'static str, setting: &'static str) -> Self {
+        Limited {
+            inner,
+            remaining: limit,
+            hit: LimitHit {
+                what,
+                limit,
+                setting,
+            },
+        }
+    }
+}
+
+/// Which size limit a body went over; carried inside the `io::Error` to the message.
+#[derive(Debug, Clone, Copy)]
+struct LimitHit {
+    what: &'static str,
+    limit: u64,
+    setting: &'static str,
+}
+
+impl std::fmt::Display for LimitHit {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "over this stack's limit of {} bytes {} ({})",
+            self.limit, self.what, self.setting
+        )
+    }
+}
+
+impl std::error::Error for LimitHit {}
 
 impl<R: Read> Read for Limited<R> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let n = self.inner.read(buf)?;
         if n as u64 > self.remaining {
-            return Err(io::Error::new(
-                io::ErrorKind::FileTooLarge,
-                "over the size limit",
-            ));
+            return Err(io::Error::new(io::ErrorKind::FileTooLarge, self.hit));
         }
         self.remaining -= n as u64;
         Ok(n)
     }
+}
+
+/// Checks an idempotency key's form.
+fn check_key(key: &str) -> Result<()> {
+    if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(Error::invalid(
+            "storage.import.invalidIdempotencyKey",
+            "idempotencyKey must be 1 to 255 printable ASCII characters without spaces",
+        ));
+    }
+    Ok(())
 }
 
 impl Stack {
@@ -88,46 +135,22 @@ impl Stack {
         let table = self.table_for(auth, id, BucketPermission::Write)?;
         table.require_not_alias("import into its source table")?;
         let project = self.get_project(auth.project())?;
+        let backend = self.backend(&project.backend)?;
         if let Some(key) = options.idempotency_key.as_deref() {
-            if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| b.is_ascii_graphic()) {
-                return Err(Error::invalid(
-                    "storage.import.invalidIdempotencyKey",
-                    "idempotencyKey must be 1 to 255 printable ASCII characters without spaces",
-                ));
-            }
-            let backend = self.backend(&project.backend)?;
-            if let Some(applied) = backend.applied_import(project.id, key)? {
-                if applied.table != table.physical {
-                    return Err(Error::conflict(
-                        "storage.import.keyUsedElsewhere",
-                        format!("idempotency key '{key}' was already used for an import into another table"),
-                    ));
-                }
+            check_key(key)?;
+            if let Some(replay) = self.replay(backend, project.id, &table, id, key, options)? {
                 // Read the body to its end so the client sees a clean answer, then change nothing.
                 io::copy(
-                    &mut Limited {
-                        inner: body,
-                        remaining: self.settings.limits.max_import_bytes,
-                    },
+                    &mut Limited::new(
+                        body,
+                        self.settings.limits.max_import_bytes,
+                        "per import",
+                        "limits.maxImportBytes",
+                    ),
                     &mut io::sink(),
                 )
-                .map_err(|e| {
-                    Error::invalid(
-                        "storage.import.tooLarge",
-                        format!("the body of a replayed import: {e}"),
-                    )
-                })?;
-                let stats = backend.stats(project.id, &table.physical)?;
-                return Ok(ImportResult {
-                    table_id: id.clone(),
-                    imported_rows: applied.imported_rows,
-                    imported_columns: table.columns.clone(),
-                    rows_count: stats.rows_count,
-                    data_size_bytes: stats.data_size_bytes,
-                    incremental: options.incremental,
-                    timestamp: super::time(super::now_micros()),
-                    replayed: true,
-                });
+                .map_err(|e| csv_error(id, CsvError::Io(e)))?;
+                return Ok(replay);
             }
         }
         let dialect = Dialect {
@@ -135,22 +158,32 @@ impl Stack {
                 .unwrap_or(b','),
             enclosure: single_byte(options.enclosure.as_deref(), b'"', "enclosure")?,
         };
-        let limit = self.settings.limits.max_import_bytes;
-        let limited = Limited {
-            inner: body,
-            remaining: limit,
-        };
+        let limits = &self.settings.limits;
+        let limited = Limited::new(
+            body,
+            limits.max_import_bytes,
+            "per import",
+            "limits.maxImportBytes",
+        );
         let decoded: Box<dyn Read + Send> = if options.gzip {
-            Box::new(Limited {
-                inner: flate2::read::MultiGzDecoder::new(BufReader::new(limited)),
-                remaining: limit,
-            })
+            Box::new(Limited::new(
+                flate2::read::MultiGzDecoder::new(BufReader::new(limited)),
+                limits.max_import_decompressed_bytes,
+                "per import once decompressed",
+                "limits.maxImportDecompressedBytes",
+            ))
         } else {
-            Box::new(limited)
+            Box::new(Limited::new(
+                limited,
+                limits.max_import_decompressed_bytes,
+                "per import once decompressed",
+                "limits.maxImportDecompressedBytes",
+            ))
         };
-        let mut reader = CsvReader::new(BufReader::with_capacity(256 * 1024, decoded), dialect);
+        let mut reader = CsvReader::new(BufReader::with_capacity(256 * 1024, decoded), dialect)
+            .with_limits(limits.max_value_bytes, limits.max_record_bytes);
         let mut row = Record::default();
-        let map_csv = |e: CsvError| csv_error(id, e, limit);
+        let map_csv = |e: CsvError| csv_error(id, e);
 
         // Which columns the file has.
         let header: Vec<String> = match (&options.columns, options.without_headers) {
@@ -225,10 +258,19 @@ impl Stack {
             idempotency_key: options.idempotency_key.as_deref(),
         };
         let width = header.len();
-        let backend = self.backend(&project.backend)?;
+        // The project's table data may grow to its quota: what the other tables hold, and this
+        // one too unless all its rows are replaced.
+        let quota = self.settings.quotas.table_bytes;
+        let stored: u64 = backend
+            .stats_all(project.id)?
+            .iter()
+            .filter(|(name, _)| options.incremental || **name != *table.physical)
+            .map(|(_, s)| s.data_size_bytes)
+            .sum();
+        let room = quota.saturating_sub(stored);
         // Two threads: this one parses and checks the CSV while the other inserts what was
         // parsed, so an import keeps two cores busy. Batches are bounded, and so is memory.
-        let (stats, imported) = std::thread::scope(|scope| -> Result<(TableStats, u64)> {
+        let (stats, imported) = std::thread::scope(|scope| -> Result<(Applied, u64)> {
             let (tx, rx) = std::sync::mpsc::sync_channel::<Result<Batch>>(4);
             let parser = scope.spawn(move || {
                 let mut batch = Batch::default();
@@ -284,9 +326,23 @@ impl Stack {
             });
             let outcome = {
                 let mut imported = 0u64;
+                let mut bytes = 0u64;
                 let mut feed = |sink: &mut dyn RowSink| -> Result<()> {
                     for batch in rx.iter() {
                         let batch = batch?;
+                        bytes += batch.text.len() as u64;
+                        if bytes > room {
+                            return Err(Error::new(
+                                ErrorKind::TooLarge,
+                                "project.quotaExceeded",
+                                format!(
+                                    "importing into {id} would take project {}'s table data over its quota of {quota} bytes \
+                                     (quotas.tableBytes; {stored} bytes are stored in other tables); delete data or ask \
+                                     the stack's administrator to raise the quota; nothing was imported",
+                                    project.id
+                                ),
+                            ));
+                        }
                         let mut values: Vec<&str> = Vec::with_capacity(width);
                         for r in 0..batch.rows() {
                             values.clear();
@@ -295,17 +351,41 @@ impl Stack {
                             imported += 1;
                         }
                     }
-                    Ok(())
+                    match options.expected_rows {
+                        Some(expected) if expected != imported => Err(Error::invalid(
+                            "storage.import.rowCountMismatch",
+                            format!(
+                                "the data for {id} holds {imported} row(s), but expectedRows says {expected}; nothing was imported"
+                            ),
+                        )),
+                        _ => Ok(()),
+                    }
                 };
-                let stats = self
-                    .as_project_writer(project.id, || backend.import(project.id, &plan, &mut feed));
+                let applied = self.as_project_writer(project.id, || {
+                    // A retry that raced the first attempt waited for it on this lock: now
+                    // that it committed, this one is a replay.
+                    if let Some(key) = plan.idempotency_key {
+                        if let Some(replay) =
+                            self.replay(backend, project.id, &table, id, key, options)?
+                        {
+                            return Ok(Applied::Replayed(replay));
+                        }
+                    }
+                    backend
+                        .import(project.id, &plan, &mut feed)
+                        .map(Applied::Imported)
+                });
                 // Dropping the receiver stops a parser still sending (after an insert failed).
                 drop(rx);
-                stats.map(|s| (s, imported))
+                applied.map(|a| (a, imported))
             };
             let _ = parser.join();
             outcome
         })?;
+        let stats = match stats {
+            Applied::Imported(stats) => stats,
+            Applied::Replayed(replay) => return Ok(replay),
+        };
         let by = auth.token_ref();
         self.store.write(|tx| {
             Stack::touch_bucket(tx, project.id, id.bucket())?;
@@ -337,6 +417,50 @@ impl Stack {
             timestamp: super::time(now),
             replayed: false,
         })
+    }
+}
+
+/// What the writer did with an import.
+enum Applied {
+    Imported(TableStats),
+    /// The key had been applied by an earlier attempt: the answer it got.
+    Replayed(ImportResult),
+}
+
+impl Stack {
+    /// The answer of an import already applied under `key`, if it was; an error when the key
+    /// was used for another table.
+    fn replay(
+        &self,
+        backend: &dyn crate::backend::TableBackend,
+        project: stackport_model::ProjectId,
+        table: &super::tables::TableRecord,
+        id: &TableId,
+        key: &str,
+        options: &ImportOptions,
+    ) -> Result<Option<ImportResult>> {
+        let Some(applied) = backend.applied_import(project, key)? else {
+            return Ok(None);
+        };
+        if applied.table != table.physical {
+            return Err(Error::conflict(
+                "storage.import.keyUsedElsewhere",
+                format!(
+                    "idempotency key '{key}' was already used for an import into another table"
+                ),
+            ));
+        }
+        let stats = backend.stats(project, &table.physical)?;
+        Ok(Some(ImportResult {
+            table_id: id.clone(),
+            imported_rows: applied.imported_rows,
+            imported_columns: table.columns.clone(),
+            rows_count: stats.rows_count,
+            data_size_bytes: stats.data_size_bytes,
+            incremental: options.incremental,
+            timestamp: super::time(super::now_micros()),
+            replayed: true,
+        }))
     }
 }
 
@@ -471,17 +595,38 @@ fn row_error(id: &TableId, line: u64, message: String) -> Error {
     )
 }
 
-fn csv_error(id: &TableId, e: CsvError, limit: u64) -> Error {
+fn csv_error(id: &TableId, e: CsvError) -> Error {
     match e {
         CsvError::Syntax { line, message } => Error::invalid(
             "storage.import.invalidCsv",
             format!("cannot import into {id}: line {line}: {message}; nothing was imported"),
         ),
-        CsvError::Io(e) if e.kind() == io::ErrorKind::FileTooLarge => Error::new(
-            ErrorKind::TooLarge,
-            "storage.import.tooLarge",
-            format!("the data for {id} is over this stack's import limit of {limit} bytes; split it into incremental imports"),
-        ),
+        CsvError::TooLong { line, field, limit } => {
+            let (what, setting) = match field {
+                Some(field) => (format!("field {field} is longer than"), "limits.maxValueBytes"),
+                None => ("the record is longer than".to_string(), "limits.maxRecordBytes"),
+            };
+            Error::new(
+                ErrorKind::TooLarge,
+                "storage.import.valueTooLong",
+                format!(
+                    "cannot import into {id}: line {line}: {what} this stack's limit of {limit} bytes ({setting}); \
+                     store such data as a file instead; nothing was imported"
+                ),
+            )
+        }
+        CsvError::Io(e) if e.kind() == io::ErrorKind::FileTooLarge => {
+            let hit = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<LimitHit>())
+                .map(ToString::to_string)
+                .unwrap_or_else(|| "over this stack's import limit".into());
+            Error::new(
+                ErrorKind::TooLarge,
+                "storage.import.tooLarge",
+                format!("the data for {id} is {hit}; split it into incremental imports; nothing was imported"),
+            )
+        }
         CsvError::Io(e) if matches!(e.kind(), io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof) => {
             Error::invalid(
                 "storage.import.unreadable",

@@ -175,6 +175,7 @@ impl Stack {
         let by = auth.token_ref();
         let dir = self.dir.join("workspaces").join(project.id.to_string());
         std::fs::create_dir_all(&dir)?;
+        self.check_workspace_quota(project.id, &dir)?;
         let workspace = self.store.write(|tx| {
             if let Some((component, config)) = &target {
                 self.provisioning_target(tx, auth, component, config, None)?;
@@ -236,6 +237,30 @@ impl Stack {
             Ok(workspace)
         })?;
         Ok(workspace)
+    }
+
+    /// Refuses a new workspace once the project's workspaces take `quotas.workspaceBytes` on
+    /// disk.
+    fn check_workspace_quota(&self, project: ProjectId, dir: &std::path::Path) -> Result<()> {
+        let quota = self.settings.quotas.workspace_bytes;
+        let mut stored = 0u64;
+        for entry in std::fs::read_dir(dir)? {
+            let meta = entry?.metadata()?;
+            if meta.is_file() {
+                stored += meta.len();
+            }
+        }
+        if stored >= quota {
+            return Err(Error::new(
+                crate::ErrorKind::TooLarge,
+                "project.quotaExceeded",
+                format!(
+                    "project {project}'s workspaces take {stored} bytes, at its quota of {quota} bytes \
+                     (quotas.workspaceBytes); delete workspaces or ask the stack's administrator to raise the quota"
+                ),
+            ));
+        }
+        Ok(())
     }
 
     /// The project's workspaces.

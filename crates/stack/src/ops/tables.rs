@@ -144,12 +144,23 @@ pub struct TableInclude {
     pub column_metadata: bool,
 }
 
-/// Checks a list of columns: at least one, no case-insensitive repeats.
-fn check_columns(columns: &[ColumnName], what: &str) -> Result<()> {
+/// Checks a list of columns: at least one, at most `max` (`limits.maxColumns`), no
+/// case-insensitive repeats.
+fn check_columns(columns: &[ColumnName], what: &str, max: usize) -> Result<()> {
     if columns.is_empty() {
         return Err(Error::invalid(
             "storage.tables.noColumns",
             format!("{what} needs at least one column"),
+        ));
+    }
+    if columns.len() > max {
+        return Err(Error::invalid(
+            "storage.tables.tooManyColumns",
+            format!(
+                "{what} would have {} columns; this stack allows at most {max} (limits.maxColumns); \
+                 split the data into several tables",
+                columns.len()
+            ),
         ));
     }
     let mut seen = HashSet::new();
@@ -360,7 +371,11 @@ impl Stack {
             }
             None => (new.columns.clone(), new.primary_key.clone(), None),
         };
-        check_columns(&columns, &format!("table {id}"))?;
+        check_columns(
+            &columns,
+            &format!("table {id}"),
+            self.settings.limits.max_columns,
+        )?;
         check_key(&key, &columns, &id.to_string())?;
         if let Some(def) = &definition {
             for c in &def.columns {
@@ -450,7 +465,7 @@ impl Stack {
             }
             let explicit = if new.alias_columns.is_empty() { None } else { Some(new.alias_columns.clone()) };
             if let Some(cols) = &explicit {
-                check_columns(cols, &format!("alias {id}"))?;
+                check_columns(cols, &format!("alias {id}"), self.settings.limits.max_columns)?;
                 if let Some(missing) = cols.iter().find(|c| !source.columns.contains(c)) {
                     return Err(Error::invalid(
                         "storage.tables.columnNotFound",
@@ -542,7 +557,7 @@ impl Stack {
                 table.require_not_alias("add the column to its source table")?;
                 let mut columns = table.columns.clone();
                 columns.push(new.name.clone());
-                check_columns(&columns, &format!("table {id}"))?;
+                check_columns(&columns, &format!("table {id}"), self.settings.limits.max_columns)?;
                 if let Some(def) = table.definition.as_mut() {
                     let mut col = new.definition.clone().ok_or_else(|| {
                         Error::invalid(

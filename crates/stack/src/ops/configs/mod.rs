@@ -139,6 +139,7 @@ impl Stack {
         what: &str,
     ) -> Result<RawJson> {
         check_document(doc, what)?;
+        self.check_json_depth(doc.get(), what)?;
         self.seal_document(project, component, doc)
     }
 }
