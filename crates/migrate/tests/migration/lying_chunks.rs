@@ -76,6 +76,18 @@ fn row_ends(csv: &[u8]) -> Vec<usize> {
 
 const TABLE: &str = "in.c-shop.orders";
 
+/// An error and its causes, one after the other.
+fn chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(c) = cause {
+        text.push_str(": ");
+        text.push_str(&c.to_string());
+        cause = c.source();
+    }
+    text
+}
+
 /// A copy of `good` whose chunk 1 of the orders table holds its last 5 rows fewer while its
 /// entry still declares them. Its bytes, the table's hash and the manifest are made to match,
 /// so the row count is the only lie. Returns the copy, the chunk and chunk 0's rows.
@@ -157,8 +169,10 @@ async fn without_the_read_through_a_short_chunk_commits_none_of_its_rows() {
         .expect_err("a short chunk must not load");
     match &error {
         MigrateError::PartlyRestored { source, .. } => {
-            let text = source.to_string();
-            assert!(text.contains(&chunk) && text.contains("rows"), "{text}");
+            // Refused by this side's check as the chunk streams, or by the destination's
+            // (expectedRows) when the body got through: either names the chunk and its rows.
+            let text = chain(source.as_ref());
+            assert!(text.contains(&chunk) && text.contains("row"), "{text}");
         }
         other => panic!("expected a partly restored error, got {other:#?}"),
     }
@@ -330,5 +344,48 @@ async fn a_chunk_that_decompresses_past_its_declared_bytes_is_refused_naming_the
     let before = fingerprint(&dst).await;
     restore_like_the_cli(&world, &dir).await;
     assert_eq!(before, fingerprint(&dst).await);
+    world.stop().await;
+}
+
+/// The destination's own check, which a restore relies on when it does not read a chunk
+/// through: an import whose `expectedRows` is not what the body holds commits nothing.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_import_holding_other_than_its_expected_rows_commits_nothing() {
+    let world = World::new("expected-rows").await;
+    let client = world.source_client();
+    let table: stackport_model::TableId = TABLE.parse().unwrap();
+    let rows_of = |tables: Vec<stackport_model::api::Table>| {
+        tables
+            .into_iter()
+            .find(|t| t.id == table)
+            .map(|t| t.rows_count)
+    };
+    let before = rows_of(client.list_tables().await.unwrap());
+    // 45 of the table's own rows, so only their count can be wrong.
+    let csv = client
+        .export_table(
+            &table,
+            &stackport_client::ExportParams {
+                limit: Some(45),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let params = |expected| stackport_client::ImportParams {
+        incremental: true,
+        expected_rows: Some(expected),
+        ..Default::default()
+    };
+    let refused = client
+        .import_table(&table, &params(50), csv.clone())
+        .await
+        .expect_err("45 rows where 50 are expected");
+    assert_eq!(refused.status(), Some(400), "{refused}");
+    assert_eq!(refused.code(), Some("storage.import.rowCountMismatch"));
+    assert_eq!(rows_of(client.list_tables().await.unwrap()), before);
+    // The count it does hold is taken.
+    let taken = client.import_table(&table, &params(45), csv).await.unwrap();
+    assert_eq!(taken.imported_rows, 45);
     world.stop().await;
 }
