@@ -62,6 +62,24 @@ async fn csv_server() -> (String, Arc<Mutex<Vec<String>>>) {
     (url, seen)
 }
 
+/// A stack of the demo's settings whose components may reach `allow` (`network.outboundAllow`).
+async fn stack_allowing(dir: &Path, allow: &[&str]) -> EmbeddedStack {
+    let allow: Vec<String> = allow.iter().map(|a| a.to_string()).collect();
+    let stack = EmbeddedStack::start(
+        dir,
+        move |addr| {
+            let mut settings = eu_central_settings(addr);
+            settings.network.outbound_allow = allow;
+            settings
+        },
+        "components-manage-token-0123",
+    )
+    .await
+    .unwrap();
+    use_this_binary(&stack).await;
+    stack
+}
+
 /// Points the shipped components at the binary under test.
 async fn use_this_binary(stack: &EmbeddedStack) {
     let manage = stack.manage_client();
@@ -131,15 +149,9 @@ fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn components_run_with_their_secret_which_no_file_keeps() {
     let dir = temp("run");
-    let stack = EmbeddedStack::start(
-        &dir.0.join("stack"),
-        eu_central_settings,
-        "components-manage-token-0123",
-    )
-    .await
-    .unwrap();
-    use_this_binary(&stack).await;
-    let (_, token) = create_empty_project(&stack, "Components").await.unwrap();
+    // The test's own server listens on loopback, which components may reach only when listed.
+    let stack = stack_allowing(&dir.0.join("stack"), &["127.0.0.1"]).await;
+    let (project, token) = create_empty_project(&stack, "Components").await.unwrap();
     let client = stack.storage_client(&token);
     let (url, seen) = csv_server().await;
 
@@ -170,7 +182,7 @@ async fn components_run_with_their_secret_which_no_file_keeps() {
         ["id"]
     );
 
-    // The writer gets the table as CSV and writes it into the stack's export directory.
+    // The writer gets the table as CSV and writes it into the project's export directory.
     let writer = config(
         &client,
         "stackport.wr-csv-file",
@@ -182,12 +194,13 @@ async fn components_run_with_their_secret_which_no_file_keeps() {
     .await;
     let job = run(&client, "stackport.wr-csv-file", &writer).await;
     assert_eq!(job.status, JobStatus::Success, "{}", job.result);
+    let exports = stack.dir.join("exports").join(project.to_string());
     assert_eq!(
-        std::fs::read_to_string(stack.dir.join("exports/finance/orders.csv")).unwrap(),
+        std::fs::read_to_string(exports.join("finance/orders.csv")).unwrap(),
         "\"id\",\"name\"\n\"1\",\"Alice\"\n\"2\",\"Bob\"\n"
     );
     // A configuration cannot aim it elsewhere: not up, not absolute, not through a symlink.
-    std::os::unix::fs::symlink(&dir.0, stack.dir.join("exports/out")).unwrap();
+    std::os::unix::fs::symlink(&dir.0, exports.join("out")).unwrap();
     for directory in ["../", "/tmp", "out"] {
         let escaping = config(
             &client,
@@ -244,7 +257,7 @@ async fn components_run_with_their_secret_which_no_file_keeps() {
             "-c".into(),
             "cat config.json; echo; echo \"$(cat config.json)\" >&2; exit 3".into(),
         ],
-        timeout_seconds: 60,
+        timeout_seconds: Some(60),
     });
     components.push(echo);
     manage.replace_components(&components).await.unwrap();
@@ -286,6 +299,203 @@ async fn components_run_with_their_secret_which_no_file_keeps() {
         for line in client.job_log(job.id).await.unwrap() {
             assert!(!line.message.contains(SECRET), "{}", line.message);
         }
+    }
+    stack.stop().await.unwrap();
+}
+
+/// A server on 127.0.0.1 that answers every request for `path` with a 302 to `location`, and
+/// anything else with 404.
+async fn redirect_server(routes: Vec<(&'static str, String)>) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let routes = Arc::new(routes);
+    tokio::spawn(async move {
+        loop {
+            let Ok((mut socket, _)) = listener.accept().await else {
+                return;
+            };
+            let routes = routes.clone();
+            tokio::spawn(async move {
+                let mut head = Vec::new();
+                let mut buf = [0u8; 1024];
+                while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                    match socket.read(&mut buf).await {
+                        Ok(0) | Err(_) => return,
+                        Ok(n) => head.extend_from_slice(&buf[..n]),
+                    }
+                }
+                let head = String::from_utf8_lossy(&head).to_string();
+                let path = head.split_whitespace().nth(1).unwrap_or("").to_string();
+                let response = match routes.iter().find(|(p, _)| *p == path) {
+                    Some((_, location)) => format!(
+                        "HTTP/1.1 302 Found\r\nlocation: {location}\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                    ),
+                    None => "HTTP/1.1 404 Not Found\r\ncontent-length: 0\r\nconnection: close\r\n\r\n"
+                        .to_string(),
+                };
+                let _ = socket.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    base
+}
+
+/// The message of a job that must have failed as the configuration's error.
+fn user_error(job: &Job) -> String {
+    assert_eq!(job.status, JobStatus::Error, "{}", job.result);
+    let message = job.result["message"].as_str().unwrap().to_string();
+    assert!(message.contains("exit code 1"), "{message}");
+    message
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ex_http_refuses_the_stacks_own_addresses_unless_allowed() {
+    let dir = temp("refused");
+    let stack = stack_allowing(&dir.0.join("stack"), &[]).await;
+    let (_, token) = create_empty_project(&stack, "Fetch").await.unwrap();
+    let client = stack.storage_client(&token);
+    let (url, seen) = csv_server().await;
+    let port = url.split(':').nth(2).unwrap().split('/').next().unwrap();
+    for address in [
+        format!("http://127.0.0.1:{port}/orders.csv"),
+        // A name is checked for what it resolves to.
+        format!("http://localhost:{port}/orders.csv"),
+        // And an address in another spelling for the address it is.
+        format!("http://[::ffff:127.0.0.1]:{port}/orders.csv"),
+    ] {
+        let fetch = config(
+            &client,
+            "keboola.ex-http",
+            json!({"parameters": {"url": address, "#token": SECRET}}),
+        )
+        .await;
+        let message = user_error(&run(&client, "keboola.ex-http", &fetch).await);
+        assert!(
+            message.contains("refused")
+                && message.contains("a loopback address")
+                && message.contains("network.outboundAllow"),
+            "{address}: {message}"
+        );
+    }
+    assert!(
+        seen.lock().unwrap().is_empty(),
+        "no request reached the server"
+    );
+    stack.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ex_http_checks_every_redirect() {
+    let dir = temp("redirects");
+    let stack = stack_allowing(&dir.0.join("stack"), &["127.0.0.1"]).await;
+    let (_, token) = create_empty_project(&stack, "Fetch").await.unwrap();
+    let client = stack.storage_client(&token);
+    let (csv_url, seen) = csv_server().await;
+    let base = redirect_server(vec![
+        (
+            "/metadata",
+            "http://169.254.169.254/latest/meta-data/".into(),
+        ),
+        ("/elsewhere", csv_url.clone()),
+        ("/again", "/again".into()),
+    ])
+    .await;
+    let fetch = |path: &str| {
+        let client = client.clone();
+        let url = format!("{base}{path}");
+        async move {
+            let id = config(
+                &client,
+                "keboola.ex-http",
+                json!({"parameters": {"url": url, "#token": SECRET}}),
+            )
+            .await;
+            run(&client, "keboola.ex-http", &id).await
+        }
+    };
+
+    // An allowed server cannot send the download to a refused address.
+    let message = user_error(&fetch("/metadata").await);
+    assert!(
+        message.contains("refused") && message.contains("169.254.169.254 is a link-local address"),
+        "{message}"
+    );
+    // A redirect to another allowed server is followed, but the token stays with the origin
+    // it was given for.
+    let message = user_error(&fetch("/elsewhere").await);
+    assert!(message.contains("401"), "{message}");
+    assert_eq!(seen.lock().unwrap().as_slice(), [String::new()]);
+    // And the redirects end.
+    let message = user_error(&fetch("/again").await);
+    assert!(
+        message.contains("redirected more than 10 times"),
+        "{message}"
+    );
+    stack.stop().await.unwrap();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_projects_writing_the_same_directory_keep_their_own_files() {
+    let dir = temp("exports");
+    let stack = stack_allowing(&dir.0.join("stack"), &[]).await;
+    let mut projects = Vec::new();
+    for name in ["X", "Y"] {
+        let (project, token) = create_empty_project(&stack, name).await.unwrap();
+        let client = stack.storage_client(&token);
+        client
+            .create_bucket(&stackport_model::api::NewBucket {
+                name: "sales".into(),
+                stage: stackport_model::Stage::In,
+                display_name: None,
+                description: None,
+                backend: None,
+            })
+            .await
+            .unwrap();
+        let table = client
+            .create_table(
+                &"in.c-sales".parse().unwrap(),
+                &stackport_model::api::NewTable {
+                    name: "orders".into(),
+                    columns: vec!["id".parse().unwrap(), "who".parse().unwrap()],
+                    ..Default::default()
+                },
+            )
+            .await
+            .unwrap();
+        client
+            .import_table(
+                &table.id,
+                &Default::default(),
+                format!("id,who\n1,{name}\n"),
+            )
+            .await
+            .unwrap();
+        let writer = config(
+            &client,
+            "stackport.wr-csv-file",
+            json!({
+                "storage": {"input": {"tables": [{"source": "in.c-sales.orders", "destination": "in.c-sales.orders.csv"}]}},
+                "parameters": {"directory": "shared"}
+            }),
+        )
+        .await;
+        let job = run(&client, "stackport.wr-csv-file", &writer).await;
+        assert_eq!(job.status, JobStatus::Success, "{}", job.result);
+        projects.push((project, name));
+    }
+    for (project, name) in projects {
+        let path = stack
+            .dir
+            .join("exports")
+            .join(project.to_string())
+            .join("shared/in.c-sales.orders.csv");
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            format!("\"id\",\"who\"\n\"1\",\"{name}\"\n"),
+            "{}",
+            path.display()
+        );
     }
     stack.stop().await.unwrap();
 }

@@ -247,6 +247,9 @@ impl StackSettings {
                 "jobs.workers, jobs.maxRunningPerProject and jobs.timeLimitSeconds must be at least 1".into(),
             );
         }
+        if let Err(e) = crate::jobs::outbound::AllowList::parse(&self.network.outbound_allow) {
+            return bad(format!("network.outboundAllow: {e}"));
+        }
         for ip in &self.ip_addresses {
             if ip.parse::<std::net::IpAddr>().is_err() {
                 return bad(format!("'{ip}' is not an IP address"));

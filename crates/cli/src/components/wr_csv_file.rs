@@ -1,8 +1,9 @@
-//! Writes every input table (`in/tables/*`) to `<root>/<parameters.directory>/<name>` as CSV,
-//! each file replaced whole (written next to it, then renamed), so a reader never sees half a
-//! file. The root comes from the registry's command (`--root`), set by the stack's
-//! administrator; a configuration only chooses a directory inside it, and a path that leads
-//! out of it (`..`, an absolute path, a symlink) is refused.
+//! Writes every input table (`in/tables/*`) to `<root>/<project id>/<parameters.directory>/<name>`
+//! as CSV, each file replaced whole (written next to it, then renamed), so a reader never sees
+//! half a file. The root comes from the registry's command (`--root`), set by the stack's
+//! administrator, and every project gets its own folder in it (`KBC_PROJECTID`), so one project
+//! cannot replace another's files; a configuration only chooses a directory inside its project's
+//! folder, and a path that leads out of it (`..`, an absolute path, a symlink) is refused.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -13,7 +14,8 @@ use super::{parameters, UserError};
 pub fn run(dir: &Path, root: &Path) -> Result<()> {
     let params = parameters(dir)?;
     let relative = params["directory"].as_str().unwrap_or(".");
-    let target = inside(root, relative)?;
+    let root = root.join(project_id()?);
+    let target = inside(&root, relative)?;
     let mut names: Vec<String> = std::fs::read_dir(dir.join("in/tables"))?
         .filter_map(|e| e.ok())
         .map(|e| e.file_name().to_string_lossy().into_owned())
@@ -36,6 +38,16 @@ pub fn run(dir: &Path, root: &Path) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The job's project, as the stack names it: the folder of the project under the root.
+fn project_id() -> Result<String> {
+    let id = std::env::var("KBC_PROJECTID")
+        .context("KBC_PROJECTID is not set; a component runs inside a job of a stack")?;
+    if id.is_empty() || !id.bytes().all(|b| b.is_ascii_digit()) {
+        anyhow::bail!("KBC_PROJECTID '{id}' is not a project id");
+    }
+    Ok(id)
 }
 
 /// `relative` under `root`, created when missing; refused when it would lead outside.

@@ -21,7 +21,7 @@ pub(crate) async fn compare(src: &Client, dst: &Client, v: &mut Verification) ->
     let sql: Vec<_> = info
         .components
         .iter()
-        .filter(|c| c.runner == Some(Runner::Sql))
+        .filter(|c| c.runner.as_ref().is_some_and(Runner::is_sql))
         .map(|c| c.id.clone())
         .collect();
     for component in sql {

@@ -82,25 +82,42 @@ pub struct Component {
     pub runner: Option<Runner>,
 }
 
-/// How a stack runs a component's jobs.
+/// How a stack runs a component's jobs. Every kind may set `timeoutSeconds`: the job is stopped
+/// and fails after that many seconds; without it the stack's `jobs.timeLimitSeconds` applies.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "camelCase")]
 pub enum Runner {
     /// An SQL transformation, run by the stack in a fresh workspace of the project's backend.
-    #[serde(rename = "sql")]
-    Sql,
+    #[serde(rename = "sql", rename_all = "camelCase")]
+    Sql {
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_seconds: Option<u64>,
+    },
     /// A program run through the common interface (`docs/common-interface.md`): `command` is the
-    /// executable and its arguments; it is stopped after `timeoutSeconds`.
+    /// executable and its arguments.
     #[serde(rename = "program", rename_all = "camelCase")]
     Program {
         command: Vec<String>,
-        #[serde(default = "default_timeout")]
-        timeout_seconds: u64,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        timeout_seconds: Option<u64>,
     },
 }
 
-fn default_timeout() -> u64 {
-    3600
+impl Runner {
+    /// The registry's own time limit for this component's jobs, if it sets one.
+    pub fn timeout_seconds(&self) -> Option<u64> {
+        match self {
+            Runner::Sql { timeout_seconds }
+            | Runner::Program {
+                timeout_seconds, ..
+            } => *timeout_seconds,
+        }
+    }
+
+    /// Whether this is an SQL transformation, the only kind that can run as a dry run.
+    pub fn is_sql(&self) -> bool {
+        matches!(self, Runner::Sql { .. })
+    }
 }
 
 impl Component {

@@ -209,6 +209,74 @@ async fn a_failing_task_stops_the_orchestration_unless_it_may_fail() {
 }
 
 #[tokio::test]
+async fn an_orchestration_stops_its_tasks_at_its_time_limit() {
+    // Every job may run 2 s, except the task's component, which the registry gives longer: the
+    // orchestration reaches its limit first.
+    let mut settings = stackport_stack::StackSettings::local_default("127.0.0.1:0");
+    settings.jobs.time_limit_seconds = 2;
+    let app = spawn_app_with(settings).await;
+    let client = app.new_project("Flows").await;
+    let patient = "test.sql-patient";
+    let mut components = app.manage.manage_components().await.unwrap();
+    let mut entry = components
+        .iter()
+        .find(|c| c.id.as_str() == SQL)
+        .unwrap()
+        .clone();
+    entry.id = patient.parse().unwrap();
+    entry.runner = Some(stackport_model::api::Runner::Sql {
+        timeout_seconds: Some(600),
+    });
+    components.push(entry);
+    app.manage.replace_components(&components).await.unwrap();
+    let endless =
+        "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n) SELECT count(*) FROM n;";
+    let doc = json!({
+        "parameters": {"blocks": [{"name": "Main", "codes": [{"name": "main", "script": [endless]}]}]}
+    });
+    let config = client
+        .create_config(
+            &patient.parse().unwrap(),
+            &stackport_model::api::NewConfiguration {
+                name: "Endless".into(),
+                configuration: Some(
+                    stackport_model::api::RawJson::from_string(doc.to_string()).unwrap(),
+                ),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+        .to_string();
+    let mut endless_task = task(&config, "1", false);
+    endless_task.component_id = Some(patient.parse().unwrap());
+    let id = orchestration(&client, "Endless", vec![endless_task]).await;
+
+    let job = run(&client, "orchestrator", &id.to_string()).await;
+    assert_eq!(job.status, JobStatus::Error, "{}", job.result);
+    let message = job.result["message"].as_str().unwrap();
+    assert!(
+        message.contains(&format!("orchestration {id}"))
+            && message.contains("time limit of 2 s")
+            && message.contains("jobs.timeLimitSeconds"),
+        "{message}"
+    );
+    let jobs = jobs_of_run(&client, &job.run_id).await;
+    let task_job = jobs.iter().find(|j| j.id != job.id).unwrap();
+    let task_job = client
+        .wait_for_job(task_job.id, Duration::from_secs(60))
+        .await
+        .unwrap();
+    assert_eq!(
+        task_job.status,
+        JobStatus::Cancelled,
+        "the task was stopped with its orchestration: {}",
+        task_job.result
+    );
+}
+
+#[tokio::test]
 async fn a_child_orchestration_runs_as_a_task() {
     let app = spawn_app().await;
     let client = app.new_project("Flows").await;

@@ -319,9 +319,18 @@ async fn wait_for_status(client: &Client, job: &Job, status: JobStatus) {
     }
 }
 
+/// The default settings, but with `per_project` jobs of one project running at once (the tests
+/// of one project's concurrent jobs), or a time limit of `seconds`.
+fn settings(per_project: usize, seconds: u64) -> stackport_stack::StackSettings {
+    let mut settings = stackport_stack::StackSettings::local_default("127.0.0.1:0");
+    settings.jobs.max_running_per_project = per_project;
+    settings.jobs.time_limit_seconds = seconds;
+    settings
+}
+
 #[tokio::test]
 async fn a_killed_job_is_cancelled_running_or_waiting() {
-    let app = spawn_app().await;
+    let app = spawn_app_with(settings(2, 3_600)).await;
     let client = app.new_project("Jobs").await;
     create_bucket(&client, Stage::In, "empty").await;
     let config = sql_transformation(&client, "Endless", json!([]), json!([]), &[ENDLESS]).await;
@@ -358,7 +367,7 @@ async fn a_killed_job_is_cancelled_running_or_waiting() {
 
 #[tokio::test]
 async fn a_stack_stopped_mid_job_fails_the_job_and_keeps_the_queue() {
-    let mut app = spawn_app().await;
+    let mut app = spawn_app_with(settings(2, 3_600)).await;
     let (project, client) = app.new_project_full("Jobs").await;
     orders(&client).await;
     let endless = sql_transformation(&client, "Endless", json!([]), json!([]), &[ENDLESS]).await;
@@ -421,6 +430,114 @@ async fn a_stack_stopped_mid_job_fails_the_job_and_keeps_the_queue() {
     assert_eq!(done.status, JobStatus::Success, "{:?}", done.result);
 }
 
+#[tokio::test]
+async fn one_projects_endless_jobs_neither_hold_every_worker_nor_run_forever() {
+    // Two workers, one running job per project, and a short time limit for every job.
+    let app = spawn_app_with(settings(1, 3)).await;
+    let a = app.new_project("A").await;
+    let b = app.new_project("B").await;
+    create_bucket(&a, Stage::In, "empty").await;
+    let endless = sql_transformation(&a, "Endless", json!([]), json!([]), &[ENDLESS]).await;
+    let quick = sql_transformation(&b, "Quick", json!([]), json!([]), &["SELECT 1;"]).await;
+    let new = |config: &str| NewJob {
+        component: component(SQL),
+        config: config.into(),
+        config_row_ids: vec![],
+        mode: Default::default(),
+    };
+    let first = a.create_job(&new(&endless)).await.unwrap();
+    let second = a.create_job(&new(&endless)).await.unwrap();
+    wait_for_status(&a, &first, JobStatus::Processing).await;
+
+    // B's job, queued after both of A's, runs while A's first one does.
+    let other = run(&b, SQL, &quick).await;
+    assert_eq!(other.status, JobStatus::Success, "{}", other.result);
+
+    let first = a.wait_for_job(first.id, WAIT).await.unwrap();
+    let second = a.wait_for_job(second.id, WAIT).await.unwrap();
+    for job in [&first, &second] {
+        assert_eq!(job.status, JobStatus::Error, "{}", job.result);
+        let message = job.result["message"].as_str().unwrap();
+        assert!(
+            message.contains("time limit of 3 s")
+                && message.contains("jobs.timeLimitSeconds")
+                && message.contains("runner.timeoutSeconds"),
+            "{message}"
+        );
+        assert_eq!(job.result["timeLimitSeconds"], 3);
+    }
+    // A's second job waited for its first, and B's job did not wait for either.
+    assert!(second.start_time >= first.end_time, "{first:?} {second:?}");
+    assert!(other.start_time < second.start_time, "{other:?} {second:?}");
+    let log = a.job_log(first.id).await.unwrap();
+    assert_eq!(log.last().unwrap().event, "job.failed");
+}
+
+#[tokio::test]
+async fn a_registry_time_limit_overrides_the_stacks() {
+    let app = spawn_app().await;
+    let client = app.new_project("Jobs").await;
+    let mut components = app.manage.manage_components().await.unwrap();
+    let mut quick = components
+        .iter()
+        .find(|c| c.id.as_str() == SQL)
+        .unwrap()
+        .clone();
+    quick.id = component("test.sql-one-second");
+    quick.runner = Some(stackport_model::api::Runner::Sql {
+        timeout_seconds: Some(1),
+    });
+    components.push(quick);
+    app.manage.replace_components(&components).await.unwrap();
+    // What the registry now says is what it serves.
+    let listed = app.manage.manage_components().await.unwrap();
+    let entry = listed
+        .iter()
+        .find(|c| c.id.as_str() == "test.sql-one-second")
+        .unwrap();
+    assert_eq!(entry.runner.as_ref().unwrap().timeout_seconds(), Some(1));
+
+    let doc = json!({
+        "parameters": {"blocks": [{"name": "Main", "codes": [{"name": "main", "script": [ENDLESS]}]}]}
+    });
+    let config = client
+        .create_config(
+            &component("test.sql-one-second"),
+            &NewConfiguration {
+                name: "Endless".into(),
+                configuration: Some(RawJson::from_string(doc.to_string()).unwrap()),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap()
+        .id
+        .to_string();
+    let job = run(&client, "test.sql-one-second", &config).await;
+    assert_eq!(job.status, JobStatus::Error, "{}", job.result);
+    let message = job.result["message"].as_str().unwrap();
+    assert!(
+        message.contains("time limit of 1 s")
+            && message.contains("runner.timeoutSeconds of test.sql-one-second"),
+        "{message}"
+    );
+
+    // A limit of zero seconds is no limit to run with: the registry refuses it.
+    let mut components = listed;
+    for c in &mut components {
+        if c.id.as_str() == "test.sql-one-second" {
+            c.runner = Some(stackport_model::api::Runner::Sql {
+                timeout_seconds: Some(0),
+            });
+        }
+    }
+    expect_error(
+        app.manage.replace_components(&components).await,
+        400,
+        "components.invalidRegistry",
+    );
+}
+
 /// Adds a component whose job runs `command` with `timeout_seconds`.
 async fn add_program(app: &TestApp, id: &str, command: &[&str], timeout_seconds: u64) {
     let mut components = app.manage.manage_components().await.unwrap();
@@ -435,7 +552,7 @@ async fn add_program(app: &TestApp, id: &str, command: &[&str], timeout_seconds:
         oauth: None,
         runner: Some(stackport_model::api::Runner::Program {
             command: command.iter().map(|s| s.to_string()).collect(),
-            timeout_seconds,
+            timeout_seconds: Some(timeout_seconds),
         }),
     });
     app.manage.replace_components(&components).await.unwrap();

@@ -1,6 +1,6 @@
-//! Stopping a running job: a kill from the API or the stack shutting down. The job's work checks
-//! the flag between steps; what runs long on its own (an SQL statement, a program) is
-//! interrupted directly.
+//! Stopping a running job: a kill from the API, its time limit, or the stack shutting down. The
+//! job's work checks the flag between steps; what runs long on its own (an SQL statement, a
+//! program) is interrupted directly.
 
 use std::sync::atomic::{AtomicU8, Ordering};
 use std::sync::Mutex;
@@ -12,6 +12,8 @@ pub(crate) enum StopReason {
     Killed,
     /// The stack is stopping.
     Shutdown,
+    /// It ran longer than its time limit.
+    TimedOut,
 }
 
 /// The stop switch of one running job.
@@ -28,15 +30,23 @@ impl Cancel {
         let code = match reason {
             StopReason::Killed => 1,
             StopReason::Shutdown => 2,
+            StopReason::TimedOut => 3,
         };
         let _ = self
             .reason
             .compare_exchange(0, code, Ordering::SeqCst, Ordering::SeqCst);
-        if let Some(handle) = self.sql.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
-            handle.interrupt();
-        }
+        self.interrupt_sql();
         if let Some(pid) = *self.child.lock().unwrap_or_else(|e| e.into_inner()) {
             kill_process_group(pid);
+        }
+    }
+
+    /// Interrupts the SQL statement running now, if any. An interrupt that comes while no
+    /// statement runs is lost, so a stopped job gets this again until it ends: a statement that
+    /// started between the job's last check and the stop cannot run on.
+    pub fn interrupt_sql(&self) {
+        if let Some(handle) = self.sql.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
+            handle.interrupt();
         }
     }
 
@@ -45,6 +55,7 @@ impl Cancel {
         match self.reason.load(Ordering::SeqCst) {
             1 => Some(StopReason::Killed),
             2 => Some(StopReason::Shutdown),
+            3 => Some(StopReason::TimedOut),
             _ => None,
         }
     }

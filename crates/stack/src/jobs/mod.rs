@@ -6,8 +6,10 @@ mod cancel;
 pub mod clock;
 pub mod cron;
 mod datadir;
+mod deadline;
 mod log;
 mod orchestration;
+pub mod outbound;
 mod program;
 mod queue;
 mod runner;
@@ -142,7 +144,7 @@ impl Stack {
         }
         auth.require_component(&new.component)?;
         let component = self.registry.require(&new.component)?;
-        if new.mode == JobMode::DryRun && component.runner != Some(Runner::Sql) {
+        if new.mode == JobMode::DryRun && !component.runner.as_ref().is_some_and(Runner::is_sql) {
             return Err(Error::invalid(
                 "queue.jobs.dryRunUnsupported",
                 format!(

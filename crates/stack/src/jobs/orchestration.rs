@@ -188,8 +188,8 @@ fn wait_for(
                     .then_some(StopReason::Shutdown)
             });
             match reason {
-                Some(StopReason::Killed) => {
-                    stopping = Some(StopReason::Killed);
+                Some(reason @ (StopReason::Killed | StopReason::TimedOut)) => {
+                    stopping = Some(reason);
                     for id in &running {
                         let _ = stack.kill_job(auth, *id);
                     }

@@ -53,19 +53,13 @@ impl<T> Default for Tables<T> {
     }
 }
 
-/// What the registry says to run.
-pub(crate) struct Program<'a> {
-    pub command: &'a [String],
-    pub timeout: Duration,
-}
-
 /// Runs the component program of `job`.
 pub(crate) fn run(
     stack: &Stack,
     auth: &TokenAuth,
     job: &JobRecord,
     cancel: &Cancel,
-    program: &Program<'_>,
+    command: &[String],
 ) -> Result<serde_json::Value, Failure> {
     let config_id = job.config_id()?;
     let (config, rows) = stack.store.read(|c| {
@@ -104,7 +98,7 @@ pub(crate) fn run(
             auth,
             job,
             cancel,
-            program,
+            command,
             &document,
             &state,
             row.as_deref(),
@@ -169,7 +163,7 @@ fn run_once(
     auth: &TokenAuth,
     job: &JobRecord,
     cancel: &Cancel,
-    program: &Program<'_>,
+    command: &[String],
     document: &serde_json::Value,
     state: &serde_json::Value,
     row: Option<&str>,
@@ -201,7 +195,7 @@ fn run_once(
 
     let mut secrets = Vec::new();
     secrets_of(document, &mut secrets);
-    execute(stack, job, cancel, program, &data, &secrets)?;
+    execute(stack, job, cancel, command, &data, &secrets)?;
 
     let mut written = Vec::new();
     for (path, output) in data.outputs(&mapping.storage.output.tables)? {
@@ -249,16 +243,17 @@ fn run_once(
     Ok(written)
 }
 
-/// Runs the program in `data` until it exits, the time limit passes, or the job is stopped.
+/// Runs the program in `data` until it exits or the job is stopped (killed, or at its time
+/// limit: both kill the program's process group through `cancel`).
 fn execute(
     stack: &Stack,
     job: &JobRecord,
     cancel: &Cancel,
-    program: &Program<'_>,
+    command: &[String],
     data: &DataDir,
     secrets: &[String],
 ) -> Result<(), Failure> {
-    let (exe, args) = program.command.split_first().ok_or_else(|| {
+    let (exe, args) = command.split_first().ok_or_else(|| {
         Failure::failed(format!(
             "component {}: its registry entry has an empty command",
             job.component
@@ -290,6 +285,10 @@ fn execute(
         .env("KBC_CONFIGID", &job.config)
         .env("KBC_COMPONENTID", job.component.as_str())
         .env("KBC_STACKID", &stack.settings.id)
+        .env(
+            super::outbound::ALLOW_ENV,
+            stack.settings.network.outbound_allow.join(","),
+        )
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -302,7 +301,6 @@ fn execute(
             ))
         })?;
     cancel.watch_child(Some(child.id()));
-    let started = Instant::now();
     // Output is read on threads of their own and logged here, so a program (or something it
     // left running) that keeps its pipes open cannot hold the job once the program has ended.
     let (tx, rx) = std::sync::mpsc::channel::<(Level, String)>();
@@ -332,16 +330,6 @@ fn execute(
             }
             Ok(None) => {}
             Err(e) => break Err(Failure::from(crate::Error::from(e))),
-        }
-        if started.elapsed() > program.timeout {
-            // SAFETY: kill has no memory preconditions.
-            unsafe { libc::kill(-(child.id() as libc::pid_t), libc::SIGKILL) };
-            let _ = child.wait();
-            break Err(Failure::failed(format!(
-                "component {} ran longer than its limit of {} s and was stopped",
-                job.component,
-                program.timeout.as_secs()
-            )));
         }
         std::thread::sleep(Duration::from_millis(20));
     };

@@ -218,14 +218,22 @@ pub(crate) fn list(
     Ok(rows.collect::<rusqlite::Result<_>>()?)
 }
 
-/// Takes the oldest waiting job, marking it processing.
-pub(crate) fn claim(c: &Connection, now: i64) -> Result<Option<JobRecord>> {
+/// Takes the oldest waiting job whose project runs fewer than `per_project` jobs, marking it
+/// processing, so one project's jobs cannot hold every worker while others wait. Orchestrations
+/// neither count nor wait: each runs on a thread of its own and mostly waits for its tasks, which
+/// are jobs of the same project; counting it would keep those tasks from ever starting.
+pub(crate) fn claim(c: &Connection, now: i64, per_project: usize) -> Result<Option<JobRecord>> {
     let id: Option<u64> = c
         .query_row(
             "UPDATE jobs SET status = 'processing', started = ?1
-             WHERE id = (SELECT id FROM jobs WHERE status = 'waiting' ORDER BY id LIMIT 1)
+             WHERE id = (
+                SELECT w.id FROM jobs w WHERE w.status = 'waiting'
+                AND (w.component = ?3 OR (
+                    SELECT count(*) FROM jobs r WHERE r.status = 'processing'
+                    AND r.project_id = w.project_id AND r.component != ?3) < ?2)
+                ORDER BY w.id LIMIT 1)
              RETURNING id",
-            [now],
+            params![now, per_project as i64, super::ORCHESTRATOR],
             |r| r.get(0),
         )
         .optional()?;

@@ -11,6 +11,7 @@ use serde_json::json;
 use stackport_model::api::{JobStatus, Runner};
 
 use super::cancel::{Cancel, StopReason, Stopped};
+use super::deadline::{Deadline, TimeLimit};
 use super::log::Level;
 use super::queue::{self, JobRecord};
 use super::ORCHESTRATOR;
@@ -152,7 +153,8 @@ fn work(stack: &Arc<Stack>, stopping: &AtomicBool, orchestrations: &Mutex<Vec<Jo
     while !stopping.load(Ordering::SeqCst) {
         let seen = *stack.jobs.queued.lock().unwrap_or_else(|e| e.into_inner());
         let now = stack.clock.now_micros();
-        match stack.store.write(|tx| queue::claim(tx, now)) {
+        let per_project = stack.settings.jobs.max_running_per_project;
+        match stack.store.write(|tx| queue::claim(tx, now, per_project)) {
             Ok(Some(job)) if stopping.load(Ordering::SeqCst) => {
                 // Taken as the runner stopped: back to the queue for the next start.
                 if let Err(e) = stack.store.write(|tx| queue::requeue(tx, job.id)) {
@@ -219,7 +221,23 @@ pub(crate) fn run_job(stack: &Stack, job: JobRecord) {
         ),
         json!({}),
     );
-    let outcome = execute(stack, &job, &cancel);
+    let limit = TimeLimit::of(stack, &job);
+    let outcome = match Deadline::start(cancel.clone(), Duration::from_secs(limit.seconds)) {
+        Ok(deadline) => {
+            let outcome = execute(stack, &job, &cancel);
+            drop(deadline);
+            outcome
+        }
+        Err(e) => Err(Failure::failed(format!(
+            "cannot watch the job's time limit ({e}); run it again"
+        ))),
+    };
+    // Work that a stop interrupted may fail on its own (an interrupted input load) before it
+    // checks the switch; it ended because it was stopped.
+    let outcome = match (outcome, cancel.reason()) {
+        (Err(Failure::Failed { .. }), Some(reason)) => Err(Failure::Stopped(reason)),
+        (outcome, _) => outcome,
+    };
     let (status, result, level, event, message) = match outcome {
         Ok(mut result) => {
             let message = format!("Job {} finished successfully", job.id);
@@ -247,6 +265,16 @@ pub(crate) fn run_job(stack: &Stack, job: JobRecord) {
             (
                 JobStatus::Error,
                 json!({"message": message}),
+                Level::Error,
+                "job.failed",
+                message,
+            )
+        }
+        Err(Failure::Stopped(StopReason::TimedOut)) => {
+            let message = limit.exceeded(&job);
+            (
+                JobStatus::Error,
+                json!({"message": message, "timeLimitSeconds": limit.seconds}),
                 Level::Error,
                 "job.failed",
                 message,
@@ -302,20 +330,10 @@ fn execute(stack: &Stack, job: &JobRecord, cancel: &Cancel) -> Result<serde_json
         return super::orchestration::run(stack, &auth, job, cancel);
     }
     match stack.registry.get(&job.component).and_then(|c| c.runner) {
-        Some(Runner::Sql) => super::transformation::run(stack, &auth, job, cancel),
-        Some(Runner::Program {
-            command,
-            timeout_seconds,
-        }) => super::program::run(
-            stack,
-            &auth,
-            job,
-            cancel,
-            &super::program::Program {
-                command: &command,
-                timeout: Duration::from_secs(timeout_seconds),
-            },
-        ),
+        Some(Runner::Sql { .. }) => super::transformation::run(stack, &auth, job, cancel),
+        Some(Runner::Program { command, .. }) => {
+            super::program::run(stack, &auth, job, cancel, &command)
+        }
         None => Err(Failure::failed(format!(
             "component {} cannot run on this stack: its registry entry names no runner",
             job.component

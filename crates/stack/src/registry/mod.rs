@@ -100,6 +100,13 @@ fn validate(components: &[Component]) -> Result<()> {
         if c.name.trim().is_empty() {
             return bad(format!("component {} has no name", c.id));
         }
+        if c.runner.as_ref().and_then(|r| r.timeout_seconds()) == Some(0) {
+            return bad(format!(
+                "component {}: runner.timeoutSeconds must be at least 1; leave it out for the \
+                 stack's jobs.timeLimitSeconds",
+                c.id
+            ));
+        }
     }
     for c in components {
         if let Some(to) = &c.replaced_by {
