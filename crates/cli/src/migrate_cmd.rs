@@ -49,8 +49,9 @@ pub struct DestArgs {
 pub enum MigrateCommand {
     /// Pre-migration validation: findings, inventory, estimate. Writes nothing anywhere.
     Plan(PlanArgs),
-    /// Plan, snapshot, restore, verify and report in one go.
-    Run(RunArgs),
+    /// Plan, snapshot, restore, verify and report in one go. A snapshot left in the work dir
+    /// by an earlier run is read through before the restore goes on.
+    Run(RunCommandArgs),
     /// Compare the source and destination projects; exit 1 on any difference.
     Verify(VerifyArgs),
 }
@@ -107,6 +108,30 @@ pub struct RunArgs {
     pub run_transformations: bool,
 }
 
+/// `migrate run`'s arguments: [`RunArgs`] (which the demo builds too) and the record limit.
+#[derive(Args)]
+pub struct RunCommandArgs {
+    #[command(flatten)]
+    run: RunArgs,
+    #[command(flatten)]
+    record: RecordLimitArgs,
+}
+
+/// The record limit of the chunk checks.
+#[derive(Args, Clone)]
+pub struct RecordLimitArgs {
+    /// Most MiB one record (row) of a chunk may hold; a longer one is refused. The default is
+    /// the stack's default limits.maxRecordBytes: raise both together.
+    #[arg(long, default_value_t = snapshot::MAX_RECORD_BYTES / (1024 * 1024))]
+    pub max_record_mib: u64,
+}
+
+impl RecordLimitArgs {
+    fn bytes(&self) -> u64 {
+        self.max_record_mib.max(1).saturating_mul(1024 * 1024)
+    }
+}
+
 #[derive(Subcommand)]
 pub enum SnapshotCommand {
     /// Read the source project into a new snapshot directory.
@@ -114,7 +139,7 @@ pub enum SnapshotCommand {
     /// Print what a snapshot holds (after checking it).
     Inspect(InspectArgs),
     /// Check every file against the manifest and read every chunk through.
-    Verify(InspectArgs),
+    Verify(VerifySnapshotArgs),
     /// Restore a snapshot into an empty destination project.
     Restore(RestoreArgs),
 }
@@ -147,11 +172,30 @@ pub struct InspectArgs {
 }
 
 #[derive(Args)]
+pub struct VerifySnapshotArgs {
+    /// The snapshot directory.
+    dir: PathBuf,
+    /// Print the result as JSON.
+    #[arg(long)]
+    json: bool,
+    #[command(flatten)]
+    record: RecordLimitArgs,
+}
+
+#[derive(Args)]
 pub struct RestoreArgs {
     /// The snapshot directory.
     dir: PathBuf,
     #[command(flatten)]
     dest: DestArgs,
+    /// Do not read every chunk through before the first write (as `snapshot verify` does).
+    /// Chunks are still checked as they load and the destination refuses one whose rows do not
+    /// match, but a chunk found wrong then stops the restore part-way, leaving a partly filled
+    /// project. Only for a snapshot you have just verified.
+    #[arg(long)]
+    skip_verify: bool,
+    #[command(flatten)]
+    record: RecordLimitArgs,
     /// Where report.md and report.json go; the snapshot's parent dir when left out.
     #[arg(long)]
     work: Option<PathBuf>,
@@ -192,7 +236,7 @@ pub async fn migrate(command: MigrateCommand) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        MigrateCommand::Run(args) => run(args).await,
+        MigrateCommand::Run(args) => run_with(args.run, args.record.bytes()).await,
         MigrateCommand::Verify(args) => {
             let source = endpoint(&args.source.url, &args.source.token);
             let dest = endpoint(&args.dest.url, &args.dest.token);
@@ -236,13 +280,20 @@ pub async fn migrate(command: MigrateCommand) -> Result<ExitCode> {
 }
 
 pub async fn run(args: RunArgs) -> Result<ExitCode> {
+    run_with(args, snapshot::MAX_RECORD_BYTES).await
+}
+
+async fn run_with(args: RunArgs, max_record_bytes: u64) -> Result<ExitCode> {
     let options = RunOptions {
         work_dir: args.work.clone(),
         snapshot: SnapshotOptions {
             chunk_bytes: args.chunk_kib.max(1) * 1024,
             ..Default::default()
         },
-        restore: RestoreOptions::default(),
+        restore: RestoreOptions {
+            max_record_bytes,
+            ..Default::default()
+        },
         run_transformations: args.run_transformations,
     };
     let outcome = match stackport_migrate::run(
@@ -365,7 +416,12 @@ pub async fn snapshot(command: SnapshotCommand) -> Result<ExitCode> {
         SnapshotCommand::Verify(args) => {
             let snap = snapshot::open(&args.dir)
                 .with_context(|| format!("{} is not a usable snapshot", args.dir.display()))?;
-            let check = snapshot::verify_data(&snap)
+            let shown: Arc<dyn Progress> = if args.json {
+                Arc::new(stackport_migrate::NoProgress)
+            } else {
+                Arc::new(Bars::new())
+            };
+            let check = snapshot::verify_data_with(&snap, args.record.bytes(), shown)
                 .with_context(|| format!("{} is damaged", args.dir.display()))?;
             if args.json {
                 println!(
@@ -392,7 +448,11 @@ pub async fn snapshot(command: SnapshotCommand) -> Result<ExitCode> {
             let outcome = stackport_migrate::restore(
                 &snap,
                 &endpoint(&args.dest.url, &args.dest.token),
-                &RestoreOptions::default(),
+                &RestoreOptions {
+                    skip_verify: args.skip_verify,
+                    max_record_bytes: args.record.bytes(),
+                    ..Default::default()
+                },
                 progress(args.json),
             )
             .await

@@ -58,7 +58,11 @@ impl Progress for Bars {
                 total_items,
                 ..
             } => {
-                let by_bytes = total_bytes > 0 && matches!(phase, Phase::Snapshot | Phase::Restore);
+                let by_bytes = total_bytes > 0
+                    && matches!(
+                        phase,
+                        Phase::Snapshot | Phase::CheckSnapshot | Phase::Restore
+                    );
                 let bar = self.multi.add(ProgressBar::new(if by_bytes {
                     total_bytes
                 } else {

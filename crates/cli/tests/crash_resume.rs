@@ -1,10 +1,13 @@
 //! A migration killed at any step finishes when the same command runs again, with the
 //! destination as an uninterrupted run leaves it: no row twice, nothing missing, no object
-//! twice. And a finished migration run again writes nothing. The real binary runs against two
+//! twice. And a finished migration run again writes nothing. A snapshot left in a work dir (or
+//! given to `snapshot restore`) is files anyone could have changed: one that lies inside a chunk
+//! or holds a named pipe is refused before the first write. The real binary runs against two
 //! real stacks served by this test.
 
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
 use std::time::Duration;
 
 use stackport_client::{Client, EventQuery};
@@ -155,6 +158,11 @@ async fn a_migration_killed_at_any_step_finishes_on_the_next_run() {
     cmd.env("STACKPORT_CRASH_TRACE", &trace);
     let traced = output(cmd).await;
     assert!(traced.status.success(), "{}", text(&traced));
+    assert!(
+        !text(&traced).contains("\"phase\":\"checkSnapshot\""),
+        "a snapshot this run wrote is not read through again: {}",
+        text(&traced)
+    );
     let points = crash_points(&std::fs::read_to_string(&trace).unwrap());
     let kinds: std::collections::BTreeSet<&str> = points.iter().map(|(_, k)| k.as_str()).collect();
     for kind in [
@@ -287,6 +295,240 @@ async fn a_migration_killed_with_sigkill_finishes_on_the_next_run() {
             &format!("SIGKILL after {delay_ms} ms"),
         )
         .await;
+    }
+    eu.stop().await.unwrap();
+    us.stop().await.unwrap();
+}
+
+/// Runs `cmd`, failing the test if it has not exited within a minute: a guard for commands
+/// that used to hang forever on a named pipe.
+async fn output_within_a_minute(mut cmd: Command, what: &str) -> Output {
+    let child = cmd
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let pid = child.id().to_string();
+    let waiting = tokio::task::spawn_blocking(move || child.wait_with_output());
+    match tokio::time::timeout(Duration::from_secs(60), waiting).await {
+        Ok(done) => done.unwrap().unwrap(),
+        Err(_) => {
+            let _ = Command::new("kill").args(["-9", &pid]).status();
+            panic!("{what} did not exit within a minute: it hangs");
+        }
+    }
+}
+
+fn stackport(args: &[&str], dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_stackport"));
+    cmd.args(args).arg(dir).stdin(Stdio::null());
+    cmd
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+fn write_json(path: &Path, value: &serde_json::Value) {
+    std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
+}
+
+/// Lists `rel` in the manifest with `bytes` and `sha256`.
+fn relist(snapshot: &Path, rel: &str, bytes: u64, sha256: &str) {
+    let path = snapshot.join("manifest.json");
+    let mut m = read_json(&path);
+    let entry = m["files"]
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|f| f["path"] == rel)
+        .unwrap();
+    entry["bytes"] = bytes.into();
+    entry["sha256"] = sha256.into();
+    write_json(&path, &m);
+}
+
+fn sha256sum(path: &Path) -> String {
+    let out = Command::new("sha256sum").arg(path).output().unwrap();
+    assert!(out.status.success());
+    String::from_utf8(out.stdout).unwrap()[..64].to_string()
+}
+
+/// Makes the last chunk of `table` declare 5 rows more than it holds (the table and the
+/// manifest agree with it, so only reading the chunk shows it); returns the chunk's path and
+/// the rows of the chunks before it.
+fn declare_five_more_rows(snapshot: &Path, table: &str) -> (String, u64) {
+    let path = snapshot.join("storage/tables.json");
+    let mut tables = read_json(&path);
+    let entry = tables
+        .as_array_mut()
+        .unwrap()
+        .iter_mut()
+        .find(|e| e["table"]["id"] == table)
+        .unwrap();
+    let data = &mut entry["data"];
+    let chunks = data["chunks"].as_array_mut().unwrap();
+    assert!(chunks.len() >= 2, "{table} has several chunks");
+    let before: u64 = chunks[..chunks.len() - 1]
+        .iter()
+        .map(|c| c["rows"].as_u64().unwrap())
+        .sum();
+    let last = chunks.last_mut().unwrap();
+    let rel = last["path"].as_str().unwrap().to_string();
+    last["rows"] = (last["rows"].as_u64().unwrap() + 5).into();
+    data["rows"] = (data["rows"].as_u64().unwrap() + 5).into();
+    write_json(&path, &tables);
+    let bytes = std::fs::metadata(&path).unwrap().len();
+    relist(snapshot, "storage/tables.json", bytes, &sha256sum(&path));
+    let manifest = snapshot.join("manifest.json");
+    let mut m = read_json(&manifest);
+    m["inventory"]["rows"] = (m["inventory"]["rows"].as_u64().unwrap() + 5).into();
+    write_json(&manifest, &m);
+    (rel, before)
+}
+
+/// Nothing was written to the project of `token`: no bucket, no mark of a restore.
+async fn assert_untouched(us: &EmbeddedStack, token: &str, label: &str) {
+    let dst = us.storage_client(token);
+    assert!(
+        dst.list_buckets(false).await.unwrap().is_empty(),
+        "{label}: a bucket was created"
+    );
+    assert!(
+        dst.project_metadata().await.unwrap().is_empty(),
+        "{label}: the project was marked"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reused_snapshot_that_lies_or_holds_a_pipe_is_refused_before_the_first_write() {
+    let dir = temp("tampered");
+    let (eu, us) = start_demo_stacks(&dir.0.join("stacks")).await.unwrap();
+    let source = seed_source_project(&eu, "Sales", &SeedOptions { rows_scale: 0.02 })
+        .await
+        .unwrap();
+    let good = dir.0.join("good");
+    stackport_migrate::snapshot::create(
+        &Endpoint::new(&eu.url, &source.token),
+        &good,
+        &stackport_migrate::snapshot::SnapshotOptions {
+            chunk_bytes: 16 * 1024,
+            ..Default::default()
+        },
+        Arc::new(stackport_migrate::NoProgress),
+    )
+    .await
+    .unwrap();
+    let table = "in.c-shop.orders";
+
+    // A work dir whose snapshot (from "an earlier run") has a chunk 5 rows short.
+    let work = dir.0.join("work-short");
+    let snapshot = work.join("snapshot");
+    copy_dir(&good, &snapshot);
+    let (chunk, rows_before) = declare_five_more_rows(&snapshot, table);
+    let (_, token) = create_empty_project(&us, "Sales short").await.unwrap();
+    let run = output_within_a_minute(
+        migrate_run(&eu, &source.token, &us, &token, &work),
+        "migrate run",
+    )
+    .await;
+    assert!(!run.status.success(), "{}", text(&run));
+    assert!(
+        text(&run).contains("\"phase\":\"checkSnapshot\""),
+        "the pass reports as a phase: {}",
+        text(&run)
+    );
+    assert!(
+        text(&run).contains(&chunk) && text(&run).contains("nothing was written"),
+        "{}",
+        text(&run)
+    );
+    assert_untouched(&us, &token, "migrate run").await;
+
+    // `snapshot restore` reads it through the same way; with --skip-verify the load of that
+    // chunk is refused and none of its rows are committed.
+    let mut restore = stackport(&["snapshot", "restore", "--dest", &us.url], &snapshot);
+    restore.env("STACKPORT_DEST_TOKEN", &token);
+    let refused = output_within_a_minute(restore, "snapshot restore").await;
+    assert!(!refused.status.success(), "{}", text(&refused));
+    assert!(text(&refused).contains(&chunk), "{}", text(&refused));
+    assert_untouched(&us, &token, "snapshot restore").await;
+    let mut skipping = stackport(
+        &["snapshot", "restore", "--skip-verify", "--dest", &us.url],
+        &snapshot,
+    );
+    skipping.env("STACKPORT_DEST_TOKEN", &token);
+    let partly = output_within_a_minute(skipping, "snapshot restore --skip-verify").await;
+    assert!(!partly.status.success(), "{}", text(&partly));
+    assert!(
+        text(&partly).contains(&chunk) && text(&partly).contains("stopped part-way"),
+        "{}",
+        text(&partly)
+    );
+    let loaded = us
+        .storage_client(&token)
+        .list_tables()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|t| t.id.to_string() == table)
+        .expect("the table was created")
+        .rows_count;
+    assert_eq!(loaded, rows_before, "none of the short chunk's rows");
+
+    // A work dir whose snapshot has a named pipe, listed as 0 bytes, in place of a chunk.
+    let work = dir.0.join("work-pipe");
+    let snapshot = work.join("snapshot");
+    copy_dir(&good, &snapshot);
+    let piped = "storage/data/in.c-shop.orders/0.csv.zst";
+    std::fs::remove_file(snapshot.join(piped)).unwrap();
+    let made = Command::new("mkfifo")
+        .arg(snapshot.join(piped))
+        .status()
+        .unwrap();
+    assert!(made.success());
+    relist(&snapshot, piped, 0, &sha256sum(Path::new("/dev/null")));
+    let (_, token) = create_empty_project(&us, "Sales pipe").await.unwrap();
+    let mut restore = stackport(&["snapshot", "restore", "--dest", &us.url], &snapshot);
+    restore.env("STACKPORT_DEST_TOKEN", &token);
+    for (what, cmd) in [
+        (
+            "migrate run",
+            migrate_run(&eu, &source.token, &us, &token, &work),
+        ),
+        (
+            "snapshot inspect",
+            stackport(&["snapshot", "inspect"], &snapshot),
+        ),
+        (
+            "snapshot verify",
+            stackport(&["snapshot", "verify"], &snapshot),
+        ),
+        ("snapshot restore", restore),
+    ] {
+        let out = output_within_a_minute(cmd, what).await;
+        assert!(!out.status.success(), "{what}: {}", text(&out));
+        assert!(
+            text(&out).contains(piped)
+                && text(&out).contains("named pipe")
+                && text(&out).contains("not trustworthy"),
+            "{what}: {}",
+            text(&out)
+        );
+        assert_untouched(&us, &token, what).await;
     }
     eu.stop().await.unwrap();
     us.stop().await.unwrap();

@@ -30,6 +30,9 @@ pub struct ImportParams {
     pub timestamp: Option<String>,
     /// Apply the import once; a replay with the same key changes nothing.
     pub idempotency_key: Option<String>,
+    /// The rows the body holds: the stack refuses the import (and commits nothing) when it
+    /// parsed another number.
+    pub expected_rows: Option<u64>,
 }
 
 impl ImportParams {
@@ -56,6 +59,9 @@ impl ImportParams {
         }
         if let Some(k) = &self.idempotency_key {
             q.push(("idempotencyKey", k.clone()));
+        }
+        if let Some(n) = self.expected_rows {
+            q.push(("expectedRows", n.to_string()));
         }
         q
     }

@@ -3,11 +3,11 @@
 //! facts a resumed run relies on are kept where they cannot disagree with the data: the
 //! snapshot's manifest, and the marks a restore leaves on the destination project.
 
-use std::fs::OpenOptions;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use crate::error::{MigrateError, Result};
+use crate::regular_file::{append_regular, work_dir_file};
 
 /// `journal.jsonl` in a work dir.
 pub(crate) struct Journal {
@@ -29,11 +29,7 @@ impl Journal {
                 stackport_model::time::format(&chrono::Utc::now()).into(),
             );
         }
-        let mut file = OpenOptions::new()
-            .create(true)
-            .append(true)
-            .open(&self.path)
-            .map_err(|e| MigrateError::io(&self.path, "opening the journal", e))?;
+        let mut file = append_regular(&self.path).map_err(|e| work_dir_file(&self.path, e))?;
         writeln!(file, "{entry}")
             .and_then(|()| file.sync_data())
             .map_err(|e| MigrateError::io(&self.path, "writing the journal", e))

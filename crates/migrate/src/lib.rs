@@ -13,6 +13,7 @@ mod journal;
 mod plan;
 mod progress;
 mod read;
+mod regular_file;
 mod report;
 mod restore;
 mod run;

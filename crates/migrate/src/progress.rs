@@ -12,6 +12,9 @@ pub enum Phase {
     Plan,
     /// Reading the source into a snapshot.
     Snapshot,
+    /// Reading a snapshot's chunks through before a restore writes anything (and in
+    /// `snapshot verify`).
+    CheckSnapshot,
     /// Writing the snapshot into the destination.
     Restore,
     /// Comparing the two projects.
@@ -26,6 +29,7 @@ impl Phase {
         match self {
             Phase::Plan => "plan",
             Phase::Snapshot => "snapshot",
+            Phase::CheckSnapshot => "check",
             Phase::Restore => "restore",
             Phase::Verify => "verify",
             Phase::Report => "report",

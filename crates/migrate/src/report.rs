@@ -371,11 +371,9 @@ impl Report {
             .map_err(|e| MigrateError::io(dir, "creating the work dir", e))?;
         let json = dir.join("report.json");
         let text = serde_json::to_string_pretty(self).expect("the report serializes");
-        std::fs::write(&json, text + "\n")
-            .map_err(|e| MigrateError::io(&json, "writing the report", e))?;
+        write_file(&json, (text + "\n").as_bytes())?;
         let markdown = dir.join("report.md");
-        std::fs::write(&markdown, self.to_markdown())
-            .map_err(|e| MigrateError::io(&markdown, "writing the report", e))?;
+        write_file(&markdown, self.to_markdown().as_bytes())?;
         Ok(ReportFiles { markdown, json })
     }
 
@@ -618,4 +616,13 @@ fn cell(text: &str) -> String {
 /// Text on one Markdown line.
 fn inline(text: &str) -> String {
     text.replace(['\r', '\n'], " ")
+}
+
+/// Writes a report file, never through a link or into a pipe someone left in the work dir.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
+    use std::io::Write;
+    crate::regular_file::create_regular(path)
+        .map_err(|e| crate::regular_file::work_dir_file(path, e))?
+        .write_all(bytes)
+        .map_err(|e| MigrateError::io(path, "writing the report", e))
 }

@@ -21,7 +21,8 @@ pub struct RunOptions {
     pub work_dir: PathBuf,
     /// How the snapshot is written.
     pub snapshot: SnapshotOptions,
-    /// How it is restored.
+    /// How it is restored. `skip_verify` is decided here: a snapshot this run writes is not
+    /// read through again, one reused from an earlier run is.
     pub restore: RestoreOptions,
     /// After the comparison, run every SQL transformation as a dry run in both projects and
     /// compare their outputs.
@@ -78,6 +79,11 @@ pub async fn run(
             files: None,
         });
     }
+    // A snapshot this process has just written holds what its writer counted into it; one left
+    // by an earlier process is files anyone could have changed since, so the restore reads it
+    // through before its first write.
+    let mut restore_options = options.restore.clone();
+    restore_options.skip_verify = earlier.is_none();
     let (opened, snapshot_seconds, reread) = match earlier {
         Some(s) => {
             journal.record(serde_json::json!({"event": "snapshotReused", "snapshot": s.id}))?;
@@ -92,7 +98,7 @@ pub async fn run(
         }
     };
     journal.record(serde_json::json!({"event": "restoreStarted", "snapshot": opened.id, "destination": destination.url}))?;
-    let outcome = restore(&opened, destination, &options.restore, progress.clone()).await?;
+    let outcome = restore(&opened, destination, &restore_options, progress.clone()).await?;
     journal.record(serde_json::json!({
         "event": "restoreComplete",
         "snapshot": opened.id,

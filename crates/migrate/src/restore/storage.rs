@@ -14,8 +14,9 @@ use super::RestoreOptions;
 use super::RestoreOutcome;
 use crate::error::{ApiContext, MigrateError, Result};
 use crate::progress::{Phase, PhaseTimer, Progress, Tally};
+use crate::regular_file::{open_regular, OpenError};
 use crate::snapshot::format::{Codec, TableData};
-use crate::snapshot::{CheckedChunk, Snapshot};
+use crate::snapshot::{CheckedChunk, ChunkRules, Snapshot};
 
 pub(crate) async fn restore_buckets(
     client: &Client,
@@ -143,7 +144,14 @@ pub(crate) async fn restore_data(
         .iter()
         .map(|f| (f.path.as_str(), f.sha256.as_str()))
         .collect();
-    let hashes = &hashes;
+    let shared = Load {
+        client,
+        snapshot,
+        hashes: &hashes,
+        instant,
+        max_record_bytes: options.max_record_bytes,
+    };
+    let shared = &shared;
     let loads = snapshot
         .tables
         .iter()
@@ -151,7 +159,7 @@ pub(crate) async fn restore_data(
         .filter(|(_, d)| !d.chunks.is_empty())
         .map(|(table, data)| {
             let progress = progress.clone();
-            async move { load_table(client, snapshot, hashes, table, data, instant, progress).await }
+            async move { load_table(shared, table, data, progress).await }
         });
     let done: Vec<(u64, u64)> = futures_util::stream::iter(loads)
         .buffer_unordered(options.parallel_tables.max(1))
@@ -164,17 +172,32 @@ pub(crate) async fn restore_data(
     Ok(())
 }
 
+/// What every table's load shares.
+struct Load<'a> {
+    client: &'a Client,
+    snapshot: &'a Snapshot,
+    /// Each chunk's SHA-256 in the manifest.
+    hashes: &'a HashMap<&'a str, &'a str>,
+    /// The `_timestamp` of every row.
+    instant: &'a str,
+    max_record_bytes: u64,
+}
+
 /// Loads a table's chunks in order: the first replaces, the rest append, all with the one
 /// migration instant as `_timestamp`.
 async fn load_table(
-    client: &Client,
-    snapshot: &Snapshot,
-    hashes: &HashMap<&str, &str>,
+    load: &Load<'_>,
     table: &Table,
     data: &TableData,
-    instant: &str,
     progress: Arc<dyn Progress>,
 ) -> Result<(u64, u64)> {
+    let Load {
+        client,
+        snapshot,
+        hashes,
+        instant,
+        max_record_bytes,
+    } = *load;
     let mut rows = 0;
     let mut bytes = 0;
     let header = crate::snapshot::format::csv_header(&table.columns);
@@ -186,9 +209,12 @@ async fn load_table(
                 .get(chunk.path.as_str())
                 .map(|s| s.to_string())
                 .unwrap_or_default(),
-            header: header.clone(),
-            max_bytes: chunk.bytes,
-            rows: chunk.rows,
+            rules: ChunkRules {
+                header: header.clone(),
+                bytes: chunk.bytes,
+                rows: chunk.rows,
+                max_record_bytes,
+            },
         };
         let problem = Arc::new(Mutex::new(None));
         let body = chunk_body(check, problem.clone(), progress.clone());
@@ -198,6 +224,9 @@ async fn load_table(
             // A chunk sent again after a crash is recognised and not loaded twice; above all,
             // chunk 0 (a full load) replayed after later chunks must not wipe them.
             idempotency_key: Some(format!("stackport/{}/{}/{n}", snapshot.id, table.id)),
+            // Checked by the destination inside the import's transaction: a chunk that holds
+            // other than its entry's rows is never committed, whatever this side saw.
+            expected_rows: Some(chunk.rows),
             ..Default::default()
         };
         let result = client.import_table(&table.id, &params, body).await;
@@ -226,14 +255,13 @@ async fn load_table(
 }
 
 /// What a chunk must be, checked again as it streams: the file could have changed since the
-/// snapshot was opened, and a small file must not expand into an unbounded body.
+/// snapshot was opened (or was never read through, with `skip_verify`), and a small file must
+/// not expand into an unbounded body.
 struct ChunkCheck {
     path: PathBuf,
     codec: Codec,
     sha256: String,
-    header: Vec<u8>,
-    max_bytes: u64,
-    rows: u64,
+    rules: ChunkRules,
 }
 
 /// A request body that decompresses a chunk on the blocking pool as the request streams it. A
@@ -249,7 +277,7 @@ fn chunk_body(
         let mut tally = Tally::new(progress, Phase::Restore);
         let result = stream_chunk(&check, &tx, &mut tally);
         match result {
-            Ok(()) => tally.add(0, check.rows),
+            Ok(()) => tally.add(0, check.rules.rows),
             Err(e) => {
                 *problem.lock().unwrap_or_else(|p| p.into_inner()) = Some(e.to_string());
                 let _ = tx.blocking_send(Err(e));
@@ -267,12 +295,8 @@ fn stream_chunk(
     tx: &tokio::sync::mpsc::Sender<std::io::Result<bytes::Bytes>>,
     tally: &mut Tally,
 ) -> std::io::Result<()> {
-    let mut chunk = CheckedChunk::open(
-        &check.path,
-        check.codec,
-        check.header.clone(),
-        check.max_bytes,
-    )?;
+    let file = open_regular(&check.path).map_err(OpenError::into_snapshot_io)?;
+    let mut chunk = CheckedChunk::new(file, check.codec, check.rules.clone())?;
     loop {
         let mut buf = vec![0u8; 256 * 1024];
         let n = chunk.read(&mut buf)?;

@@ -52,9 +52,20 @@ pub(crate) fn check_structure(s: &Snapshot) -> Result<()> {
                             chunk.path
                         ));
                     }
+                    // Every row ends with a `\n`, so a chunk cannot hold more rows than bytes.
+                    if chunk.rows > chunk.bytes {
+                        return fail(format!(
+                            "chunk {} declares {} rows in {} bytes; a row takes at least one byte",
+                            chunk.path, chunk.rows, chunk.bytes
+                        ));
+                    }
                 }
-                let rows: u64 = data.chunks.iter().map(|c| c.rows).sum();
-                let bytes: u64 = data.chunks.iter().map(|c| c.bytes).sum();
+                let (Some(rows), Some(bytes)) = (
+                    sum(data.chunks.iter().map(|c| c.rows)),
+                    sum(data.chunks.iter().map(|c| c.bytes)),
+                ) else {
+                    return fail("its chunks' rows or bytes add up to more than 2^64".into());
+                };
                 if rows != data.rows || bytes != data.bytes {
                     return fail(format!(
                         "its chunks hold {rows} rows and {bytes} bytes, its entry says {} and {}",
@@ -127,12 +138,21 @@ pub(crate) fn check_structure(s: &Snapshot) -> Result<()> {
 /// between snapshots or edited.
 fn check_inventory(s: &Snapshot) -> Result<()> {
     let data = s.tables.iter().filter_map(|e| e.data.as_ref());
+    let (Some(rows), Some(data_bytes)) = (
+        sum(data.clone().map(|d| d.rows)),
+        sum(data.map(|d| d.bytes)),
+    ) else {
+        return Err(MigrateError::snapshot(
+            paths::TABLES,
+            "its tables' rows or bytes add up to more than 2^64",
+        ));
+    };
     let found = Inventory {
         buckets: s.buckets.len() as u64,
         tables: s.tables.iter().filter(|e| !e.table.is_alias).count() as u64,
         aliases: s.tables.iter().filter(|e| e.table.is_alias).count() as u64,
-        rows: data.clone().map(|d| d.rows).sum(),
-        data_bytes: data.map(|d| d.bytes).sum(),
+        rows,
+        data_bytes,
         stored_bytes: s.manifest.inventory.stored_bytes,
         configurations: s.configurations.len() as u64,
         configuration_rows: s
@@ -144,14 +164,14 @@ fn check_inventory(s: &Snapshot) -> Result<()> {
         provisioned: s.provisioned.len() as u64,
         secrets_removed: s.secrets.len() as u64,
     };
-    let stored: u64 = s
+    let stored = sum(s
         .manifest
         .files
         .iter()
         .filter(|f| f.path.starts_with("storage/data/"))
-        .map(|f| f.bytes)
-        .sum();
-    if stored != s.manifest.inventory.stored_bytes {
+        .map(|f| f.bytes));
+    if stored != Some(s.manifest.inventory.stored_bytes) {
+        let stored = stored.map_or("more than 2^64".to_string(), |b| b.to_string());
         return Err(MigrateError::snapshot(
             paths::MANIFEST,
             format!(
@@ -170,6 +190,11 @@ fn check_inventory(s: &Snapshot) -> Result<()> {
         ));
     }
     Ok(())
+}
+
+/// The sum, or `None` when it does not fit: a tampered count must be refused, not wrap or panic.
+fn sum(values: impl Iterator<Item = u64>) -> Option<u64> {
+    values.into_iter().try_fold(0u64, u64::checked_add)
 }
 
 /// Orchestrations with children first, so a parent's task can name its child's new id; refuses

@@ -11,11 +11,13 @@ mod verify_data;
 mod write;
 
 pub(crate) use checks::orchestration_order;
-pub(crate) use chunk_reader::CheckedChunk;
+pub use chunk_reader::MAX_RECORD_BYTES;
+pub(crate) use chunk_reader::{CheckedChunk, ChunkRules};
 pub use create::{create, SnapshotOptions, SnapshotOutcome};
 pub use reader::{open, Snapshot, SnapshotConfig};
 pub(crate) use strip::strip_configuration;
-pub use verify_data::{verify_data, DataCheck};
+pub(crate) use verify_data::verify_tables;
+pub use verify_data::{verify_data, verify_data_with, DataCheck};
 
 /// Cuts `input` (a table's canonical CSV export) into chunks under `root` as `snapshot create`
 /// does, feeding it in blocks of `block` bytes; returns the rows and the chunk paths. For the

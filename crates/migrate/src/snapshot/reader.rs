@@ -15,6 +15,7 @@ use stackport_model::{ComponentId, ConfigId};
 use super::chunker::hex;
 use super::format::*;
 use crate::error::{MigrateError, Result};
+use crate::regular_file::{not_regular, open_regular, snapshot_refusal, OpenError};
 
 /// The largest JSON document a snapshot may hold: a project's biggest file is its table list.
 const MAX_JSON_BYTES: u64 = 256 * 1024 * 1024;
@@ -143,9 +144,9 @@ pub fn open(root: &Path) -> Result<Snapshot> {
 /// The manifest and the snapshot's id, from one read of the file.
 fn read_manifest(root: &Path) -> Result<(Manifest, String)> {
     let path = root.join(paths::MANIFEST);
-    let meta = match std::fs::symlink_metadata(&path) {
-        Ok(m) => m,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+    let file = match open_regular(&path) {
+        Ok(f) => f,
+        Err(OpenError::Io(e)) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(MigrateError::snapshot(
                 paths::MANIFEST,
                 format!(
@@ -154,16 +155,18 @@ fn read_manifest(root: &Path) -> Result<(Manifest, String)> {
                 ),
             ))
         }
-        Err(e) => return Err(MigrateError::io(&path, "reading the manifest", e)),
+        Err(e) => return Err(open_failed(root, paths::MANIFEST, e)),
     };
-    if !meta.is_file() || meta.len() > MAX_JSON_BYTES {
+    let mut text = Vec::new();
+    file.take(MAX_JSON_BYTES + 1)
+        .read_to_end(&mut text)
+        .map_err(|e| MigrateError::io(&path, "reading the manifest", e))?;
+    if text.len() as u64 > MAX_JSON_BYTES {
         return Err(MigrateError::snapshot(
             paths::MANIFEST,
-            "is not a regular file of a sane size",
+            format!("is over the {MAX_JSON_BYTES}-byte limit for a snapshot's JSON files"),
         ));
     }
-    let text =
-        std::fs::read(&path).map_err(|e| MigrateError::io(&path, "reading the manifest", e))?;
     let id = hex(&Sha256::digest(&text))[..16].to_string();
     let value: serde_json::Value = serde_json::from_slice(&text)
         .map_err(|e| MigrateError::snapshot(paths::MANIFEST, format!("is not JSON: {e}")))?;
@@ -224,7 +227,7 @@ fn check_files(root: &Path, manifest: &Manifest) -> Result<BTreeSet<String>> {
                 ),
             ));
         }
-        let sha = sha256_file(&root.join(&entry.path))?;
+        let sha = sha256_file(root, &entry.path)?;
         if sha != entry.sha256 {
             return Err(MigrateError::snapshot(
                 &entry.path,
@@ -278,13 +281,10 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, u64>) -> Result<()> 
             .expect("walked paths are under the root")
             .to_string_lossy()
             .replace('\\', "/");
-        if meta.file_type().is_symlink() {
-            return Err(MigrateError::snapshot(
-                rel,
-                "is a symbolic link; a snapshot holds only regular files",
-            ));
-        } else if meta.is_dir() {
+        if meta.is_dir() {
             walk(root, &path, out)?;
+        } else if let Some(kind) = not_regular(meta.file_type()) {
+            return Err(MigrateError::snapshot(rel, snapshot_refusal(kind)));
         } else {
             out.insert(rel, meta.len());
         }
@@ -292,8 +292,24 @@ fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, u64>) -> Result<()> 
     Ok(())
 }
 
-pub(crate) fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = File::open(path).map_err(|e| MigrateError::io(path, "reading", e))?;
+/// Opens the snapshot file `rel` only if it is a regular file (see [`crate::regular_file`]).
+pub(crate) fn open_in(root: &Path, rel: &str) -> Result<File> {
+    open_regular(&root.join(rel)).map_err(|e| open_failed(root, rel, e))
+}
+
+fn open_failed(root: &Path, rel: &str, e: OpenError) -> MigrateError {
+    match e {
+        OpenError::NotRegular(kind) => MigrateError::snapshot(rel, snapshot_refusal(kind)),
+        OpenError::Io(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            MigrateError::snapshot(rel, "is listed in the manifest but missing")
+        }
+        OpenError::Io(e) => MigrateError::io(&root.join(rel), "reading", e),
+    }
+}
+
+fn sha256_file(root: &Path, rel: &str) -> Result<String> {
+    let path = &root.join(rel);
+    let mut file = open_in(root, rel)?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
@@ -317,8 +333,7 @@ fn read_doc<T: DeserializeOwned>(
     if !listed.contains(rel) {
         return Err(MigrateError::snapshot(rel, "is missing from the manifest"));
     }
-    let path = root.join(rel);
-    let file = File::open(&path).map_err(|e| MigrateError::io(&path, "reading", e))?;
+    let file = open_in(root, rel)?;
     let len = file.metadata().map(|m| m.len()).unwrap_or(0);
     if len > max_bytes {
         return Err(MigrateError::snapshot(
@@ -326,7 +341,7 @@ fn read_doc<T: DeserializeOwned>(
             format!("is {len} bytes, over the {max_bytes}-byte limit for this kind of file"),
         ));
     }
-    serde_json::from_reader(BufReader::new(file))
+    serde_json::from_reader(BufReader::new(file.take(max_bytes)))
         .map_err(|e| MigrateError::snapshot(rel, format!("has the wrong shape: {e}")))
 }
 

@@ -12,8 +12,11 @@ use crate::error::{ApiContext, Result};
 
 /// Source id → destination id, from the `report.json` of the run that migrated the project.
 pub(super) fn id_map_from_report(work_dir: &Path) -> Option<BTreeMap<u64, u64>> {
-    let text = std::fs::read_to_string(work_dir.join("report.json")).ok()?;
-    let report: serde_json::Value = serde_json::from_str(&text).ok()?;
+    // A report is a few KiB per orchestration; a work dir's file is opened as untrusted.
+    const MAX_REPORT_BYTES: u64 = 256 * 1024 * 1024;
+    let file = crate::regular_file::open_regular(&work_dir.join("report.json")).ok()?;
+    let reader = std::io::BufReader::new(std::io::Read::take(file, MAX_REPORT_BYTES));
+    let report: serde_json::Value = serde_json::from_reader(reader).ok()?;
     report["orchestrations"]
         .as_array()?
         .iter()

@@ -6,7 +6,9 @@ mod world;
 
 mod changed_while_read;
 mod end_to_end;
+mod lying_chunks;
 mod refusals;
 mod snapshot_contents;
 mod snapshot_defects;
+mod special_files;
 mod verification;

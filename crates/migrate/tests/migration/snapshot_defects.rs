@@ -15,7 +15,7 @@ use crate::fingerprint::fingerprint;
 use crate::world::*;
 
 /// A world with a good snapshot of its source project in `work("good")`.
-async fn with_good_snapshot(label: &str) -> (World, PathBuf) {
+pub async fn with_good_snapshot(label: &str) -> (World, PathBuf) {
     let world = World::new(label).await;
     let good = world.work("good");
     snapshot::create(
@@ -32,7 +32,7 @@ async fn with_good_snapshot(label: &str) -> (World, PathBuf) {
     (world, good)
 }
 
-fn copy_dir(from: &Path, to: &Path) {
+pub fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for entry in std::fs::read_dir(from).unwrap() {
         let entry = entry.unwrap();
@@ -46,7 +46,7 @@ fn copy_dir(from: &Path, to: &Path) {
 }
 
 /// A copy of the good snapshot, damaged by `damage`.
-fn damaged(world: &World, good: &Path, damage: impl FnOnce(&Path)) -> PathBuf {
+pub fn damaged(world: &World, good: &Path, damage: impl FnOnce(&Path)) -> PathBuf {
     let copy = world.work("damaged");
     copy_dir(good, &copy);
     damage(&copy);
@@ -54,7 +54,7 @@ fn damaged(world: &World, good: &Path, damage: impl FnOnce(&Path)) -> PathBuf {
 }
 
 /// Opening `dir` must fail as a snapshot problem; returns the file and the problem.
-fn refusal(dir: &Path) -> (String, String) {
+pub fn refusal(dir: &Path) -> (String, String) {
     match snapshot::open(dir) {
         Ok(_) => panic!("{} opened, but it is damaged", dir.display()),
         Err(MigrateError::Snapshot { file, problem }) => (file, problem),
@@ -62,11 +62,11 @@ fn refusal(dir: &Path) -> (String, String) {
     }
 }
 
-fn manifest(dir: &Path) -> Value {
+pub fn manifest(dir: &Path) -> Value {
     serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
 }
 
-fn write_manifest(dir: &Path, manifest: &Value) {
+pub fn write_manifest(dir: &Path, manifest: &Value) {
     std::fs::write(
         dir.join("manifest.json"),
         serde_json::to_vec_pretty(manifest).unwrap(),
@@ -74,12 +74,12 @@ fn write_manifest(dir: &Path, manifest: &Value) {
     .unwrap();
 }
 
-fn files(manifest: &mut Value) -> &mut Vec<Value> {
+pub fn files(manifest: &mut Value) -> &mut Vec<Value> {
     manifest["files"].as_array_mut().unwrap()
 }
 
 /// The first listed path that `pick` accepts.
-fn listed(dir: &Path, pick: impl Fn(&str) -> bool) -> String {
+pub fn listed(dir: &Path, pick: impl Fn(&str) -> bool) -> String {
     manifest(dir)["files"]
         .as_array()
         .unwrap()
@@ -93,7 +93,7 @@ fn is_configuration(path: &str) -> bool {
     path.starts_with("components/") && path.ends_with("/configuration.json")
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
@@ -102,7 +102,7 @@ fn sha256_hex(bytes: &[u8]) -> String {
 
 /// Rewrites the manifest entry of `path` (renamed to `new_path`) with the size and hash of
 /// the file now at `new_path`, so only a check of the content itself can tell.
-fn relist(dir: &Path, path: &str, new_path: &str) {
+pub fn relist(dir: &Path, path: &str, new_path: &str) {
     let bytes = std::fs::read(dir.join(new_path)).unwrap();
     let mut m = manifest(dir);
     let entry = files(&mut m)
@@ -115,7 +115,7 @@ fn relist(dir: &Path, path: &str, new_path: &str) {
 
 /// What `stackport snapshot restore` does: open, and restore only what opened. Returns the
 /// open error; the destination must be as it was.
-async fn restore_like_the_cli(world: &World, dir: &Path) -> MigrateError {
+pub async fn restore_like_the_cli(world: &World, dir: &Path) -> MigrateError {
     let dst = world.dest_client();
     let before = fingerprint(&dst).await;
     let result = match snapshot::open(dir) {
@@ -335,7 +335,7 @@ async fn a_configuration_file_named_for_another_id_is_refused() {
 
 /// Rewrites a JSON file of the copy and updates its manifest entry, so only the content check
 /// can catch what changed.
-fn rewrite_json(dir: &Path, rel: &str, change: impl FnOnce(&mut Value)) {
+pub fn rewrite_json(dir: &Path, rel: &str, change: impl FnOnce(&mut Value)) {
     let mut doc: Value = serde_json::from_slice(&std::fs::read(dir.join(rel)).unwrap()).unwrap();
     change(&mut doc);
     std::fs::write(dir.join(rel), serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
@@ -428,6 +428,9 @@ async fn a_chunk_changed_after_the_snapshot_was_opened_is_caught_while_it_loads(
     let last = bytes.len() - 1;
     bytes[last] ^= 0x01;
     std::fs::write(&path, bytes).unwrap();
+    // The read-through before the first write finds it, and the destination stays as it was.
+    let dst = world.dest_client();
+    let before = fingerprint(&dst).await;
     let err = restore(
         &opened,
         &world.dest_endpoint(),
@@ -436,6 +439,20 @@ async fn a_chunk_changed_after_the_snapshot_was_opened_is_caught_while_it_loads(
     )
     .await
     .expect_err("a changed chunk must not load");
+    assert!(
+        matches!(&err, MigrateError::Snapshot { file, problem }
+            if *file == chunk && problem.contains("nothing was written")),
+        "{err:#?}"
+    );
+    assert_eq!(before, fingerprint(&dst).await, "the destination changed");
+    // Without it, the load's own checks do.
+    let options = RestoreOptions {
+        skip_verify: true,
+        ..Default::default()
+    };
+    let err = restore(&opened, &world.dest_endpoint(), &options, quiet())
+        .await
+        .expect_err("a changed chunk must not load");
     let MigrateError::PartlyRestored { source, .. } = &err else {
         panic!("expected a partly-restored error, got {err}");
     };

@@ -713,3 +713,32 @@ async fn a_script_reaches_its_workspace_and_no_other_file() {
         assert!(!outside.exists(), "{script} wrote outside the workspace");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_script_cannot_grow_its_workspace_past_the_projects_quota() {
+    let mut settings = stackport_stack::StackSettings::local_default("127.0.0.1:0");
+    settings.quotas.workspace_bytes = 1 << 20;
+    let app = spawn_app_with(settings).await;
+    let client = app.new_project("Jobs").await;
+    let fill = "CREATE TABLE big AS WITH RECURSIVE r(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM r LIMIT 100000) \
+                SELECT i, printf('%.100c', 'x') AS v FROM r;";
+    let config = sql_transformation(&client, "Fill", json!([]), json!([]), &[fill]).await;
+    let job = run(&client, SQL, &config).await;
+    assert_eq!(job.status, JobStatus::Error, "{}", job.result);
+    let message = job.result["message"].as_str().unwrap();
+    assert!(message.contains("quotas.workspaceBytes"), "{message}");
+
+    // Nor move the bound first.
+    let raise = "PRAGMA max_page_count = 1000000000;";
+    let config = sql_transformation(&client, "Raise", json!([]), json!([]), &[raise, fill]).await;
+    let job = run(&client, SQL, &config).await;
+    assert_eq!(job.status, JobStatus::Error, "{}", job.result);
+    assert!(
+        job.result["message"]
+            .as_str()
+            .unwrap()
+            .contains("statement 1"),
+        "{}",
+        job.result
+    );
+}

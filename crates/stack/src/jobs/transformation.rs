@@ -127,6 +127,7 @@ pub(crate) fn run(
             .dir
             .join(super::JOBS_DIR)
             .join(format!("{}-workspace.sqlite", job.id)),
+        stack.settings.quotas.workspace_bytes,
     )?;
     cancel.watch_sql(Some(ws.conn().get_interrupt_handle()));
     let outcome = transform(stack, auth, job, cancel, &ws, &doc);
@@ -174,11 +175,20 @@ fn transform(
                 cancel.check()?;
                 if let Err(e) = ws.conn().execute_batch(statement) {
                     cancel.check()?;
+                    let full = e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull);
                     let message = format!(
-                        "block '{}', code '{}', statement {}: {e}. The statement: {}",
+                        "block '{}', code '{}', statement {}: {e}{}. The statement: {}",
                         block.name,
                         code.name,
                         i + 1,
+                        if full {
+                            format!(
+                                " (the job's workspace reached the project's quota of {} bytes, quotas.workspaceBytes)",
+                                stack.settings.quotas.workspace_bytes
+                            )
+                        } else {
+                            String::new()
+                        },
                         shorten(statement)
                     );
                     return Err(Failure::Failed {

@@ -5,6 +5,7 @@
 
 use std::path::{Path, PathBuf};
 
+use rusqlite::hooks::{AuthAction, AuthContext, Authorization};
 use rusqlite::Connection;
 
 use crate::backend::quote;
@@ -16,8 +17,10 @@ pub(crate) struct Workspace {
 }
 
 impl Workspace {
-    /// A fresh, empty workspace at `path` (a leftover file of a crashed job is replaced).
-    pub fn create(path: &Path) -> Result<Workspace> {
+    /// A fresh, empty workspace at `path` (a leftover file of a crashed job is replaced), that
+    /// grows to `max_bytes` at most (`quotas.workspaceBytes`): past it, writes fail with
+    /// SQLite's "database or disk is full".
+    pub fn create(path: &Path, max_bytes: u64) -> Result<Workspace> {
         if let Some(dir) = path.parent() {
             std::fs::create_dir_all(dir)?;
         }
@@ -39,6 +42,22 @@ impl Workspace {
             rusqlite::config::DbConfig::SQLITE_DBCONFIG_TRUSTED_SCHEMA,
             false,
         )?;
+        // A script could fill the disk with `WITH RECURSIVE … INSERT`; the file stops at the
+        // project's workspace quota, and scripts may read that bound but not move it.
+        let page_size: i64 = conn.query_row("PRAGMA page_size", [], |r| r.get(0))?;
+        let pages = (max_bytes / page_size.max(512) as u64).clamp(1, i64::MAX as u64);
+        conn.pragma_update(None, "max_page_count", pages as i64)?;
+        conn.authorizer(Some(|ctx: AuthContext<'_>| match ctx.action {
+            AuthAction::Pragma {
+                pragma_name,
+                pragma_value: Some(_),
+            } if pragma_name.eq_ignore_ascii_case("max_page_count")
+                || pragma_name.eq_ignore_ascii_case("page_size") =>
+            {
+                Authorization::Deny
+            }
+            _ => Authorization::Allow,
+        }))?;
         Ok(Workspace {
             conn,
             path: path.to_path_buf(),
