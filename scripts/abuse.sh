@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A bounded attack run against a real stack on 127.0.0.1, printing a table of what held
 # (docs/reliability.md says what each check does and keeps the figures of the last run):
-#   scripts/abuse.sh                 # every check, about 5-8 minutes
+#   scripts/abuse.sh                 # every check, about 3 minutes once built
 #   scripts/abuse.sh deep-json bombs # only the checks named (schemathesis, deep-json,
 #                                    # stalled-uploads, bombs, retries)
 # Exits 0 when every check held, 1 when one did not, 2 when the run itself could not be done.
