@@ -210,10 +210,10 @@ impl Report {
                 "inviteUser",
                 u.email.clone(),
                 format!(
-                    "invite as {:?} to project {}",
-                    u.role, restore.destination_project_id
-                )
-                .to_lowercase(),
+                    "invite as {} to project {}",
+                    u.role.as_str(),
+                    restore.destination_project_id
+                ),
             ));
         }
         for t in snapshot
@@ -550,10 +550,31 @@ impl Report {
             }
         }
         let _ = writeln!(s, "## New ids\n");
-        if self.orchestrations.is_empty() && self.provisioned.is_empty() {
+        // Only what really got another id: a row for an id that stayed would say it changed.
+        let mut changed: Vec<String> = Vec::new();
+        for o in self.orchestrations.iter().filter(|o| o.old_id != o.new_id) {
+            changed.push(format!(
+                "| orchestration {} | {} | {} |",
+                cell(&o.name),
+                o.old_id,
+                o.new_id
+            ));
+        }
+        for p in self.provisioned.iter().filter(|p| p.old_id != p.new_id) {
+            changed.push(format!(
+                "| {} of {}/{} | {} | {} |",
+                p.kind.label(),
+                p.component_id,
+                p.configuration_id,
+                cell(&p.old_id),
+                cell(&p.new_id)
+            ));
+        }
+        if changed.is_empty() {
             let _ = writeln!(
                 s,
-                "Nothing got a new id: buckets, tables, configurations and rows keep theirs.\n"
+                "Nothing got a new id: buckets, tables, configurations, rows, orchestrations and \
+                 provisioned resources keep theirs.\n"
             );
         } else {
             let _ = writeln!(
@@ -561,21 +582,8 @@ impl Report {
                 "Buckets, tables, configurations and rows keep their ids. These changed:\n"
             );
             let _ = writeln!(s, "| Object | Source id | Destination id |\n|---|---|---|");
-            for o in &self.orchestrations {
-                let _ = writeln!(
-                    s,
-                    "| orchestration {} | {} | {} |",
-                    cell(&o.name),
-                    o.old_id,
-                    o.new_id
-                );
-            }
-            for p in &self.provisioned {
-                let _ = writeln!(
-                    s,
-                    "| {:?} of {}/{} | {} | {} |",
-                    p.kind, p.component_id, p.configuration_id, p.old_id, p.new_id
-                );
+            for row in changed {
+                let _ = writeln!(s, "{row}");
             }
             let _ = writeln!(s);
         }
@@ -584,10 +592,6 @@ impl Report {
         for (what, n) in &self.not_moved {
             let _ = writeln!(s, "| {what} | {n} |");
         }
-        let _ = writeln!(
-            s,
-            "| job history | not counted: these stacks keep no job history yet |"
-        );
         let _ = writeln!(s, "\n## Checklist\n");
         for c in &self.checklist {
             let _ = writeln!(

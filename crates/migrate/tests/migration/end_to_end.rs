@@ -353,6 +353,29 @@ async fn the_demo_project_migrates_and_the_source_stays_as_it_was() {
         !md.contains("keboola.wr-db-snowflake/warehouse (Warehouse): re-enter"),
         "the new workspace's password needs no re-entry"
     );
+    // Every line is true: no row claims job history went uncounted (it is counted), and the
+    // new-id table lists only ids that changed, by a name people read.
+    assert!(!md.contains("not counted"), "{md}");
+    assert!(
+        !md.contains("Workspace of") && !md.contains("BiProject of"),
+        "{md}"
+    );
+    let new_ids = md
+        .split("## New ids")
+        .nth(1)
+        .and_then(|rest| rest.split("\n## ").next())
+        .expect("a New ids section");
+    for row in new_ids
+        .lines()
+        .filter(|l| l.starts_with("| ") && !l.starts_with("| Object"))
+    {
+        let cells: Vec<&str> = row.split('|').map(str::trim).collect();
+        assert_ne!(cells[2], cells[3], "an id listed as changed did not: {row}");
+    }
+    assert!(
+        md.contains("| jobs and their logs |"),
+        "the jobs left behind are counted: {md}"
+    );
 
     // No plaintext or ciphertext of a secret anywhere in the snapshot (or the report).
     for file in files_under(&work) {

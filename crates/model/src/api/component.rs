@@ -28,6 +28,16 @@ pub enum Provision {
     BiProject,
 }
 
+impl Provision {
+    /// The name people read in a report: `workspace`, `BI project`.
+    pub fn label(self) -> &'static str {
+        match self {
+            Provision::Workspace => "workspace",
+            Provision::BiProject => "BI project",
+        }
+    }
+}
+
 /// The stack's OAuth application for a component: users authorize it, the stack keeps the
 /// resulting credentials.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

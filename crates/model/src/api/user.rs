@@ -13,6 +13,18 @@ pub enum UserRole {
     ReadOnly,
 }
 
+impl UserRole {
+    /// The role as the API spells it (`readOnly`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UserRole::Admin => "admin",
+            UserRole::Share => "share",
+            UserRole::Guest => "guest",
+            UserRole::ReadOnly => "readOnly",
+        }
+    }
+}
+
 /// Whether the person has taken up the invitation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
