@@ -44,6 +44,7 @@ fn migrate_run(
     .env("STACKPORT_SOURCE_TOKEN", source_token)
     .env("STACKPORT_DEST_TOKEN", dest_token)
     .env_remove("STACKPORT_CRASH_AT")
+    .env_remove("STACKPORT_CRASH_ARM")
     .stdin(Stdio::null());
     cmd
 }
@@ -155,9 +156,16 @@ async fn a_migration_killed_at_any_step_finishes_on_the_next_run() {
         &traced_token,
         &dir.0.join("work-traced"),
     );
-    cmd.env("STACKPORT_CRASH_TRACE", &trace);
+    // A stray STACKPORT_CRASH_AT, without the switch that arms it, is ignored and said so.
+    cmd.env("STACKPORT_CRASH_TRACE", &trace)
+        .env("STACKPORT_CRASH_AT", "1");
     let traced = output(cmd).await;
     assert!(traced.status.success(), "{}", text(&traced));
+    assert!(
+        text(&traced).contains("STACKPORT_CRASH_AT=1 is set but ignored"),
+        "{}",
+        text(&traced)
+    );
     assert!(
         !text(&traced).contains("\"phase\":\"checkSnapshot\""),
         "a snapshot this run wrote is not read through again: {}",
@@ -190,7 +198,8 @@ async fn a_migration_killed_at_any_step_finishes_on_the_next_run() {
             .unwrap();
         let work = dir.0.join(format!("work-{point}"));
         let mut cmd = migrate_run(&eu, &source.token, &us, &dest_token, &work);
-        cmd.env("STACKPORT_CRASH_AT", point.to_string());
+        cmd.env("STACKPORT_CRASH_AT", point.to_string())
+            .env("STACKPORT_CRASH_ARM", "abort-migrations");
         let first = output(cmd).await;
         assert!(
             text(&first).contains(&format!("STACKPORT_CRASH_AT={point}")),

@@ -3,15 +3,32 @@
 //! loaded, an object created), exactly as a SIGKILL there would. Unset, a point costs one
 //! atomic increment. With `STACKPORT_CRASH_TRACE=FILE` each point reached is appended to FILE
 //! as `n<TAB>what`, so a test can learn every point of a run and choose which to crash at.
+//!
+//! A stray `STACKPORT_CRASH_AT` on an operator's machine must not kill a real migration: it
+//! arms only together with `STACKPORT_CRASH_ARM=abort-migrations` (the crash tests set both);
+//! alone it is ignored with a warning saying so.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::OnceLock;
 
 static REACHED: AtomicU64 = AtomicU64::new(0);
 
+/// The value of `STACKPORT_CRASH_ARM` that arms `STACKPORT_CRASH_AT`.
+pub const ARM: &str = "abort-migrations";
+
 fn target() -> Option<u64> {
     static TARGET: OnceLock<Option<u64>> = OnceLock::new();
-    *TARGET.get_or_init(|| std::env::var("STACKPORT_CRASH_AT").ok()?.parse().ok())
+    *TARGET.get_or_init(|| {
+        let at = std::env::var("STACKPORT_CRASH_AT").ok()?;
+        if std::env::var("STACKPORT_CRASH_ARM").as_deref() != Ok(ARM) {
+            eprintln!(
+                "warning: STACKPORT_CRASH_AT={at} is set but ignored: it would abort this migration on \
+                 purpose; it is for stackport's crash tests, which also set STACKPORT_CRASH_ARM={ARM}"
+            );
+            return None;
+        }
+        at.parse().ok()
+    })
 }
 
 /// A point where a crash must be survivable.
