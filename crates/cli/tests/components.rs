@@ -126,24 +126,36 @@ async fn run(client: &Client, component: &str, config: &str) -> Job {
         .unwrap()
 }
 
-/// Every file under `dir` whose bytes contain `needle`.
+/// Every file under `dir` whose bytes contain `needle`. `dir` must exist and hold files: a
+/// search of nothing would pass vacuously.
 fn files_containing(dir: &Path, needle: &[u8]) -> Vec<PathBuf> {
     let mut found = Vec::new();
-    let Ok(entries) = std::fs::read_dir(dir) else {
-        return found;
-    };
+    let entries =
+        std::fs::read_dir(dir).unwrap_or_else(|e| panic!("cannot list {}: {e}", dir.display()));
+    let read = search(entries, needle, &mut found);
+    assert!(read > 0, "no file was read under {}", dir.display());
+    found
+}
+
+/// Adds the files of `entries` (and below) that contain `needle` to `found`; returns how many
+/// were read. A directory removed meanwhile (a job's, at its end) is passed over.
+fn search(entries: std::fs::ReadDir, needle: &[u8], found: &mut Vec<PathBuf>) -> usize {
+    let mut read = 0;
     for entry in entries.flatten() {
         let path = entry.path();
         if path.is_dir() {
-            found.extend(files_containing(&path, needle));
+            if let Ok(inner) = std::fs::read_dir(&path) {
+                read += search(inner, needle, found);
+            }
         } else if let Ok(bytes) = std::fs::read(&path) {
             // A file SQLite removed meanwhile (a -wal at checkpoint) simply is not read.
+            read += 1;
             if bytes.windows(needle.len()).any(|w| w == needle) {
                 found.push(path);
             }
         }
     }
-    found
+    read
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
