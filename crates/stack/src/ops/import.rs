@@ -166,20 +166,16 @@ impl Stack {
             "limits.maxImportBytes",
         );
         let decoded: Box<dyn Read + Send> = if options.gzip {
-            Box::new(Limited::new(
-                flate2::read::MultiGzDecoder::new(BufReader::new(limited)),
-                limits.max_import_decompressed_bytes,
-                "per import once decompressed",
-                "limits.maxImportDecompressedBytes",
-            ))
+            Box::new(flate2::read::MultiGzDecoder::new(BufReader::new(limited)))
         } else {
-            Box::new(Limited::new(
-                limited,
-                limits.max_import_decompressed_bytes,
-                "per import once decompressed",
-                "limits.maxImportDecompressedBytes",
-            ))
+            Box::new(limited)
         };
+        let decoded = Limited::new(
+            decoded,
+            limits.max_import_decompressed_bytes,
+            "per import once decompressed",
+            "limits.maxImportDecompressedBytes",
+        );
         let mut reader = CsvReader::new(BufReader::with_capacity(256 * 1024, decoded), dialect)
             .with_limits(limits.max_value_bytes, limits.max_record_bytes);
         let mut row = Record::default();
