@@ -144,7 +144,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     let data = args.data.clone();
     let listen = args.listen;
     let stack = tokio::task::spawn_blocking(move || {
-        Stack::open(&data, || StackSettings::local_default(&listen.to_string()))
+        stackport_stack_sqlite::open(&data, || StackSettings::local_default(&listen.to_string()))
     })
     .await?
     .with_context(|| format!("cannot open the stack in {}", args.data.display()))?;

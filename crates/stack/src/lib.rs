@@ -19,7 +19,7 @@ mod secret;
 pub mod secrets;
 pub mod settings;
 mod stack;
-mod store;
+pub mod store;
 
 pub use error::{Error, ErrorKind, Result};
 pub use jobs::clock::{Clock, ManualClock, SystemClock};
@@ -34,4 +34,4 @@ pub use ops::import::ImportOptions;
 pub use ops::metadata::MetadataObject;
 pub use ops::tables::TableInclude;
 pub use settings::{BiAccount, JobSettings, Limits, NetworkSettings, Quotas, StackSettings};
-pub use stack::Stack;
+pub use stack::{Stack, Storage};

@@ -5,20 +5,29 @@ use std::sync::{Arc, Mutex};
 use stackport_model::api::StackInfo;
 use stackport_model::ProjectId;
 
-use crate::backend::{SqliteBackend, TableBackend};
+use crate::backend::TableBackend;
 use crate::error::{Error, Result};
 use crate::jobs::clock::{Clock, SystemClock};
 use crate::jobs::JobControl;
 use crate::registry::Registry;
 use crate::secrets::Keyring;
 use crate::settings::StackSettings;
-use crate::store::MetadataStore;
+use crate::store::{Meta, MetadataStore};
 use crate::{fsutil, secret};
+
+/// The storage a stack runs on, one implementation per seam, chosen by whoever opens the stack
+/// (the embedded default is `stackport_stack_sqlite::open`).
+pub struct Storage {
+    /// Projects, tokens, the catalog, configurations, jobs, events.
+    pub metadata: Box<dyn MetadataStore>,
+    /// Where table rows live.
+    pub tables: Vec<Arc<dyn TableBackend>>,
+}
 
 /// A running stack over its data dir.
 pub struct Stack {
     pub(crate) settings: StackSettings,
-    pub(crate) store: MetadataStore,
+    pub(crate) store: Meta,
     pub(crate) backends: Vec<Arc<dyn TableBackend>>,
     pub(crate) files_dir: PathBuf,
     pub(crate) dir: PathBuf,
@@ -60,8 +69,13 @@ impl Stack {
         settings.save(&path)
     }
 
-    /// Opens the stack in `dir`; a dir without settings gets `default_settings()` first.
-    pub fn open(dir: &Path, default_settings: impl FnOnce() -> StackSettings) -> Result<Stack> {
+    /// Opens the stack in `dir` on the storage `storage` builds from its settings; a dir without
+    /// settings gets `default_settings()` first.
+    pub fn open_with(
+        dir: &Path,
+        default_settings: impl FnOnce() -> StackSettings,
+        storage: impl FnOnce(&Path, &StackSettings) -> Result<Storage>,
+    ) -> Result<Stack> {
         std::fs::create_dir_all(dir)?;
         let settings_path = dir.join(SETTINGS_FILE);
         if !settings_path.exists() {
@@ -69,8 +83,7 @@ impl Stack {
         }
         let settings = StackSettings::load(&settings_path)?;
         let master_key = ensure_master_key(dir)?;
-        let store = MetadataStore::open(&dir.join("metadata.sqlite"))?;
-        let backend: Arc<dyn TableBackend> = Arc::new(SqliteBackend::new(dir.join("tables"))?);
+        let Storage { metadata, tables } = storage(dir, &settings)?;
         let files_dir = dir.join("files");
         std::fs::create_dir_all(&files_dir)?;
         let registry = Registry::open(dir)?;
@@ -81,8 +94,8 @@ impl Stack {
         let stack = Stack {
             keyring: Keyring::new(&settings.id, master_key),
             settings,
-            store,
-            backends: vec![backend],
+            store: Meta::new(metadata, Arc::new(SystemClock)),
+            backends: tables,
             files_dir,
             dir: dir.to_path_buf(),
             registry,
@@ -113,8 +126,14 @@ impl Stack {
 
     /// The same stack going by `clock`: a test moves it to see schedules fire.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Stack {
+        self.store.set_clock(clock.clone());
         self.clock = clock;
         self
+    }
+
+    /// Now, by the stack's clock: every time the stack records comes from here.
+    pub(crate) fn now_micros(&self) -> i64 {
+        self.clock.now_micros()
     }
 
     /// The stack's settings.

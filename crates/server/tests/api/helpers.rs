@@ -11,7 +11,7 @@ use stackport_model::api::{
     Bucket, CreatedProject, ErrorBody, ImportResult, NewBucket, NewProject, NewTable, Table,
 };
 use stackport_model::{BucketId, ColumnName, Stage, TableId};
-use stackport_stack::{ManualClock, Stack, StackSettings};
+use stackport_stack::{ManualClock, StackSettings};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
@@ -61,7 +61,7 @@ async fn start_server(
 ) -> (String, Server) {
     let dir = dir.to_path_buf();
     let stack = tokio::task::spawn_blocking(move || {
-        let mut stack = Stack::open(&dir, || settings).expect("the stack opens");
+        let mut stack = stackport_stack_sqlite::open(&dir, || settings).expect("the stack opens");
         if let Some(clock) = clock {
             stack = stack.with_clock(clock);
         }

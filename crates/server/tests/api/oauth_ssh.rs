@@ -5,7 +5,7 @@ use stackport_model::api::{
     NewConfiguration, NewOAuthCredentials, NewSshKey, RawJson, SecretState, SshKeyType,
 };
 use stackport_model::{ComponentId, ConfigId, CredentialsId, ProjectId};
-use stackport_stack::{Stack, StackSettings};
+use stackport_stack::StackSettings;
 
 use crate::helpers::*;
 
@@ -81,7 +81,9 @@ async fn oauth_credentials_are_stored_without_ever_showing_their_tokens() {
     // The stack itself can open them (for jobs), and the token is nowhere on disk.
     app.stop().await;
     assert_no_plaintext(&app.dir, "ya29.oauth-access-XYZ");
-    let stack = Stack::open(&app.dir, || StackSettings::local_default("127.0.0.1:0")).unwrap();
+    let stack =
+        stackport_stack_sqlite::open(&app.dir, || StackSettings::local_default("127.0.0.1:0"))
+            .unwrap();
     let opened = stack
         .open_oauth_credentials(created.project.id, &drive, &"main".parse().unwrap())
         .unwrap();
@@ -102,7 +104,9 @@ async fn oauth_credentials_are_stored_without_ever_showing_their_tokens() {
 
 /// Opens the sealed private key the way a job would, from the stopped app's data dir.
 fn open_private_key(app: &TestApp, project: ProjectId, sealed: &str) -> String {
-    let stack = Stack::open(&app.dir, || StackSettings::local_default("127.0.0.1:0")).unwrap();
+    let stack =
+        stackport_stack_sqlite::open(&app.dir, || StackSettings::local_default("127.0.0.1:0"))
+            .unwrap();
     let doc = RawJson::from_string(json!({ "#private": sealed }).to_string()).unwrap();
     let opened = stack
         .open_secrets(

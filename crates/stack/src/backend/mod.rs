@@ -8,11 +8,13 @@ use stackport_model::{api::ColumnFilter, ColumnName, ProjectId};
 
 use crate::error::Result;
 
+#[cfg(feature = "conformance")]
 pub mod conformance;
-mod sqlite;
 
-pub(crate) use sqlite::quote;
-pub use sqlite::SqliteBackend;
+/// `ident` as a quoted SQL identifier.
+pub fn quote(ident: &str) -> String {
+    format!("\"{}\"", ident.replace('"', "\"\""))
+}
 
 /// The name a table's data has inside a backend; chosen by the stack, never by a user.
 pub type PhysicalName = str;

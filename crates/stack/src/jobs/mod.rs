@@ -28,6 +28,7 @@ use crate::error::{Error, Result};
 use crate::ops::auth::TokenAuth;
 use crate::ops::configs::load_live_config;
 use crate::ops::configs::rows::load_rows;
+use crate::store::Tx;
 use crate::Stack;
 pub(crate) use cancel::{Cancel, StopReason};
 pub use queue::JobFilter;
@@ -225,18 +226,18 @@ impl Stack {
             }
             match job.status {
                 JobStatus::Waiting => {
-                    tx.execute(
+                    tx.sql().execute(
                         "UPDATE jobs SET status = 'cancelled', desired_status = 'terminating', ended = ?2,
                          result = ?3 WHERE id = ?1",
                         rusqlite::params![
                             id.0,
                             now,
-                            crate::store::to_json(&json!({"message": "killed before it started"}))
+                            crate::store::sqlrow::to_json(&json!({"message": "killed before it started"}))
                         ],
                     )?;
                 }
                 JobStatus::Processing => {
-                    tx.execute(
+                    tx.sql().execute(
                         "UPDATE jobs SET desired_status = 'terminating' WHERE id = ?1",
                         [id.0],
                     )?;
@@ -272,7 +273,7 @@ impl Stack {
 
 /// Queues a checked job inside `tx`, with the event that says so.
 fn insert_job(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut Tx<'_>,
     auth: &TokenAuth,
     new: &NewJob,
     parent_run_id: Option<&str>,

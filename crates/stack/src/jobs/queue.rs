@@ -1,12 +1,13 @@
 //! The job queue in the metadata database: jobs are rows, and every change of a job's status is
 //! one transaction, so a queued job survives a restart and a running one is never lost.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use stackport_model::api::{Job, JobMode, JobStatus, TokenRef};
 use stackport_model::{ComponentId, JobId, ProjectId, TokenId};
 
 use crate::error::{Error, Result};
-use crate::store::{from_json, parse_column, to_json};
+use crate::store::sqlrow::{from_json, parse_column, to_json};
+use crate::store::Tx;
 
 /// A job as stored.
 #[derive(Debug, Clone)]
@@ -116,8 +117,8 @@ pub(crate) fn job_not_found(id: JobId) -> Error {
 }
 
 /// Queues a job; its run id is its own id, after its parent's when it has one.
-pub(crate) fn insert(c: &Connection, draft: &JobDraft<'_>) -> Result<JobRecord> {
-    c.execute(
+pub(crate) fn insert(c: &mut Tx<'_>, draft: &JobDraft<'_>) -> Result<JobRecord> {
+    c.sql().execute(
         "INSERT INTO jobs (project_id, run_id, parent_run_id, component, config, config_row_ids,
          status, desired_status, created, result, token_id, token_description, triggered_by, mode)
          VALUES (?1, '', ?2, ?3, ?4, ?5, 'waiting', 'processing', ?6, '{}', ?7, ?8, ?9, ?10)",
@@ -134,12 +135,12 @@ pub(crate) fn insert(c: &Connection, draft: &JobDraft<'_>) -> Result<JobRecord> 
             draft.mode.as_str(),
         ],
     )?;
-    let id = JobId(c.last_insert_rowid() as u64);
+    let id = JobId(c.sql().last_insert_rowid() as u64);
     let run_id = match draft.parent_run_id {
         Some(parent) => format!("{parent}.{id}"),
         None => id.to_string(),
     };
-    c.execute(
+    c.sql().execute(
         "UPDATE jobs SET run_id = ?2 WHERE id = ?1",
         params![id.0, run_id],
     )?;
@@ -147,17 +148,18 @@ pub(crate) fn insert(c: &Connection, draft: &JobDraft<'_>) -> Result<JobRecord> 
 }
 
 /// A job of any project (for the runner).
-pub(crate) fn load_any(c: &Connection, id: JobId) -> Result<Option<JobRecord>> {
-    Ok(c.query_row(
-        &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
-        [id.0],
-        from_row,
-    )
-    .optional()?)
+pub(crate) fn load_any(c: &mut Tx<'_>, id: JobId) -> Result<Option<JobRecord>> {
+    Ok(c.sql()
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
+            [id.0],
+            from_row,
+        )
+        .optional()?)
 }
 
 /// A job of `project`.
-pub(crate) fn load(c: &Connection, project: ProjectId, id: JobId) -> Result<JobRecord> {
+pub(crate) fn load(c: &mut Tx<'_>, project: ProjectId, id: JobId) -> Result<JobRecord> {
     load_any(c, id)?
         .filter(|j| j.project == project)
         .ok_or_else(|| job_not_found(id))
@@ -181,7 +183,7 @@ pub struct JobFilter {
 /// Jobs of `project`, newest first; with `only_token`, only that token's (filtered before the
 /// limit, so a page is never emptied afterwards).
 pub(crate) fn list(
-    c: &Connection,
+    c: &mut Tx<'_>,
     project: ProjectId,
     filter: &JobFilter,
     only_token: Option<TokenId>,
@@ -196,7 +198,7 @@ pub(crate) fn list(
     // A run's jobs: the run id itself, or it and a dot at the start (compared as text, so
     // '%' or '_' in the filter match only themselves).
     let run_prefix = filter.run_id.as_ref().map(|r| format!("{r}."));
-    let mut stmt = c.prepare(&format!(
+    let mut stmt = c.sql().prepare(&format!(
         "SELECT {COLUMNS} FROM jobs WHERE project_id = ?1 AND (?2 IS NULL OR component = ?2)
          AND (?3 IS NULL OR config = ?3) AND (?4 IS NULL OR status = ?4)
          AND (?5 IS NULL OR run_id = ?5 OR substr(run_id, 1, length(?6)) = ?6)
@@ -222,8 +224,9 @@ pub(crate) fn list(
 /// processing, so one project's jobs cannot hold every worker while others wait. Orchestrations
 /// neither count nor wait: each runs on a thread of its own and mostly waits for its tasks, which
 /// are jobs of the same project; counting it would keep those tasks from ever starting.
-pub(crate) fn claim(c: &Connection, now: i64, per_project: usize) -> Result<Option<JobRecord>> {
+pub(crate) fn claim(c: &mut Tx<'_>, now: i64, per_project: usize) -> Result<Option<JobRecord>> {
     let id: Option<u64> = c
+        .sql()
         .query_row(
             "UPDATE jobs SET status = 'processing', started = ?1
              WHERE id = (
@@ -244,8 +247,8 @@ pub(crate) fn claim(c: &Connection, now: i64, per_project: usize) -> Result<Opti
 }
 
 /// Puts a job taken but not started back into the queue.
-pub(crate) fn requeue(c: &Connection, id: JobId) -> Result<()> {
-    c.execute(
+pub(crate) fn requeue(c: &mut Tx<'_>, id: JobId) -> Result<()> {
+    c.sql().execute(
         "UPDATE jobs SET status = 'waiting', started = NULL WHERE id = ?1 AND status = 'processing'",
         [id.0],
     )?;
@@ -254,13 +257,13 @@ pub(crate) fn requeue(c: &Connection, id: JobId) -> Result<()> {
 
 /// Ends a job that is processing.
 pub(crate) fn finish(
-    c: &Connection,
+    c: &mut Tx<'_>,
     id: JobId,
     status: JobStatus,
     result: &serde_json::Value,
     now: i64,
 ) -> Result<()> {
-    c.execute(
+    c.sql().execute(
         "UPDATE jobs SET status = ?2, ended = ?3, result = ?4 WHERE id = ?1 AND status = 'processing'",
         params![id.0, status.as_str(), now, to_json(result)],
     )?;
@@ -269,20 +272,21 @@ pub(crate) fn finish(
 
 /// After a crash or a stop: jobs that were running when the stack went down end as errors. A
 /// job that was waiting stays queued.
-pub(crate) fn fail_interrupted(c: &Connection, now: i64) -> Result<Vec<JobRecord>> {
-    let mut stmt = c.prepare(&format!(
+pub(crate) fn fail_interrupted(c: &mut Tx<'_>, now: i64) -> Result<Vec<JobRecord>> {
+    let mut stmt = c.sql().prepare(&format!(
         "SELECT {COLUMNS} FROM jobs WHERE status = 'processing' ORDER BY id"
     ))?;
     let running = stmt
         .query_map([], from_row)?
         .collect::<rusqlite::Result<Vec<_>>>()?;
+    drop(stmt);
     for job in &running {
         let result = serde_json::json!({
             "message": "the stack stopped while this job ran; run it again"
         });
         finish(c, job.id, JobStatus::Error, &result, now)?;
         // The queued tasks of an orchestration that ended must not run on their own.
-        c.execute(
+        c.sql().execute(
             "UPDATE jobs SET status = 'cancelled', ended = ?2, result = ?3
              WHERE status = 'waiting' AND parent_run_id = ?1",
             params![

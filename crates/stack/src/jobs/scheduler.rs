@@ -33,7 +33,7 @@ impl Stack {
         let now = self.clock.now_micros();
         let minute = now - now.rem_euclid(MINUTE);
         let due = self.store.read(|c| {
-            let mut stmt = c.prepare(
+            let mut stmt = c.sql().prepare(
                 "SELECT o.id, o.project_id, o.crontab_record, o.timezone, o.token_id, s.last_slot
                  FROM orchestrations o LEFT JOIN schedule_slots s ON s.orchestration_id = o.id
                  WHERE o.active = 1 AND o.crontab_record IS NOT NULL AND o.crontab_record != ''",
@@ -55,7 +55,7 @@ impl Stack {
             let Some(last) = o.last_slot else {
                 // Scheduled before this stack kept slots: count from now.
                 self.store.write(|tx| {
-                    tx.execute(
+                    tx.sql().execute(
                         "INSERT OR IGNORE INTO schedule_slots (orchestration_id, last_slot) VALUES (?1, ?2)",
                         rusqlite::params![o.id.0, minute],
                     )?;
@@ -75,7 +75,7 @@ impl Stack {
                 // back over the same stretch (a yearly schedule would scan a year each second).
                 if minute - last > 10 * MINUTE {
                     self.store.write(|tx| {
-                        tx.execute(
+                        tx.sql().execute(
                             "UPDATE schedule_slots SET last_slot = ?3 WHERE orchestration_id = ?1 AND last_slot = ?2",
                             rusqlite::params![o.id.0, last, minute],
                         )?;
@@ -114,7 +114,7 @@ impl Stack {
         };
         let now = self.clock.now_micros();
         self.store.write(|tx| {
-            let taken = tx.execute(
+            let taken = tx.sql().execute(
                 "UPDATE schedule_slots SET last_slot = ?3 WHERE orchestration_id = ?1 AND last_slot = ?2",
                 rusqlite::params![o.id.0, last, slot],
             )?;

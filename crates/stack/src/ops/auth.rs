@@ -162,7 +162,7 @@ impl Stack {
         })?;
         let hash = secret::hash_token(token);
         let record = self.store.read(|c| {
-            let mut stmt = c.prepare_cached(&format!(
+            let mut stmt = c.sql().prepare_cached(&format!(
                 "SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = ?1"
             ))?;
             let mut rows = stmt.query([&hash])?;
@@ -190,7 +190,7 @@ impl Stack {
         })?;
         let hash = secret::hash_token(token);
         let found: bool = self.store.read(|c| {
-            Ok(c.query_row(
+            Ok(c.sql().query_row(
                 "SELECT count(*) FROM manage_tokens WHERE hash = ?1",
                 [&hash],
                 |r| r.get::<_, i64>(0),
@@ -210,19 +210,19 @@ impl Stack {
         self.store.write(|tx| {
             if let Some(token) = from_env {
                 check_manage_token_strength(token)?;
-                tx.execute("DELETE FROM manage_tokens", [])?;
-                tx.execute(
+                tx.sql().execute("DELETE FROM manage_tokens", [])?;
+                tx.sql().execute(
                     "INSERT INTO manage_tokens (hash, description, created) VALUES (?1, 'from environment', ?2)",
                     rusqlite::params![secret::hash_token(token), now],
                 )?;
                 return Ok(None);
             }
-            let count: i64 = tx.query_row("SELECT count(*) FROM manage_tokens", [], |r| r.get(0))?;
+            let count: i64 = tx.sql().query_row("SELECT count(*) FROM manage_tokens", [], |r| r.get(0))?;
             if count > 0 {
                 return Ok(None);
             }
             let token = format!("manage-{}", secret::random_string(40));
-            tx.execute(
+            tx.sql().execute(
                 "INSERT INTO manage_tokens (hash, description, created) VALUES (?1, 'first start', ?2)",
                 rusqlite::params![secret::hash_token(&token), now],
             )?;

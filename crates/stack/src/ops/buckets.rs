@@ -12,6 +12,7 @@ use super::events::{record, NewEvent};
 use super::metadata::{load_metadata, MetadataObject};
 use crate::backend::TableStats;
 use crate::error::{Error, Result};
+use crate::store::Tx;
 use crate::Stack;
 
 /// A bucket as stored.
@@ -29,7 +30,7 @@ const BUCKET_COLUMNS: &str = "id, display_name, description, backend, created, l
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BucketRecord> {
     Ok(BucketRecord {
-        id: crate::store::parse_column(r, 0)?,
+        id: crate::store::sqlrow::parse_column(r, 0)?,
         display_name: r.get(1)?,
         description: r.get(2)?,
         backend: r.get(3)?,
@@ -47,23 +48,24 @@ pub(crate) fn bucket_not_found(id: &BucketId) -> Error {
 
 /// Loads a bucket of `project`, or 404.
 pub(crate) fn load_bucket(
-    c: &rusqlite::Connection,
+    c: &mut Tx<'_>,
     project: ProjectId,
     id: &BucketId,
 ) -> Result<BucketRecord> {
-    c.query_row(
-        &format!("SELECT {BUCKET_COLUMNS} FROM buckets WHERE project_id = ?1 AND id = ?2"),
-        params![project.0, id.to_string()],
-        from_row,
-    )
-    .optional()?
-    .ok_or_else(|| bucket_not_found(id))
+    c.sql()
+        .query_row(
+            &format!("SELECT {BUCKET_COLUMNS} FROM buckets WHERE project_id = ?1 AND id = ?2"),
+            params![project.0, id.to_string()],
+            from_row,
+        )
+        .optional()?
+        .ok_or_else(|| bucket_not_found(id))
 }
 
 impl Stack {
     fn bucket_to_api(
         &self,
-        c: &rusqlite::Connection,
+        c: &mut Tx<'_>,
         project: ProjectId,
         b: BucketRecord,
         stats: &HashMap<String, TableStats>,
@@ -108,12 +110,8 @@ impl Stack {
     }
 
     /// Physical names of the project's real tables (aliases hold no rows), with their bucket ids.
-    fn physical_tables(
-        &self,
-        c: &rusqlite::Connection,
-        project: ProjectId,
-    ) -> Result<Vec<(String, String)>> {
-        let mut stmt = c.prepare_cached(
+    fn physical_tables(&self, c: &mut Tx<'_>, project: ProjectId) -> Result<Vec<(String, String)>> {
+        let mut stmt = c.sql().prepare_cached(
             "SELECT bucket_id, physical FROM tables WHERE project_id = ?1 AND alias_source IS NULL",
         )?;
         let rows = stmt.query_map([project.0], |r| Ok((r.get(0)?, r.get(1)?)))?;
@@ -126,12 +124,13 @@ impl Stack {
         let stats = self.backend(&project.backend)?.stats_all(project.id)?;
         self.store.read(|c| {
             let tables = self.physical_tables(c, project.id)?;
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.sql().prepare(&format!(
                 "SELECT {BUCKET_COLUMNS} FROM buckets WHERE project_id = ?1 ORDER BY id"
             ))?;
             let records = stmt
                 .query_map([project.id.0], from_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
+            drop(stmt);
             records
                 .into_iter()
                 .filter(|b| auth.bucket_permission(&b.id).is_some())
@@ -177,7 +176,7 @@ impl Stack {
         let now = super::now_micros();
         let by = auth.token_ref();
         self.store.write(|tx| {
-            let taken: Option<String> = tx
+            let taken: Option<String> = tx.sql()
                 .query_row(
                     "SELECT id FROM buckets WHERE project_id = ?1 AND (lower(id) = lower(?2)
                      OR (stage = ?3 AND display_name = ?4))",
@@ -191,7 +190,7 @@ impl Stack {
                     format!("bucket {id} conflicts with the existing bucket {existing} (same id or display name)"),
                 ));
             }
-            tx.execute(
+            tx.sql().execute(
                 "INSERT INTO buckets (project_id, id, stage, name, display_name, description, backend, created, last_change)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?8)",
                 params![
@@ -227,7 +226,7 @@ impl Stack {
         let project = self.get_project(auth.project())?;
         let tables: Vec<(String, String, bool)> = self.store.read(|c| {
             load_bucket(c, project.id, id)?;
-            let mut stmt = c.prepare(
+            let mut stmt = c.sql().prepare(
                 "SELECT id, physical, alias_source IS NOT NULL FROM tables WHERE project_id = ?1 AND bucket_id = ?2",
             )?;
             let rows = stmt.query_map(params![project.id.0, id.to_string()], |r| {
@@ -254,7 +253,7 @@ impl Stack {
         let by = auth.token_ref();
         self.store.write(|tx| {
             // Aliases elsewhere that read from this bucket's tables would dangle.
-            let outside: Option<String> = tx
+            let outside: Option<String> = tx.sql()
                 .query_row(
                     "SELECT a.id FROM tables a JOIN tables s ON s.project_id = a.project_id AND s.id = a.alias_source
                      WHERE a.project_id = ?1 AND s.bucket_id = ?2 AND a.bucket_id != ?2 LIMIT 1",
@@ -269,16 +268,16 @@ impl Stack {
                 ));
             }
             let bucket = id.to_string();
-            tx.execute(
+            tx.sql().execute(
                 "DELETE FROM metadata WHERE project_id = ?1 AND ((object_type = 'bucket' AND object_id = ?2)
                  OR (object_type IN ('table', 'column') AND object_id LIKE ?3 ESCAPE '\\'))",
                 params![project.id.0, bucket, format!("{}.%", bucket.replace('_', "\\_"))],
             )?;
-            tx.execute(
+            tx.sql().execute(
                 "DELETE FROM tables WHERE project_id = ?1 AND bucket_id = ?2",
                 params![project.id.0, bucket],
             )?;
-            tx.execute("DELETE FROM buckets WHERE project_id = ?1 AND id = ?2", params![project.id.0, bucket])?;
+            tx.sql().execute("DELETE FROM buckets WHERE project_id = ?1 AND id = ?2", params![project.id.0, bucket])?;
             record(
                 tx,
                 project.id,
@@ -305,12 +304,8 @@ impl Stack {
     }
 
     /// Marks a bucket as changed now (a table was created, altered or removed in it).
-    pub(crate) fn touch_bucket(
-        tx: &rusqlite::Connection,
-        project: ProjectId,
-        id: &BucketId,
-    ) -> Result<()> {
-        tx.execute(
+    pub(crate) fn touch_bucket(tx: &mut Tx<'_>, project: ProjectId, id: &BucketId) -> Result<()> {
+        tx.sql().execute(
             "UPDATE buckets SET last_change = ?3 WHERE project_id = ?1 AND id = ?2",
             params![project.0, id.to_string(), super::now_micros()],
         )?;

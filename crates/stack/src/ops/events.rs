@@ -1,13 +1,12 @@
 //! Events: one for every write, in the same transaction as the write where the write is in
 //! the metadata database.
 
-use rusqlite::{params, Connection};
 use stackport_model::api::{Event, TokenRef};
-use stackport_model::{EventId, ProjectId, TokenId};
+use stackport_model::{EventId, ProjectId};
 
 use super::auth::TokenAuth;
 use crate::error::{Error, Result};
-use crate::store::{from_json, to_json};
+use crate::store::{EventScan, NewEventRecord, Tx};
 use crate::Stack;
 
 /// An event to record.
@@ -19,40 +18,37 @@ pub(crate) struct NewEvent {
     pub params: serde_json::Value,
 }
 
-/// Records `event` for `project`, caused by `by` (none for the stack administrator).
+/// Records `event` for `project`, caused by `by` (none for the stack administrator), at the
+/// transaction's time.
 pub(crate) fn record(
-    conn: &Connection,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     by: Option<&TokenRef>,
     event: NewEvent,
 ) -> Result<()> {
-    record_at_level(conn, project, by, "info", event)
+    record_at_level(tx, project, by, "info", event)
 }
 
 /// [`record`] with a level other than `info`: `warn` or `error` (a job's log uses them).
 pub(crate) fn record_at_level(
-    conn: &Connection,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     by: Option<&TokenRef>,
     level: &str,
     event: NewEvent,
 ) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO events (project_id, event, type, message, object_type, object_id, created, token_id,
-         token_description, params) VALUES (?1, ?2, ?10, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-    )?
-    .execute(params![
-        project.0,
-        event.event,
-        event.message,
-        event.object_type,
-        event.object_id,
-        super::now_micros(),
-        by.map(|t| t.id.0),
-        by.map(|t| t.description.clone()),
-        to_json(&event.params),
+    let created_micros = tx.now_micros();
+    tx.events().insert_event(&NewEventRecord {
+        project,
+        event: event.event,
         level,
-    ])?;
+        message: &event.message,
+        object_type: event.object_type,
+        object_id: &event.object_id,
+        token: by,
+        params: &event.params,
+        created_micros,
+    })?;
     Ok(())
 }
 
@@ -80,42 +76,20 @@ impl Stack {
                 "limit must be from 1 to 1000",
             ));
         }
-        self.store.read(|c| {
-            let mut stmt = c.prepare(
-                "SELECT id, event, type, message, object_type, object_id, created, token_id, token_description, params
-                 FROM events WHERE project_id = ?1 AND (?2 IS NULL OR object_type = ?2)
-                 AND (?3 IS NULL OR object_id = ?3) AND id > ?4 ORDER BY id DESC",
-            )?;
-            let mut rows = stmt.query(params![
-                auth.project().0,
-                filter.object_type,
-                filter.object_id,
-                filter.since_id.map_or(0, |e| e.0)
-            ])?;
+        let scan = EventScan {
+            object_type: filter.object_type.as_deref(),
+            object_id: filter.object_id.as_deref(),
+            after: filter.since_id,
+        };
+        self.store.read(|tx| {
             let mut out = Vec::new();
-            while let Some(r) = rows.next()? {
-                let token_id: Option<u64> = r.get(7)?;
-                let event = Event {
-                    id: EventId(r.get(0)?),
-                    event: r.get(1)?,
-                    kind: r.get(2)?,
-                    message: r.get(3)?,
-                    object_type: r.get(4)?,
-                    object_id: r.get(5)?,
-                    created: super::time(r.get(6)?),
-                    token: token_id.map(|id| TokenRef {
-                        id: TokenId(id),
-                        description: r.get::<_, Option<String>>(8).ok().flatten().unwrap_or_default(),
-                    }),
-                    params: from_json(&r.get::<_, String>(9)?)?,
-                };
-                if visible(auth, &event) {
-                    out.push(event);
-                    if out.len() >= limit as usize {
-                        break;
+            tx.events()
+                .scan_events(auth.project(), &scan, &mut |event| {
+                    if visible(auth, &event) {
+                        out.push(event);
                     }
-                }
-            }
+                    out.len() < limit as usize
+                })?;
             Ok(out)
         })
     }

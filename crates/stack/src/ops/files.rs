@@ -12,7 +12,7 @@ use stackport_model::{FileId, ProjectId, TokenId};
 use super::auth::TokenAuth;
 use super::events::{record, NewEvent};
 use crate::error::{Error, ErrorKind, Result};
-use crate::store::{from_json, to_json};
+use crate::store::sqlrow::{from_json, to_json};
 use crate::{secret, Stack};
 
 /// An upload's facts; the query parameters of `POST /v2/storage/files`.
@@ -124,7 +124,7 @@ impl Stack {
         let result = self.store.write(|tx| {
             // Counted in the transaction that records the file, so racing uploads cannot
             // overshoot together.
-            let stored: i64 = tx.query_row(
+            let stored: i64 = tx.sql().query_row(
                 "SELECT COALESCE(SUM(size_bytes), 0) FROM files WHERE project_id = ?1",
                 [auth.project().0],
                 |r| r.get(0),
@@ -141,12 +141,12 @@ impl Stack {
                     ),
                 ));
             }
-            tx.execute(
+            tx.sql().execute(
                 "INSERT INTO files (project_id, name, size_bytes, sha256, tags, is_permanent, max_age_days, created, expires,
                  creator_token_id, creator_description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                 params![auth.project().0, new.name, size as i64, sha, to_json(&new.tags), new.is_permanent, max_age, now, expires, by.id.0, by.description],
             )?;
-            let id = FileId(tx.last_insert_rowid() as u64);
+            let id = FileId(tx.sql().last_insert_rowid() as u64);
             record(tx, auth.project(), Some(&by), NewEvent {
                 event: "storage.fileUploaded",
                 message: format!("File {id} ({}) uploaded", new.name),
@@ -155,7 +155,7 @@ impl Stack {
                 params: json!({ "name": new.name, "sizeBytes": size, "tags": new.tags }),
             })?;
             std::fs::rename(&tmp, dir.join(id.to_string()))?;
-            Ok(tx.query_row(&format!("SELECT {FILE_COLUMNS} FROM files WHERE id = ?1"), [id.0], from_row)?)
+            Ok(tx.sql().query_row(&format!("SELECT {FILE_COLUMNS} FROM files WHERE id = ?1"), [id.0], from_row)?)
         });
         if result.is_err() {
             let _ = std::fs::remove_file(&tmp);
@@ -174,7 +174,7 @@ impl Stack {
         }
         let all = auth.token.is_master || auth.token.can_read_all_file_uploads;
         self.store.read(|c| {
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.sql().prepare(&format!(
                 "SELECT {FILE_COLUMNS} FROM files WHERE project_id = ?1 AND (expires IS NULL OR expires > ?2)
                  AND (?3 OR creator_token_id = ?4) ORDER BY id DESC"
             ))?;
@@ -198,7 +198,7 @@ impl Stack {
         let file = self
             .store
             .read(|c| {
-                Ok(c.query_row(
+                Ok(c.sql().query_row(
                     &format!(
                         "SELECT {FILE_COLUMNS} FROM files WHERE project_id = ?1 AND id = ?2 AND (expires IS NULL OR expires > ?3)"
                     ),
@@ -233,7 +233,8 @@ impl Stack {
         let file = self.get_file(auth, id)?;
         let by = auth.token_ref();
         self.store.write(|tx| {
-            tx.execute("DELETE FROM files WHERE id = ?1", [id.0])?;
+            tx.sql()
+                .execute("DELETE FROM files WHERE id = ?1", [id.0])?;
             record(
                 tx,
                 auth.project(),
@@ -254,13 +255,13 @@ impl Stack {
     pub fn purge_expired_files(&self) -> Result<u64> {
         let now = super::now_micros();
         let expired: Vec<(u64, u64)> = self.store.write(|tx| {
-            let mut stmt = tx.prepare(
+            let mut stmt = tx.sql().prepare(
                 "SELECT project_id, id FROM files WHERE expires IS NOT NULL AND expires <= ?1",
             )?;
             let rows = stmt
                 .query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
-            tx.execute(
+            tx.sql().execute(
                 "DELETE FROM files WHERE expires IS NOT NULL AND expires <= ?1",
                 [now],
             )?;

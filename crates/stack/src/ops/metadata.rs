@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 use stackport_model::api::{
     BucketPermission, MetadataEntry, MetadataKeyValue, MetadataWrite, STORAGE_PROVIDER,
@@ -16,6 +16,7 @@ use super::buckets::load_bucket;
 use super::events::{record, NewEvent};
 use super::tables::load_table;
 use crate::error::{Error, Result};
+use crate::store::Tx;
 use crate::Stack;
 
 /// What metadata is attached to.
@@ -108,11 +109,11 @@ fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MetadataEntry> {
 
 /// The metadata of one object, in the order it was first written.
 pub(crate) fn load_metadata(
-    c: &Connection,
+    c: &mut Tx<'_>,
     project: ProjectId,
     object: &MetadataObject,
 ) -> Result<Vec<MetadataEntry>> {
-    let mut stmt = c.prepare_cached(
+    let mut stmt = c.sql().prepare_cached(
         "SELECT id, provider, key, value, timestamp FROM metadata
          WHERE project_id = ?1 AND object_type = ?2 AND object_id = ?3 ORDER BY id",
     )?;
@@ -125,7 +126,7 @@ pub(crate) fn load_metadata(
 
 /// The metadata of every column of a table, by column name.
 pub(crate) fn load_column_metadata(
-    c: &Connection,
+    c: &mut Tx<'_>,
     project: ProjectId,
     table: &TableId,
     columns: &[ColumnName],
@@ -146,14 +147,14 @@ pub(crate) fn load_column_metadata(
 
 /// Writes entries (insert or update by provider and key) without rights checks: callers check.
 pub(crate) fn upsert_entries(
-    tx: &Connection,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     object: &MetadataObject,
     provider: &str,
     entries: &[MetadataKeyValue],
 ) -> Result<()> {
     let now = super::now_micros();
-    let mut stmt = tx.prepare_cached(
+    let mut stmt = tx.sql().prepare_cached(
         "INSERT INTO metadata (project_id, object_type, object_id, provider, key, value, timestamp)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
          ON CONFLICT (project_id, object_type, object_id, provider, key)
@@ -175,12 +176,12 @@ pub(crate) fn upsert_entries(
 
 /// Removes all metadata of a table and its columns.
 pub(crate) fn delete_table_metadata(
-    tx: &Connection,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     table: &TableId,
 ) -> Result<()> {
     let id = table.to_string();
-    tx.execute(
+    tx.sql().execute(
         "DELETE FROM metadata WHERE project_id = ?1 AND ((object_type = 'table' AND object_id = ?2)
          OR (object_type = 'column' AND substr(object_id, 1, length(?2) + 1) = ?2 || '.'
              AND instr(substr(object_id, length(?2) + 2), '.') = 0))",
@@ -219,7 +220,7 @@ fn validate_entries(provider: &str, entries: &[MetadataKeyValue], whose: &str) -
 impl Stack {
     fn check_object(
         &self,
-        c: &Connection,
+        c: &mut Tx<'_>,
         auth: &TokenAuth,
         object: &MetadataObject,
     ) -> Result<Vec<ColumnName>> {
@@ -345,7 +346,7 @@ impl Stack {
         self.store.write(|tx| {
             self.check_object(tx, auth, object)?;
             object.require(auth, true)?;
-            let provider: Option<String> = tx
+            let provider: Option<String> = tx.sql()
                 .query_row(
                     "SELECT provider FROM metadata WHERE id = ?1 AND project_id = ?2 AND object_type = ?3 AND object_id = ?4",
                     params![id.0, auth.project().0, object.kind(), object.key()],
@@ -367,7 +368,7 @@ impl Stack {
                 }
                 Some(_) => {}
             }
-            tx.execute("DELETE FROM metadata WHERE id = ?1", [id.0])?;
+            tx.sql().execute("DELETE FROM metadata WHERE id = ?1", [id.0])?;
             record(
                 tx,
                 auth.project(),

@@ -2,7 +2,7 @@
 //! application for a component. The tokens are sealed at once and never shown again;
 //! configurations point at them with `authorization.oauth_api.id`.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 use stackport_model::api::{NewOAuthCredentials, OAuthCredentials, TokenRef};
 use stackport_model::{ComponentId, CredentialsId, ProjectId, TokenId};
@@ -11,7 +11,8 @@ use super::auth::TokenAuth;
 use super::events::{record, NewEvent};
 use crate::error::{Error, Result};
 use crate::secrets::{Binding, Scope};
-use crate::store::parse_column;
+use crate::store::sqlrow::parse_column;
+use crate::store::Tx;
 use crate::Stack;
 
 const COLUMNS: &str = "component_id, id, authorized_for, app_key, oauth_version, created, \
@@ -33,12 +34,12 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OAuthCredentials> {
 }
 
 fn load(
-    c: &Connection,
+    c: &mut Tx<'_>,
     project: ProjectId,
     component: &ComponentId,
     id: &CredentialsId,
 ) -> Result<OAuthCredentials> {
-    c.query_row(
+    c.sql().query_row(
         &format!("SELECT {COLUMNS} FROM oauth_credentials WHERE project_id = ?1 AND component_id = ?2 AND id = ?3"),
         params![project.0, component.as_str(), id.as_str()],
         from_row,
@@ -96,7 +97,7 @@ impl Stack {
                     format!("OAuth credentials {} of component {component} already exist; choose another id", new.id),
                 ));
             }
-            tx.execute(
+            tx.sql().execute(
                 "INSERT INTO oauth_credentials (project_id, component_id, id, authorized_for, sealed_data,
                  app_key, oauth_version, created, creator_token_id, creator_description)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -132,7 +133,7 @@ impl Stack {
     ) -> Result<Vec<OAuthCredentials>> {
         auth.require_component(component)?;
         self.store.read(|c| {
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.sql().prepare(&format!(
                 "SELECT {COLUMNS} FROM oauth_credentials WHERE project_id = ?1 AND component_id = ?2 ORDER BY created, id"
             ))?;
             let rows = stmt.query_map(params![auth.project().0, component.as_str()], from_row)?;
@@ -163,7 +164,7 @@ impl Stack {
         let by = auth.token_ref();
         self.store.write(|tx| {
             load(tx, project, component, id)?;
-            tx.execute(
+            tx.sql().execute(
                 "DELETE FROM oauth_credentials WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
                 params![project.0, component.as_str(), id.as_str()],
             )?;
@@ -185,7 +186,7 @@ impl Stack {
         id: &CredentialsId,
     ) -> Result<serde_json::Value> {
         let sealed: String = self.store.read(|c| {
-            c.query_row(
+            c.sql().query_row(
                 "SELECT sealed_data FROM oauth_credentials WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
                 params![project.0, component.as_str(), id.as_str()],
                 |r| r.get(0),

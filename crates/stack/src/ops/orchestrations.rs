@@ -3,7 +3,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 use stackport_model::api::{
     NewOrchestration, Orchestration, OrchestrationTask, OrchestrationUpdate, TokenRef,
@@ -15,7 +15,8 @@ use super::configs::load_live_config;
 use super::events::{record, NewEvent};
 use crate::error::{Error, Result};
 use crate::jobs::cron::{parse_timezone, Schedule};
-use crate::store::{from_json, to_json};
+use crate::store::sqlrow::{from_json, to_json};
+use crate::store::Tx;
 use crate::Stack;
 
 const COLUMNS: &str = "id, name, crontab_record, timezone, active, notifications, tasks, created, \
@@ -38,19 +39,20 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Orchestration> {
     })
 }
 
-fn load(c: &Connection, project: ProjectId, id: OrchestrationId) -> Result<Orchestration> {
-    c.query_row(
-        &format!("SELECT {COLUMNS} FROM orchestrations WHERE project_id = ?1 AND id = ?2"),
-        params![project.0, id.0],
-        from_row,
-    )
-    .optional()?
-    .ok_or_else(|| {
-        Error::not_found(
-            "orchestrations.notFound",
-            format!("orchestration {id} not found in this project"),
+fn load(c: &mut Tx<'_>, project: ProjectId, id: OrchestrationId) -> Result<Orchestration> {
+    c.sql()
+        .query_row(
+            &format!("SELECT {COLUMNS} FROM orchestrations WHERE project_id = ?1 AND id = ?2"),
+            params![project.0, id.0],
+            from_row,
         )
-    })
+        .optional()?
+        .ok_or_else(|| {
+            Error::not_found(
+                "orchestrations.notFound",
+                format!("orchestration {id} not found in this project"),
+            )
+        })
 }
 
 fn invalid(message: String) -> Error {
@@ -69,15 +71,15 @@ fn check_timezone(tz: &str) -> Result<()> {
 
 /// Starts the scheduler's count afresh from now when an orchestration's schedule begins or
 /// changes, so a slot that passed before it was active never fires; forgets it when it stops.
-fn reset_schedule(tx: &rusqlite::Transaction<'_>, o: &Orchestration, now: i64) -> Result<()> {
+fn reset_schedule(tx: &mut Tx<'_>, o: &Orchestration, now: i64) -> Result<()> {
     if o.active && o.crontab_record.is_some() {
-        tx.execute(
+        tx.sql().execute(
             "INSERT INTO schedule_slots (orchestration_id, last_slot) VALUES (?1, ?2)
              ON CONFLICT (orchestration_id) DO UPDATE SET last_slot = excluded.last_slot",
             params![o.id.0, now - now.rem_euclid(60_000_000)],
         )?;
     } else {
-        tx.execute(
+        tx.sql().execute(
             "DELETE FROM schedule_slots WHERE orchestration_id = ?1",
             [o.id.0],
         )?;
@@ -104,7 +106,7 @@ fn check_notifications(emails: &[String]) -> Result<()> {
 /// Each task points at a live configuration or at another orchestration of the project, and
 /// following child orchestrations never comes back to `this`.
 fn check_tasks(
-    c: &Connection,
+    c: &mut Tx<'_>,
     project: ProjectId,
     this: Option<OrchestrationId>,
     tasks: &[OrchestrationTask],
@@ -140,7 +142,9 @@ fn check_tasks(
     }
     if let Some(this) = this {
         let mut graph: HashMap<u64, Vec<u64>> = HashMap::new();
-        let mut stmt = c.prepare("SELECT id, tasks FROM orchestrations WHERE project_id = ?1")?;
+        let mut stmt = c
+            .sql()
+            .prepare("SELECT id, tasks FROM orchestrations WHERE project_id = ?1")?;
         let rows = stmt.query_map([project.0], |r| {
             Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?))
         })?;
@@ -179,7 +183,7 @@ fn check_tasks(
 }
 
 fn event(
-    tx: &Connection,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     by: &TokenRef,
     event: &'static str,
@@ -205,7 +209,7 @@ impl Stack {
     pub fn list_orchestrations(&self, auth: &TokenAuth) -> Result<Vec<Orchestration>> {
         auth.require_manage_buckets()?;
         self.store.read(|c| {
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.sql().prepare(&format!(
                 "SELECT {COLUMNS} FROM orchestrations WHERE project_id = ?1 ORDER BY id"
             ))?;
             let rows = stmt.query_map([auth.project().0], from_row)?;
@@ -243,7 +247,7 @@ impl Stack {
         let by = auth.token_ref();
         self.store.write(|tx| {
             check_tasks(tx, project, None, &new.tasks)?;
-            tx.execute(
+            tx.sql().execute(
                 "INSERT INTO orchestrations (project_id, name, crontab_record, timezone, active, notifications,
                  tasks, created, token_id, token_description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
@@ -259,7 +263,7 @@ impl Stack {
                     by.description
                 ],
             )?;
-            let id = OrchestrationId(tx.last_insert_rowid() as u64);
+            let id = OrchestrationId(tx.sql().last_insert_rowid() as u64);
             event(tx, project, &by, "orchestrations.created", id, "created")?;
             let created = load(tx, project, id)?;
             reset_schedule(tx, &created, self.clock.now_micros())?;
@@ -301,7 +305,7 @@ impl Stack {
             if let Some(tasks) = &update.tasks {
                 check_tasks(tx, project, Some(id), tasks)?;
             }
-            tx.execute(
+            tx.sql().execute(
                 "UPDATE orchestrations SET name = ?3, crontab_record = ?4, timezone = ?5, active = ?6,
                  notifications = ?7, tasks = ?8, token_id = ?9, token_description = ?10
                  WHERE project_id = ?1 AND id = ?2",
@@ -337,10 +341,12 @@ impl Stack {
         let by = auth.token_ref();
         self.store.write(|tx| {
             load(tx, project, id)?;
-            let mut stmt = tx.prepare("SELECT id, tasks FROM orchestrations WHERE project_id = ?1 AND id != ?2")?;
-            let rows = stmt.query_map(params![project.0, id.0], |r| Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?)))?;
-            for row in rows {
-                let (parent, tasks) = row?;
+            let mut stmt = tx.sql().prepare("SELECT id, tasks FROM orchestrations WHERE project_id = ?1 AND id != ?2")?;
+            let rows = stmt
+                .query_map(params![project.0, id.0], |r| Ok((r.get::<_, u64>(0)?, r.get::<_, String>(1)?)))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            drop(stmt);
+            for (parent, tasks) in rows {
                 let tasks: Vec<OrchestrationTask> = from_json(&tasks)?;
                 if tasks.iter().any(|t| t.orchestration_id == Some(id)) {
                     return Err(Error::conflict(
@@ -349,7 +355,7 @@ impl Stack {
                     ));
                 }
             }
-            tx.execute("DELETE FROM orchestrations WHERE project_id = ?1 AND id = ?2", params![project.0, id.0])?;
+            tx.sql().execute("DELETE FROM orchestrations WHERE project_id = ?1 AND id = ?2", params![project.0, id.0])?;
             event(tx, project, &by, "orchestrations.deleted", id, "deleted")
         })
     }

@@ -1,6 +1,5 @@
 //! Projects: created and removed by the stack administrator.
 
-use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 use stackport_model::api::{CreatedProject, NewProject, NewToken, Project, Token};
 use stackport_model::ProjectId;
@@ -8,17 +7,14 @@ use stackport_model::ProjectId;
 use super::events::{record, NewEvent};
 use super::tokens::insert_token;
 use crate::error::{Error, Result};
-use crate::store::from_json;
+use crate::store::NewProjectRecord;
 use crate::Stack;
 
-fn project_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
-    Ok(Project {
-        id: ProjectId(r.get(0)?),
-        name: r.get(1)?,
-        backend: r.get(2)?,
-        features: from_json(&r.get::<_, String>(3)?)?,
-        created: super::time(r.get(4)?),
-    })
+fn project_not_found(id: ProjectId) -> Error {
+    Error::not_found(
+        "manage.projects.notFound",
+        format!("project {id} not found"),
+    )
 }
 
 impl Stack {
@@ -44,12 +40,13 @@ impl Stack {
                 ),
             ));
         }
+        let now = self.now_micros();
         self.store.write(|tx| {
-            tx.execute(
-                "INSERT INTO projects (name, backend, created) VALUES (?1, ?2, ?3)",
-                params![name, backend, super::now_micros()],
-            )?;
-            let id = ProjectId(tx.last_insert_rowid() as u64);
+            let id = tx.projects().insert_project(&NewProjectRecord {
+                name,
+                backend: &backend,
+                created_micros: now,
+            })?;
             record(
                 tx,
                 id,
@@ -63,11 +60,10 @@ impl Stack {
                 },
             )?;
             let token = insert_token(tx, id, &master_token_request("Master token"), true, None)?;
-            let project = tx.query_row(
-                "SELECT id, name, backend, features, created FROM projects WHERE id = ?1",
-                [id.0],
-                project_from_row,
-            )?;
+            let project = tx
+                .projects()
+                .get_project(id)?
+                .ok_or_else(|| project_not_found(id))?;
             Ok(CreatedProject {
                 project,
                 token: token.token.unwrap_or_default(),
@@ -77,47 +73,20 @@ impl Stack {
 
     /// All projects of the stack.
     pub fn list_projects(&self) -> Result<Vec<Project>> {
-        self.store.read(|c| {
-            let mut stmt =
-                c.prepare("SELECT id, name, backend, features, created FROM projects ORDER BY id")?;
-            let rows = stmt.query_map([], project_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
+        self.store.read(|tx| tx.projects().list_projects())
     }
 
     /// One project.
     pub fn get_project(&self, id: ProjectId) -> Result<Project> {
         self.store
-            .read(|c| {
-                Ok(c.query_row(
-                    "SELECT id, name, backend, features, created FROM projects WHERE id = ?1",
-                    [id.0],
-                    project_from_row,
-                )
-                .optional()?)
-            })?
-            .ok_or_else(|| {
-                Error::not_found(
-                    "manage.projects.notFound",
-                    format!("project {id} not found"),
-                )
-            })
+            .read(|tx| tx.projects().get_project(id))?
+            .ok_or_else(|| project_not_found(id))
     }
 
     /// Deletes a project with all it holds: metadata, tokens, table data and files.
     pub fn delete_project(&self, id: ProjectId) -> Result<()> {
         let project = self.get_project(id)?;
-        self.store.write(|tx| {
-            // The order matters: tables reference buckets.
-            for table in ["events", "metadata", "files", "tables", "buckets", "tokens"] {
-                tx.execute(
-                    &format!("DELETE FROM {table} WHERE project_id = ?1"),
-                    [id.0],
-                )?;
-            }
-            tx.execute("DELETE FROM projects WHERE id = ?1", [id.0])?;
-            Ok(())
-        })?;
+        self.store.write(|tx| tx.projects().delete_project(id))?;
         self.backend(&project.backend)?.drop_project(id)?;
         for dir in [
             self.files_dir.join(id.to_string()),

@@ -2,7 +2,7 @@
 //! BI projects in its BI account. A migration cannot copy them (they belong to the source
 //! stack's accounts); it provisions new ones on the destination from this list.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use serde_json::{json, Value};
 use stackport_model::api::{
     BiProject, NewBiProject, NewWorkspace, Provision, ProvisionedResource, TokenRef, Workspace,
@@ -14,7 +14,8 @@ use super::auth::TokenAuth;
 use super::configs::load_live_config;
 use super::events::{record, NewEvent};
 use crate::error::{Error, Result};
-use crate::store::{parse_column, parse_optional_column};
+use crate::store::sqlrow::{parse_column, parse_optional_column};
+use crate::store::Tx;
 use crate::{secret, Stack};
 
 const WORKSPACE_COLUMNS: &str = "id, component_id, config_id, backend, host, database_name, \
@@ -41,19 +42,22 @@ fn workspace_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Workspace> {
     })
 }
 
-fn load_workspace(c: &Connection, project: ProjectId, id: WorkspaceId) -> Result<Workspace> {
-    c.query_row(
-        &format!("SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE project_id = ?1 AND id = ?2"),
-        params![project.0, id.0],
-        workspace_from_row,
-    )
-    .optional()?
-    .ok_or_else(|| {
-        Error::not_found(
-            "workspaces.notFound",
-            format!("workspace {id} not found in this project"),
+fn load_workspace(c: &mut Tx<'_>, project: ProjectId, id: WorkspaceId) -> Result<Workspace> {
+    c.sql()
+        .query_row(
+            &format!(
+                "SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE project_id = ?1 AND id = ?2"
+            ),
+            params![project.0, id.0],
+            workspace_from_row,
         )
-    })
+        .optional()?
+        .ok_or_else(|| {
+            Error::not_found(
+                "workspaces.notFound",
+                format!("workspace {id} not found in this project"),
+            )
+        })
 }
 
 const BI_COLUMNS: &str =
@@ -101,7 +105,7 @@ impl Stack {
     /// component is one the stack provisions `kind` for (when `kind` is given).
     fn provisioning_target(
         &self,
-        c: &Connection,
+        c: &mut Tx<'_>,
         auth: &TokenAuth,
         component: &ComponentId,
         config: &ConfigId,
@@ -130,7 +134,7 @@ impl Stack {
     /// Points a configuration's `parameters.<key>`s at a provisioned resource, as one new version.
     fn point_config_at(
         &self,
-        tx: &Connection,
+        tx: &mut Tx<'_>,
         auth: &TokenAuth,
         (component, config): (&ComponentId, &ConfigId),
         parameters: Vec<(&str, Value)>,
@@ -141,7 +145,7 @@ impl Stack {
         for (key, value) in parameters {
             updated = set_parameter(&updated, key, value)?;
         }
-        tx.execute(
+        tx.sql().execute(
             "UPDATE configs SET configuration = ?4 WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
             params![project.0, component.as_str(), config.as_str(), updated],
         )?;
@@ -184,7 +188,7 @@ impl Stack {
                 Some((component, config)) => self.seal_for_config(project.id, component, config, &password),
                 None => self.seal_project_wide(project.id, &password),
             };
-            tx.execute(
+            tx.sql().execute(
                 "INSERT INTO workspaces (project_id, component_id, config_id, backend, host, database_name,
                  schema_name, user_name, sealed_password, created, creator_token_id, creator_description)
                  VALUES (?1, ?2, ?3, ?4, ?5, '', '', '', ?6, ?7, ?8, ?9)",
@@ -200,10 +204,10 @@ impl Stack {
                     by.description
                 ],
             )?;
-            let id = WorkspaceId(tx.last_insert_rowid() as u64);
+            let id = WorkspaceId(tx.sql().last_insert_rowid() as u64);
             let name = format!("WORKSPACE_{id}");
             let database = format!("workspaces/{}/{id}.sqlite", project.id);
-            tx.execute(
+            tx.sql().execute(
                 "UPDATE workspaces SET database_name = ?2, schema_name = ?3, user_name = ?3 WHERE id = ?1",
                 params![id.0, database, name],
             )?;
@@ -267,7 +271,7 @@ impl Stack {
     pub fn list_workspaces(&self, auth: &TokenAuth) -> Result<Vec<Workspace>> {
         auth.require_manage_buckets()?;
         self.store.read(|c| {
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.sql().prepare(&format!(
                 "SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE project_id = ?1 ORDER BY id"
             ))?;
             let rows = stmt.query_map([auth.project().0], workspace_from_row)?;
@@ -288,7 +292,7 @@ impl Stack {
         let by = auth.token_ref();
         let workspace = self.store.write(|tx| {
             let workspace = load_workspace(tx, project, id)?;
-            tx.execute(
+            tx.sql().execute(
                 "DELETE FROM workspaces WHERE project_id = ?1 AND id = ?2",
                 params![project.0, id.0],
             )?;
@@ -335,7 +339,7 @@ impl Stack {
         let by = auth.token_ref();
         self.store.write(|tx| {
             self.provisioning_target(tx, auth, component, config, Some(Provision::BiProject))?;
-            let existing: Option<String> = tx
+            let existing: Option<String> = tx.sql()
                 .query_row(
                     "SELECT id FROM bi_projects WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3",
                     params![project.0, component.as_str(), config.as_str()],
@@ -353,7 +357,7 @@ impl Stack {
                 _ => load_live_config(tx, project, component, config)?.name,
             };
             let sealed = self.seal_for_config(project, component, config, &password);
-            tx.execute(
+            tx.sql().execute(
                 "INSERT INTO bi_projects (project_id, id, name, account, component_id, config_id, login, sealed_password, created)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
                 params![project.0, pid, name, account.id, component.as_str(), config.as_str(), login, sealed, super::now_micros()],
@@ -375,7 +379,7 @@ impl Stack {
                 object_id: format!("{component}/{config}"),
                 params: json!({ "pid": pid }),
             })?;
-            Ok(tx.query_row(
+            Ok(tx.sql().query_row(
                 &format!("SELECT {BI_COLUMNS} FROM bi_projects WHERE project_id = ?1 AND id = ?2"),
                 params![project.0, pid],
                 bi_from_row,
@@ -405,7 +409,7 @@ impl Stack {
             })
             .collect();
         let bi: Vec<BiProject> = self.store.read(|c| {
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.sql().prepare(&format!(
                 "SELECT {BI_COLUMNS} FROM bi_projects WHERE project_id = ?1 ORDER BY created"
             ))?;
             let rows = stmt.query_map([auth.project().0], bi_from_row)?;

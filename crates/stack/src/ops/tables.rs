@@ -2,7 +2,7 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 use stackport_model::api::{
     BucketPermission, BucketRef, ColumnDefinition, ColumnFilter, MetadataKeyValue, NewAlias,
@@ -18,7 +18,8 @@ use super::metadata::{
 };
 use crate::backend::{ExportQuery, TableStats};
 use crate::error::{Error, Result};
-use crate::store::{from_json, to_json};
+use crate::store::sqlrow::{from_json, to_json};
+use crate::store::Tx;
 use crate::{secret, Stack};
 
 /// An alias's definition.
@@ -101,23 +102,24 @@ pub(crate) fn table_not_found(id: &TableId) -> Error {
     )
 }
 
-fn load_raw(c: &Connection, project: ProjectId, id: &TableId) -> Result<Option<TableRecord>> {
-    Ok(c.query_row(
-        &format!("SELECT {TABLE_COLUMNS} FROM tables WHERE project_id = ?1 AND id = ?2"),
-        params![project.0, id.to_string()],
-        from_row,
-    )
-    .optional()?)
+fn load_raw(c: &mut Tx<'_>, project: ProjectId, id: &TableId) -> Result<Option<TableRecord>> {
+    Ok(c.sql()
+        .query_row(
+            &format!("SELECT {TABLE_COLUMNS} FROM tables WHERE project_id = ?1 AND id = ?2"),
+            params![project.0, id.to_string()],
+            from_row,
+        )
+        .optional()?)
 }
 
 /// Loads a table; an alias comes back with its source's physical table and resolved columns.
-pub(crate) fn load_table(c: &Connection, project: ProjectId, id: &TableId) -> Result<TableRecord> {
+pub(crate) fn load_table(c: &mut Tx<'_>, project: ProjectId, id: &TableId) -> Result<TableRecord> {
     let mut table = load_raw(c, project, id)?.ok_or_else(|| table_not_found(id))?;
     resolve_alias(c, project, &mut table)?;
     Ok(table)
 }
 
-fn resolve_alias(c: &Connection, project: ProjectId, table: &mut TableRecord) -> Result<()> {
+fn resolve_alias(c: &mut Tx<'_>, project: ProjectId, table: &mut TableRecord) -> Result<()> {
     if let Some(alias) = &table.alias {
         let source = load_raw(c, project, &alias.source)?.ok_or_else(|| {
             Error::internal(
@@ -220,7 +222,7 @@ fn type_metadata(def: &ColumnDefinition) -> Vec<MetadataKeyValue> {
 impl Stack {
     fn table_to_api(
         &self,
-        c: &Connection,
+        c: &mut Tx<'_>,
         project: ProjectId,
         backend: &str,
         t: TableRecord,
@@ -299,12 +301,13 @@ impl Stack {
                 load_bucket(c, project.id, b)?;
                 auth.require_bucket(b, BucketPermission::Read)?;
             }
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.sql().prepare(&format!(
                 "SELECT {TABLE_COLUMNS} FROM tables WHERE project_id = ?1 AND (?2 IS NULL OR bucket_id = ?2) ORDER BY id"
             ))?;
             let records = stmt
                 .query_map(params![project.id.0, bucket.map(|b| b.to_string())], from_row)?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
+            drop(stmt);
             let mut out = Vec::new();
             for mut t in records {
                 if auth.bucket_permission(t.id.bucket()).is_none() {
@@ -397,7 +400,7 @@ impl Stack {
             load_bucket(tx, project.id, bucket)?;
             auth.require_bucket(bucket, BucketPermission::Write)?;
             ensure_name_free(tx, project.id, &id)?;
-            tx.execute(
+            tx.sql().execute(
                 "INSERT INTO tables (project_id, id, bucket_id, name, display_name, physical, columns, primary_key, definition, created)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
                 params![
@@ -474,7 +477,7 @@ impl Stack {
                 }
             }
             ensure_name_free(tx, project.id, &id)?;
-            tx.execute(
+            tx.sql().execute(
                 "INSERT INTO tables (project_id, id, bucket_id, name, display_name, physical, columns, primary_key,
                  alias_source, alias_filter, alias_columns, created) VALUES (?1, ?2, ?3, ?4, ?4, '', ?5, '[]', ?6, ?7, ?8, ?9)",
                 params![
@@ -519,7 +522,7 @@ impl Stack {
                 ));
             }
             delete_table_metadata(tx, project.id, id)?;
-            tx.execute(
+            tx.sql().execute(
                 "DELETE FROM tables WHERE project_id = ?1 AND id = ?2",
                 params![project.id.0, id.to_string()],
             )?;
@@ -588,7 +591,7 @@ impl Stack {
                     )?;
                     def.columns.push(col);
                 }
-                tx.execute(
+                tx.sql().execute(
                 "UPDATE tables SET columns = ?3, definition = ?4 WHERE project_id = ?1 AND id = ?2",
                 params![
                     project.id.0,
@@ -654,11 +657,11 @@ impl Stack {
             if let Some(def) = table.definition.as_mut() {
                 def.columns.retain(|c| &c.name != column);
             }
-            tx.execute(
+            tx.sql().execute(
                 "UPDATE tables SET columns = ?3, definition = ?4 WHERE project_id = ?1 AND id = ?2",
                 params![project.id.0, id.to_string(), to_json(&table.columns), table.definition.as_ref().map(to_json)],
             )?;
-            tx.execute(
+            tx.sql().execute(
                 "DELETE FROM metadata WHERE project_id = ?1 AND object_type = 'column' AND object_id = ?2",
                 params![project.id.0, format!("{id}.{column}")],
             )?;
@@ -700,7 +703,7 @@ impl Stack {
             if let Some(def) = definition.as_mut() {
                 def.primary_keys_names = key.to_vec();
             }
-            tx.execute(
+            tx.sql().execute(
                 "UPDATE tables SET primary_key = ?3, definition = ?4 WHERE project_id = ?1 AND id = ?2",
                 params![project.id.0, id.to_string(), to_json(&key), definition.as_ref().map(to_json)],
             )?;
@@ -717,8 +720,9 @@ impl Stack {
     }
 }
 
-fn ensure_name_free(tx: &Connection, project: ProjectId, id: &TableId) -> Result<()> {
+fn ensure_name_free(tx: &mut Tx<'_>, project: ProjectId, id: &TableId) -> Result<()> {
     let taken: Option<String> = tx
+        .sql()
         .query_row(
             "SELECT id FROM tables WHERE project_id = ?1 AND lower(id) = lower(?2)",
             params![project.0, id.to_string()],
@@ -734,8 +738,8 @@ fn ensure_name_free(tx: &Connection, project: ProjectId, id: &TableId) -> Result
     }
 }
 
-fn aliases_of(c: &Connection, project: ProjectId, id: &TableId) -> Result<Vec<String>> {
-    let mut stmt = c.prepare_cached(
+fn aliases_of(c: &mut Tx<'_>, project: ProjectId, id: &TableId) -> Result<Vec<String>> {
+    let mut stmt = c.sql().prepare_cached(
         "SELECT id FROM tables WHERE project_id = ?1 AND alias_source = ?2 ORDER BY id",
     )?;
     let rows = stmt.query_map(params![project.0, id.to_string()], |r| r.get(0))?;
@@ -744,12 +748,12 @@ fn aliases_of(c: &Connection, project: ProjectId, id: &TableId) -> Result<Vec<St
 
 /// Auto-syncing aliases store their source's columns for listing; keep them current.
 fn sync_alias_columns(
-    tx: &Connection,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     id: &TableId,
     columns: &[ColumnName],
 ) -> Result<()> {
-    tx.execute(
+    tx.sql().execute(
         "UPDATE tables SET columns = ?3 WHERE project_id = ?1 AND alias_source = ?2 AND alias_columns IS NULL",
         params![project.0, id.to_string(), to_json(&columns)],
     )?;

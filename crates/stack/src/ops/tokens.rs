@@ -11,7 +11,8 @@ use super::auth::TokenAuth;
 use super::events::{record, NewEvent};
 use super::grant::check_grant;
 use crate::error::{Error, Result};
-use crate::store::{from_json, to_json};
+use crate::store::sqlrow::{from_json, to_json};
+use crate::store::Tx;
 use crate::{secret, Stack};
 
 pub(crate) const TOKEN_COLUMNS: &str = "id, project_id, description, created, expires, is_master, \
@@ -90,7 +91,7 @@ impl TokenRecord {
 /// Inserts a master token the stack administrator issues (never expiring) and returns it with
 /// its secret.
 pub(crate) fn insert_token(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     new: &NewToken,
     is_master: bool,
@@ -111,7 +112,7 @@ pub(crate) fn insert_token(
 /// known, in the same transaction. `new.expires_in` is not read: the caller has turned it into
 /// `expires` (see [`check_grant`]).
 fn insert_token_at(
-    tx: &rusqlite::Transaction<'_>,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     new: &NewToken,
     (now, expires): (i64, Option<i64>),
@@ -119,7 +120,7 @@ fn insert_token_at(
     creator: Option<&TokenRef>,
 ) -> Result<Token> {
     let placeholder = format!("pending-{}", secret::random_string(32));
-    tx.execute(
+    tx.sql().execute(
         "INSERT INTO tokens (project_id, hash, description, created, expires, is_master, can_manage_buckets,
          can_manage_tokens, can_read_all_file_uploads, bucket_permissions, component_access, creator_token_id,
          creator_description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
@@ -139,13 +140,13 @@ fn insert_token_at(
             creator.map(|c| c.description.clone()),
         ],
     )?;
-    let id = TokenId(tx.last_insert_rowid() as u64);
+    let id = TokenId(tx.sql().last_insert_rowid() as u64);
     let token = secret::storage_token(project.0, id.0);
-    tx.execute(
+    tx.sql().execute(
         "UPDATE tokens SET hash = ?2 WHERE id = ?1",
         params![id.0, secret::hash_token(&token)],
     )?;
-    let record = tx.query_row(
+    let record = tx.sql().query_row(
         &format!("SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?1"),
         [id.0],
         TokenRecord::from_row,
@@ -162,7 +163,7 @@ fn insert_token_at(
 }
 
 fn record_token_event(
-    tx: &rusqlite::Connection,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     by: Option<&TokenRef>,
     event: &'static str,
@@ -197,7 +198,7 @@ impl Stack {
     pub fn list_tokens(&self, auth: &TokenAuth) -> Result<Vec<Token>> {
         auth.require_manage_tokens()?;
         self.store.read(|c| {
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.sql().prepare(&format!(
                 "SELECT {TOKEN_COLUMNS} FROM tokens WHERE project_id = ?1 ORDER BY id"
             ))?;
             let rows = stmt.query_map([auth.project().0], TokenRecord::from_row)?;
@@ -224,7 +225,7 @@ impl Stack {
         let creator = auth.token_ref();
         self.store.write(|tx| {
             for bucket in new.bucket_permissions.keys() {
-                let exists: bool = tx
+                let exists: bool = tx.sql()
                     .query_row(
                         "SELECT 1 FROM buckets WHERE project_id = ?1 AND id = ?2",
                         params![auth.project().0, bucket.to_string()],
@@ -274,7 +275,8 @@ impl Stack {
         }
         let by = auth.token_ref();
         self.store.write(|tx| {
-            tx.execute("DELETE FROM tokens WHERE id = ?1", [id.0])?;
+            tx.sql()
+                .execute("DELETE FROM tokens WHERE id = ?1", [id.0])?;
             record_token_event(
                 tx,
                 auth.project(),
@@ -289,14 +291,15 @@ impl Stack {
     pub(crate) fn token_record(&self, project: ProjectId, id: TokenId) -> Result<TokenRecord> {
         self.store
             .read(|c| {
-                Ok(c.query_row(
-                    &format!(
-                        "SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?1 AND project_id = ?2"
-                    ),
-                    params![id.0, project.0],
-                    TokenRecord::from_row,
-                )
-                .optional()?)
+                Ok(c.sql()
+                    .query_row(
+                        &format!(
+                            "SELECT {TOKEN_COLUMNS} FROM tokens WHERE id = ?1 AND project_id = ?2"
+                        ),
+                        params![id.0, project.0],
+                        TokenRecord::from_row,
+                    )
+                    .optional()?)
             })?
             .ok_or_else(|| {
                 Error::not_found("storage.tokens.notFound", format!("token {id} not found"))

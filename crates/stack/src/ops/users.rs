@@ -1,6 +1,6 @@
 //! Members of a project, managed by the stack administrator.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 use stackport_model::api::{NewProjectUser, ProjectUser, ProjectUserUpdate, UserRole, UserStatus};
 use stackport_model::ProjectId;
@@ -8,6 +8,7 @@ use stackport_model::ProjectId;
 use super::auth::TokenAuth;
 use super::events::{record, NewEvent};
 use crate::error::{Error, Result};
+use crate::store::Tx;
 use crate::Stack;
 
 fn role_name(role: UserRole) -> &'static str {
@@ -56,8 +57,8 @@ fn normalize(email: &str) -> Result<String> {
     }
 }
 
-fn load(c: &Connection, project: ProjectId, email: &str) -> Result<ProjectUser> {
-    c.query_row(
+fn load(c: &mut Tx<'_>, project: ProjectId, email: &str) -> Result<ProjectUser> {
+    c.sql().query_row(
         "SELECT email, role, status, created FROM project_users WHERE project_id = ?1 AND email = ?2",
         params![project.0, email],
         from_row,
@@ -71,7 +72,7 @@ impl Stack {
     pub fn list_users(&self, project: ProjectId) -> Result<Vec<ProjectUser>> {
         self.get_project(project)?;
         self.store.read(|c| {
-            let mut stmt = c.prepare("SELECT email, role, status, created FROM project_users WHERE project_id = ?1 ORDER BY created, email")?;
+            let mut stmt = c.sql().prepare("SELECT email, role, status, created FROM project_users WHERE project_id = ?1 ORDER BY created, email")?;
             let rows = stmt.query_map([project.0], from_row)?;
             Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
         })
@@ -92,7 +93,7 @@ impl Stack {
             if load(tx, project, &email).is_ok() {
                 return Err(Error::conflict("users.alreadyMember", format!("{email} is already a member of project {project}")));
             }
-            tx.execute(
+            tx.sql().execute(
                 "INSERT INTO project_users (project_id, email, role, status, created) VALUES (?1, ?2, ?3, 'invited', ?4)",
                 params![project.0, email, role_name(new.role), super::now_micros()],
             )?;
@@ -117,7 +118,7 @@ impl Stack {
         let email = normalize(email)?;
         self.store.write(|tx| {
             let current = load(tx, project, &email)?;
-            tx.execute(
+            tx.sql().execute(
                 "UPDATE project_users SET role = ?3, status = ?4 WHERE project_id = ?1 AND email = ?2",
                 params![
                     project.0,
@@ -135,7 +136,7 @@ impl Stack {
         let email = normalize(email)?;
         self.store.write(|tx| {
             load(tx, project, &email)?;
-            tx.execute(
+            tx.sql().execute(
                 "DELETE FROM project_users WHERE project_id = ?1 AND email = ?2",
                 params![project.0, email],
             )?;

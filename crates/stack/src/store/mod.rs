@@ -1,111 +1,96 @@
-//! The stack's metadata database: projects, tokens, buckets, the table catalog, metadata, files
-//! and events, in one SQLite file in WAL mode. Table rows live in a [`crate::backend`].
+//! The metadata seam: everything a stack knows besides table rows and file bytes (projects,
+//! tokens, buckets, the table catalog, configurations, jobs, events, ...), behind one
+//! object-safe trait so the rules in `ops` and `jobs` do not know which database holds it.
+//!
+//! Transactions are explicit. [`MetadataStore::begin_read`] gives a consistent read view,
+//! [`MetadataStore::begin_write`] a write transaction serialised with every other writer of the
+//! stack; nothing a transaction did is visible to others before [`MetaTx::commit`], and dropping
+//! it uncommitted rolls it back. Each aggregate is a trait of its own, reached from the
+//! transaction, so one operation can touch several aggregates atomically.
 
-use std::path::Path;
-use std::sync::Mutex;
+use crate::error::Result;
 
-use rusqlite::{Connection, TransactionBehavior};
+mod buckets;
+mod configs;
+#[cfg(any(test, feature = "conformance"))]
+pub mod conformance;
+mod events;
+mod files;
+mod jobs;
+mod metadata;
+mod oauth;
+mod orchestrations;
+mod projects;
+mod schedules;
+#[doc(hidden)]
+pub mod sqlrow;
+mod tables;
+mod tokens;
+mod tx;
+mod users;
+mod workspaces;
 
-use crate::error::{Error, Result};
+pub use buckets::*;
+pub use configs::*;
+pub use events::*;
+pub use files::*;
+pub use jobs::*;
+pub use metadata::*;
+pub use oauth::*;
+pub use orchestrations::*;
+pub use projects::*;
+pub use schedules::*;
+pub use tables::*;
+pub use tokens::*;
+pub(crate) use tx::Meta;
+pub use tx::Tx;
+pub use users::*;
+pub use workspaces::*;
 
-/// Schema upgrades in order; index + 1 is the `user_version` after applying it.
-const MIGRATIONS: &[&str] = &[
-    include_str!("schema.sql"),
-    include_str!("schema_v2.sql"),
-    include_str!("schema_v3.sql"),
-    include_str!("schema_v4.sql"),
-];
-
-/// One connection behind a mutex: metadata operations are short, and one writer is what
-/// SQLite allows anyway.
-pub struct MetadataStore {
-    conn: Mutex<Connection>,
+/// Where a stack's metadata lives.
+pub trait MetadataStore: Send + Sync {
+    /// A consistent read view: later writes of others are not seen through it.
+    fn begin_read(&self) -> Result<Box<dyn MetaTx + '_>>;
+    /// A write transaction; one at a time per stack, whatever the process.
+    fn begin_write(&self) -> Result<Box<dyn MetaTx + '_>>;
 }
 
-impl MetadataStore {
-    /// Opens (creating and upgrading as needed) the database at `path`.
-    pub fn open(path: &Path) -> Result<Self> {
-        let mut conn = Connection::open(path)?;
-        conn.busy_timeout(std::time::Duration::from_secs(30))?;
-        conn.pragma_update(None, "journal_mode", "WAL")?;
-        conn.pragma_update(None, "synchronous", "FULL")?;
-        conn.pragma_update(None, "foreign_keys", "ON")?;
-        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
-        if version as usize > MIGRATIONS.len() {
-            return Err(Error::internal(
-                "opening the metadata database",
-                format!(
-                    "{} has schema version {version}, newer than this stackport knows ({}); \
-                     run a newer stackport",
-                    path.display(),
-                    MIGRATIONS.len()
-                ),
-            ));
-        }
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(version as usize) {
-            let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-            tx.execute_batch(sql)?;
-            tx.pragma_update(None, "user_version", (i + 1) as i64)?;
-            tx.commit()?;
-        }
-        Ok(MetadataStore {
-            conn: Mutex::new(conn),
-        })
-    }
+/// One transaction over the metadata.
+pub trait MetaTx {
+    /// Makes the transaction's writes durable and visible.
+    fn commit(self: Box<Self>) -> Result<()>;
 
-    /// Runs `f` on the connection, outside a transaction (single statements are atomic).
-    pub fn read<T>(&self, f: impl FnOnce(&Connection) -> Result<T>) -> Result<T> {
-        let conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        f(&conn)
-    }
+    /// Projects of the stack.
+    fn projects(&mut self) -> &mut dyn ProjectStore;
+    /// Storage API tokens and manage tokens, stored hashed.
+    fn tokens(&mut self) -> &mut dyn TokenStore;
+    /// The people invited to a project.
+    fn users(&mut self) -> &mut dyn UserStore;
+    /// OAuth credentials of components, their secrets sealed.
+    fn oauth(&mut self) -> &mut dyn OAuthStore;
+    /// Buckets of Storage.
+    fn buckets(&mut self) -> &mut dyn BucketStore;
+    /// The table catalog: tables, their columns, primary keys and aliases.
+    fn tables(&mut self) -> &mut dyn TableCatalog;
+    /// Key-value metadata on projects, buckets, tables and columns.
+    fn metadata(&mut self) -> &mut dyn MetadataEntries;
+    /// The records of Storage files (their bytes are behind the file seam).
+    fn files(&mut self) -> &mut dyn FileRecords;
+    /// Events: one per write, in the same transaction as the write.
+    fn events(&mut self) -> &mut dyn EventLog;
+    /// Component configurations with rows, state, versions and the trash.
+    fn configs(&mut self) -> &mut dyn ConfigStore;
+    /// Orchestrations and their tasks.
+    fn orchestrations(&mut self) -> &mut dyn OrchestrationStore;
+    /// Provisioned resources: workspaces and BI projects.
+    fn workspaces(&mut self) -> &mut dyn WorkspaceStore;
+    /// The job queue: waiting, claimed, running and ended jobs.
+    fn jobs(&mut self) -> &mut dyn JobQueue;
+    /// The scheduler's slots: each scheduled minute queues its job once.
+    fn schedules(&mut self) -> &mut dyn ScheduleSlots;
 
-    /// Runs `f` in a transaction, committed only if `f` succeeds.
-    pub fn write<T>(&self, f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T>) -> Result<T> {
-        let mut conn = self.conn.lock().unwrap_or_else(|e| e.into_inner());
-        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let out = f(&tx)?;
-        tx.commit()?;
-        Ok(out)
-    }
-}
-
-/// JSON column helpers: lists and maps are stored as JSON text.
-pub(crate) fn to_json<T: serde::Serialize>(value: &T) -> String {
-    serde_json::to_string(value).unwrap_or_else(|_| "null".into())
-}
-
-/// Reads a JSON column written by [`to_json`].
-pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite::Result<T> {
-    serde_json::from_str(text).map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-/// Reads a text column into a typed value (an id) with `FromStr`; a value that does not parse
-/// is a conversion error of that column.
-pub(crate) fn parse_column<T: std::str::FromStr>(
-    r: &rusqlite::Row<'_>,
-    i: usize,
-) -> rusqlite::Result<T>
-where
-    T::Err: std::error::Error + Send + Sync + 'static,
-{
-    let raw: String = r.get(i)?;
-    raw.parse().map_err(|e| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, Box::new(e))
-    })
-}
-
-/// [`parse_column`] for a column that may be NULL.
-pub(crate) fn parse_optional_column<T: std::str::FromStr>(
-    r: &rusqlite::Row<'_>,
-    i: usize,
-) -> rusqlite::Result<Option<T>>
-where
-    T::Err: std::error::Error + Send + Sync + 'static,
-{
-    match r.get::<_, Option<String>>(i)? {
-        Some(_) => parse_column(r, i).map(Some),
-        None => Ok(None),
-    }
+    // TRANSITIONAL: the SQL of `ops` and `jobs` still runs here while it moves behind typed
+    // methods; removed with the last statement.
+    #[doc(hidden)]
+    fn sql(&self) -> &rusqlite::Connection;
 }

@@ -9,7 +9,7 @@
 pub(crate) mod rows;
 mod versions;
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 use stackport_model::api::{
     ComponentConfigurations, Configuration, ConfigurationUpdate, CurrentVersion, NewConfiguration,
@@ -20,7 +20,8 @@ use stackport_model::{ComponentId, ConfigId, ProjectId, RowId, TokenId};
 use super::auth::TokenAuth;
 use super::events::{record, NewEvent};
 use crate::error::{Error, Result};
-use crate::store::{from_json, parse_column, to_json};
+use crate::store::sqlrow::{from_json, parse_column, to_json};
+use crate::store::Tx;
 use crate::{secret, Stack};
 
 /// Largest `configuration` or `state` document.
@@ -92,12 +93,12 @@ pub(crate) fn config_not_found(component: &ComponentId, id: &ConfigId) -> Error 
 
 /// Loads a configuration, in the trash or not.
 pub(crate) fn load_config(
-    c: &Connection,
+    c: &mut Tx<'_>,
     project: ProjectId,
     component: &ComponentId,
     id: &ConfigId,
 ) -> Result<ConfigRecord> {
-    c.query_row(
+    c.sql().query_row(
         &format!(
             "SELECT {CONFIG_COLUMNS} FROM configs WHERE project_id = ?1 AND component_id = ?2 AND id = ?3"
         ),
@@ -110,7 +111,7 @@ pub(crate) fn load_config(
 
 /// Loads a configuration that is not in the trash (the trash is only listed, restored or purged).
 pub(crate) fn load_live_config(
-    c: &Connection,
+    c: &mut Tx<'_>,
     project: ProjectId,
     component: &ComponentId,
     id: &ConfigId,
@@ -195,12 +196,12 @@ impl Stack {
     /// Builds the API form of a configuration.
     pub(crate) fn config_to_api(
         &self,
-        c: &Connection,
+        c: &mut Tx<'_>,
         project: ProjectId,
         record: ConfigRecord,
         include: ConfigInclude,
     ) -> Result<Configuration> {
-        let (version_created, version_by, change) = c.query_row(
+        let (version_created, version_by, change) = c.sql().query_row(
             "SELECT created, token_id, token_description, change_description, identifier FROM config_versions
              WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3 AND version = ?4",
             params![project.0, record.component.as_str(), record.id.as_str(), record.version],
@@ -252,7 +253,7 @@ impl Stack {
     /// configuration's version number to it.
     pub(crate) fn new_config_version(
         &self,
-        tx: &Connection,
+        tx: &mut Tx<'_>,
         project: ProjectId,
         component: &ComponentId,
         id: &ConfigId,
@@ -260,20 +261,20 @@ impl Stack {
         change: &str,
     ) -> Result<u64> {
         let now = super::now_micros();
-        let previous: Option<u64> = tx.query_row(
+        let previous: Option<u64> = tx.sql().query_row(
             "SELECT max(version) FROM config_versions WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3",
             params![project.0, component.as_str(), id.as_str()],
             |r| r.get(0),
         )?;
         let version = previous.unwrap_or(0) + 1;
-        tx.execute(
+        tx.sql().execute(
             "UPDATE configs SET version = ?4 WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
             params![project.0, component.as_str(), id.as_str(), version],
         )?;
         let record = load_config(tx, project, component, id)?;
         let rows = rows::load_rows(tx, project, &record)?;
         let snapshot = versions::Snapshot::of(&record, rows);
-        tx.execute(
+        tx.sql().execute(
             "INSERT INTO config_versions (project_id, component_id, config_id, version, identifier, created,
              token_id, token_description, change_description, snapshot)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
@@ -304,7 +305,7 @@ impl Stack {
         auth.require_component(component)?;
         let project = auth.project();
         self.store.read(|c| {
-            let mut stmt = c.prepare(&format!(
+            let mut stmt = c.sql().prepare(&format!(
                 "SELECT {CONFIG_COLUMNS} FROM configs WHERE project_id = ?1 AND component_id = ?2
                  AND is_deleted = ?3 ORDER BY created, id"
             ))?;
@@ -314,6 +315,7 @@ impl Stack {
                     config_from_row,
                 )?
                 .collect::<rusqlite::Result<Vec<_>>>()?;
+            drop(stmt);
             records
                 .into_iter()
                 .map(|r| self.config_to_api(c, project, r, include))
@@ -332,7 +334,7 @@ impl Stack {
     ) -> Result<Vec<ComponentConfigurations>> {
         let project = auth.project();
         let components: Vec<String> = self.store.read(|c| {
-            let mut stmt = c.prepare(
+            let mut stmt = c.sql().prepare(
                 "SELECT DISTINCT component_id FROM configs WHERE project_id = ?1 AND is_deleted = ?2 ORDER BY component_id",
             )?;
             let rows = stmt.query_map(params![project.0, deleted], |r| r.get(0))?;
@@ -412,7 +414,7 @@ impl Stack {
                     }
                 },
             };
-            tx.execute(
+            tx.sql().execute(
                 "INSERT INTO configs (project_id, component_id, id, name, description, configuration, state,
                  is_disabled, is_deleted, rows_sort_order, created, creator_token_id, creator_description, version)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, '[]', ?9, ?10, ?11, 0)",
@@ -470,7 +472,7 @@ impl Stack {
             if let Some(order) = &update.rows_sort_order {
                 rows::check_sort_order(tx, project, &current, order)?;
             }
-            tx.execute(
+            tx.sql().execute(
                 "UPDATE configs SET name = ?4, description = ?5, configuration = ?6, state = ?7,
                  is_disabled = ?8, rows_sort_order = ?9
                  WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
@@ -525,7 +527,7 @@ impl Stack {
         let state = self.accept_document(project, component, state, "state")?;
         self.store.write(|tx| {
             load_live_config(tx, project, component, id)?;
-            tx.execute(
+            tx.sql().execute(
                 "UPDATE configs SET state = ?4 WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
                 params![project.0, component.as_str(), id.as_str(), state.get()],
             )?;
@@ -550,17 +552,17 @@ impl Stack {
             if current.is_deleted {
                 auth.require_master("purge a configuration from the trash")?;
                 let params = params![project.0, component.as_str(), id.as_str()];
-                tx.execute(
+                tx.sql().execute(
                     "DELETE FROM metadata WHERE project_id = ?1 AND object_type = 'configuration' AND object_id = ?2 || '/' || ?3",
                     params,
                 )?;
-                tx.execute(
+                tx.sql().execute(
                     "DELETE FROM configs WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
                     params,
                 )?;
                 return config_event(tx, project, &by, "storage.componentConfigurationPurged", "purged", component, id);
             }
-            tx.execute(
+            tx.sql().execute(
                 "UPDATE configs SET is_deleted = 1 WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
                 params![project.0, component.as_str(), id.as_str()],
             )?;
@@ -587,7 +589,7 @@ impl Stack {
                     format!("configuration {id} of component {component} is not in the trash"),
                 ));
             }
-            tx.execute(
+            tx.sql().execute(
                 "UPDATE configs SET is_deleted = 0 WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
                 params![project.0, component.as_str(), id.as_str()],
             )?;
@@ -632,7 +634,7 @@ impl Stack {
 
 /// Records an event about a configuration.
 pub(crate) fn config_event(
-    tx: &Connection,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     by: &TokenRef,
     event: &'static str,

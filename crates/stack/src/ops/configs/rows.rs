@@ -1,14 +1,15 @@
 //! Rows of configurations. A row change is also a change of its configuration: it gets a new
 //! configuration version, and the row's own version number goes up.
 
-use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite::{params, OptionalExtension};
 use stackport_model::api::{ConfigRow, Configuration, NewRow, RawJson, RowUpdate, TokenRef};
 use stackport_model::{ComponentId, ConfigId, ProjectId, RowId, TokenId};
 
 use super::{config_event, generate_id, load_live_config, ConfigRecord};
 use crate::error::{Error, Result};
 use crate::ops::auth::TokenAuth;
-use crate::store::to_json;
+use crate::store::sqlrow::to_json;
+use crate::store::Tx;
 use crate::Stack;
 
 const ROW_COLUMNS: &str = "id, name, description, configuration, state, is_disabled, version, \
@@ -44,11 +45,11 @@ fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConfigRow> {
 /// The rows of a configuration: those in `rowsSortOrder` first, in that order, then the others
 /// in the order they were created.
 pub(crate) fn load_rows(
-    c: &Connection,
+    c: &mut Tx<'_>,
     project: ProjectId,
     config: &ConfigRecord,
 ) -> Result<Vec<ConfigRow>> {
-    let mut stmt = c.prepare_cached(&format!(
+    let mut stmt = c.sql().prepare_cached(&format!(
         "SELECT {ROW_COLUMNS} FROM config_rows WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3
          ORDER BY position"
     ))?;
@@ -71,7 +72,7 @@ pub(crate) fn load_rows(
 
 /// Stores a row as given, with `state`.
 pub(crate) fn insert_row(
-    tx: &Connection,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     component: &ComponentId,
     config: &ConfigId,
@@ -79,7 +80,7 @@ pub(crate) fn insert_row(
     row: &ConfigRow,
     state: &str,
 ) -> Result<()> {
-    tx.execute(
+    tx.sql().execute(
         "INSERT INTO config_rows (project_id, component_id, config_id, id, position, name, description,
          configuration, state, is_disabled, version, created, creator_token_id, creator_description, change_description)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
@@ -106,7 +107,7 @@ pub(crate) fn insert_row(
 
 /// A new `rowsSortOrder` must name every row exactly once.
 pub(crate) fn check_sort_order(
-    c: &Connection,
+    c: &mut Tx<'_>,
     project: ProjectId,
     config: &ConfigRecord,
     order: &[RowId],
@@ -139,7 +140,7 @@ fn row_not_found(config: &ConfigId, row: &RowId) -> Error {
 }
 
 fn find_row(
-    c: &Connection,
+    c: &mut Tx<'_>,
     project: ProjectId,
     config: &ConfigRecord,
     row: &RowId,
@@ -199,7 +200,7 @@ impl Stack {
         let id = self.store.write(|tx| {
             let record = load_live_config(tx, project, component, config)?;
             let taken = |id: &RowId| -> Result<bool> {
-                Ok(tx
+                Ok(tx.sql()
                     .query_row(
                         "SELECT 1 FROM config_rows WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3 AND id = ?4",
                         params![project.0, component.as_str(), config.as_str(), id.as_str()],
@@ -223,7 +224,7 @@ impl Stack {
                     }
                 },
             };
-            let position: i64 = tx.query_row(
+            let position: i64 = tx.sql().query_row(
                 "SELECT coalesce(max(position), -1) + 1 FROM config_rows WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3",
                 params![project.0, component.as_str(), config.as_str()],
                 |r| r.get(0),
@@ -280,7 +281,7 @@ impl Stack {
                 .change_description
                 .clone()
                 .unwrap_or_else(|| format!("Row {row} changed"));
-            tx.execute(
+            tx.sql().execute(
                 "UPDATE config_rows SET name = ?5, description = ?6, configuration = ?7, state = ?8,
                  is_disabled = ?9, version = version + 1, change_description = ?10
                  WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3 AND id = ?4",
@@ -326,7 +327,7 @@ impl Stack {
         self.store.write(|tx| {
             let record = load_live_config(tx, project, component, config)?;
             find_row(tx, project, &record, row)?;
-            tx.execute(
+            tx.sql().execute(
                 "UPDATE config_rows SET state = ?5 WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3 AND id = ?4",
                 params![project.0, component.as_str(), config.as_str(), row.as_str(), state.get()],
             )?;
@@ -349,7 +350,7 @@ impl Stack {
         self.store.write(|tx| {
             let record = load_live_config(tx, project, component, config)?;
             find_row(tx, project, &record, row)?;
-            tx.execute(
+            tx.sql().execute(
                 "DELETE FROM config_rows WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3 AND id = ?4",
                 params![project.0, component.as_str(), config.as_str(), row.as_str()],
             )?;
@@ -366,13 +367,13 @@ impl Stack {
 }
 
 fn set_sort_order(
-    tx: &Connection,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     component: &ComponentId,
     config: &ConfigId,
     order: &[RowId],
 ) -> Result<()> {
-    tx.execute(
+    tx.sql().execute(
         "UPDATE configs SET rows_sort_order = ?4 WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
         params![project.0, component.as_str(), config.as_str(), to_json(&order)],
     )?;

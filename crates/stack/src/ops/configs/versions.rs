@@ -1,6 +1,6 @@
 //! Versions of configurations: list, read, roll back.
 
-use rusqlite::{params, Connection};
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use stackport_model::api::{ConfigRow, ConfigVersion, RawJson, TokenRef};
 use stackport_model::{ComponentId, ConfigId, ProjectId, RowId, TokenId};
@@ -8,7 +8,8 @@ use stackport_model::{ComponentId, ConfigId, ProjectId, RowId, TokenId};
 use super::{config_event, load_live_config, ConfigRecord};
 use crate::error::{Error, Result};
 use crate::ops::auth::TokenAuth;
-use crate::store::to_json;
+use crate::store::sqlrow::to_json;
+use crate::store::Tx;
 use crate::Stack;
 
 /// What a version stores: the configuration with its rows, as it was. Documents are embedded
@@ -51,13 +52,13 @@ struct VersionRow {
 }
 
 fn load_versions(
-    c: &Connection,
+    c: &mut Tx<'_>,
     project: ProjectId,
     component: &ComponentId,
     id: &ConfigId,
     only: Option<u64>,
 ) -> Result<Vec<VersionRow>> {
-    let mut stmt = c.prepare(
+    let mut stmt = c.sql().prepare(
         "SELECT version, identifier, created, token_id, token_description, change_description, snapshot
          FROM config_versions WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3
          AND (?4 IS NULL OR version = ?4) ORDER BY version DESC",
@@ -174,7 +175,7 @@ impl Stack {
                 .ok_or_else(|| version_not_found(component, id, version))?
                 .snapshot;
             let key = params![project.0, component.as_str(), id.as_str()];
-            tx.execute(
+            tx.sql().execute(
                 "UPDATE configs SET name = ?4, description = ?5, configuration = ?6, is_disabled = ?7,
                  rows_sort_order = ?8 WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
                 params![
@@ -190,13 +191,13 @@ impl Stack {
             )?;
             // Rows keep their state when they survive the rollback.
             let states: Vec<(String, String)> = {
-                let mut stmt = tx.prepare(
+                let mut stmt = tx.sql().prepare(
                     "SELECT id, state FROM config_rows WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3",
                 )?;
                 let rows = stmt.query_map(key, |r| Ok((r.get(0)?, r.get(1)?)))?;
                 rows.collect::<rusqlite::Result<Vec<_>>>()?
             };
-            tx.execute(
+            tx.sql().execute(
                 "DELETE FROM config_rows WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3",
                 key,
             )?;

@@ -11,11 +11,11 @@ use stackport_model::{
     ColumnName, ProjectId,
 };
 
-use super::{
-    AppliedImport, ExportQuery, ImportPlan, PhysicalName, RowFeed, RowSink, RowVisitor,
+use stackport_stack::backend::{
+    quote, AppliedImport, ExportQuery, ImportPlan, PhysicalName, RowFeed, RowSink, RowVisitor,
     TableBackend, TableStats,
 };
-use crate::error::{Error, Result};
+use stackport_stack::{Error, Result};
 
 const STATS_DDL: &str = "CREATE TABLE IF NOT EXISTS _stackport_stats (
     tbl TEXT PRIMARY KEY,
@@ -45,10 +45,6 @@ pub struct SqliteBackend {
 }
 
 /// An SQL identifier, quoted for SQLite.
-pub(crate) fn quote(ident: &str) -> String {
-    format!("\"{}\"", ident.replace('"', "\"\""))
-}
-
 fn now_micros() -> i64 {
     chrono::Utc::now().timestamp_micros()
 }
@@ -582,19 +578,8 @@ mod tests {
 
     #[test]
     fn passes_the_conformance_suite() {
-        let dir = tempdir();
-        let backend = SqliteBackend::new(&dir).unwrap();
-        super::super::conformance::run_all(&backend);
-        std::fs::remove_dir_all(dir).ok();
-    }
-
-    fn tempdir() -> PathBuf {
-        let dir = std::env::temp_dir().join(format!(
-            "stackport-sqlite-backend-{}-{}",
-            std::process::id(),
-            now_micros()
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir
+        let dir = stackport_testkit::TempDir::new("sqlite-backend");
+        let backend = SqliteBackend::new(dir.path()).unwrap();
+        stackport_stack::backend::conformance::run_all(&backend);
     }
 }

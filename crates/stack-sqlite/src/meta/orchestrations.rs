@@ -1,0 +1,7 @@
+//! Orchestrations and their tasks.
+
+use stackport_stack::store::OrchestrationStore;
+
+use crate::SqliteTx;
+
+impl OrchestrationStore for SqliteTx<'_> {}

@@ -1,0 +1,7 @@
+//! Provisioned resources: workspaces and BI projects.
+
+use stackport_stack::store::WorkspaceStore;
+
+use crate::SqliteTx;
+
+impl WorkspaceStore for SqliteTx<'_> {}

@@ -1,0 +1,4 @@
+//! Buckets of Storage.
+
+/// Buckets of Storage.
+pub trait BucketStore {}

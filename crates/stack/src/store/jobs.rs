@@ -1,0 +1,4 @@
+//! The job queue: waiting, claimed, running and ended jobs.
+
+/// The job queue: waiting, claimed, running and ended jobs.
+pub trait JobQueue {}

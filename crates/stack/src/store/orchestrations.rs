@@ -1,0 +1,4 @@
+//! Orchestrations and their tasks.
+
+/// Orchestrations and their tasks.
+pub trait OrchestrationStore {}

@@ -1,0 +1,4 @@
+//! The people invited to a project.
+
+/// The people invited to a project.
+pub trait UserStore {}
