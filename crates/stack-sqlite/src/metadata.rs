@@ -1,9 +1,11 @@
 //! The metadata seam on one SQLite file in WAL mode: the embedded default.
 
+use std::collections::HashSet;
 use std::path::Path;
-use std::sync::{Mutex, MutexGuard};
+use std::sync::{Condvar, Mutex, MutexGuard};
 
 use rusqlite::{Connection, TransactionBehavior};
+use stackport_model::ProjectId;
 use stackport_stack::store::*;
 use stackport_stack::{Error, Result};
 
@@ -19,6 +21,10 @@ const MIGRATIONS: &[&str] = &[
 /// SQLite allows anyway.
 pub struct SqliteMetadata {
     conn: Mutex<Connection>,
+    /// Projects whose table data has a writer now. An embedded stack is one process, so the
+    /// lock lives here; a store shared by several processes keeps it in its database.
+    writers: Mutex<HashSet<ProjectId>>,
+    writer_left: Condvar,
 }
 
 impl SqliteMetadata {
@@ -49,6 +55,8 @@ impl SqliteMetadata {
         }
         Ok(SqliteMetadata {
             conn: Mutex::new(conn),
+            writers: Mutex::new(HashSet::new()),
+            writer_left: Condvar::new(),
         })
     }
 
@@ -70,6 +78,37 @@ impl MetadataStore for SqliteMetadata {
 
     fn begin_write(&self) -> Result<Box<dyn MetaTx + '_>> {
         self.begin("BEGIN IMMEDIATE")
+    }
+
+    fn lock_project_writer(&self, project: ProjectId) -> Result<Box<dyn WriterGuard + '_>> {
+        let mut writers = self.writers.lock().unwrap_or_else(|e| e.into_inner());
+        while writers.contains(&project) {
+            writers = self
+                .writer_left
+                .wait(writers)
+                .unwrap_or_else(|e| e.into_inner());
+        }
+        writers.insert(project);
+        Ok(Box::new(ProjectWriter {
+            store: self,
+            project,
+        }))
+    }
+}
+
+/// A project's writer lock on an embedded store.
+struct ProjectWriter<'a> {
+    store: &'a SqliteMetadata,
+    project: ProjectId,
+}
+
+impl WriterGuard for ProjectWriter<'_> {}
+
+impl Drop for ProjectWriter<'_> {
+    fn drop(&mut self) {
+        let mut writers = self.store.writers.lock().unwrap_or_else(|e| e.into_inner());
+        writers.remove(&self.project);
+        self.store.writer_left.notify_all();
     }
 }
 

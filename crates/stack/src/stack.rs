@@ -1,6 +1,5 @@
-use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
 use stackport_model::api::StackInfo;
 use stackport_model::ProjectId;
@@ -38,9 +37,6 @@ pub struct Stack {
     pub(crate) clock: Arc<dyn Clock>,
     /// The job queue's wake-up and the stop switches of running jobs.
     pub(crate) jobs: JobControl,
-    /// One writer of table data per project. Taken before the metadata database, never while
-    /// holding it: a long import must not stall every other request of the stack.
-    project_writers: Mutex<HashMap<ProjectId, Arc<Mutex<()>>>>,
 }
 
 const SETTINGS_FILE: &str = "stack.json";
@@ -101,7 +97,6 @@ impl Stack {
             registry,
             clock: Arc::new(SystemClock),
             jobs: JobControl::default(),
-            project_writers: Mutex::new(HashMap::new()),
         };
         stack.recover_jobs()?;
         Ok(stack)
@@ -163,14 +158,7 @@ impl Stack {
         project: ProjectId,
         f: impl FnOnce() -> Result<T>,
     ) -> Result<T> {
-        let lock = {
-            let mut writers = self
-                .project_writers
-                .lock()
-                .unwrap_or_else(|e| e.into_inner());
-            writers.entry(project).or_default().clone()
-        };
-        let _guard = lock.lock().unwrap_or_else(|e| e.into_inner());
+        let _guard = self.store.lock_project_writer(project)?;
         f()
     }
 

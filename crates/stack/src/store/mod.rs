@@ -8,6 +8,8 @@
 //! it uncommitted rolls it back. Each aggregate is a trait of its own, reached from the
 //! transaction, so one operation can touch several aggregates atomically.
 
+use stackport_model::ProjectId;
+
 use crate::error::Result;
 
 mod buckets;
@@ -53,7 +55,16 @@ pub trait MetadataStore: Send + Sync {
     fn begin_read(&self) -> Result<Box<dyn MetaTx + '_>>;
     /// A write transaction; one at a time per stack, whatever the process.
     fn begin_write(&self) -> Result<Box<dyn MetaTx + '_>>;
+    /// Waits until the caller is the only writer of `project`'s table data (imports and
+    /// structure changes), for as long as the guard lives. It is the store's because it must
+    /// hold across every process serving the stack (on PostgreSQL an advisory lock); it is
+    /// taken before any transaction and never while one is open, so a long import does not
+    /// stall the stack's other requests.
+    fn lock_project_writer(&self, project: ProjectId) -> Result<Box<dyn WriterGuard + '_>>;
 }
+
+/// Holds a project's writer lock; dropping it lets the next writer in.
+pub trait WriterGuard {}
 
 /// One transaction over the metadata.
 pub trait MetaTx {

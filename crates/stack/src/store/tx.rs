@@ -46,6 +46,14 @@ impl Meta {
         Meta { store, clock }
     }
 
+    /// See [`MetadataStore::lock_project_writer`].
+    pub(crate) fn lock_project_writer(
+        &self,
+        project: stackport_model::ProjectId,
+    ) -> Result<Box<dyn super::WriterGuard + '_>> {
+        self.store.lock_project_writer(project)
+    }
+
     pub(crate) fn set_clock(&mut self, clock: Arc<dyn Clock>) {
         self.clock = clock;
     }

@@ -20,6 +20,7 @@ mod projects;
 mod schedules;
 mod tables;
 mod tokens;
+mod transactions;
 mod users;
 mod workspaces;
 
@@ -28,6 +29,7 @@ pub type NewStore<'a> = &'a dyn Fn() -> Box<dyn MetadataStore>;
 
 /// Runs every case of every aggregate.
 pub fn run_all(new_store: NewStore<'_>) {
+    transactions::run(new_store);
     projects::run(new_store);
     tokens::run(new_store);
     users::run(new_store);
