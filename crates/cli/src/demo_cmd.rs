@@ -141,8 +141,7 @@ mod tests {
 
     #[test]
     fn only_what_the_demo_made_is_ever_removed() {
-        let dir = std::env::temp_dir().join(format!("stackport-demo-dir-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&dir);
+        let dir = stackport_testkit::TempDir::new("demo-dir");
         std::fs::create_dir_all(dir.join("migration")).unwrap();
         std::fs::write(dir.join("notes.txt"), "mine").unwrap();
         let err = prepare_dir(&dir).unwrap_err();
@@ -160,6 +159,5 @@ mod tests {
             dir.join("notes.txt").exists(),
             "what the demo did not make stays"
         );
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

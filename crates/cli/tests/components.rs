@@ -162,7 +162,7 @@ fn search(entries: std::fs::ReadDir, needle: &[u8], found: &mut Vec<PathBuf>) ->
 async fn components_run_with_their_secret_which_no_file_keeps() {
     let dir = temp("run");
     // The test's own server listens on loopback, which components may reach only when listed.
-    let stack = stack_allowing(&dir.0.join("stack"), &["127.0.0.1"]).await;
+    let stack = stack_allowing(&dir.path().join("stack"), &["127.0.0.1"]).await;
     let (project, token) = create_empty_project(&stack, "Components").await.unwrap();
     let client = stack.storage_client(&token);
     let (url, seen) = csv_server().await;
@@ -212,7 +212,7 @@ async fn components_run_with_their_secret_which_no_file_keeps() {
         "\"id\",\"name\"\n\"1\",\"Alice\"\n\"2\",\"Bob\"\n"
     );
     // A configuration cannot aim it elsewhere: not up, not absolute, not through a symlink.
-    std::os::unix::fs::symlink(&dir.0, exports.join("out")).unwrap();
+    std::os::unix::fs::symlink(&dir.path(), exports.join("out")).unwrap();
     for directory in ["../", "/tmp", "out"] {
         let escaping = config(
             &client,
@@ -235,7 +235,8 @@ async fn components_run_with_their_secret_which_no_file_keeps() {
         );
     }
     assert!(
-        !dir.0.join("master.key").exists() && !std::path::Path::new("/tmp/master.key").exists()
+        !dir.path().join("master.key").exists()
+            && !std::path::Path::new("/tmp/master.key").exists()
     );
 
     // A refused download fails the job as the user's error, with the reason.
@@ -363,7 +364,7 @@ fn user_error(job: &Job) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ex_http_refuses_the_stacks_own_addresses_unless_allowed() {
     let dir = temp("refused");
-    let stack = stack_allowing(&dir.0.join("stack"), &[]).await;
+    let stack = stack_allowing(&dir.path().join("stack"), &[]).await;
     let (_, token) = create_empty_project(&stack, "Fetch").await.unwrap();
     let client = stack.storage_client(&token);
     let (url, seen) = csv_server().await;
@@ -399,7 +400,7 @@ async fn ex_http_refuses_the_stacks_own_addresses_unless_allowed() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn ex_http_checks_every_redirect() {
     let dir = temp("redirects");
-    let stack = stack_allowing(&dir.0.join("stack"), &["127.0.0.1"]).await;
+    let stack = stack_allowing(&dir.path().join("stack"), &["127.0.0.1"]).await;
     let (_, token) = create_empty_project(&stack, "Fetch").await.unwrap();
     let client = stack.storage_client(&token);
     let (csv_url, seen) = csv_server().await;
@@ -449,7 +450,7 @@ async fn ex_http_checks_every_redirect() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn two_projects_writing_the_same_directory_keep_their_own_files() {
     let dir = temp("exports");
-    let stack = stack_allowing(&dir.0.join("stack"), &[]).await;
+    let stack = stack_allowing(&dir.path().join("stack"), &[]).await;
     let mut projects = Vec::new();
     for name in ["X", "Y"] {
         let (project, token) = create_empty_project(&stack, name).await.unwrap();

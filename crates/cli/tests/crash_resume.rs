@@ -18,6 +18,7 @@ use stackport_migrate::{verify, Endpoint};
 
 mod common;
 use common::temp;
+use stackport_testkit::snapshot::{copy_dir, read_json, relist, relist_as, sha256_hex, write_json};
 
 fn migrate_run(
     eu: &EmbeddedStack,
@@ -142,19 +143,19 @@ fn chosen_points(points: &[(u64, String)]) -> Vec<u64> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_migration_killed_at_any_step_finishes_on_the_next_run() {
     let dir = temp("points");
-    let (eu, us) = start_demo_stacks(&dir.0.join("stacks")).await.unwrap();
+    let (eu, us) = start_demo_stacks(&dir.path().join("stacks")).await.unwrap();
     let source = seed_source_project(&eu, "Sales", &SeedOptions { rows_scale: 0.02 })
         .await
         .unwrap();
     // An uninterrupted run lists every crash point it passes.
     let (_, traced_token) = create_empty_project(&us, "Sales traced").await.unwrap();
-    let trace = dir.0.join("points.tsv");
+    let trace = dir.path().join("points.tsv");
     let mut cmd = migrate_run(
         &eu,
         &source.token,
         &us,
         &traced_token,
-        &dir.0.join("work-traced"),
+        &dir.path().join("work-traced"),
     );
     // A stray STACKPORT_CRASH_AT, without the switch that arms it, is ignored and said so.
     cmd.env("STACKPORT_CRASH_TRACE", &trace)
@@ -196,7 +197,7 @@ async fn a_migration_killed_at_any_step_finishes_on_the_next_run() {
         let (_, dest_token) = create_empty_project(&us, &format!("Sales {point}"))
             .await
             .unwrap();
-        let work = dir.0.join(format!("work-{point}"));
+        let work = dir.path().join(format!("work-{point}"));
         let mut cmd = migrate_run(&eu, &source.token, &us, &dest_token, &work);
         cmd.env("STACKPORT_CRASH_AT", point.to_string())
             .env("STACKPORT_CRASH_ARM", "abort-migrations");
@@ -271,7 +272,7 @@ async fn a_migration_killed_at_any_step_finishes_on_the_next_run() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_migration_killed_with_sigkill_finishes_on_the_next_run() {
     let dir = temp("sigkill");
-    let (eu, us) = start_demo_stacks(&dir.0.join("stacks")).await.unwrap();
+    let (eu, us) = start_demo_stacks(&dir.path().join("stacks")).await.unwrap();
     let source = seed_source_project(&eu, "Sales", &SeedOptions { rows_scale: 0.05 })
         .await
         .unwrap();
@@ -279,7 +280,7 @@ async fn a_migration_killed_with_sigkill_finishes_on_the_next_run() {
         let (_, dest_token) = create_empty_project(&us, &format!("Sales k{i}"))
             .await
             .unwrap();
-        let work = dir.0.join(format!("work-k{i}"));
+        let work = dir.path().join(format!("work-k{i}"));
         let mut child = migrate_run(&eu, &source.token, &us, &dest_token, &work)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -334,48 +335,6 @@ fn stackport(args: &[&str], dir: &Path) -> Command {
     cmd
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
-}
-
-fn write_json(path: &Path, value: &serde_json::Value) {
-    std::fs::write(path, serde_json::to_vec_pretty(value).unwrap()).unwrap();
-}
-
-/// Lists `rel` in the manifest with `bytes` and `sha256`.
-fn relist(snapshot: &Path, rel: &str, bytes: u64, sha256: &str) {
-    let path = snapshot.join("manifest.json");
-    let mut m = read_json(&path);
-    let entry = m["files"]
-        .as_array_mut()
-        .unwrap()
-        .iter_mut()
-        .find(|f| f["path"] == rel)
-        .unwrap();
-    entry["bytes"] = bytes.into();
-    entry["sha256"] = sha256.into();
-    write_json(&path, &m);
-}
-
-fn sha256sum(path: &Path) -> String {
-    let out = Command::new("sha256sum").arg(path).output().unwrap();
-    assert!(out.status.success());
-    String::from_utf8(out.stdout).unwrap()[..64].to_string()
-}
-
 /// Makes the last chunk of `table` declare 5 rows more than it holds (the table and the
 /// manifest agree with it, so only reading the chunk shows it); returns the chunk's path and
 /// the rows of the chunks before it.
@@ -400,8 +359,7 @@ fn declare_five_more_rows(snapshot: &Path, table: &str) -> (String, u64) {
     last["rows"] = (last["rows"].as_u64().unwrap() + 5).into();
     data["rows"] = (data["rows"].as_u64().unwrap() + 5).into();
     write_json(&path, &tables);
-    let bytes = std::fs::metadata(&path).unwrap().len();
-    relist(snapshot, "storage/tables.json", bytes, &sha256sum(&path));
+    relist(snapshot, "storage/tables.json", "storage/tables.json");
     let manifest = snapshot.join("manifest.json");
     let mut m = read_json(&manifest);
     m["inventory"]["rows"] = (m["inventory"]["rows"].as_u64().unwrap() + 5).into();
@@ -425,11 +383,11 @@ async fn assert_untouched(us: &EmbeddedStack, token: &str, label: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reused_snapshot_that_lies_or_holds_a_pipe_is_refused_before_the_first_write() {
     let dir = temp("tampered");
-    let (eu, us) = start_demo_stacks(&dir.0.join("stacks")).await.unwrap();
+    let (eu, us) = start_demo_stacks(&dir.path().join("stacks")).await.unwrap();
     let source = seed_source_project(&eu, "Sales", &SeedOptions { rows_scale: 0.02 })
         .await
         .unwrap();
-    let good = dir.0.join("good");
+    let good = dir.path().join("good");
     stackport_migrate::snapshot::create(
         &Endpoint::new(&eu.url, &source.token),
         &good,
@@ -444,7 +402,7 @@ async fn a_reused_snapshot_that_lies_or_holds_a_pipe_is_refused_before_the_first
     let table = "in.c-shop.orders";
 
     // A work dir whose snapshot (from "an earlier run") has a chunk 5 rows short.
-    let work = dir.0.join("work-short");
+    let work = dir.path().join("work-short");
     let snapshot = work.join("snapshot");
     copy_dir(&good, &snapshot);
     let (chunk, rows_before) = declare_five_more_rows(&snapshot, table);
@@ -499,7 +457,7 @@ async fn a_reused_snapshot_that_lies_or_holds_a_pipe_is_refused_before_the_first
     assert_eq!(loaded, rows_before, "none of the short chunk's rows");
 
     // A work dir whose snapshot has a named pipe, listed as 0 bytes, in place of a chunk.
-    let work = dir.0.join("work-pipe");
+    let work = dir.path().join("work-pipe");
     let snapshot = work.join("snapshot");
     copy_dir(&good, &snapshot);
     let piped = "storage/data/in.c-shop.orders/0.csv.zst";
@@ -509,7 +467,7 @@ async fn a_reused_snapshot_that_lies_or_holds_a_pipe_is_refused_before_the_first
         .status()
         .unwrap();
     assert!(made.success());
-    relist(&snapshot, piped, 0, &sha256sum(Path::new("/dev/null")));
+    relist_as(&snapshot, piped, piped, 0, &sha256_hex(b""));
     let (_, token) = create_empty_project(&us, "Sales pipe").await.unwrap();
     let mut restore = stackport(&["snapshot", "restore", "--dest", &us.url], &snapshot);
     restore.env("STACKPORT_DEST_TOKEN", &token);

@@ -78,7 +78,7 @@ async fn transformation(client: &Client, script: &str, output: serde_json::Value
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_job_running_when_the_stack_is_killed_ends_as_an_error() {
     let dir = common::temp("stack-crash");
-    let data = dir.0.join("data");
+    let data = dir.path().join("data");
     // Both endless jobs below are one project's: the stack must let a project run two at once.
     let mut settings = stackport_stack::StackSettings::local_default("127.0.0.1:0");
     settings.jobs.max_running_per_project = 2;

@@ -1,7 +1,6 @@
 //! The demo world holds what it promises: checked through the client, as a migration sees it.
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::time::Instant;
 
 use stackport_client::{Client, EventQuery, ExportParams};
@@ -13,27 +12,7 @@ use stackport_demo::{
 use stackport_model::api::{Provision, SecretState, UserRole};
 use stackport_model::{ComponentId, ConfigId, TableId};
 
-/// A fresh temp dir, removed when dropped, also when a test fails.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new(label: &str) -> Self {
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        TempDir(std::env::temp_dir().join(format!(
-            "stackport-demo-{label}-{}-{nanos}",
-            std::process::id()
-        )))
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use stackport_testkit::TempDir;
 
 fn component(id: &str) -> ComponentId {
     id.parse().unwrap()
@@ -50,7 +29,7 @@ fn table(id: &str) -> TableId {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_stacks_hold_a_realistic_project_and_an_empty_destination() {
     let root = TempDir::new("seed");
-    let (eu, us) = start_demo_stacks(&root.0).await.unwrap();
+    let (eu, us) = start_demo_stacks(&root.path()).await.unwrap();
     let started = Instant::now();
     let seeded = seed_source_project(&eu, "Demo source", &SeedOptions { rows_scale: 0.05 })
         .await
@@ -386,7 +365,7 @@ async fn check_registries(eu: &Client, us: &Client) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_stack_keeps_its_data_and_advertises_its_new_address() {
     let root = TempDir::new("restart");
-    let dir = root.0.join("eu-central");
+    let dir = root.path().join("eu-central");
     let first = EmbeddedStack::start(&dir, eu_central_settings, EU_CENTRAL_MANAGE_TOKEN)
         .await
         .unwrap();
@@ -408,7 +387,7 @@ async fn a_restarted_stack_keeps_its_data_and_advertises_its_new_address() {
 #[ignore = "seeds over 100,000 rows; run by hand to time the full demo"]
 async fn the_full_demo_seed() {
     let root = TempDir::new("full");
-    let (eu, us) = start_demo_stacks(&root.0).await.unwrap();
+    let (eu, us) = start_demo_stacks(&root.path()).await.unwrap();
     let started = Instant::now();
     let seeded = seed_source_project(&eu, "Demo source", &SeedOptions::default())
         .await

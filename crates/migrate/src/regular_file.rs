@@ -126,14 +126,8 @@ fn checked(options: &mut OpenOptions, path: &Path) -> Result<File, OpenError> {
 mod tests {
     use super::*;
 
-    fn dir(name: &str) -> std::path::PathBuf {
-        let d = std::env::temp_dir().join(format!(
-            "stackport-regular-file-{name}-{}",
-            std::process::id()
-        ));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
+    fn dir(name: &str) -> stackport_testkit::TempDir {
+        stackport_testkit::TempDir::new(&format!("regular-file-{name}"))
     }
 
     fn kind(r: Result<File, OpenError>) -> &'static str {
@@ -172,6 +166,5 @@ mod tests {
             open_regular(&d.join("missing")),
             Err(OpenError::Io(e)) if e.kind() == io::ErrorKind::NotFound
         ));
-        std::fs::remove_dir_all(&d).unwrap();
     }
 }

@@ -3,23 +3,8 @@
 //! `scripts/fuzz.sh` runs many more for a bounded time. Failing cases proptest finds are kept in
 //! `proptest-regressions/` and replayed first on every run.
 
-use std::path::PathBuf;
-use std::sync::atomic::{AtomicU64, Ordering};
-
 use proptest::prelude::*;
 use stackport_migrate::snapshot::{self, format::Codec};
-
-fn temp_dir(label: &str) -> PathBuf {
-    static N: AtomicU64 = AtomicU64::new(0);
-    let dir = std::env::temp_dir().join(format!(
-        "stackport-fuzz-{label}-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
 
 /// A manifest-ish JSON document: mostly the right shape, with values that go wrong.
 fn manifest_like() -> impl Strategy<Value = String> {
@@ -57,7 +42,8 @@ proptest! {
     /// Any bytes as a manifest: refused, named, never a panic.
     #[test]
     fn any_manifest_bytes_are_refused_cleanly(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
-        let dir = temp_dir("manifest-bytes");
+        let tmp = stackport_testkit::TempDir::new("fuzz-manifest-bytes");
+        let dir = tmp.path();
         std::fs::write(dir.join("manifest.json"), &bytes).unwrap();
         prop_assert!(snapshot::open(&dir).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
@@ -67,7 +53,8 @@ proptest! {
     /// do not match), never a panic, and the error names a file.
     #[test]
     fn nearly_right_manifests_are_refused_cleanly(text in manifest_like()) {
-        let dir = temp_dir("manifest-shape");
+        let tmp = stackport_testkit::TempDir::new("fuzz-manifest-shape");
+        let dir = tmp.path();
         std::fs::write(dir.join("manifest.json"), &text).unwrap();
         std::fs::write(dir.join("project.json"), "{}").unwrap();
         match snapshot::open(&dir) {
@@ -95,7 +82,8 @@ proptest! {
         }
         let body = csv["\"a\",\"b\"\n".len()..].to_string();
         let input = if cut && !body.is_empty() { &csv[..csv.len() - 1] } else { &csv[..] };
-        let dir = temp_dir("chunks");
+        let tmp = stackport_testkit::TempDir::new("fuzz-chunks");
+        let dir = tmp.path();
         let result = snapshot::chunk_table_for_tests(&dir, "in.c-a.t", &["a", "b"], Codec::Zstd, chunk_bytes, input.as_bytes(), block);
         if cut && !body.is_empty() {
             prop_assert!(result.is_err(), "a stream ending mid-row was accepted");

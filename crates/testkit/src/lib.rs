@@ -1,5 +1,8 @@
-//! What the workspace's tests share: temporary directories and walking what a test wrote.
+//! What the workspace's tests share: temporary directories, walking what a test wrote, and
+//! tampering with snapshots.
 //! Only ever a dev-dependency; nothing here reaches a release binary.
+
+pub mod snapshot;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -43,6 +46,14 @@ impl TempDir {
 impl Drop for TempDir {
     fn drop(&mut self) {
         let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// So a `&TempDir` goes wherever a `&Path` does.
+impl std::ops::Deref for TempDir {
+    type Target = Path;
+    fn deref(&self) -> &Path {
+        &self.0
     }
 }
 

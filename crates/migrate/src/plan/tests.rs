@@ -9,8 +9,7 @@ use crate::read::read_project;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn projects_of_different_backends_block_the_migration() {
-    let dir = std::env::temp_dir().join(format!("stackport-plan-backend-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let dir = stackport_testkit::TempDir::new("plan-backend");
     let (eu, us) = start_demo_stacks(&dir).await.unwrap();
     let source = seed_source_project(&eu, "p", &SeedOptions { rows_scale: 0.01 })
         .await
@@ -47,5 +46,4 @@ async fn projects_of_different_backends_block_the_migration() {
     assert!(plan.is_blocked());
     eu.stop().await.unwrap();
     us.stop().await.unwrap();
-    let _ = std::fs::remove_dir_all(&dir);
 }

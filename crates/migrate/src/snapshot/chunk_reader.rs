@@ -248,10 +248,8 @@ mod tests {
 
     /// `csv` compressed into a temp file, opened as a chunk with `rules`.
     fn chunk(name: &str, csv: &[u8], rows: u64, bytes: u64, max_record: u64) -> CheckedChunk {
-        let path = std::env::temp_dir().join(format!(
-            "stackport-chunk-reader-{name}-{}.zst",
-            std::process::id()
-        ));
+        let dir = stackport_testkit::TempDir::new("chunk-reader");
+        let path = dir.join(format!("{name}.zst"));
         std::fs::write(&path, zstd::encode_all(csv, 1).unwrap()).unwrap();
         let file = File::open(&path).unwrap();
         std::fs::remove_file(&path).unwrap();

@@ -347,11 +347,8 @@ impl ChunkWriter {
 mod tests {
     use super::*;
 
-    fn dir(name: &str) -> PathBuf {
-        let d =
-            std::env::temp_dir().join(format!("stackport-chunker-{name}-{}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        d
+    fn dir(name: &str) -> stackport_testkit::TempDir {
+        stackport_testkit::TempDir::new(&format!("chunker-{name}"))
     }
 
     fn read_chunk(root: &Path, rel: &str) -> String {
@@ -389,7 +386,6 @@ mod tests {
         }
         assert_eq!(body, &csv["\"id\",\"note\"\n".len()..]);
         assert_eq!(data.sha256, hex(&Sha256::digest(body.as_bytes())));
-        std::fs::remove_dir_all(&root).unwrap();
     }
 
     #[test]
@@ -414,6 +410,5 @@ mod tests {
             w.feed(b"\"other\"\n").is_err(),
             "a header that is not the table's is refused"
         );
-        let _ = std::fs::remove_dir_all(&root);
     }
 }

@@ -7,9 +7,10 @@
 use std::path::{Path, PathBuf};
 
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 use stackport_migrate::snapshot::{self, SnapshotOptions};
 use stackport_migrate::{restore, MigrateError, RestoreOptions};
+
+pub use stackport_testkit::snapshot::{copy_dir, manifest, relist, sha256_hex, write_manifest};
 
 use crate::fingerprint::fingerprint;
 use crate::world::*;
@@ -32,19 +33,6 @@ pub async fn with_good_snapshot(label: &str) -> (World, PathBuf) {
     (world, good)
 }
 
-pub fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
 /// A copy of the good snapshot, damaged by `damage`.
 pub fn damaged(world: &World, good: &Path, damage: impl FnOnce(&Path)) -> PathBuf {
     let copy = world.work("damaged");
@@ -60,18 +48,6 @@ pub fn refusal(dir: &Path) -> (String, String) {
         Err(MigrateError::Snapshot { file, problem }) => (file, problem),
         Err(other) => panic!("expected a snapshot problem, got: {other:#?}"),
     }
-}
-
-pub fn manifest(dir: &Path) -> Value {
-    serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap()
-}
-
-pub fn write_manifest(dir: &Path, manifest: &Value) {
-    std::fs::write(
-        dir.join("manifest.json"),
-        serde_json::to_vec_pretty(manifest).unwrap(),
-    )
-    .unwrap();
 }
 
 pub fn files(manifest: &mut Value) -> &mut Vec<Value> {
@@ -91,26 +67,6 @@ pub fn listed(dir: &Path, pick: impl Fn(&str) -> bool) -> String {
 
 fn is_configuration(path: &str) -> bool {
     path.starts_with("components/") && path.ends_with("/configuration.json")
-}
-
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
-/// Rewrites the manifest entry of `path` (renamed to `new_path`) with the size and hash of
-/// the file now at `new_path`, so only a check of the content itself can tell.
-pub fn relist(dir: &Path, path: &str, new_path: &str) {
-    let bytes = std::fs::read(dir.join(new_path)).unwrap();
-    let mut m = manifest(dir);
-    let entry = files(&mut m)
-        .iter_mut()
-        .find(|f| f["path"] == path)
-        .unwrap();
-    *entry = json!({"path": new_path, "bytes": bytes.len(), "sha256": sha256_hex(&bytes)});
-    write_manifest(dir, &m);
 }
 
 /// What `stackport snapshot restore` does: open, and restore only what opened. Returns the

@@ -1,8 +1,7 @@
 //! Two demo stacks, a seeded source project and an empty destination, in a temp dir that goes
 //! away with the test.
 
-use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use stackport_client::Client;
@@ -13,31 +12,7 @@ use stackport_demo::{
 use stackport_migrate::{Endpoint, NoProgress, Progress};
 use stackport_model::ProjectId;
 
-/// A temp dir removed on drop, also when a test fails.
-pub struct TempDir(pub PathBuf);
-
-impl TempDir {
-    pub fn new(label: &str) -> Self {
-        static N: AtomicU64 = AtomicU64::new(0);
-        let nanos = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        let dir = std::env::temp_dir().join(format!(
-            "stackport-migration-{label}-{}-{}-{nanos}",
-            std::process::id(),
-            N.fetch_add(1, Ordering::Relaxed)
-        ));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+pub use stackport_testkit::{files_under, TempDir};
 
 /// Two stacks with a seeded source project on eu-central and an empty project on us-east.
 pub struct World {
@@ -55,7 +30,7 @@ pub const TEST_SCALE: f64 = 0.05;
 impl World {
     pub async fn new(label: &str) -> World {
         let dir = TempDir::new(label);
-        let (eu, us) = start_demo_stacks(&dir.0.join("stacks")).await.unwrap();
+        let (eu, us) = start_demo_stacks(&dir.path().join("stacks")).await.unwrap();
         let source = seed_source_project(
             &eu,
             "Sales analytics",
@@ -95,7 +70,7 @@ impl World {
     }
 
     pub fn work(&self, name: &str) -> PathBuf {
-        self.dir.0.join(name)
+        self.dir.path().join(name)
     }
 
     pub async fn stop(self) {
@@ -106,21 +81,4 @@ impl World {
 
 pub fn quiet() -> Arc<dyn Progress> {
     Arc::new(NoProgress)
-}
-
-/// Every regular file under `dir`.
-pub fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                out.push(p);
-            }
-        }
-    }
-    out
 }

@@ -2,7 +2,6 @@
 
 use std::fmt::Debug;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -41,16 +40,8 @@ pub struct TestApp {
 }
 
 fn unique_dir() -> PathBuf {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
-    std::env::temp_dir().join(format!(
-        "stackport-api-test-{}-{}-{nanos}",
-        std::process::id(),
-        COUNTER.fetch_add(1, Ordering::Relaxed)
-    ))
+    // The app removes it when dropped; it outlives a restart of the server in between.
+    stackport_testkit::TempDir::new("api-test").keep()
 }
 
 /// Opens the stack in `dir` (with `settings` if the dir holds none yet) and serves it.
@@ -381,19 +372,7 @@ pub fn value_bytes(rows: &[&[&str]]) -> u64 {
         .sum()
 }
 
-/// Every file under `dir`, recursively.
-pub fn files_under(dir: &Path) -> Vec<PathBuf> {
-    let mut out = Vec::new();
-    for entry in std::fs::read_dir(dir).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_dir() {
-            out.extend(files_under(&path));
-        } else {
-            out.push(path);
-        }
-    }
-    out
-}
+pub use stackport_testkit::files_under;
 
 /// Asserts that no file under `dir` holds `secret`'s bytes.
 #[track_caller]
