@@ -212,7 +212,7 @@ async fn components_run_with_their_secret_which_no_file_keeps() {
         "\"id\",\"name\"\n\"1\",\"Alice\"\n\"2\",\"Bob\"\n"
     );
     // A configuration cannot aim it elsewhere: not up, not absolute, not through a symlink.
-    std::os::unix::fs::symlink(&dir.path(), exports.join("out")).unwrap();
+    std::os::unix::fs::symlink(dir.path(), exports.join("out")).unwrap();
     for directory in ["../", "/tmp", "out"] {
         let escaping = config(
             &client,

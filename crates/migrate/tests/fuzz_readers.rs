@@ -42,8 +42,7 @@ proptest! {
     /// Any bytes as a manifest: refused, named, never a panic.
     #[test]
     fn any_manifest_bytes_are_refused_cleanly(bytes in prop::collection::vec(any::<u8>(), 0..512)) {
-        let tmp = stackport_testkit::TempDir::new("fuzz-manifest-bytes");
-        let dir = tmp.path();
+        let dir = stackport_testkit::TempDir::new("fuzz-manifest-bytes");
         std::fs::write(dir.join("manifest.json"), &bytes).unwrap();
         prop_assert!(snapshot::open(&dir).is_err());
         std::fs::remove_dir_all(&dir).unwrap();
@@ -53,8 +52,7 @@ proptest! {
     /// do not match), never a panic, and the error names a file.
     #[test]
     fn nearly_right_manifests_are_refused_cleanly(text in manifest_like()) {
-        let tmp = stackport_testkit::TempDir::new("fuzz-manifest-shape");
-        let dir = tmp.path();
+        let dir = stackport_testkit::TempDir::new("fuzz-manifest-shape");
         std::fs::write(dir.join("manifest.json"), &text).unwrap();
         std::fs::write(dir.join("project.json"), "{}").unwrap();
         match snapshot::open(&dir) {
@@ -82,8 +80,7 @@ proptest! {
         }
         let body = csv["\"a\",\"b\"\n".len()..].to_string();
         let input = if cut && !body.is_empty() { &csv[..csv.len() - 1] } else { &csv[..] };
-        let tmp = stackport_testkit::TempDir::new("fuzz-chunks");
-        let dir = tmp.path();
+        let dir = stackport_testkit::TempDir::new("fuzz-chunks");
         let result = snapshot::chunk_table_for_tests(&dir, "in.c-a.t", &["a", "b"], Codec::Zstd, chunk_bytes, input.as_bytes(), block);
         if cut && !body.is_empty() {
             prop_assert!(result.is_err(), "a stream ending mid-row was accepted");
