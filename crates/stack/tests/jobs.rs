@@ -71,7 +71,11 @@ fn orchestrations_refuse_cycles_and_deleting_a_child_in_use() {
     let child = orchestration(&stack, &auth, "child", vec![]);
     let parent = orchestration(&stack, &auth, "parent", vec![runs(child)]);
     let made = stack.get_orchestration(&auth, parent).unwrap();
-    assert_eq!(made.created.timestamp_micros(), START, "created by the stack's clock");
+    assert_eq!(
+        made.created.timestamp_micros(),
+        START,
+        "created by the stack's clock"
+    );
 
     let cycle = stack
         .update_orchestration(
@@ -84,8 +88,20 @@ fn orchestrations_refuse_cycles_and_deleting_a_child_in_use() {
         )
         .unwrap_err();
     assert_eq!(cycle.code(), "orchestrations.invalid");
-    assert!(cycle.to_string().contains("run itself through its children"), "{cycle}");
-    assert!(stack.get_orchestration(&auth, child).unwrap().tasks.is_empty(), "nothing saved");
+    assert!(
+        cycle
+            .to_string()
+            .contains("run itself through its children"),
+        "{cycle}"
+    );
+    assert!(
+        stack
+            .get_orchestration(&auth, child)
+            .unwrap()
+            .tasks
+            .is_empty(),
+        "nothing saved"
+    );
 
     let missing = stack
         .create_orchestration(
@@ -100,7 +116,10 @@ fn orchestrations_refuse_cycles_and_deleting_a_child_in_use() {
     assert_eq!(missing.code(), "orchestrations.invalid");
 
     let in_use = stack.delete_orchestration(&auth, child).unwrap_err();
-    assert_eq!((in_use.kind(), in_use.code()), (ErrorKind::Conflict, "orchestrations.inUse"));
+    assert_eq!(
+        (in_use.kind(), in_use.code()),
+        (ErrorKind::Conflict, "orchestrations.inUse")
+    );
     stack.delete_orchestration(&auth, parent).unwrap();
     stack.delete_orchestration(&auth, child).unwrap();
     assert!(stack.list_orchestrations(&auth).unwrap().is_empty());
@@ -124,16 +143,28 @@ fn a_schedule_queues_each_slot_once_from_when_it_was_saved() {
         )
         .unwrap()
         .id;
-    assert!(stack.run_due_schedules().unwrap().is_empty(), "12:03: nothing due yet");
+    assert!(
+        stack.run_due_schedules().unwrap().is_empty(),
+        "12:03: nothing due yet"
+    );
     clock.advance_seconds(120); // 12:05:30
     let queued = stack.run_due_schedules().unwrap();
     assert_eq!(queued.len(), 1, "the 12:05 slot fires");
-    assert!(stack.run_due_schedules().unwrap().is_empty(), "and only once");
+    assert!(
+        stack.run_due_schedules().unwrap().is_empty(),
+        "and only once"
+    );
     clock.advance_seconds(15 * 60); // 12:20:30: 12:10, 12:15 and 12:20 passed
-    assert_eq!(stack.run_due_schedules().unwrap().len(), 1, "only the latest missed slot fires");
+    assert_eq!(
+        stack.run_due_schedules().unwrap().len(),
+        1,
+        "only the latest missed slot fires"
+    );
     let jobs = stack.list_jobs(&auth, &JobFilter::default()).unwrap();
     assert_eq!(jobs.len(), 2);
-    assert!(jobs.iter().all(|j| j.triggered_by == "schedule" && j.config == id.to_string()));
+    assert!(jobs
+        .iter()
+        .all(|j| j.triggered_by == "schedule" && j.config == id.to_string()));
     assert_eq!(jobs[1].created_time.timestamp_micros(), START + 120_000_000);
 }
 
@@ -152,9 +183,15 @@ fn a_waiting_job_is_killed_once_and_listings_are_checked() {
     assert_eq!(killed.status, JobStatus::Cancelled);
     assert_eq!(killed.desired_status, "terminating");
     assert_eq!(killed.result["message"], "killed before it started");
-    assert_eq!(killed.end_time.unwrap().timestamp_micros(), START + 3_000_000);
+    assert_eq!(
+        killed.end_time.unwrap().timestamp_micros(),
+        START + 3_000_000
+    );
     let again = stack.kill_job(&auth, job.id).unwrap_err();
-    assert_eq!((again.kind(), again.code()), (ErrorKind::Conflict, "queue.jobs.finished"));
+    assert_eq!(
+        (again.kind(), again.code()),
+        (ErrorKind::Conflict, "queue.jobs.finished")
+    );
 
     let second = stack.create_job(&auth, &run_of(id)).unwrap();
     let page = |limit| JobFilter {
@@ -162,7 +199,10 @@ fn a_waiting_job_is_killed_once_and_listings_are_checked() {
         ..Default::default()
     };
     let newest = stack.list_jobs(&auth, &page(1)).unwrap();
-    assert_eq!(newest.iter().map(|j| j.id).collect::<Vec<_>>(), vec![second.id]);
+    assert_eq!(
+        newest.iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![second.id]
+    );
     let e = stack.list_jobs(&auth, &page(0)).unwrap_err();
     assert_eq!(e.code(), "queue.jobs.invalidLimit");
     let waiting = stack
@@ -174,7 +214,10 @@ fn a_waiting_job_is_killed_once_and_listings_are_checked() {
             },
         )
         .unwrap();
-    assert_eq!(waiting.iter().map(|j| j.id).collect::<Vec<_>>(), vec![second.id]);
+    assert_eq!(
+        waiting.iter().map(|j| j.id).collect::<Vec<_>>(),
+        vec![second.id]
+    );
 }
 
 #[test]
@@ -183,7 +226,9 @@ fn a_workspace_has_its_own_database_until_it_is_deleted() {
     let clock = Arc::new(ManualClock::at(START));
     let stack = open(&dir, &clock);
     let auth = master(&stack);
-    let made = stack.create_workspace(&auth, &NewWorkspace::default()).unwrap();
+    let made = stack
+        .create_workspace(&auth, &NewWorkspace::default())
+        .unwrap();
     assert_eq!(made.created.timestamp_micros(), START);
     assert_eq!(made.connection.schema, format!("WORKSPACE_{}", made.id));
     assert!(!made.connection.password.is_empty());

@@ -175,7 +175,8 @@ impl Stack {
             return Err(Error::conflict(
                 "queue.jobs.configDisabled",
                 format!(
-                    "configuration {config_id} of {} is disabled; enable it (isDisabled: false) to run it",
+                    "configuration {config_id} of {} is disabled; enable it (isDisabled: false) \
+                     to run it",
                     new.component
                 ),
             ));

@@ -318,12 +318,15 @@ pub(crate) fn run_job(stack: &Stack, job: JobRecord) {
 
 fn execute(stack: &Stack, job: &JobRecord, cancel: &Cancel) -> Result<serde_json::Value, Failure> {
     cancel.check()?;
-    let auth = stack.auth_of_token(job.project, job.token.id).ok_or_else(|| {
-        Failure::failed(format!(
-            "token {} that runs this job was deleted or has expired; run the job again with another token",
-            job.token.id
-        ))
-    })?;
+    let auth = stack
+        .auth_of_token(job.project, job.token.id)
+        .ok_or_else(|| {
+            Failure::failed(format!(
+                "token {} that runs this job was deleted or has expired; run the job again \
+             with another token",
+                job.token.id
+            ))
+        })?;
     if job.component.as_str() == ORCHESTRATOR {
         return super::orchestration::run(stack, &auth, job, cancel);
     }

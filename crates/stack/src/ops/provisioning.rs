@@ -95,7 +95,7 @@ impl Stack {
         for (key, value) in parameters {
             record.configuration = set_parameter(&record.configuration, key, value)?;
         }
-        save_configuration(tx, project, &record)?;
+        save_configuration(tx, project, (component, config), &record.configuration)?;
         self.new_config_version(tx, project, component, config, &auth.token_ref(), change)?;
         Ok(())
     }
@@ -132,13 +132,17 @@ impl Stack {
                 self.provisioning_target(tx, auth, component, config, None)?;
             }
             let sealed = match &target {
-                Some((component, config)) => self.seal_for_config(project.id, component, config, &password),
+                Some((component, config)) => {
+                    self.seal_for_config(project.id, component, config, &password)
+                }
                 None => self.seal_project_wide(project.id, &password),
             };
             let created_micros = tx.now_micros();
             let id = tx.workspaces().insert_workspace(&NewWorkspaceRecord {
                 project: project.id,
-                config: target.as_ref().map(|(component, config)| (component, config)),
+                config: target
+                    .as_ref()
+                    .map(|(component, config)| (component, config)),
                 backend: &project.backend,
                 host: &host,
                 sealed_password: &sealed,
@@ -160,22 +164,39 @@ impl Stack {
             let workspace = load_workspace(tx, project.id, id)?;
             if let (true, Some((component, config))) = (provisioned_writer, &target) {
                 let c = &workspace.connection;
-                self.point_config_at(tx, auth, (component, config), vec![("db", json!({
-                    "driver": c.backend,
-                    "host": c.host,
-                    "database": c.database,
-                    "schema": c.schema,
-                    "user": c.user,
-                    "#password": c.password,
-                }))], &format!("Provisioned workspace {id}"))?;
+                self.point_config_at(
+                    tx,
+                    auth,
+                    (component, config),
+                    vec![(
+                        "db",
+                        json!({
+                            "driver": c.backend,
+                            "host": c.host,
+                            "database": c.database,
+                            "schema": c.schema,
+                            "user": c.user,
+                            "#password": c.password,
+                        }),
+                    )],
+                    &format!("Provisioned workspace {id}"),
+                )?;
             }
-            record(tx, project.id, Some(&by), NewEvent {
-                event: "workspaces.created",
-                message: format!("Workspace {id} created"),
-                object_type: "workspace",
-                object_id: id.to_string(),
-                params: json!({ "componentId": new.component_id, "configurationId": new.configuration_id }),
-            })?;
+            record(
+                tx,
+                project.id,
+                Some(&by),
+                NewEvent {
+                    event: "workspaces.created",
+                    message: format!("Workspace {id} created"),
+                    object_type: "workspace",
+                    object_id: id.to_string(),
+                    params: json!({
+                        "componentId": new.component_id,
+                        "configurationId": new.configuration_id,
+                    }),
+                },
+            )?;
             Ok(workspace)
         })?;
         Ok(workspace)
@@ -197,8 +218,9 @@ impl Stack {
                 crate::ErrorKind::TooLarge,
                 "project.quotaExceeded",
                 format!(
-                    "project {project}'s workspaces take {stored} bytes, at its quota of {quota} bytes \
-                     (quotas.workspaceBytes); delete workspaces or ask the stack's administrator to raise the quota"
+                    "project {project}'s workspaces take {stored} bytes, at its quota of {quota} \
+                     bytes (quotas.workspaceBytes); delete workspaces or ask the stack's \
+                     administrator to raise the quota"
                 ),
             ));
         }
@@ -250,7 +272,8 @@ impl Stack {
         let account = self.settings.bi_account.clone().ok_or_else(|| {
             Error::invalid(
                 "provisioning.noBiAccount",
-                "this stack has no BI account (biAccount in its stack.json), so it cannot provision BI projects",
+                "this stack has no BI account (biAccount in its stack.json), so it cannot \
+                 provision BI projects",
             )
         })?;
         let project = auth.project();
@@ -356,22 +379,24 @@ impl Stack {
     }
 }
 
-/// Saves a configuration whose document the stack edited.
-// TRANSITIONAL: with the configs branch merged this is `tx.configs().update_config(project,
-// record)` (`ConfigStore::update_config` saves every field that may change).
+/// Saves the configuration document the stack edited.
+// TRANSITIONAL: the last SQL of this file, waiting for `ConfigStore` (the configs branch).
+// With it merged, `point_config_at` calls `tx.configs().update_config(project, &record)`
+// instead, which saves every field that may change, and this function goes.
 fn save_configuration(
     tx: &mut Tx<'_>,
     project: ProjectId,
-    record: &super::configs::ConfigRecord,
+    (component, config): (&ComponentId, &ConfigId),
+    configuration: &str,
 ) -> Result<()> {
     tx.sql().execute(
         "UPDATE configs SET configuration = ?4 \
          WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
         rusqlite::params![
             project.0,
-            record.component.as_str(),
-            record.id.as_str(),
-            record.configuration
+            component.as_str(),
+            config.as_str(),
+            configuration
         ],
     )?;
     Ok(())

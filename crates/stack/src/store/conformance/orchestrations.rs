@@ -111,7 +111,9 @@ fn inserted_orchestrations_read_back(new_store: NewStore<'_>) {
     assert_eq!(got.created.timestamp_micros(), T0 + 1);
     assert_eq!(got.token, token(5));
     let other = read(store.as_ref(), |tx| {
-        tx.orchestrations().get_orchestration(project, second).unwrap()
+        tx.orchestrations()
+            .get_orchestration(project, second)
+            .unwrap()
     })
     .unwrap();
     assert_eq!(other.crontab_record, None, "no schedule stays none");
@@ -120,14 +122,21 @@ fn inserted_orchestrations_read_back(new_store: NewStore<'_>) {
     });
     let mut by_id = vec![id, second];
     by_id.sort();
-    assert_eq!(listed.iter().map(|o| o.id).collect::<Vec<_>>(), by_id, "listed by id");
+    assert_eq!(
+        listed.iter().map(|o| o.id).collect::<Vec<_>>(),
+        by_id,
+        "listed by id"
+    );
 }
 
 fn an_update_replaces_every_field_but_created(new_store: NewStore<'_>) {
     let store = new_store();
     let (project, id) = write(store.as_ref(), |tx| {
         let project = new_project(tx, "o");
-        (project, insert(tx, project, "Before", Some("* * * * *"), true))
+        (
+            project,
+            insert(tx, project, "Before", Some("* * * * *"), true),
+        )
     });
     let tasks = tasks();
     let notifications = vec!["a@example.com".to_string(), "b@example.com".to_string()];
@@ -149,10 +158,17 @@ fn an_update_replaces_every_field_but_created(new_store: NewStore<'_>) {
             .unwrap()
     });
     assert!(changed);
-    let got = read(store.as_ref(), |tx| tx.orchestrations().get_orchestration(project, id).unwrap())
-        .unwrap();
+    let got = read(store.as_ref(), |tx| {
+        tx.orchestrations().get_orchestration(project, id).unwrap()
+    })
+    .unwrap();
     assert_eq!(
-        (got.name.as_str(), got.crontab_record, got.timezone.as_str(), got.active),
+        (
+            got.name.as_str(),
+            got.crontab_record,
+            got.timezone.as_str(),
+            got.active
+        ),
         ("After", None, "UTC", false)
     );
     assert_eq!(got.notifications, notifications);
@@ -177,11 +193,24 @@ fn an_update_replaces_every_field_but_created(new_store: NewStore<'_>) {
             )
             .unwrap()
     }));
-    assert!(write(store.as_ref(), |tx| tx.orchestrations().delete_orchestration(project, id).unwrap()));
-    assert!(!write(store.as_ref(), |tx| tx.orchestrations().delete_orchestration(project, id).unwrap()));
-    assert!(read(store.as_ref(), |tx| tx.orchestrations().get_orchestration(project, id).unwrap()).is_none());
+    assert!(write(store.as_ref(), |tx| tx
+        .orchestrations()
+        .delete_orchestration(project, id)
+        .unwrap()));
+    assert!(!write(store.as_ref(), |tx| tx
+        .orchestrations()
+        .delete_orchestration(project, id)
+        .unwrap()));
+    assert!(read(store.as_ref(), |tx| tx
+        .orchestrations()
+        .get_orchestration(project, id)
+        .unwrap())
+    .is_none());
     let again = write(store.as_ref(), |tx| insert(tx, project, "New", None, false));
-    assert_ne!(again, id, "a deleted orchestration's id is not minted again");
+    assert_ne!(
+        again, id,
+        "a deleted orchestration's id is not minted again"
+    );
 }
 
 fn orchestrations_are_the_projects_own(new_store: NewStore<'_>) {
@@ -191,10 +220,25 @@ fn orchestrations_are_the_projects_own(new_store: NewStore<'_>) {
         let theirs = new_project(tx, "theirs");
         (mine, theirs, insert(tx, mine, "Mine", None, false))
     });
-    assert!(read(store.as_ref(), |tx| tx.orchestrations().get_orchestration(theirs, id).unwrap()).is_none());
-    assert!(read(store.as_ref(), |tx| tx.orchestrations().list_orchestrations(theirs).unwrap()).is_empty());
-    assert!(!write(store.as_ref(), |tx| tx.orchestrations().delete_orchestration(theirs, id).unwrap()));
-    assert!(read(store.as_ref(), |tx| tx.orchestrations().get_orchestration(mine, id).unwrap()).is_some());
+    assert!(read(store.as_ref(), |tx| tx
+        .orchestrations()
+        .get_orchestration(theirs, id)
+        .unwrap())
+    .is_none());
+    assert!(read(store.as_ref(), |tx| tx
+        .orchestrations()
+        .list_orchestrations(theirs)
+        .unwrap())
+    .is_empty());
+    assert!(!write(store.as_ref(), |tx| tx
+        .orchestrations()
+        .delete_orchestration(theirs, id)
+        .unwrap()));
+    assert!(read(store.as_ref(), |tx| tx
+        .orchestrations()
+        .get_orchestration(mine, id)
+        .unwrap())
+    .is_some());
 }
 
 fn an_uncommitted_orchestration_is_rolled_back(new_store: NewStore<'_>) {
@@ -205,7 +249,11 @@ fn an_uncommitted_orchestration_is_rolled_back(new_store: NewStore<'_>) {
         insert(tx.as_mut(), project, "Dropped", None, false);
         drop(tx); // without a commit
     }
-    assert!(read(store.as_ref(), |tx| tx.orchestrations().list_orchestrations(project).unwrap()).is_empty());
+    assert!(read(store.as_ref(), |tx| tx
+        .orchestrations()
+        .list_orchestrations(project)
+        .unwrap())
+    .is_empty());
 }
 
 fn deleting_the_project_removes_its_orchestrations(new_store: NewStore<'_>) {
@@ -216,9 +264,18 @@ fn deleting_the_project_removes_its_orchestrations(new_store: NewStore<'_>) {
         insert(tx, gone, "Gone", None, false);
         (gone, kept, insert(tx, kept, "Kept", None, false))
     });
-    assert!(write(store.as_ref(), |tx| tx.projects().delete_project(gone).unwrap()));
-    assert!(read(store.as_ref(), |tx| tx.orchestrations().list_orchestrations(gone).unwrap()).is_empty());
-    let left = read(store.as_ref(), |tx| tx.orchestrations().list_orchestrations(kept).unwrap());
+    assert!(write(store.as_ref(), |tx| tx
+        .projects()
+        .delete_project(gone)
+        .unwrap()));
+    assert!(read(store.as_ref(), |tx| tx
+        .orchestrations()
+        .list_orchestrations(gone)
+        .unwrap())
+    .is_empty());
+    let left = read(store.as_ref(), |tx| {
+        tx.orchestrations().list_orchestrations(kept).unwrap()
+    });
     assert_eq!(left.iter().map(|o| o.id).collect::<Vec<_>>(), vec![id]);
 }
 

@@ -22,7 +22,9 @@ const MINUTE: i64 = 60_000_000;
 const SLOT: i64 = 28_333_333 * MINUTE;
 
 fn scheduled(store: &dyn MetadataStore) -> Vec<ScheduledOrchestration> {
-    read(store, |tx| tx.schedules().scheduled_orchestrations().unwrap())
+    read(store, |tx| {
+        tx.schedules().scheduled_orchestrations().unwrap()
+    })
 }
 
 fn last_slot(store: &dyn MetadataStore, id: OrchestrationId) -> Option<i64> {
@@ -107,23 +109,58 @@ fn a_mark_moves_only_from_where_it_is(new_store: NewStore<'_>) {
         let project = new_project(tx, "s");
         insert(tx, project, "o", Some("* * * * *"), true)
     });
-    assert!(!write(store.as_ref(), |tx| tx.schedules().take_slot(id, SLOT, SLOT + MINUTE).unwrap()),
-        "no mark to move yet");
-    assert!(write(store.as_ref(), |tx| tx.schedules().start_slots(id, SLOT).unwrap()));
-    assert!(!write(store.as_ref(), |tx| tx.schedules().start_slots(id, SLOT + 7 * MINUTE).unwrap()),
-        "a mark that is set stays");
+    assert!(
+        !write(store.as_ref(), |tx| tx
+            .schedules()
+            .take_slot(id, SLOT, SLOT + MINUTE)
+            .unwrap()),
+        "no mark to move yet"
+    );
+    assert!(write(store.as_ref(), |tx| tx
+        .schedules()
+        .start_slots(id, SLOT)
+        .unwrap()));
+    assert!(
+        !write(store.as_ref(), |tx| tx
+            .schedules()
+            .start_slots(id, SLOT + 7 * MINUTE)
+            .unwrap()),
+        "a mark that is set stays"
+    );
     assert_eq!(last_slot(store.as_ref(), id), Some(SLOT));
-    assert!(!write(store.as_ref(), |tx| tx.schedules().take_slot(id, SLOT - MINUTE, SLOT + MINUTE).unwrap()),
-        "the mark is not where the taker thought");
+    assert!(
+        !write(store.as_ref(), |tx| tx
+            .schedules()
+            .take_slot(id, SLOT - MINUTE, SLOT + MINUTE)
+            .unwrap()),
+        "the mark is not where the taker thought"
+    );
     assert_eq!(last_slot(store.as_ref(), id), Some(SLOT));
-    assert!(write(store.as_ref(), |tx| tx.schedules().take_slot(id, SLOT, SLOT + MINUTE).unwrap()));
+    assert!(write(store.as_ref(), |tx| tx
+        .schedules()
+        .take_slot(id, SLOT, SLOT + MINUTE)
+        .unwrap()));
     assert_eq!(last_slot(store.as_ref(), id), Some(SLOT + MINUTE));
-    write(store.as_ref(), |tx| tx.schedules().reset_slots(id, SLOT - 5 * MINUTE).unwrap());
-    assert_eq!(last_slot(store.as_ref(), id), Some(SLOT - 5 * MINUTE), "a reset sets it whatever it was");
-    write(store.as_ref(), |tx| tx.schedules().forget_slots(id).unwrap());
+    write(store.as_ref(), |tx| {
+        tx.schedules().reset_slots(id, SLOT - 5 * MINUTE).unwrap()
+    });
+    assert_eq!(
+        last_slot(store.as_ref(), id),
+        Some(SLOT - 5 * MINUTE),
+        "a reset sets it whatever it was"
+    );
+    write(store.as_ref(), |tx| {
+        tx.schedules().forget_slots(id).unwrap()
+    });
     assert_eq!(last_slot(store.as_ref(), id), None);
-    write(store.as_ref(), |tx| tx.schedules().reset_slots(id, SLOT).unwrap());
-    assert_eq!(last_slot(store.as_ref(), id), Some(SLOT), "a reset sets a forgotten mark");
+    write(store.as_ref(), |tx| {
+        tx.schedules().reset_slots(id, SLOT).unwrap()
+    });
+    assert_eq!(
+        last_slot(store.as_ref(), id),
+        Some(SLOT),
+        "a reset sets a forgotten mark"
+    );
 }
 
 fn a_slot_taken_twice_queues_one_job(new_store: NewStore<'_>) {
@@ -134,8 +171,12 @@ fn a_slot_taken_twice_queues_one_job(new_store: NewStore<'_>) {
         tx.schedules().start_slots(id, SLOT).unwrap();
         (project, id)
     });
-    let first = write(store.as_ref(), |tx| fire(tx, project, id, SLOT, SLOT + MINUTE));
-    let second = write(store.as_ref(), |tx| fire(tx, project, id, SLOT, SLOT + MINUTE));
+    let first = write(store.as_ref(), |tx| {
+        fire(tx, project, id, SLOT, SLOT + MINUTE)
+    });
+    let second = write(store.as_ref(), |tx| {
+        fire(tx, project, id, SLOT, SLOT + MINUTE)
+    });
     assert!(first.is_some());
     assert_eq!(second, None, "the second claim of the slot is refused");
     assert_eq!(jobs_of(store.as_ref(), project), 1);
@@ -163,7 +204,11 @@ fn racing_ticks_queue_a_slot_once(new_store: NewStore<'_>) {
         let (one, two) = (tick(), tick());
         vec![one.join().unwrap(), two.join().unwrap()]
     });
-    assert_eq!(fired.iter().flatten().count(), 1, "one of the ticks queued it: {fired:?}");
+    assert_eq!(
+        fired.iter().flatten().count(),
+        1,
+        "one of the ticks queued it: {fired:?}"
+    );
     assert_eq!(jobs_of(store.as_ref(), project), 1);
     assert_eq!(last_slot(store.as_ref(), id), Some(SLOT + MINUTE));
 }
@@ -181,9 +226,20 @@ fn an_uncommitted_slot_is_rolled_back_with_its_job(new_store: NewStore<'_>) {
         assert!(fire(tx.as_mut(), project, id, SLOT, SLOT + MINUTE).is_some());
         drop(tx); // without a commit
     }
-    assert_eq!(last_slot(store.as_ref(), id), Some(SLOT), "the slot is free again");
+    assert_eq!(
+        last_slot(store.as_ref(), id),
+        Some(SLOT),
+        "the slot is free again"
+    );
     assert_eq!(jobs_of(store.as_ref(), project), 0, "and no job was queued");
-    assert!(write(store.as_ref(), |tx| fire(tx, project, id, SLOT, SLOT + MINUTE)).is_some());
+    assert!(write(store.as_ref(), |tx| fire(
+        tx,
+        project,
+        id,
+        SLOT,
+        SLOT + MINUTE
+    ))
+    .is_some());
 }
 
 fn deleting_the_orchestration_or_project_removes_its_slots(new_store: NewStore<'_>) {
@@ -199,12 +255,23 @@ fn deleting_the_orchestration_or_project_removes_its_slots(new_store: NewStore<'
         }
         (project, gone_project, deleted, kept)
     });
-    assert!(write(store.as_ref(), |tx| tx.orchestrations().delete_orchestration(project, deleted).unwrap()));
-    assert!(write(store.as_ref(), |tx| tx.projects().delete_project(gone_project).unwrap()));
+    assert!(write(store.as_ref(), |tx| tx
+        .orchestrations()
+        .delete_orchestration(project, deleted)
+        .unwrap()));
+    assert!(write(store.as_ref(), |tx| tx
+        .projects()
+        .delete_project(gone_project)
+        .unwrap()));
     let left = scheduled(store.as_ref());
     assert_eq!(left.iter().map(|o| o.id).collect::<Vec<_>>(), vec![kept]);
-    assert!(!write(store.as_ref(), |tx| tx.schedules().take_slot(deleted, SLOT, SLOT + MINUTE).unwrap()),
-        "the deleted orchestration's mark went with it");
+    assert!(
+        !write(store.as_ref(), |tx| tx
+            .schedules()
+            .take_slot(deleted, SLOT, SLOT + MINUTE)
+            .unwrap()),
+        "the deleted orchestration's mark went with it"
+    );
 }
 
 // The trait is used through `dyn`: keep it object safe.
