@@ -40,7 +40,10 @@ impl Schedule {
         let tz = parse_timezone(timezone)?;
         let fields: Vec<&str> = record.split_whitespace().collect();
         let bad = |why: String| {
-            format!("crontabRecord '{record}' is not a five-field cron expression such as '0 3 * * *': {why}")
+            format!(
+                "crontabRecord '{record}' is not a five-field cron expression such as \
+                 '0 3 * * *': {why}"
+            )
         };
         if fields.len() != 5 {
             return Err(bad(format!("it has {} field(s)", fields.len())));

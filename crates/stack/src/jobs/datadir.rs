@@ -144,8 +144,9 @@ impl DataDir {
             } else {
                 let m = from_mapping.ok_or_else(|| {
                     Failure::failed(format!(
-                        "out/tables/{name} has no destination: write out/tables/{name}.manifest with \
-                         \"destination\", or map it in storage.output.tables"
+                        "out/tables/{name} has no destination: write \
+                         out/tables/{name}.manifest with \"destination\", or map it in \
+                         storage.output.tables"
                     ))
                 })?;
                 Output {

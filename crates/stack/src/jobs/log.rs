@@ -43,7 +43,12 @@ impl Stack {
                     message: message.clone(),
                     object_type: "job",
                     object_id: job.id.to_string(),
-                    params: json!({"runId": job.run_id, "component": job.component, "config": job.config, "details": params}),
+                    params: json!({
+                        "runId": job.run_id,
+                        "component": job.component,
+                        "config": job.config,
+                        "details": params,
+                    }),
                 },
             )
         });

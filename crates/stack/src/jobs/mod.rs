@@ -69,8 +69,7 @@ impl Stack {
     /// At opening: jobs that were running when the stack last stopped (a crash, a kill) end
     /// as errors, each with a line in its log; waiting jobs stay queued.
     pub(crate) fn recover_jobs(&self) -> Result<()> {
-        let now = self.clock.now_micros();
-        let interrupted = self.store.write(|tx| queue::fail_interrupted(tx, now))?;
+        let interrupted = self.store.write(queue::fail_interrupted)?;
         for job in &interrupted {
             self.job_log(
                 job,
@@ -108,10 +107,9 @@ impl Stack {
         triggered_by: &str,
     ) -> Result<JobRecord> {
         self.check_job_target(auth, new)?;
-        let now = self.clock.now_micros();
         let record = self
             .store
-            .write(|tx| insert_job(tx, auth, new, parent_run_id, triggered_by, now))?;
+            .write(|tx| insert_job(tx, auth, new, parent_run_id, triggered_by))?;
         self.jobs.notify();
         Ok(record)
     }
@@ -177,7 +175,8 @@ impl Stack {
             return Err(Error::conflict(
                 "queue.jobs.configDisabled",
                 format!(
-                    "configuration {config_id} of {} is disabled; enable it (isDisabled: false) to run it",
+                    "configuration {config_id} of {} is disabled; enable it (isDisabled: false) \
+                     to run it",
                     new.component
                 ),
             ));
@@ -226,21 +225,11 @@ impl Stack {
             }
             match job.status {
                 JobStatus::Waiting => {
-                    tx.sql().execute(
-                        "UPDATE jobs SET status = 'cancelled', desired_status = 'terminating', ended = ?2,
-                         result = ?3 WHERE id = ?1",
-                        rusqlite::params![
-                            id.0,
-                            now,
-                            crate::store::sqlrow::to_json(&json!({"message": "killed before it started"}))
-                        ],
-                    )?;
+                    let result = json!({"message": "killed before it started"});
+                    tx.jobs().cancel_waiting_job(id, &result, now)?;
                 }
                 JobStatus::Processing => {
-                    tx.sql().execute(
-                        "UPDATE jobs SET desired_status = 'terminating' WHERE id = ?1",
-                        [id.0],
-                    )?;
+                    tx.jobs().request_stop(id)?;
                 }
                 finished => {
                     return Err(Error::conflict(
@@ -278,7 +267,6 @@ fn insert_job(
     new: &NewJob,
     parent_run_id: Option<&str>,
     triggered_by: &str,
-    now: i64,
 ) -> Result<JobRecord> {
     let token = auth.token_ref();
     let record = queue::insert(
@@ -292,7 +280,6 @@ fn insert_job(
             mode: new.mode,
             token: &token,
             triggered_by,
-            now,
         },
     )?;
     crate::ops::events::record(

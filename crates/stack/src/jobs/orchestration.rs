@@ -85,7 +85,11 @@ pub(crate) fn run(
                         job,
                         Level::Warn,
                         "job.taskFailed",
-                        format!("Task {what} of phase '{phase}' ended {}; going on (continueOnFailure): {message}", status.as_str()),
+                        format!(
+                            "Task {what} of phase '{phase}' ended {}; going on \
+                             (continueOnFailure): {message}",
+                            status.as_str()
+                        ),
                         entry.clone(),
                     );
                 } else {

@@ -233,7 +233,12 @@ fn run_once(
             ),
             json!({"destination": destination, "rows": imported.imported_rows}),
         );
-        written.push(json!({"source": output.source, "destination": destination, "rows": imported.imported_rows, "incremental": output.incremental}));
+        written.push(json!({
+            "source": output.source,
+            "destination": destination,
+            "rows": imported.imported_rows,
+            "incremental": output.incremental,
+        }));
     }
     if let (Some(new_state), None) = (data.out_state()?, row) {
         let raw = RawJson::from_string(new_state.to_string()).map_err(crate::Error::from)?;

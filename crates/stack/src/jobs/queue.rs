@@ -1,34 +1,12 @@
-//! The job queue in the metadata database: jobs are rows, and every change of a job's status is
-//! one transaction, so a queued job survives a restart and a running one is never lost.
+//! The job queue's rules over [`JobQueue`]: how a run is named, what a listing may hold, how a
+//! job is claimed and how the jobs a stop interrupted end.
 
-use rusqlite::{params, OptionalExtension};
 use stackport_model::api::{Job, JobMode, JobStatus, TokenRef};
 use stackport_model::{ComponentId, JobId, ProjectId, TokenId};
 
 use crate::error::{Error, Result};
-use crate::store::sqlrow::{from_json, parse_column, to_json};
-use crate::store::Tx;
-
-/// A job as stored.
-#[derive(Debug, Clone)]
-pub(crate) struct JobRecord {
-    pub id: JobId,
-    pub project: ProjectId,
-    pub run_id: String,
-    pub parent_run_id: Option<String>,
-    pub component: ComponentId,
-    pub config: String,
-    pub config_row_ids: Vec<String>,
-    pub mode: JobMode,
-    pub status: JobStatus,
-    pub desired_status: String,
-    pub created: i64,
-    pub started: Option<i64>,
-    pub ended: Option<i64>,
-    pub result: serde_json::Value,
-    pub token: TokenRef,
-    pub triggered_by: String,
-}
+pub(crate) use crate::store::JobRecord;
+use crate::store::{Claim, JobScan, NewJobRecord, Tx};
 
 /// What a new job is.
 pub(crate) struct JobDraft<'a> {
@@ -40,50 +18,18 @@ pub(crate) struct JobDraft<'a> {
     pub mode: JobMode,
     pub token: &'a TokenRef,
     pub triggered_by: &'a str,
-    pub now: i64,
-}
-
-const COLUMNS: &str = "id, project_id, run_id, parent_run_id, component, config, config_row_ids, \
-    status, desired_status, created, started, ended, result, token_id, token_description, triggered_by, mode";
-
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<JobRecord> {
-    let status: String = r.get(7)?;
-    Ok(JobRecord {
-        id: JobId(r.get(0)?),
-        project: ProjectId(r.get(1)?),
-        run_id: r.get(2)?,
-        parent_run_id: r.get(3)?,
-        component: parse_column(r, 4)?,
-        config: r.get(5)?,
-        config_row_ids: from_json(&r.get::<_, String>(6)?)?,
-        status: JobStatus::parse(&status).unwrap_or(JobStatus::Error),
-        desired_status: r.get(8)?,
-        created: r.get(9)?,
-        started: r.get(10)?,
-        ended: r.get(11)?,
-        result: from_json(&r.get::<_, String>(12)?)?,
-        token: TokenRef {
-            id: TokenId(r.get(13)?),
-            description: r.get(14)?,
-        },
-        triggered_by: r.get(15)?,
-        mode: match r.get::<_, String>(16)?.as_str() {
-            "dryRun" => JobMode::DryRun,
-            _ => JobMode::Run,
-        },
-    })
 }
 
 impl JobRecord {
     /// The configuration the job runs, as an id (checked when the job was queued).
-    pub fn config_id(&self) -> Result<stackport_model::ConfigId, super::runner::Failure> {
+    pub(crate) fn config_id(&self) -> Result<stackport_model::ConfigId, super::runner::Failure> {
         self.config
             .parse()
             .map_err(|e| super::runner::Failure::failed(format!("config: {e}")))
     }
 
     /// The API's view; `now` gives the running duration of a job that has not ended.
-    pub fn to_api(&self, now: i64) -> Job {
+    pub(crate) fn to_api(&self, now: i64) -> Job {
         let duration = self
             .started
             .map(|s| ((self.ended.unwrap_or(now) - s).max(0) / 1_000_000) as u64);
@@ -116,51 +62,41 @@ pub(crate) fn job_not_found(id: JobId) -> Error {
     )
 }
 
-/// Queues a job; its run id is its own id, after its parent's when it has one.
-pub(crate) fn insert(c: &mut Tx<'_>, draft: &JobDraft<'_>) -> Result<JobRecord> {
-    c.sql().execute(
-        "INSERT INTO jobs (project_id, run_id, parent_run_id, component, config, config_row_ids,
-         status, desired_status, created, result, token_id, token_description, triggered_by, mode)
-         VALUES (?1, '', ?2, ?3, ?4, ?5, 'waiting', 'processing', ?6, '{}', ?7, ?8, ?9, ?10)",
-        params![
-            draft.project.0,
-            draft.parent_run_id,
-            draft.component.as_str(),
-            draft.config,
-            to_json(&draft.config_row_ids),
-            draft.now,
-            draft.token.id.0,
-            draft.token.description,
-            draft.triggered_by,
-            draft.mode.as_str(),
-        ],
-    )?;
-    let id = JobId(c.sql().last_insert_rowid() as u64);
-    let run_id = match draft.parent_run_id {
+/// A run's id: the job's own id, after its parent's run id when it has one.
+pub(crate) fn run_id_of(id: JobId, parent_run_id: Option<&str>) -> String {
+    match parent_run_id {
         Some(parent) => format!("{parent}.{id}"),
         None => id.to_string(),
-    };
-    c.sql().execute(
-        "UPDATE jobs SET run_id = ?2 WHERE id = ?1",
-        params![id.0, run_id],
-    )?;
-    load_any(c, id)?.ok_or_else(|| job_not_found(id))
+    }
+}
+
+/// Queues a job at the transaction's time.
+pub(crate) fn insert(tx: &mut Tx<'_>, draft: &JobDraft<'_>) -> Result<JobRecord> {
+    let created_micros = tx.now_micros();
+    let id = tx.jobs().insert_job(&NewJobRecord {
+        project: draft.project,
+        parent_run_id: draft.parent_run_id,
+        component: draft.component,
+        config: draft.config,
+        config_row_ids: draft.config_row_ids,
+        mode: draft.mode,
+        token: draft.token,
+        triggered_by: draft.triggered_by,
+        created_micros,
+    })?;
+    tx.jobs()
+        .set_run_id(id, &run_id_of(id, draft.parent_run_id))?;
+    load_any(tx, id)?.ok_or_else(|| job_not_found(id))
 }
 
 /// A job of any project (for the runner).
-pub(crate) fn load_any(c: &mut Tx<'_>, id: JobId) -> Result<Option<JobRecord>> {
-    Ok(c.sql()
-        .query_row(
-            &format!("SELECT {COLUMNS} FROM jobs WHERE id = ?1"),
-            [id.0],
-            from_row,
-        )
-        .optional()?)
+pub(crate) fn load_any(tx: &mut Tx<'_>, id: JobId) -> Result<Option<JobRecord>> {
+    tx.jobs().get_job(id)
 }
 
 /// A job of `project`.
-pub(crate) fn load(c: &mut Tx<'_>, project: ProjectId, id: JobId) -> Result<JobRecord> {
-    load_any(c, id)?
+pub(crate) fn load(tx: &mut Tx<'_>, project: ProjectId, id: JobId) -> Result<JobRecord> {
+    load_any(tx, id)?
         .filter(|j| j.project == project)
         .ok_or_else(|| job_not_found(id))
 }
@@ -180,14 +116,8 @@ pub struct JobFilter {
     pub limit: Option<u32>,
 }
 
-/// Jobs of `project`, newest first; with `only_token`, only that token's (filtered before the
-/// limit, so a page is never emptied afterwards).
-pub(crate) fn list(
-    c: &mut Tx<'_>,
-    project: ProjectId,
-    filter: &JobFilter,
-    only_token: Option<TokenId>,
-) -> Result<Vec<JobRecord>> {
+/// The page size a filter asks for, checked.
+fn limit_of(filter: &JobFilter) -> Result<usize> {
     let limit = filter.limit.unwrap_or(100);
     if limit == 0 || limit > 1000 {
         return Err(Error::invalid(
@@ -195,108 +125,108 @@ pub(crate) fn list(
             "limit must be from 1 to 1000",
         ));
     }
-    // A run's jobs: the run id itself, or it and a dot at the start (compared as text, so
-    // '%' or '_' in the filter match only themselves).
-    let run_prefix = filter.run_id.as_ref().map(|r| format!("{r}."));
-    let mut stmt = c.sql().prepare(&format!(
-        "SELECT {COLUMNS} FROM jobs WHERE project_id = ?1 AND (?2 IS NULL OR component = ?2)
-         AND (?3 IS NULL OR config = ?3) AND (?4 IS NULL OR status = ?4)
-         AND (?5 IS NULL OR run_id = ?5 OR substr(run_id, 1, length(?6)) = ?6)
-         AND (?8 IS NULL OR token_id = ?8) ORDER BY id DESC LIMIT ?7"
-    ))?;
-    let rows = stmt.query_map(
-        params![
-            project.0,
-            filter.component,
-            filter.config,
-            filter.status.map(|s| s.as_str()),
-            filter.run_id,
-            run_prefix,
-            limit,
-            only_token.map(|t| t.0),
-        ],
-        from_row,
-    )?;
-    Ok(rows.collect::<rusqlite::Result<_>>()?)
+    Ok(limit as usize)
+}
+
+/// Jobs of `project`, newest first; with `only_token`, only that token's (filtered before the
+/// limit, so a page is never emptied afterwards).
+pub(crate) fn list(
+    tx: &mut Tx<'_>,
+    project: ProjectId,
+    filter: &JobFilter,
+    only_token: Option<TokenId>,
+) -> Result<Vec<JobRecord>> {
+    let limit = limit_of(filter)?;
+    let scan = JobScan {
+        component: filter.component.as_deref(),
+        config: filter.config.as_deref(),
+        status: filter.status,
+        run: filter.run_id.as_deref(),
+        token: only_token,
+    };
+    let mut out = Vec::new();
+    tx.jobs().scan_jobs(project, &scan, &mut |job| {
+        out.push(job);
+        out.len() < limit
+    })?;
+    Ok(out)
 }
 
 /// Takes the oldest waiting job whose project runs fewer than `per_project` jobs, marking it
 /// processing, so one project's jobs cannot hold every worker while others wait. Orchestrations
 /// neither count nor wait: each runs on a thread of its own and mostly waits for its tasks, which
 /// are jobs of the same project; counting it would keep those tasks from ever starting.
-pub(crate) fn claim(c: &mut Tx<'_>, now: i64, per_project: usize) -> Result<Option<JobRecord>> {
-    let id: Option<u64> = c
-        .sql()
-        .query_row(
-            "UPDATE jobs SET status = 'processing', started = ?1
-             WHERE id = (
-                SELECT w.id FROM jobs w WHERE w.status = 'waiting'
-                AND (w.component = ?3 OR (
-                    SELECT count(*) FROM jobs r WHERE r.status = 'processing'
-                    AND r.project_id = w.project_id AND r.component != ?3) < ?2)
-                ORDER BY w.id LIMIT 1)
-             RETURNING id",
-            params![now, per_project as i64, super::ORCHESTRATOR],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match id {
-        Some(id) => load_any(c, JobId(id)),
-        None => Ok(None),
-    }
+pub(crate) fn claim(tx: &mut Tx<'_>, per_project: usize) -> Result<Option<JobRecord>> {
+    let started_micros = tx.now_micros();
+    tx.jobs().claim_job(&Claim {
+        started_micros,
+        per_project,
+        uncapped_component: super::ORCHESTRATOR,
+    })
 }
 
 /// Puts a job taken but not started back into the queue.
-pub(crate) fn requeue(c: &mut Tx<'_>, id: JobId) -> Result<()> {
-    c.sql().execute(
-        "UPDATE jobs SET status = 'waiting', started = NULL WHERE id = ?1 AND status = 'processing'",
-        [id.0],
-    )?;
+pub(crate) fn requeue(tx: &mut Tx<'_>, id: JobId) -> Result<()> {
+    tx.jobs().requeue_job(id)?;
     Ok(())
 }
 
-/// Ends a job that is processing.
+/// Ends a job that is processing, at the transaction's time.
 pub(crate) fn finish(
-    c: &mut Tx<'_>,
+    tx: &mut Tx<'_>,
     id: JobId,
     status: JobStatus,
     result: &serde_json::Value,
-    now: i64,
 ) -> Result<()> {
-    c.sql().execute(
-        "UPDATE jobs SET status = ?2, ended = ?3, result = ?4 WHERE id = ?1 AND status = 'processing'",
-        params![id.0, status.as_str(), now, to_json(result)],
-    )?;
+    let now = tx.now_micros();
+    tx.jobs().finish_job(id, status, result, now)?;
     Ok(())
 }
 
 /// After a crash or a stop: jobs that were running when the stack went down end as errors. A
-/// job that was waiting stays queued.
-pub(crate) fn fail_interrupted(c: &mut Tx<'_>, now: i64) -> Result<Vec<JobRecord>> {
-    let mut stmt = c.sql().prepare(&format!(
-        "SELECT {COLUMNS} FROM jobs WHERE status = 'processing' ORDER BY id"
-    ))?;
-    let running = stmt
-        .query_map([], from_row)?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
-    drop(stmt);
+/// job that was waiting stays queued, unless an orchestration that ended had queued it.
+pub(crate) fn fail_interrupted(tx: &mut Tx<'_>) -> Result<Vec<JobRecord>> {
+    let now = tx.now_micros();
+    let running = tx.jobs().processing_jobs()?;
+    let failed = serde_json::json!({
+        "message": "the stack stopped while this job ran; run it again"
+    });
+    let orphaned = serde_json::json!({
+        "message": "not run: the orchestration that queued it stopped with the stack"
+    });
     for job in &running {
-        let result = serde_json::json!({
-            "message": "the stack stopped while this job ran; run it again"
-        });
-        finish(c, job.id, JobStatus::Error, &result, now)?;
+        tx.jobs()
+            .finish_job(job.id, JobStatus::Error, &failed, now)?;
         // The queued tasks of an orchestration that ended must not run on their own.
-        c.sql().execute(
-            "UPDATE jobs SET status = 'cancelled', ended = ?2, result = ?3
-             WHERE status = 'waiting' AND parent_run_id = ?1",
-            params![
-                job.run_id,
-                now,
-                to_json(&serde_json::json!({
-                    "message": "not run: the orchestration that queued it stopped with the stack"
-                }))
-            ],
-        )?;
+        tx.jobs()
+            .cancel_waiting_children(&job.run_id, &orphaned, now)?;
     }
     Ok(running)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_run_id_is_the_job_id_under_its_parents_run() {
+        assert_eq!(run_id_of(JobId(7), None), "7");
+        assert_eq!(run_id_of(JobId(9), Some("7")), "7.9");
+        assert_eq!(run_id_of(JobId(12), Some("7.9")), "7.9.12");
+    }
+
+    #[test]
+    fn a_listing_holds_1_to_1000_jobs() {
+        let with = |limit| JobFilter {
+            limit,
+            ..Default::default()
+        };
+        assert_eq!(limit_of(&with(None)).unwrap(), 100);
+        assert_eq!(limit_of(&with(Some(1))).unwrap(), 1);
+        assert_eq!(limit_of(&with(Some(1000))).unwrap(), 1000);
+        for bad in [0, 1001] {
+            let e = limit_of(&with(Some(bad))).unwrap_err();
+            assert_eq!(e.code(), "queue.jobs.invalidLimit", "limit {bad}");
+        }
+    }
 }

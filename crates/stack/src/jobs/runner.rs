@@ -152,9 +152,8 @@ fn schedule(stack: &Stack, stopping: &AtomicBool) {
 fn work(stack: &Arc<Stack>, stopping: &AtomicBool, orchestrations: &Mutex<Vec<JoinHandle<()>>>) {
     while !stopping.load(Ordering::SeqCst) {
         let seen = *stack.jobs.queued.lock().unwrap_or_else(|e| e.into_inner());
-        let now = stack.clock.now_micros();
         let per_project = stack.settings.jobs.max_running_per_project;
-        match stack.store.write(|tx| queue::claim(tx, now, per_project)) {
+        match stack.store.write(|tx| queue::claim(tx, per_project)) {
             Ok(Some(job)) if stopping.load(Ordering::SeqCst) => {
                 // Taken as the runner stopped: back to the queue for the next start.
                 if let Err(e) = stack.store.write(|tx| queue::requeue(tx, job.id)) {
@@ -295,10 +294,9 @@ pub(crate) fn run_job(stack: &Stack, job: JobRecord) {
             )
         }
     };
-    let now = stack.clock.now_micros();
     if let Err(e) = stack
         .store
-        .write(|tx| queue::finish(tx, job.id, status, &result, now))
+        .write(|tx| queue::finish(tx, job.id, status, &result))
     {
         tracing::error!(job = %job.id, error = %e, "recording the end of a job failed");
     }
@@ -320,12 +318,15 @@ pub(crate) fn run_job(stack: &Stack, job: JobRecord) {
 
 fn execute(stack: &Stack, job: &JobRecord, cancel: &Cancel) -> Result<serde_json::Value, Failure> {
     cancel.check()?;
-    let auth = stack.auth_of_token(job.project, job.token.id).ok_or_else(|| {
-        Failure::failed(format!(
-            "token {} that runs this job was deleted or has expired; run the job again with another token",
-            job.token.id
-        ))
-    })?;
+    let auth = stack
+        .auth_of_token(job.project, job.token.id)
+        .ok_or_else(|| {
+            Failure::failed(format!(
+                "token {} that runs this job was deleted or has expired; run the job again \
+             with another token",
+                job.token.id
+            ))
+        })?;
     if job.component.as_str() == ORCHESTRATOR {
         return super::orchestration::run(stack, &auth, job, cancel);
     }

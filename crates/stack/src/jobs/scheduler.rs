@@ -1,30 +1,22 @@
 //! The scheduler: every active orchestration with a `crontabRecord` is queued at the minutes
 //! its schedule names, in its time zone, with the token of whoever made the orchestration.
 //!
-//! Each orchestration's last fired slot is kept in `schedule_slots` and moved in the same
-//! transaction that queues the job, so a slot fires at most once whatever restarts or racing
-//! ticks happen. After downtime only the latest missed slot fires, once.
+//! Each orchestration's last fired slot is kept in [`crate::store::ScheduleSlots`] and moved
+//! in the same transaction that queues the job, so a slot fires at most once whatever restarts
+//! or racing ticks happen. After downtime only the latest missed slot fires, once.
 
 use serde_json::json;
 use stackport_model::api::NewJob;
-use stackport_model::{JobId, OrchestrationId, ProjectId, TokenId};
+use stackport_model::JobId;
 
 use super::cron::Schedule;
 use super::{insert_job, ORCHESTRATOR};
 use crate::error::Result;
 use crate::ops::events::{record_at_level, NewEvent};
+use crate::store::ScheduledOrchestration;
 use crate::Stack;
 
 const MINUTE: i64 = 60_000_000;
-
-struct Scheduled {
-    id: OrchestrationId,
-    project: ProjectId,
-    crontab: String,
-    timezone: String,
-    token: TokenId,
-    last_slot: Option<i64>,
-}
 
 impl Stack {
     /// Queues every orchestration whose schedule has a slot due since its last one; returns the
@@ -32,35 +24,15 @@ impl Stack {
     pub fn run_due_schedules(&self) -> Result<Vec<JobId>> {
         let now = self.clock.now_micros();
         let minute = now - now.rem_euclid(MINUTE);
-        let due = self.store.read(|c| {
-            let mut stmt = c.sql().prepare(
-                "SELECT o.id, o.project_id, o.crontab_record, o.timezone, o.token_id, s.last_slot
-                 FROM orchestrations o LEFT JOIN schedule_slots s ON s.orchestration_id = o.id
-                 WHERE o.active = 1 AND o.crontab_record IS NOT NULL AND o.crontab_record != ''",
-            )?;
-            let rows = stmt.query_map([], |r| {
-                Ok(Scheduled {
-                    id: OrchestrationId(r.get(0)?),
-                    project: ProjectId(r.get(1)?),
-                    crontab: r.get(2)?,
-                    timezone: r.get(3)?,
-                    token: TokenId(r.get(4)?),
-                    last_slot: r.get(5)?,
-                })
-            })?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })?;
+        let due = self
+            .store
+            .read(|tx| tx.schedules().scheduled_orchestrations())?;
         let mut queued = Vec::new();
         for o in due {
             let Some(last) = o.last_slot else {
                 // Scheduled before this stack kept slots: count from now.
-                self.store.write(|tx| {
-                    tx.sql().execute(
-                        "INSERT OR IGNORE INTO schedule_slots (orchestration_id, last_slot) VALUES (?1, ?2)",
-                        rusqlite::params![o.id.0, minute],
-                    )?;
-                    Ok(())
-                })?;
+                self.store
+                    .write(|tx| tx.schedules().start_slots(o.id, minute))?;
                 continue;
             };
             let schedule = match Schedule::parse(&o.crontab, &o.timezone) {
@@ -74,13 +46,8 @@ impl Stack {
                 // Nothing due: move the mark on now and then, so the next ticks do not look
                 // back over the same stretch (a yearly schedule would scan a year each second).
                 if minute - last > 10 * MINUTE {
-                    self.store.write(|tx| {
-                        tx.sql().execute(
-                            "UPDATE schedule_slots SET last_slot = ?3 WHERE orchestration_id = ?1 AND last_slot = ?2",
-                            rusqlite::params![o.id.0, last, minute],
-                        )?;
-                        Ok(())
-                    })?;
+                    self.store
+                        .write(|tx| tx.schedules().take_slot(o.id, last, minute))?;
                 }
                 continue;
             };
@@ -96,7 +63,7 @@ impl Stack {
     }
 
     /// Takes `slot` for `o` and queues its job, both or neither; none if another tick took it.
-    fn fire(&self, o: &Scheduled, last: i64, slot: i64) -> Result<Option<JobId>> {
+    fn fire(&self, o: &ScheduledOrchestration, last: i64, slot: i64) -> Result<Option<JobId>> {
         let new = NewJob {
             component: ORCHESTRATOR.parse().expect("a valid component id"),
             config: o.id.to_string(),
@@ -112,18 +79,13 @@ impl Stack {
                 o.token
             )),
         };
-        let now = self.clock.now_micros();
         self.store.write(|tx| {
-            let taken = tx.sql().execute(
-                "UPDATE schedule_slots SET last_slot = ?3 WHERE orchestration_id = ?1 AND last_slot = ?2",
-                rusqlite::params![o.id.0, last, slot],
-            )?;
-            if taken == 0 {
+            if !tx.schedules().take_slot(o.id, last, slot)? {
                 return Ok(None);
             }
             match (&auth, &checked) {
                 (Some(auth), Ok(())) => {
-                    let job = insert_job(tx, auth, &new, None, "schedule", now)?;
+                    let job = insert_job(tx, auth, &new, None, "schedule")?;
                     Ok(Some(job.id))
                 }
                 (_, Err(why)) => {

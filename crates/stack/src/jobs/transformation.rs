@@ -183,7 +183,8 @@ fn transform(
                         i + 1,
                         if full {
                             format!(
-                                " (the job's workspace reached the project's quota of {} bytes, quotas.workspaceBytes)",
+                                " (the job's workspace reached the project's quota of {} bytes, \
+                                 quotas.workspaceBytes)",
                                 stack.settings.quotas.workspace_bytes
                             )
                         } else {
@@ -233,7 +234,8 @@ fn transform(
         for key in &output.primary_key {
             if !columns.iter().any(|c| c == key) {
                 return Err(Failure::failed(format!(
-                    "output mapping of '{}': primary key column '{key}' is not one of its columns ({})",
+                    "output mapping of '{}': primary key column '{key}' is not one of its \
+                     columns ({})",
                     output.source,
                     columns.join(", ")
                 )));

@@ -2,77 +2,27 @@
 //! BI projects in its BI account. A migration cannot copy them (they belong to the source
 //! stack's accounts); it provisions new ones on the destination from this list.
 
-use rusqlite::{params, OptionalExtension};
+mod sqlite_workspace;
+
 use serde_json::{json, Value};
 use stackport_model::api::{
-    BiProject, NewBiProject, NewWorkspace, Provision, ProvisionedResource, TokenRef, Workspace,
-    WorkspaceConnection,
+    BiProject, NewBiProject, NewWorkspace, Provision, ProvisionedResource, Workspace,
 };
-use stackport_model::{ComponentId, ConfigId, ProjectId, TokenId, WorkspaceId};
+use stackport_model::{ComponentId, ConfigId, ProjectId, WorkspaceId};
 
 use super::auth::TokenAuth;
 use super::configs::load_live_config;
 use super::events::{record, NewEvent};
 use crate::error::{Error, Result};
-use crate::store::sqlrow::{parse_column, parse_optional_column};
-use crate::store::Tx;
+use crate::store::{NewBiProjectRecord, NewWorkspaceRecord, Tx, WorkspaceNames};
 use crate::{secret, Stack};
 
-const WORKSPACE_COLUMNS: &str = "id, component_id, config_id, backend, host, database_name, \
-    schema_name, user_name, sealed_password, created, creator_token_id, creator_description";
-
-fn workspace_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Workspace> {
-    Ok(Workspace {
-        id: WorkspaceId(r.get(0)?),
-        component_id: parse_optional_column(r, 1)?,
-        configuration_id: parse_optional_column(r, 2)?,
-        connection: WorkspaceConnection {
-            backend: r.get(3)?,
-            host: r.get(4)?,
-            database: r.get(5)?,
-            schema: r.get(6)?,
-            user: r.get(7)?,
-            password: r.get(8)?,
-        },
-        created: super::time(r.get(9)?),
-        creator_token: TokenRef {
-            id: TokenId(r.get(10)?),
-            description: r.get(11)?,
-        },
-    })
-}
-
-fn load_workspace(c: &mut Tx<'_>, project: ProjectId, id: WorkspaceId) -> Result<Workspace> {
-    c.sql()
-        .query_row(
-            &format!(
-                "SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE project_id = ?1 AND id = ?2"
-            ),
-            params![project.0, id.0],
-            workspace_from_row,
+fn load_workspace(tx: &mut Tx<'_>, project: ProjectId, id: WorkspaceId) -> Result<Workspace> {
+    tx.workspaces().get_workspace(project, id)?.ok_or_else(|| {
+        Error::not_found(
+            "workspaces.notFound",
+            format!("workspace {id} not found in this project"),
         )
-        .optional()?
-        .ok_or_else(|| {
-            Error::not_found(
-                "workspaces.notFound",
-                format!("workspace {id} not found in this project"),
-            )
-        })
-}
-
-const BI_COLUMNS: &str =
-    "id, name, account, component_id, config_id, login, sealed_password, created";
-
-fn bi_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<BiProject> {
-    Ok(BiProject {
-        id: r.get(0)?,
-        name: r.get(1)?,
-        account: r.get(2)?,
-        component_id: parse_column(r, 3)?,
-        configuration_id: parse_column(r, 4)?,
-        login: r.get(5)?,
-        password: r.get(6)?,
-        created: super::time(r.get(7)?),
     })
 }
 
@@ -141,14 +91,11 @@ impl Stack {
         change: &str,
     ) -> Result<()> {
         let project = auth.project();
-        let mut updated = load_live_config(tx, project, component, config)?.configuration;
+        let mut record = load_live_config(tx, project, component, config)?;
         for (key, value) in parameters {
-            updated = set_parameter(&updated, key, value)?;
+            record.configuration = set_parameter(&record.configuration, key, value)?;
         }
-        tx.sql().execute(
-            "UPDATE configs SET configuration = ?4 WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
-            params![project.0, component.as_str(), config.as_str(), updated],
-        )?;
+        save_configuration(tx, project, (component, config), &record.configuration)?;
         self.new_config_version(tx, project, component, config, &auth.token_ref(), change)?;
         Ok(())
     }
@@ -185,59 +132,71 @@ impl Stack {
                 self.provisioning_target(tx, auth, component, config, None)?;
             }
             let sealed = match &target {
-                Some((component, config)) => self.seal_for_config(project.id, component, config, &password),
+                Some((component, config)) => {
+                    self.seal_for_config(project.id, component, config, &password)
+                }
                 None => self.seal_project_wide(project.id, &password),
             };
-            tx.sql().execute(
-                "INSERT INTO workspaces (project_id, component_id, config_id, backend, host, database_name,
-                 schema_name, user_name, sealed_password, created, creator_token_id, creator_description)
-                 VALUES (?1, ?2, ?3, ?4, ?5, '', '', '', ?6, ?7, ?8, ?9)",
-                params![
-                    project.id.0,
-                    target.as_ref().map(|t| t.0.as_str()),
-                    target.as_ref().map(|t| t.1.as_str()),
-                    project.backend,
-                    host,
-                    sealed,
-                    super::now_micros(),
-                    by.id.0,
-                    by.description
-                ],
-            )?;
-            let id = WorkspaceId(tx.sql().last_insert_rowid() as u64);
+            let created_micros = tx.now_micros();
+            let id = tx.workspaces().insert_workspace(&NewWorkspaceRecord {
+                project: project.id,
+                config: target
+                    .as_ref()
+                    .map(|(component, config)| (component, config)),
+                backend: &project.backend,
+                host: &host,
+                sealed_password: &sealed,
+                created_micros,
+                creator: &by,
+            })?;
             let name = format!("WORKSPACE_{id}");
             let database = format!("workspaces/{}/{id}.sqlite", project.id);
-            tx.sql().execute(
-                "UPDATE workspaces SET database_name = ?2, schema_name = ?3, user_name = ?3 WHERE id = ?1",
-                params![id.0, database, name],
+            tx.workspaces().name_workspace(
+                id,
+                &WorkspaceNames {
+                    database: &database,
+                    schema: &name,
+                    user: &name,
+                },
             )?;
             // The database itself: created inside the transaction, so a failure leaves no row.
-            let conn = rusqlite::Connection::open(self.dir.join(&database))?;
-            conn.execute_batch(&format!(
-                "CREATE TABLE IF NOT EXISTS _stackport_workspace (id INTEGER, project INTEGER, created INTEGER);
-                 INSERT INTO _stackport_workspace VALUES ({id}, {}, {});",
-                project.id.0,
-                super::now_micros()
-            ))?;
+            sqlite_workspace::create(&self.dir.join(&database), id, project.id, created_micros)?;
             let workspace = load_workspace(tx, project.id, id)?;
             if let (true, Some((component, config))) = (provisioned_writer, &target) {
                 let c = &workspace.connection;
-                self.point_config_at(tx, auth, (component, config), vec![("db", json!({
-                    "driver": c.backend,
-                    "host": c.host,
-                    "database": c.database,
-                    "schema": c.schema,
-                    "user": c.user,
-                    "#password": c.password,
-                }))], &format!("Provisioned workspace {id}"))?;
+                self.point_config_at(
+                    tx,
+                    auth,
+                    (component, config),
+                    vec![(
+                        "db",
+                        json!({
+                            "driver": c.backend,
+                            "host": c.host,
+                            "database": c.database,
+                            "schema": c.schema,
+                            "user": c.user,
+                            "#password": c.password,
+                        }),
+                    )],
+                    &format!("Provisioned workspace {id}"),
+                )?;
             }
-            record(tx, project.id, Some(&by), NewEvent {
-                event: "workspaces.created",
-                message: format!("Workspace {id} created"),
-                object_type: "workspace",
-                object_id: id.to_string(),
-                params: json!({ "componentId": new.component_id, "configurationId": new.configuration_id }),
-            })?;
+            record(
+                tx,
+                project.id,
+                Some(&by),
+                NewEvent {
+                    event: "workspaces.created",
+                    message: format!("Workspace {id} created"),
+                    object_type: "workspace",
+                    object_id: id.to_string(),
+                    params: json!({
+                        "componentId": new.component_id,
+                        "configurationId": new.configuration_id,
+                    }),
+                },
+            )?;
             Ok(workspace)
         })?;
         Ok(workspace)
@@ -259,8 +218,9 @@ impl Stack {
                 crate::ErrorKind::TooLarge,
                 "project.quotaExceeded",
                 format!(
-                    "project {project}'s workspaces take {stored} bytes, at its quota of {quota} bytes \
-                     (quotas.workspaceBytes); delete workspaces or ask the stack's administrator to raise the quota"
+                    "project {project}'s workspaces take {stored} bytes, at its quota of {quota} \
+                     bytes (quotas.workspaceBytes); delete workspaces or ask the stack's \
+                     administrator to raise the quota"
                 ),
             ));
         }
@@ -270,13 +230,8 @@ impl Stack {
     /// The project's workspaces.
     pub fn list_workspaces(&self, auth: &TokenAuth) -> Result<Vec<Workspace>> {
         auth.require_manage_buckets()?;
-        self.store.read(|c| {
-            let mut stmt = c.sql().prepare(&format!(
-                "SELECT {WORKSPACE_COLUMNS} FROM workspaces WHERE project_id = ?1 ORDER BY id"
-            ))?;
-            let rows = stmt.query_map([auth.project().0], workspace_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
+        self.store
+            .read(|tx| tx.workspaces().list_workspaces(auth.project()))
     }
 
     /// One workspace.
@@ -292,10 +247,7 @@ impl Stack {
         let by = auth.token_ref();
         let workspace = self.store.write(|tx| {
             let workspace = load_workspace(tx, project, id)?;
-            tx.sql().execute(
-                "DELETE FROM workspaces WHERE project_id = ?1 AND id = ?2",
-                params![project.0, id.0],
-            )?;
+            tx.workspaces().delete_workspace(project, id)?;
             record(
                 tx,
                 project,
@@ -310,15 +262,7 @@ impl Stack {
             )?;
             Ok(workspace)
         })?;
-        let path = self.dir.join(&workspace.connection.database);
-        for suffix in ["", "-wal", "-shm", "-journal"] {
-            let file = path.with_file_name(format!("{id}.sqlite{suffix}"));
-            if let Err(e) = std::fs::remove_file(&file) {
-                if e.kind() != std::io::ErrorKind::NotFound {
-                    tracing::warn!(file = %file.display(), error = %e, "removing a workspace database failed");
-                }
-            }
-        }
+        sqlite_workspace::remove(&self.dir.join(&workspace.connection.database), id);
         Ok(())
     }
 
@@ -328,7 +272,8 @@ impl Stack {
         let account = self.settings.bi_account.clone().ok_or_else(|| {
             Error::invalid(
                 "provisioning.noBiAccount",
-                "this stack has no BI account (biAccount in its stack.json), so it cannot provision BI projects",
+                "this stack has no BI account (biAccount in its stack.json), so it cannot \
+                 provision BI projects",
             )
         })?;
         let project = auth.project();
@@ -339,17 +284,15 @@ impl Stack {
         let by = auth.token_ref();
         self.store.write(|tx| {
             self.provisioning_target(tx, auth, component, config, Some(Provision::BiProject))?;
-            let existing: Option<String> = tx.sql()
-                .query_row(
-                    "SELECT id FROM bi_projects WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3",
-                    params![project.0, component.as_str(), config.as_str()],
-                    |r| r.get(0),
-                )
-                .optional()?;
+            let existing = tx
+                .workspaces()
+                .bi_project_of_config(project, component, config)?;
             if let Some(existing) = existing {
                 return Err(Error::conflict(
                     "provisioning.biProjectExists",
-                    format!("configuration {config} of {component} already has BI project {existing}"),
+                    format!(
+                        "configuration {config} of {component} already has BI project {existing}"
+                    ),
                 ));
             }
             let name = match &new.name {
@@ -357,11 +300,18 @@ impl Stack {
                 _ => load_live_config(tx, project, component, config)?.name,
             };
             let sealed = self.seal_for_config(project, component, config, &password);
-            tx.sql().execute(
-                "INSERT INTO bi_projects (project_id, id, name, account, component_id, config_id, login, sealed_password, created)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
-                params![project.0, pid, name, account.id, component.as_str(), config.as_str(), login, sealed, super::now_micros()],
-            )?;
+            let created_micros = tx.now_micros();
+            tx.workspaces().insert_bi_project(&NewBiProjectRecord {
+                project,
+                pid: &pid,
+                name: &name,
+                account: &account.id,
+                component,
+                config,
+                login: &login,
+                sealed_password: &sealed,
+                created_micros,
+            })?;
             self.point_config_at(
                 tx,
                 auth,
@@ -372,18 +322,23 @@ impl Stack {
                 ],
                 &format!("Provisioned BI project {pid}"),
             )?;
-            record(tx, project, Some(&by), NewEvent {
-                event: "provisioning.biProjectCreated",
-                message: format!("BI project {pid} provisioned in account {}", account.id),
-                object_type: "configuration",
-                object_id: format!("{component}/{config}"),
-                params: json!({ "pid": pid }),
-            })?;
-            Ok(tx.sql().query_row(
-                &format!("SELECT {BI_COLUMNS} FROM bi_projects WHERE project_id = ?1 AND id = ?2"),
-                params![project.0, pid],
-                bi_from_row,
-            )?)
+            record(
+                tx,
+                project,
+                Some(&by),
+                NewEvent {
+                    event: "provisioning.biProjectCreated",
+                    message: format!("BI project {pid} provisioned in account {}", account.id),
+                    object_type: "configuration",
+                    object_id: format!("{component}/{config}"),
+                    params: json!({ "pid": pid }),
+                },
+            )?;
+            tx.workspaces()
+                .get_bi_project(project, &pid)?
+                .ok_or_else(|| {
+                    Error::internal("provisioning", format!("BI project {pid} was not stored"))
+                })
         })
     }
 
@@ -408,13 +363,9 @@ impl Stack {
                 created: w.created,
             })
             .collect();
-        let bi: Vec<BiProject> = self.store.read(|c| {
-            let mut stmt = c.sql().prepare(&format!(
-                "SELECT {BI_COLUMNS} FROM bi_projects WHERE project_id = ?1 ORDER BY created"
-            ))?;
-            let rows = stmt.query_map([auth.project().0], bi_from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })?;
+        let bi: Vec<BiProject> = self
+            .store
+            .read(|tx| tx.workspaces().list_bi_projects(auth.project()))?;
         out.extend(bi.into_iter().map(|b| ProvisionedResource {
             kind: Provision::BiProject,
             id: b.id,
@@ -426,4 +377,27 @@ impl Stack {
         }));
         Ok(out)
     }
+}
+
+/// Saves the configuration document the stack edited.
+// TRANSITIONAL: the last SQL of this file, waiting for `ConfigStore` (the configs branch).
+// With it merged, `point_config_at` calls `tx.configs().update_config(project, &record)`
+// instead, which saves every field that may change, and this function goes.
+fn save_configuration(
+    tx: &mut Tx<'_>,
+    project: ProjectId,
+    (component, config): (&ComponentId, &ConfigId),
+    configuration: &str,
+) -> Result<()> {
+    tx.sql().execute(
+        "UPDATE configs SET configuration = ?4 \
+         WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
+        rusqlite::params![
+            project.0,
+            component.as_str(),
+            config.as_str(),
+            configuration
+        ],
+    )?;
+    Ok(())
 }
