@@ -3,9 +3,9 @@
 use stackport_model::api::{BucketPermission, TokenRef};
 use stackport_model::{BucketId, ComponentId, ProjectId, TokenId};
 
-use super::tokens::{TokenRecord, TOKEN_COLUMNS};
 use crate::error::{Error, Result};
 use crate::secret;
+use crate::store::{NewManageTokenRecord, TokenHash, TokenRecord};
 use crate::Stack;
 
 /// A verified Storage API token: the project it belongs to and its rights.
@@ -149,32 +149,29 @@ impl Stack {
     /// The rights of token `id` of `project` as they are now, for work the stack does on a
     /// token's behalf later (a job, a scheduled run): none when the token was deleted or expired.
     pub(crate) fn auth_of_token(&self, project: ProjectId, id: TokenId) -> Option<TokenAuth> {
-        self.token_record(project, id)
+        self.store
+            .read(|tx| {
+                let token = tx.tokens().get_token(project, id)?;
+                Ok(token.filter(|t| !t.is_expired(tx.now_micros())))
+            })
             .ok()
-            .filter(|t| !t.is_expired(self.clock.now_micros()))
+            .flatten()
             .map(|token| TokenAuth { token })
     }
 
-    /// Verifies a Storage API token (`X-StorageApi-Token`).
+    /// Verifies a Storage API token (`X-StorageApi-Token`), by the stack's clock.
     pub fn authenticate(&self, token: Option<&str>) -> Result<TokenAuth> {
         let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
             Error::unauthorized("no Storage API token; send it in the X-StorageApi-Token header")
         })?;
-        let hash = secret::hash_token(token);
-        let record = self.store.read(|c| {
-            let mut stmt = c.sql().prepare_cached(&format!(
-                "SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = ?1"
-            ))?;
-            let mut rows = stmt.query([&hash])?;
-            Ok(match rows.next()? {
-                Some(row) => Some(TokenRecord::from_row(row)?),
-                None => None,
-            })
-        })?;
+        let hash = TokenHash::of(token);
+        let (record, now) = self
+            .store
+            .read(|tx| Ok((tx.tokens().token_by_hash(&hash)?, tx.now_micros())))?;
         let record = record.ok_or_else(|| {
             Error::unauthorized("the Storage API token is not valid; check it or ask for a new one")
         })?;
-        if record.is_expired(super::now_micros()) {
+        if record.is_expired(now) {
             return Err(Error::unauthorized(format!(
                 "Storage API token {} has expired; ask for a new one",
                 record.id
@@ -188,15 +185,11 @@ impl Stack {
         let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
             Error::unauthorized("no manage token; send it in the X-KBC-ManageApiToken header")
         })?;
-        let hash = secret::hash_token(token);
-        let found: bool = self.store.read(|c| {
-            Ok(c.sql().query_row(
-                "SELECT count(*) FROM manage_tokens WHERE hash = ?1",
-                [&hash],
-                |r| r.get::<_, i64>(0),
-            )? > 0)
-        })?;
-        if found {
+        let hash = TokenHash::of(token);
+        if self
+            .store
+            .read(|tx| tx.tokens().manage_token_exists(&hash))?
+        {
             Ok(())
         } else {
             Err(Error::unauthorized("the manage token is not valid"))
@@ -206,26 +199,29 @@ impl Stack {
     /// Makes sure the stack has a manage token. With `from_env`, that token becomes the only one;
     /// otherwise one is generated on first start and returned, once, to be shown.
     pub fn ensure_manage_token(&self, from_env: Option<&str>) -> Result<Option<String>> {
-        let now = super::now_micros();
+        if let Some(token) = from_env {
+            check_manage_token_strength(token)?;
+        }
         self.store.write(|tx| {
+            let created_micros = tx.now_micros();
             if let Some(token) = from_env {
-                check_manage_token_strength(token)?;
-                tx.sql().execute("DELETE FROM manage_tokens", [])?;
-                tx.sql().execute(
-                    "INSERT INTO manage_tokens (hash, description, created) VALUES (?1, 'from environment', ?2)",
-                    rusqlite::params![secret::hash_token(token), now],
-                )?;
+                tx.tokens().delete_manage_tokens()?;
+                tx.tokens().insert_manage_token(&NewManageTokenRecord {
+                    hash: &TokenHash::of(token),
+                    description: "from environment",
+                    created_micros,
+                })?;
                 return Ok(None);
             }
-            let count: i64 = tx.sql().query_row("SELECT count(*) FROM manage_tokens", [], |r| r.get(0))?;
-            if count > 0 {
+            if tx.tokens().any_manage_token()? {
                 return Ok(None);
             }
             let token = format!("manage-{}", secret::random_string(40));
-            tx.sql().execute(
-                "INSERT INTO manage_tokens (hash, description, created) VALUES (?1, 'first start', ?2)",
-                rusqlite::params![secret::hash_token(&token), now],
-            )?;
+            tx.tokens().insert_manage_token(&NewManageTokenRecord {
+                hash: &TokenHash::of(&token),
+                description: "first start",
+                created_micros,
+            })?;
             Ok(Some(token))
         })
     }

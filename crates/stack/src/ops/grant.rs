@@ -4,8 +4,8 @@
 
 use stackport_model::api::{BucketPermission, NewToken};
 
-use super::tokens::TokenRecord;
 use crate::error::{Error, Result};
+use crate::store::TokenRecord;
 
 /// The longest lifetime a token may be given, in seconds.
 pub(crate) const MAX_EXPIRES_IN: u64 = 100 * 365 * 86_400;
