@@ -229,7 +229,147 @@ impl Stack {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::ErrorKind;
+
+    fn bucket(s: &str) -> BucketId {
+        s.parse().unwrap()
+    }
+
+    /// A token with no rights at all; each case adds what it needs.
+    fn plain() -> TokenRecord {
+        TokenRecord {
+            id: TokenId(9),
+            project: ProjectId(1),
+            description: "plain".into(),
+            created: 0,
+            expires: None,
+            is_master: false,
+            can_manage_buckets: false,
+            can_manage_tokens: false,
+            can_read_all_file_uploads: false,
+            bucket_permissions: BTreeMap::new(),
+            component_access: None,
+            creator: None,
+        }
+    }
+
+    fn auth(token: TokenRecord) -> TokenAuth {
+        TokenAuth { token }
+    }
+
+    #[track_caller]
+    fn forbidden(result: Result<()>, says: &str) {
+        let err = result.expect_err("refused");
+        assert_eq!(err.kind(), ErrorKind::Forbidden, "{err}");
+        assert!(
+            err.message().contains(says),
+            "{} says {says}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn a_master_token_may_do_everything() {
+        let master = auth(TokenRecord {
+            is_master: true,
+            ..plain()
+        });
+        let b = bucket("in.c-anything");
+        assert_eq!(master.bucket_permission(&b), Some(BucketPermission::Manage));
+        master.require_bucket(&b, BucketPermission::Manage).unwrap();
+        master.require_manage_buckets().unwrap();
+        master.require_manage_tokens().unwrap();
+        master.require_master("do it").unwrap();
+        master
+            .require_component(&"keboola.ex-db-mysql".parse().unwrap())
+            .unwrap();
+    }
+
+    #[test]
+    fn can_manage_buckets_reaches_every_bucket_and_component_but_is_no_master() {
+        let admin = auth(TokenRecord {
+            can_manage_buckets: true,
+            ..plain()
+        });
+        assert!(admin.all_buckets());
+        admin
+            .require_bucket(&bucket("out.c-x"), BucketPermission::Manage)
+            .unwrap();
+        admin.require_manage_buckets().unwrap();
+        admin
+            .require_component(&"any.thing".parse().unwrap())
+            .unwrap();
+        forbidden(
+            admin.require_master("list members"),
+            "only a master token may list members",
+        );
+        forbidden(admin.require_manage_tokens(), "canManageTokens is false");
+    }
+
+    #[test]
+    fn a_bucket_permission_covers_the_lesser_ones_on_that_bucket_only() {
+        let token = auth(TokenRecord {
+            bucket_permissions: BTreeMap::from([(bucket("in.c-a"), BucketPermission::Write)]),
+            ..plain()
+        });
+        let a = bucket("in.c-a");
+        assert!(!token.all_buckets());
+        assert_eq!(token.bucket_permission(&a), Some(BucketPermission::Write));
+        token.require_bucket(&a, BucketPermission::Read).unwrap();
+        token.require_bucket(&a, BucketPermission::Write).unwrap();
+        forbidden(
+            token.require_bucket(&a, BucketPermission::Manage),
+            "has Write access to bucket in.c-a, this needs Manage",
+        );
+        let b = bucket("in.c-b");
+        assert_eq!(token.bucket_permission(&b), None);
+        forbidden(
+            token.require_bucket(&b, BucketPermission::Read),
+            "no access to bucket in.c-b",
+        );
+        forbidden(token.require_manage_buckets(), "canManageBuckets is false");
+    }
+
+    #[test]
+    fn a_component_is_used_only_when_the_tokens_list_names_it() {
+        let mysql = "keboola.ex-db-mysql".parse().unwrap();
+        let listed = auth(TokenRecord {
+            component_access: Some(vec!["keboola.ex-db-mysql".into()]),
+            ..plain()
+        });
+        listed.require_component(&mysql).unwrap();
+        forbidden(
+            listed.require_component(&"keboola.ex-db-pgsql".parse().unwrap()),
+            "may not use configurations of component keboola.ex-db-pgsql",
+        );
+        for list in [None, Some(vec![])] {
+            let unlisted = auth(TokenRecord {
+                component_access: list,
+                ..plain()
+            });
+            forbidden(
+                unlisted.require_component(&mysql),
+                "componentAccess lists it",
+            );
+        }
+    }
+
+    #[test]
+    fn can_manage_tokens_is_its_own_right() {
+        let token = auth(TokenRecord {
+            can_manage_tokens: true,
+            ..plain()
+        });
+        token.require_manage_tokens().unwrap();
+        forbidden(token.require_master("do it"), "token 9 is not one");
+        forbidden(
+            auth(plain()).require_manage_tokens(),
+            "token 9 may not manage tokens",
+        );
+    }
 
     #[test]
     fn manage_token_needs_32_characters_and_12_distinct_ones() {
