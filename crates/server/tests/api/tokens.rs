@@ -1,10 +1,12 @@
 //! Storage API tokens: created with a secret shown once, verified, deleted.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use stackport_client::Client;
 use stackport_model::api::{BucketPermission, NewConfiguration, NewToken, Token};
 use stackport_model::{BucketId, ComponentId, Stage, TokenId};
+use stackport_stack::ManualClock;
 
 use crate::helpers::*;
 
@@ -102,6 +104,45 @@ async fn verify_shows_the_owner_project_and_the_stack() {
         Some(verified.token.id),
         "the creator is the master token"
     );
+}
+
+/// Tokens are made, shown and refused by the stack's clock, not the machine's: a stack that
+/// goes by a clock years ahead still sees its token live for exactly `expiresIn`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_token_expires_by_the_stacks_clock() {
+    let start = stackport_model::time::parse("2031-05-01T08:00:00Z")
+        .unwrap()
+        .timestamp_micros();
+    let clock = Arc::new(ManualClock::at(start));
+    let app = spawn_app_with_clock(clock.clone()).await;
+    let master = app.new_project("p").await;
+    let token = master
+        .create_token(&NewToken {
+            description: "for a minute".into(),
+            expires_in: Some(60),
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    assert_eq!(token.created.timestamp_micros(), start);
+    assert_eq!(
+        token.expires.unwrap().timestamp_micros(),
+        start + 60_000_000
+    );
+    let client = app.client(token.token.as_deref().unwrap());
+
+    clock.advance_seconds(59);
+    assert!(!client.verify_token().await.unwrap().token.is_expired);
+
+    clock.advance_seconds(1);
+    let body = expect_error(client.verify_token().await, 401, "invalidToken");
+    assert!(body.error.contains("has expired"), "{}", body.error);
+    let listed = master.list_tokens().await.unwrap();
+    let listed = listed.iter().find(|t| t.id == token.id).unwrap();
+    assert!(listed.is_expired, "the list shows it expired too");
+
+    clock.set(start);
+    client.verify_token().await.unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

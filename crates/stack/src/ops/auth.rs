@@ -3,9 +3,9 @@
 use stackport_model::api::{BucketPermission, TokenRef};
 use stackport_model::{BucketId, ComponentId, ProjectId, TokenId};
 
-use super::tokens::{TokenRecord, TOKEN_COLUMNS};
 use crate::error::{Error, Result};
 use crate::secret;
+use crate::store::{NewManageTokenRecord, TokenHash, TokenRecord};
 use crate::Stack;
 
 /// A verified Storage API token: the project it belongs to and its rights.
@@ -149,32 +149,29 @@ impl Stack {
     /// The rights of token `id` of `project` as they are now, for work the stack does on a
     /// token's behalf later (a job, a scheduled run): none when the token was deleted or expired.
     pub(crate) fn auth_of_token(&self, project: ProjectId, id: TokenId) -> Option<TokenAuth> {
-        self.token_record(project, id)
+        self.store
+            .read(|tx| {
+                let token = tx.tokens().get_token(project, id)?;
+                Ok(token.filter(|t| !t.is_expired(tx.now_micros())))
+            })
             .ok()
-            .filter(|t| !t.is_expired(self.clock.now_micros()))
+            .flatten()
             .map(|token| TokenAuth { token })
     }
 
-    /// Verifies a Storage API token (`X-StorageApi-Token`).
+    /// Verifies a Storage API token (`X-StorageApi-Token`), by the stack's clock.
     pub fn authenticate(&self, token: Option<&str>) -> Result<TokenAuth> {
         let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
             Error::unauthorized("no Storage API token; send it in the X-StorageApi-Token header")
         })?;
-        let hash = secret::hash_token(token);
-        let record = self.store.read(|c| {
-            let mut stmt = c.sql().prepare_cached(&format!(
-                "SELECT {TOKEN_COLUMNS} FROM tokens WHERE hash = ?1"
-            ))?;
-            let mut rows = stmt.query([&hash])?;
-            Ok(match rows.next()? {
-                Some(row) => Some(TokenRecord::from_row(row)?),
-                None => None,
-            })
-        })?;
+        let hash = TokenHash::of(token);
+        let (record, now) = self
+            .store
+            .read(|tx| Ok((tx.tokens().token_by_hash(&hash)?, tx.now_micros())))?;
         let record = record.ok_or_else(|| {
             Error::unauthorized("the Storage API token is not valid; check it or ask for a new one")
         })?;
-        if record.is_expired(super::now_micros()) {
+        if record.is_expired(now) {
             return Err(Error::unauthorized(format!(
                 "Storage API token {} has expired; ask for a new one",
                 record.id
@@ -188,15 +185,11 @@ impl Stack {
         let token = token.filter(|t| !t.is_empty()).ok_or_else(|| {
             Error::unauthorized("no manage token; send it in the X-KBC-ManageApiToken header")
         })?;
-        let hash = secret::hash_token(token);
-        let found: bool = self.store.read(|c| {
-            Ok(c.sql().query_row(
-                "SELECT count(*) FROM manage_tokens WHERE hash = ?1",
-                [&hash],
-                |r| r.get::<_, i64>(0),
-            )? > 0)
-        })?;
-        if found {
+        let hash = TokenHash::of(token);
+        if self
+            .store
+            .read(|tx| tx.tokens().manage_token_exists(&hash))?
+        {
             Ok(())
         } else {
             Err(Error::unauthorized("the manage token is not valid"))
@@ -206,26 +199,29 @@ impl Stack {
     /// Makes sure the stack has a manage token. With `from_env`, that token becomes the only one;
     /// otherwise one is generated on first start and returned, once, to be shown.
     pub fn ensure_manage_token(&self, from_env: Option<&str>) -> Result<Option<String>> {
-        let now = super::now_micros();
+        if let Some(token) = from_env {
+            check_manage_token_strength(token)?;
+        }
         self.store.write(|tx| {
+            let created_micros = tx.now_micros();
             if let Some(token) = from_env {
-                check_manage_token_strength(token)?;
-                tx.sql().execute("DELETE FROM manage_tokens", [])?;
-                tx.sql().execute(
-                    "INSERT INTO manage_tokens (hash, description, created) VALUES (?1, 'from environment', ?2)",
-                    rusqlite::params![secret::hash_token(token), now],
-                )?;
+                tx.tokens().delete_manage_tokens()?;
+                tx.tokens().insert_manage_token(&NewManageTokenRecord {
+                    hash: &TokenHash::of(token),
+                    description: "from environment",
+                    created_micros,
+                })?;
                 return Ok(None);
             }
-            let count: i64 = tx.sql().query_row("SELECT count(*) FROM manage_tokens", [], |r| r.get(0))?;
-            if count > 0 {
+            if tx.tokens().any_manage_token()? {
                 return Ok(None);
             }
             let token = format!("manage-{}", secret::random_string(40));
-            tx.sql().execute(
-                "INSERT INTO manage_tokens (hash, description, created) VALUES (?1, 'first start', ?2)",
-                rusqlite::params![secret::hash_token(&token), now],
-            )?;
+            tx.tokens().insert_manage_token(&NewManageTokenRecord {
+                hash: &TokenHash::of(&token),
+                description: "first start",
+                created_micros,
+            })?;
             Ok(Some(token))
         })
     }
@@ -233,7 +229,147 @@ impl Stack {
 
 #[cfg(test)]
 mod tests {
+    use std::collections::BTreeMap;
+
     use super::*;
+    use crate::ErrorKind;
+
+    fn bucket(s: &str) -> BucketId {
+        s.parse().unwrap()
+    }
+
+    /// A token with no rights at all; each case adds what it needs.
+    fn plain() -> TokenRecord {
+        TokenRecord {
+            id: TokenId(9),
+            project: ProjectId(1),
+            description: "plain".into(),
+            created: 0,
+            expires: None,
+            is_master: false,
+            can_manage_buckets: false,
+            can_manage_tokens: false,
+            can_read_all_file_uploads: false,
+            bucket_permissions: BTreeMap::new(),
+            component_access: None,
+            creator: None,
+        }
+    }
+
+    fn auth(token: TokenRecord) -> TokenAuth {
+        TokenAuth { token }
+    }
+
+    #[track_caller]
+    fn forbidden(result: Result<()>, says: &str) {
+        let err = result.expect_err("refused");
+        assert_eq!(err.kind(), ErrorKind::Forbidden, "{err}");
+        assert!(
+            err.message().contains(says),
+            "{} says {says}",
+            err.message()
+        );
+    }
+
+    #[test]
+    fn a_master_token_may_do_everything() {
+        let master = auth(TokenRecord {
+            is_master: true,
+            ..plain()
+        });
+        let b = bucket("in.c-anything");
+        assert_eq!(master.bucket_permission(&b), Some(BucketPermission::Manage));
+        master.require_bucket(&b, BucketPermission::Manage).unwrap();
+        master.require_manage_buckets().unwrap();
+        master.require_manage_tokens().unwrap();
+        master.require_master("do it").unwrap();
+        master
+            .require_component(&"keboola.ex-db-mysql".parse().unwrap())
+            .unwrap();
+    }
+
+    #[test]
+    fn can_manage_buckets_reaches_every_bucket_and_component_but_is_no_master() {
+        let admin = auth(TokenRecord {
+            can_manage_buckets: true,
+            ..plain()
+        });
+        assert!(admin.all_buckets());
+        admin
+            .require_bucket(&bucket("out.c-x"), BucketPermission::Manage)
+            .unwrap();
+        admin.require_manage_buckets().unwrap();
+        admin
+            .require_component(&"any.thing".parse().unwrap())
+            .unwrap();
+        forbidden(
+            admin.require_master("list members"),
+            "only a master token may list members",
+        );
+        forbidden(admin.require_manage_tokens(), "canManageTokens is false");
+    }
+
+    #[test]
+    fn a_bucket_permission_covers_the_lesser_ones_on_that_bucket_only() {
+        let token = auth(TokenRecord {
+            bucket_permissions: BTreeMap::from([(bucket("in.c-a"), BucketPermission::Write)]),
+            ..plain()
+        });
+        let a = bucket("in.c-a");
+        assert!(!token.all_buckets());
+        assert_eq!(token.bucket_permission(&a), Some(BucketPermission::Write));
+        token.require_bucket(&a, BucketPermission::Read).unwrap();
+        token.require_bucket(&a, BucketPermission::Write).unwrap();
+        forbidden(
+            token.require_bucket(&a, BucketPermission::Manage),
+            "has Write access to bucket in.c-a, this needs Manage",
+        );
+        let b = bucket("in.c-b");
+        assert_eq!(token.bucket_permission(&b), None);
+        forbidden(
+            token.require_bucket(&b, BucketPermission::Read),
+            "no access to bucket in.c-b",
+        );
+        forbidden(token.require_manage_buckets(), "canManageBuckets is false");
+    }
+
+    #[test]
+    fn a_component_is_used_only_when_the_tokens_list_names_it() {
+        let mysql = "keboola.ex-db-mysql".parse().unwrap();
+        let listed = auth(TokenRecord {
+            component_access: Some(vec!["keboola.ex-db-mysql".into()]),
+            ..plain()
+        });
+        listed.require_component(&mysql).unwrap();
+        forbidden(
+            listed.require_component(&"keboola.ex-db-pgsql".parse().unwrap()),
+            "may not use configurations of component keboola.ex-db-pgsql",
+        );
+        for list in [None, Some(vec![])] {
+            let unlisted = auth(TokenRecord {
+                component_access: list,
+                ..plain()
+            });
+            forbidden(
+                unlisted.require_component(&mysql),
+                "componentAccess lists it",
+            );
+        }
+    }
+
+    #[test]
+    fn can_manage_tokens_is_its_own_right() {
+        let token = auth(TokenRecord {
+            can_manage_tokens: true,
+            ..plain()
+        });
+        token.require_manage_tokens().unwrap();
+        forbidden(token.require_master("do it"), "token 9 is not one");
+        forbidden(
+            auth(plain()).require_manage_tokens(),
+            "token 9 may not manage tokens",
+        );
+    }
 
     #[test]
     fn manage_token_needs_32_characters_and_12_distinct_ones() {

@@ -4,8 +4,8 @@
 
 use stackport_model::api::{BucketPermission, NewToken};
 
-use super::tokens::TokenRecord;
 use crate::error::{Error, Result};
+use crate::store::TokenRecord;
 
 /// The longest lifetime a token may be given, in seconds.
 pub(crate) const MAX_EXPIRES_IN: u64 = 100 * 365 * 86_400;
@@ -336,6 +336,76 @@ mod tests {
             ..c
         };
         refused(&master, &new(), "expiresIn", "never expires");
+    }
+
+    #[test]
+    fn an_expiry_is_counted_from_the_time_the_token_is_made() {
+        let n = NewToken {
+            expires_in: Some(90),
+            ..new()
+        };
+        assert_eq!(
+            check_grant(&creator(), &n, NOW).unwrap(),
+            Some(NOW + 90_000_000)
+        );
+        assert_eq!(
+            check_grant(&creator(), &n, NOW + 5).unwrap(),
+            Some(NOW + 5 + 90_000_000)
+        );
+    }
+
+    #[test]
+    fn no_component_list_or_an_empty_one_is_within_any_creators() {
+        for wanted in [None, Some(vec![])] {
+            let n = NewToken {
+                component_access: wanted,
+                ..new()
+            };
+            check_grant(&creator(), &n, NOW).unwrap();
+        }
+    }
+
+    #[test]
+    fn every_bucket_asked_for_is_checked() {
+        let mut c = creator();
+        c.bucket_permissions = BTreeMap::from([
+            (bucket("in.c-a"), BucketPermission::Manage),
+            (bucket("in.c-b"), BucketPermission::Read),
+        ]);
+        let n = NewToken {
+            bucket_permissions: BTreeMap::from([
+                (bucket("in.c-a"), BucketPermission::Manage),
+                (bucket("in.c-b"), BucketPermission::Write),
+            ]),
+            ..new()
+        };
+        refused(
+            &c,
+            &n,
+            "bucketPermissions",
+            "on bucket in.c-b, it has only read",
+        );
+        let within = NewToken {
+            bucket_permissions: BTreeMap::from([
+                (bucket("in.c-a"), BucketPermission::Manage),
+                (bucket("in.c-b"), BucketPermission::Read),
+            ]),
+            ..new()
+        };
+        check_grant(&c, &within, NOW).unwrap();
+    }
+
+    #[test]
+    fn an_expired_creator_may_give_no_time_at_all() {
+        let c = TokenRecord {
+            expires: Some(NOW - 1),
+            ..creator()
+        };
+        let n = NewToken {
+            expires_in: Some(1),
+            ..new()
+        };
+        refused(&c, &n, "expiresIn", "at most 0 seconds");
     }
 
     #[test]

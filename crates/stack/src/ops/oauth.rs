@@ -2,55 +2,33 @@
 //! application for a component. The tokens are sealed at once and never shown again;
 //! configurations point at them with `authorization.oauth_api.id`.
 
-use rusqlite::{params, OptionalExtension};
 use serde_json::json;
-use stackport_model::api::{NewOAuthCredentials, OAuthCredentials, TokenRef};
-use stackport_model::{ComponentId, CredentialsId, ProjectId, TokenId};
+use stackport_model::api::{NewOAuthCredentials, OAuthCredentials};
+use stackport_model::{ComponentId, CredentialsId, ProjectId};
 
 use super::auth::TokenAuth;
 use super::events::{record, NewEvent};
 use crate::error::{Error, Result};
 use crate::secrets::{Binding, Scope};
-use crate::store::sqlrow::parse_column;
-use crate::store::Tx;
+use crate::store::{NewOAuthRecord, Tx};
 use crate::Stack;
 
-const COLUMNS: &str = "component_id, id, authorized_for, app_key, oauth_version, created, \
-    creator_token_id, creator_description";
-
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<OAuthCredentials> {
-    Ok(OAuthCredentials {
-        component_id: parse_column(r, 0)?,
-        id: parse_column(r, 1)?,
-        authorized_for: r.get(2)?,
-        app_key: r.get(3)?,
-        oauth_version: r.get(4)?,
-        created: super::time(r.get(5)?),
-        creator: TokenRef {
-            id: TokenId(r.get(6)?),
-            description: r.get(7)?,
-        },
-    })
+fn credentials_not_found(component: &ComponentId, id: &CredentialsId) -> Error {
+    Error::not_found(
+        "oauth.credentialsNotFound",
+        format!("OAuth credentials {id} of component {component} not found in this project"),
+    )
 }
 
 fn load(
-    c: &mut Tx<'_>,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     component: &ComponentId,
     id: &CredentialsId,
 ) -> Result<OAuthCredentials> {
-    c.sql().query_row(
-        &format!("SELECT {COLUMNS} FROM oauth_credentials WHERE project_id = ?1 AND component_id = ?2 AND id = ?3"),
-        params![project.0, component.as_str(), id.as_str()],
-        from_row,
-    )
-    .optional()?
-    .ok_or_else(|| {
-        Error::not_found(
-            "oauth.credentialsNotFound",
-            format!("OAuth credentials {id} of component {component} not found in this project"),
-        )
-    })
+    tx.oauth()
+        .get_oauth(project, component, id)?
+        .ok_or_else(|| credentials_not_found(component, id))
 }
 
 /// The credentials' own binding: the sealed tokens open only as these credentials.
@@ -91,36 +69,43 @@ impl Stack {
         );
         let by = auth.token_ref();
         self.store.write(|tx| {
-            if load(tx, project, component, &new.id).is_ok() {
+            if tx.oauth().get_oauth(project, component, &new.id)?.is_some() {
                 return Err(Error::conflict(
                     "oauth.credentialsExist",
-                    format!("OAuth credentials {} of component {component} already exist; choose another id", new.id),
+                    format!(
+                        "OAuth credentials {} of component {component} already exist; choose \
+                         another id",
+                        new.id
+                    ),
                 ));
             }
-            tx.sql().execute(
-                "INSERT INTO oauth_credentials (project_id, component_id, id, authorized_for, sealed_data,
-                 app_key, oauth_version, created, creator_token_id, creator_description)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    project.0,
-                    component.as_str(),
-                    new.id.as_str(),
-                    new.authorized_for,
-                    sealed,
-                    app.app_key,
-                    app.version,
-                    super::now_micros(),
-                    by.id.0,
-                    by.description
-                ],
-            )?;
-            record(tx, project, Some(&by), NewEvent {
-                event: "oauth.credentialsCreated",
-                message: format!("OAuth credentials {} of {component} created", new.id),
-                object_type: "oauthCredentials",
-                object_id: format!("{component}/{}", new.id),
-                params: json!({ "componentId": component, "authorizedFor": new.authorized_for }),
+            let created_micros = tx.now_micros();
+            tx.oauth().insert_oauth(&NewOAuthRecord {
+                project,
+                component,
+                id: &new.id,
+                authorized_for: &new.authorized_for,
+                sealed_data: &sealed,
+                app_key: &app.app_key,
+                oauth_version: &app.version,
+                created_micros,
+                creator: &by,
             })?;
+            record(
+                tx,
+                project,
+                Some(&by),
+                NewEvent {
+                    event: "oauth.credentialsCreated",
+                    message: format!("OAuth credentials {} of {component} created", new.id),
+                    object_type: "oauthCredentials",
+                    object_id: format!("{component}/{}", new.id),
+                    params: json!({
+                        "componentId": component,
+                        "authorizedFor": new.authorized_for
+                    }),
+                },
+            )?;
             load(tx, project, component, &new.id)
         })
     }
@@ -132,13 +117,8 @@ impl Stack {
         component: &ComponentId,
     ) -> Result<Vec<OAuthCredentials>> {
         auth.require_component(component)?;
-        self.store.read(|c| {
-            let mut stmt = c.sql().prepare(&format!(
-                "SELECT {COLUMNS} FROM oauth_credentials WHERE project_id = ?1 AND component_id = ?2 ORDER BY created, id"
-            ))?;
-            let rows = stmt.query_map(params![auth.project().0, component.as_str()], from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
+        self.store
+            .read(|tx| tx.oauth().list_oauth(auth.project(), component))
     }
 
     /// One set of credentials, without its secret part.
@@ -149,7 +129,8 @@ impl Stack {
         id: &CredentialsId,
     ) -> Result<OAuthCredentials> {
         auth.require_component(component)?;
-        self.store.read(|c| load(c, auth.project(), component, id))
+        self.store
+            .read(|tx| load(tx, auth.project(), component, id))
     }
 
     /// Forgets credentials; configurations pointing at them need a new authorization.
@@ -163,18 +144,21 @@ impl Stack {
         let project = auth.project();
         let by = auth.token_ref();
         self.store.write(|tx| {
-            load(tx, project, component, id)?;
-            tx.sql().execute(
-                "DELETE FROM oauth_credentials WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
-                params![project.0, component.as_str(), id.as_str()],
-            )?;
-            record(tx, project, Some(&by), NewEvent {
-                event: "oauth.credentialsDeleted",
-                message: format!("OAuth credentials {id} of {component} deleted"),
-                object_type: "oauthCredentials",
-                object_id: format!("{component}/{id}"),
-                params: json!({}),
-            })
+            if !tx.oauth().delete_oauth(project, component, id)? {
+                return Err(credentials_not_found(component, id));
+            }
+            record(
+                tx,
+                project,
+                Some(&by),
+                NewEvent {
+                    event: "oauth.credentialsDeleted",
+                    message: format!("OAuth credentials {id} of {component} deleted"),
+                    object_type: "oauthCredentials",
+                    object_id: format!("{component}/{id}"),
+                    params: json!({}),
+                },
+            )
         })
     }
 
@@ -185,15 +169,15 @@ impl Stack {
         component: &ComponentId,
         id: &CredentialsId,
     ) -> Result<serde_json::Value> {
-        let sealed: String = self.store.read(|c| {
-            c.sql().query_row(
-                "SELECT sealed_data FROM oauth_credentials WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
-                params![project.0, component.as_str(), id.as_str()],
-                |r| r.get(0),
-            )
-            .optional()?
-            .ok_or_else(|| Error::not_found("oauth.credentialsNotFound", format!("OAuth credentials {id} of component {component} not found")))
-        })?;
+        let sealed = self
+            .store
+            .read(|tx| tx.oauth().sealed_oauth_data(project, component, id))?
+            .ok_or_else(|| {
+                Error::not_found(
+                    "oauth.credentialsNotFound",
+                    format!("OAuth credentials {id} of component {component} not found"),
+                )
+            })?;
         let plain = self
             .keyring
             .open(&binding(project, component, id), &sealed)

@@ -1,45 +1,14 @@
 //! Members of a project, managed by the stack administrator.
 
-use rusqlite::{params, OptionalExtension};
 use serde_json::json;
-use stackport_model::api::{NewProjectUser, ProjectUser, ProjectUserUpdate, UserRole, UserStatus};
+use stackport_model::api::{NewProjectUser, ProjectUser, ProjectUserUpdate, UserStatus};
 use stackport_model::ProjectId;
 
 use super::auth::TokenAuth;
 use super::events::{record, NewEvent};
 use crate::error::{Error, Result};
-use crate::store::Tx;
+use crate::store::{NewUserRecord, Tx};
 use crate::Stack;
-
-fn role_name(role: UserRole) -> &'static str {
-    match role {
-        UserRole::Admin => "admin",
-        UserRole::Share => "share",
-        UserRole::Guest => "guest",
-        UserRole::ReadOnly => "readOnly",
-    }
-}
-
-fn status_name(status: UserStatus) -> &'static str {
-    match status {
-        UserStatus::Invited => "invited",
-        UserStatus::Active => "active",
-    }
-}
-
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<ProjectUser> {
-    let bad = |i: usize, v: String| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, v.into())
-    };
-    let role: String = r.get(1)?;
-    let status: String = r.get(2)?;
-    Ok(ProjectUser {
-        email: r.get(0)?,
-        role: serde_json::from_value(json!(role)).map_err(|_| bad(1, role))?,
-        status: serde_json::from_value(json!(status)).map_err(|_| bad(2, status))?,
-        created: super::time(r.get(3)?),
-    })
-}
 
 /// E-mails are compared case-insensitively; stored lower-case.
 fn normalize(email: &str) -> Result<String> {
@@ -57,25 +26,24 @@ fn normalize(email: &str) -> Result<String> {
     }
 }
 
-fn load(c: &mut Tx<'_>, project: ProjectId, email: &str) -> Result<ProjectUser> {
-    c.sql().query_row(
-        "SELECT email, role, status, created FROM project_users WHERE project_id = ?1 AND email = ?2",
-        params![project.0, email],
-        from_row,
+fn not_a_member(project: ProjectId, email: &str) -> Error {
+    Error::not_found(
+        "users.notFound",
+        format!("{email} is not a member of project {project}"),
     )
-    .optional()?
-    .ok_or_else(|| Error::not_found("users.notFound", format!("{email} is not a member of project {project}")))
+}
+
+fn load(tx: &mut Tx<'_>, project: ProjectId, email: &str) -> Result<ProjectUser> {
+    tx.users()
+        .get_user(project, email)?
+        .ok_or_else(|| not_a_member(project, email))
 }
 
 impl Stack {
     /// The members of a project.
     pub fn list_users(&self, project: ProjectId) -> Result<Vec<ProjectUser>> {
         self.get_project(project)?;
-        self.store.read(|c| {
-            let mut stmt = c.sql().prepare("SELECT email, role, status, created FROM project_users WHERE project_id = ?1 ORDER BY created, email")?;
-            let rows = stmt.query_map([project.0], from_row)?;
-            Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-        })
+        self.store.read(|tx| tx.users().list_users(project))
     }
 
     /// The members of the token's own project. Only a master token may see who else is in the
@@ -90,20 +58,32 @@ impl Stack {
         self.get_project(project)?;
         let email = normalize(&new.email)?;
         self.store.write(|tx| {
-            if load(tx, project, &email).is_ok() {
-                return Err(Error::conflict("users.alreadyMember", format!("{email} is already a member of project {project}")));
+            if tx.users().get_user(project, &email)?.is_some() {
+                return Err(Error::conflict(
+                    "users.alreadyMember",
+                    format!("{email} is already a member of project {project}"),
+                ));
             }
-            tx.sql().execute(
-                "INSERT INTO project_users (project_id, email, role, status, created) VALUES (?1, ?2, ?3, 'invited', ?4)",
-                params![project.0, email, role_name(new.role), super::now_micros()],
-            )?;
-            record(tx, project, None, NewEvent {
-                event: "users.invited",
-                message: format!("{email} invited as {}", role_name(new.role)),
-                object_type: "user",
-                object_id: email.clone(),
-                params: json!({ "role": new.role }),
+            let created_micros = tx.now_micros();
+            tx.users().insert_user(&NewUserRecord {
+                project,
+                email: &email,
+                role: new.role,
+                status: UserStatus::Invited,
+                created_micros,
             })?;
+            record(
+                tx,
+                project,
+                None,
+                NewEvent {
+                    event: "users.invited",
+                    message: format!("{email} invited as {}", new.role.as_str()),
+                    object_type: "user",
+                    object_id: email.clone(),
+                    params: json!({ "role": new.role }),
+                },
+            )?;
             load(tx, project, &email)
         })
     }
@@ -118,14 +98,11 @@ impl Stack {
         let email = normalize(email)?;
         self.store.write(|tx| {
             let current = load(tx, project, &email)?;
-            tx.sql().execute(
-                "UPDATE project_users SET role = ?3, status = ?4 WHERE project_id = ?1 AND email = ?2",
-                params![
-                    project.0,
-                    email,
-                    role_name(update.role.unwrap_or(current.role)),
-                    status_name(update.status.unwrap_or(current.status))
-                ],
+            tx.users().update_user(
+                project,
+                &email,
+                update.role.unwrap_or(current.role),
+                update.status.unwrap_or(current.status),
             )?;
             load(tx, project, &email)
         })
@@ -135,11 +112,9 @@ impl Stack {
     pub fn remove_user(&self, project: ProjectId, email: &str) -> Result<()> {
         let email = normalize(email)?;
         self.store.write(|tx| {
-            load(tx, project, &email)?;
-            tx.sql().execute(
-                "DELETE FROM project_users WHERE project_id = ?1 AND email = ?2",
-                params![project.0, email],
-            )?;
+            if !tx.users().delete_user(project, &email)? {
+                return Err(not_a_member(project, &email));
+            }
             record(
                 tx,
                 project,
@@ -153,5 +128,32 @@ impl Stack {
                 },
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn e_mails_are_trimmed_and_lower_cased() {
+        assert_eq!(
+            normalize("  Ann.Lee@Example.COM ").unwrap(),
+            "ann.lee@example.com"
+        );
+    }
+
+    #[test]
+    fn what_is_not_an_e_mail_is_refused() {
+        for bad in [
+            "",
+            "ann",
+            "@example.com",
+            "ann@example",
+            "ann lee@example.com",
+        ] {
+            let err = normalize(bad).unwrap_err();
+            assert_eq!(err.code(), "users.invalidEmail", "{bad}");
+        }
     }
 }
