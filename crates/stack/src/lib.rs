@@ -9,6 +9,7 @@
 //! `tables/<project>.sqlite` (the embedded backend) and `files/<project>/<file id>`.
 
 pub mod backend;
+mod clock;
 pub mod csv;
 mod error;
 mod fsutil;
@@ -21,8 +22,10 @@ pub mod settings;
 mod stack;
 pub mod store;
 
+#[cfg(any(test, feature = "test-clock"))]
+pub use clock::ManualClock;
+pub use clock::{Clock, SystemClock};
 pub use error::{Error, ErrorKind, Result};
-pub use jobs::clock::{Clock, ManualClock, SystemClock};
 pub use jobs::{JobFilter, JobRunner};
 pub use ops::auth::TokenAuth;
 pub use ops::configs::{ConfigInclude, MAX_DOCUMENT_BYTES};

@@ -5,8 +5,8 @@ use stackport_model::api::StackInfo;
 use stackport_model::ProjectId;
 
 use crate::backend::TableBackend;
+use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
-use crate::jobs::clock::{Clock, SystemClock};
 use crate::jobs::JobControl;
 use crate::registry::Registry;
 use crate::secrets::Keyring;

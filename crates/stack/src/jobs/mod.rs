@@ -3,7 +3,6 @@
 //! schedule are queued by the [`scheduler`] at their minutes.
 
 mod cancel;
-pub mod clock;
 pub mod cron;
 mod datadir;
 mod deadline;

@@ -1,6 +1,7 @@
-//! The time the scheduler and the job runner go by. A stack runs on the system clock; a test
-//! holds a [`ManualClock`] and moves it, so a schedule can be seen firing at its minute without
-//! waiting for it.
+//! The one clock a stack goes by: every time it records or compares (`created`, expiry, events,
+//! imports, schedules) comes from here. A stack runs on the system clock; a test holds a
+//! [`ManualClock`] and moves it, so a schedule firing or a token expiring can be seen without
+//! waiting. `ManualClock` exists only with the `test-clock` feature, never in a release binary.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 
@@ -21,11 +22,13 @@ impl Clock for SystemClock {
 }
 
 /// A clock that stands still until it is set or advanced.
+#[cfg(any(test, feature = "test-clock"))]
 #[derive(Debug)]
 pub struct ManualClock {
     micros: AtomicI64,
 }
 
+#[cfg(any(test, feature = "test-clock"))]
 impl ManualClock {
     /// A clock showing `micros` since the epoch.
     pub fn at(micros: i64) -> Self {
@@ -45,6 +48,7 @@ impl ManualClock {
     }
 }
 
+#[cfg(any(test, feature = "test-clock"))]
 impl Clock for ManualClock {
     fn now_micros(&self) -> i64 {
         self.micros.load(Ordering::SeqCst)
