@@ -224,23 +224,23 @@ impl StackSettings {
         }
         if l.max_value_bytes == 0 || l.max_record_bytes < l.max_value_bytes {
             return bad(format!(
-                "limits.maxValueBytes ({}) must be at least 1 and limits.maxRecordBytes ({}) at least as large",
+                "limits.maxValueBytes ({}) must be at least 1 \
+                 and limits.maxRecordBytes ({}) at least as large",
                 l.max_value_bytes, l.max_record_bytes
             ));
         }
         if l.body_idle_timeout_seconds == 0 || l.max_connections == 0 || l.max_transfers == 0 {
-            return bad(
-                "limits.bodyIdleTimeoutSeconds, limits.maxConnections and limits.maxTransfers must be at least 1"
-                    .into(),
-            );
+            return bad("limits.bodyIdleTimeoutSeconds, limits.maxConnections \
+                 and limits.maxTransfers must be at least 1"
+                .into());
         }
         if self.jobs.workers == 0
             || self.jobs.max_running_per_project == 0
             || self.jobs.time_limit_seconds == 0
         {
-            return bad(
-                "jobs.workers, jobs.maxRunningPerProject and jobs.timeLimitSeconds must be at least 1".into(),
-            );
+            return bad("jobs.workers, jobs.maxRunningPerProject \
+                 and jobs.timeLimitSeconds must be at least 1"
+                .into());
         }
         if let Err(e) = crate::jobs::outbound::AllowList::parse(&self.network.outbound_allow) {
             return bad(format!("network.outboundAllow: {e}"));

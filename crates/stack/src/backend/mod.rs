@@ -228,14 +228,14 @@ pub trait TableBackend: Send + Sync {
     ) -> Result<std::collections::HashMap<String, TableStats>>;
 
     /// The names of every table the backend holds for a project, sorted, its own bookkeeping
-    /// ([`BOOKKEEPING_PREFIX`]) left out; none for a project it holds nothing of. With the catalog's names this finds
-    /// the orphans a crash left (see the module's docs).
+    /// ([`BOOKKEEPING_PREFIX`]) left out; none for a project it holds nothing of. With the
+    /// catalog's names this finds the orphans a crash left (see the module's docs).
     fn list_physical(&self, project: ProjectId) -> Result<Vec<String>>;
 
     /// Drops the table `name` (one [`TableBackend::list_physical`] gave) with its rows and
     /// figures; nothing to do when there is no such table. Refuses a name of the backend's own
-    /// bookkeeping ([`BOOKKEEPING_PREFIX`]). A plain string, not a [`PhysicalName`]: an orphan is a name the stack no
-    /// longer holds.
+    /// bookkeeping ([`BOOKKEEPING_PREFIX`]). A plain string, not a [`PhysicalName`]: an orphan
+    /// is a name the stack no longer holds.
     fn drop_physical(&self, project: ProjectId, name: &str) -> Result<()>;
 
     /// Removes everything the backend holds for a project.
