@@ -9,6 +9,8 @@ use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use stackport_client::Client;
 use stackport_model::api::NewProject;
+use stackport_model::BackendName;
+use stackport_stack::backend::BackendRegistry;
 use stackport_stack::{BiAccount, Limits, Stack, StackSettings};
 
 use crate::bench_cmd::{self, BenchArgs};
@@ -88,10 +90,10 @@ struct InitArgs {
     ips: Vec<String>,
     /// A backend the stack offers (repeat for more).
     #[arg(long = "backend", default_value = "sqlite")]
-    backends: Vec<String>,
+    backends: Vec<BackendName>,
     /// The backend of new projects; the first backend when left out.
     #[arg(long)]
-    default_backend: Option<String>,
+    default_backend: Option<BackendName>,
 }
 
 #[derive(Subcommand)]
@@ -194,7 +196,8 @@ fn init(args: InitArgs) -> Result<ExitCode> {
             id,
         }),
     };
-    Stack::init(&args.dir, &settings)
+    BackendRegistry::check(&[stackport_stack_sqlite::SqliteBackend::NAME], &settings)
+        .and_then(|()| Stack::init(&args.dir, &settings))
         .with_context(|| format!("cannot initialise a stack in {}", args.dir.display()))?;
     println!(
         "stack {} initialised in {}",

@@ -5,11 +5,13 @@
 //! (camelCase), see `docs/api.md`.
 
 pub mod api;
+pub mod backend_name;
 pub mod ids;
 pub mod json_depth;
 pub mod secret_json;
 pub mod time;
 
+pub use backend_name::BackendName;
 pub use ids::{
     BucketId, ColumnName, ComponentId, ConfigId, CredentialsId, EventId, FileId, IdError, JobId,
     MetadataId, OrchestrationId, ProjectId, RowId, Stage, TableId, TokenId, WorkspaceId,

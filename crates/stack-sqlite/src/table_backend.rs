@@ -8,12 +8,12 @@ use std::sync::{Arc, Mutex};
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use stackport_model::{
     api::{ColumnFilter, FilterOperator},
-    ColumnName, ProjectId,
+    BackendName, ColumnName, ProjectId,
 };
 
 use stackport_stack::backend::{
     quote, AppliedImport, ExportQuery, ImportPlan, PhysicalName, RowFeed, RowSink, RowVisitor,
-    TableBackend, TableStats,
+    TableBackend, TableStats, BOOKKEEPING_PREFIX,
 };
 use stackport_stack::{Error, Result};
 
@@ -44,11 +44,6 @@ pub struct SqliteBackend {
     writers: Mutex<HashMap<ProjectId, Arc<Mutex<()>>>>,
 }
 
-/// An SQL identifier, quoted for SQLite.
-fn now_micros() -> i64 {
-    chrono::Utc::now().timestamp_micros()
-}
-
 /// The sum of the byte lengths of `columns`, as SQL.
 fn size_expr(columns: &[ColumnName]) -> String {
     if columns.is_empty() {
@@ -62,6 +57,9 @@ fn size_expr(columns: &[ColumnName]) -> String {
 }
 
 impl SqliteBackend {
+    /// The name projects record.
+    pub const NAME: BackendName = BackendName::SQLITE;
+
     /// Stores project databases under `root`.
     pub fn new(root: impl Into<PathBuf>) -> Result<Self> {
         let root = root.into();
@@ -113,11 +111,11 @@ fn open_db(path: &Path) -> Result<Connection> {
     Ok(conn)
 }
 
-fn touch(tx: &rusqlite::Transaction<'_>, table: &str, import: Option<i64>) -> Result<()> {
-    let now = import.unwrap_or_else(now_micros);
+/// Records a change at `now`; an import's also as the last import.
+fn touch(tx: &rusqlite::Transaction<'_>, table: &str, now: i64, import: bool) -> Result<()> {
     tx.execute(
         "UPDATE _stackport_stats SET last_change = ?2, change_seq = change_seq + 1,
-         last_import = COALESCE(?3, last_import) WHERE tbl = ?1",
+         last_import = CASE WHEN ?3 THEN ?2 ELSE last_import END WHERE tbl = ?1",
         params![table, now, import],
     )?;
     Ok(())
@@ -125,7 +123,8 @@ fn touch(tx: &rusqlite::Transaction<'_>, table: &str, import: Option<i64>) -> Re
 
 fn read_stats(conn: &Connection, table: &str) -> Result<TableStats> {
     conn.query_row(
-        "SELECT rows_count, data_size, last_change, last_import, change_seq FROM _stackport_stats WHERE tbl = ?1",
+        "SELECT rows_count, data_size, last_change, last_import, change_seq \
+         FROM _stackport_stats WHERE tbl = ?1",
         [table],
         |r| {
             Ok(TableStats {
@@ -138,7 +137,12 @@ fn read_stats(conn: &Connection, table: &str) -> Result<TableStats> {
         },
     )
     .optional()?
-    .ok_or_else(|| Error::internal("reading table statistics", format!("no statistics for {table}")))
+    .ok_or_else(|| {
+        Error::internal(
+            "reading table statistics",
+            format!("no statistics for {table}"),
+        )
+    })
 }
 
 fn where_clause(query: &ExportQuery<'_>, args: &mut Vec<rusqlite::types::Value>) -> String {
@@ -234,8 +238,8 @@ impl RowSink for SqliteSink<'_> {
 }
 
 impl TableBackend for SqliteBackend {
-    fn name(&self) -> &'static str {
-        "sqlite"
+    fn name(&self) -> BackendName {
+        Self::NAME
     }
 
     fn create_table(
@@ -244,6 +248,7 @@ impl TableBackend for SqliteBackend {
         table: &PhysicalName,
         columns: &[ColumnName],
         primary_key: &[ColumnName],
+        now_micros: i64,
     ) -> Result<()> {
         self.write(project, |tx| {
             // An explicit row key: user columns may be called rowid, oid or _rowid_, which would
@@ -260,18 +265,14 @@ impl TableBackend for SqliteBackend {
             create_key_index(tx, table, primary_key)?;
             tx.execute(
                 "INSERT INTO _stackport_stats (tbl, last_change) VALUES (?1, ?2)",
-                params![table, now_micros()],
+                params![table, now_micros],
             )?;
             Ok(())
         })
     }
 
     fn drop_table(&self, project: ProjectId, table: &PhysicalName) -> Result<()> {
-        self.write(project, |tx| {
-            tx.execute_batch(&format!("DROP TABLE IF EXISTS {}", quote(table)))?;
-            tx.execute("DELETE FROM _stackport_stats WHERE tbl = ?1", [table])?;
-            Ok(())
-        })
+        self.write(project, |tx| drop_in(tx, table))
     }
 
     fn add_column(
@@ -279,6 +280,7 @@ impl TableBackend for SqliteBackend {
         project: ProjectId,
         table: &PhysicalName,
         column: &ColumnName,
+        now_micros: i64,
     ) -> Result<()> {
         self.write(project, |tx| {
             tx.execute_batch(&format!(
@@ -286,7 +288,7 @@ impl TableBackend for SqliteBackend {
                 quote(table),
                 quote(column.as_str())
             ))?;
-            touch(tx, table, None)
+            touch(tx, table, now_micros, false)
         })
     }
 
@@ -295,6 +297,7 @@ impl TableBackend for SqliteBackend {
         project: ProjectId,
         table: &PhysicalName,
         column: &ColumnName,
+        now_micros: i64,
     ) -> Result<()> {
         self.write(project, |tx| {
             let removed: i64 = tx.query_row(
@@ -315,7 +318,7 @@ impl TableBackend for SqliteBackend {
                 "UPDATE _stackport_stats SET data_size = data_size - ?2 WHERE tbl = ?1",
                 params![table, removed],
             )?;
-            touch(tx, table, None)
+            touch(tx, table, now_micros, false)
         })
     }
 
@@ -324,11 +327,19 @@ impl TableBackend for SqliteBackend {
         project: ProjectId,
         table: &PhysicalName,
         primary_key: &[ColumnName],
+        now_micros: i64,
     ) -> Result<()> {
         self.write(project, |tx| {
-            tx.execute_batch(&format!("DROP INDEX IF EXISTS {}", quote(&format!("{table}_pk"))))?;
+            tx.execute_batch(&format!(
+                "DROP INDEX IF EXISTS {}",
+                quote(&format!("{table}_pk"))
+            ))?;
             if !primary_key.is_empty() {
-                let cols = primary_key.iter().map(|c| quote(c.as_str())).collect::<Vec<_>>().join(", ");
+                let cols = primary_key
+                    .iter()
+                    .map(|c| quote(c.as_str()))
+                    .collect::<Vec<_>>()
+                    .join(", ");
                 let dup: Option<String> = tx
                     .query_row(
                         &format!(
@@ -348,14 +359,19 @@ impl TableBackend for SqliteBackend {
                     return Err(Error::invalid(
                         "storage.tables.duplicatePrimaryKey",
                         format!(
-                            "rows repeat the key ({dup}) in column(s) {}; remove the duplicates first",
-                            primary_key.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")
+                            "rows repeat the key ({dup}) in column(s) {}; \
+                             remove the duplicates first",
+                            primary_key
+                                .iter()
+                                .map(|c| c.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
                         ),
                     ));
                 }
                 create_key_index(tx, table, primary_key)?;
             }
-            touch(tx, table, None)
+            touch(tx, table, now_micros, false)
         })
     }
 
@@ -376,24 +392,40 @@ impl TableBackend for SqliteBackend {
             }
             let cols: Vec<String> = plan.columns.iter().map(|c| quote(c.as_str())).collect();
             let marks = vec!["?"; cols.len() + 1].join(", ");
-            let mut sql = format!("INSERT INTO {t} ({}{}_timestamp) VALUES ({marks})", cols.join(", "), if cols.is_empty() { "" } else { ", " });
+            let mut sql = format!(
+                "INSERT INTO {t} ({}{}_timestamp) VALUES ({marks})",
+                cols.join(", "),
+                if cols.is_empty() { "" } else { ", " }
+            );
             let mut lookup = None;
             let mut key_positions = Vec::new();
             if !plan.primary_key.is_empty() {
-                let keys: Vec<String> = plan.primary_key.iter().map(|c| quote(c.as_str())).collect();
-                let mut updates: Vec<String> = cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+                let keys: Vec<String> =
+                    plan.primary_key.iter().map(|c| quote(c.as_str())).collect();
+                let mut updates: Vec<String> =
+                    cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
                 updates.push("_timestamp = excluded._timestamp".into());
-                sql.push_str(&format!(" ON CONFLICT ({}) DO UPDATE SET {}", keys.join(", "), updates.join(", ")));
+                sql.push_str(&format!(
+                    " ON CONFLICT ({}) DO UPDATE SET {}",
+                    keys.join(", "),
+                    updates.join(", ")
+                ));
                 for k in plan.primary_key {
                     let pos = plan.columns.iter().position(|c| c == k).ok_or_else(|| {
                         Error::invalid(
                             "storage.tables.missingPrimaryKeyColumn",
-                            format!("the data has no column '{k}', which is part of the primary key"),
+                            format!(
+                                "the data has no column '{k}', which is part of the primary key"
+                            ),
                         )
                     })?;
                     key_positions.push(pos);
                 }
-                let cond = keys.iter().map(|k| format!("{k} = ?")).collect::<Vec<_>>().join(" AND ");
+                let cond = keys
+                    .iter()
+                    .map(|k| format!("{k} = ?"))
+                    .collect::<Vec<_>>()
+                    .join(" AND ");
                 lookup = Some(tx.prepare(&format!(
                     "SELECT {} FROM {t} WHERE {cond}",
                     size_expr(plan.columns)
@@ -412,11 +444,14 @@ impl TableBackend for SqliteBackend {
             if let Some(key) = plan.idempotency_key {
                 // The primary key refuses a second import under the same key, also a racing one.
                 tx.execute(
-                    "INSERT INTO _stackport_import_keys (key, tbl, imported_rows, created) VALUES (?1, ?2, ?3, ?4)",
+                    "INSERT INTO _stackport_import_keys (key, tbl, imported_rows, created) \
+                     VALUES (?1, ?2, ?3, ?4)",
                     params![key, plan.table, sink.received as i64, plan.now_micros],
                 )
                 .map_err(|e| match e {
-                    rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    rusqlite::Error::SqliteFailure(f, _)
+                        if f.code == rusqlite::ErrorCode::ConstraintViolation =>
+                    {
                         Error::conflict(
                             "storage.import.alreadyApplied",
                             format!("an import with idempotency key '{key}' was already applied"),
@@ -426,11 +461,12 @@ impl TableBackend for SqliteBackend {
                 })?;
             }
             tx.execute(
-                "UPDATE _stackport_stats SET rows_count = rows_count + ?2, data_size = data_size + ?3 WHERE tbl = ?1",
+                "UPDATE _stackport_stats SET rows_count = rows_count + ?2, \
+                 data_size = data_size + ?3 WHERE tbl = ?1",
                 params![plan.table, sink.rows_delta, sink.size_delta],
             )?;
             drop(sink);
-            touch(tx, plan.table, Some(plan.now_micros))?;
+            touch(tx, plan.table, plan.now_micros, true)?;
             read_stats(tx, plan.table)
         })
     }
@@ -517,7 +553,8 @@ impl TableBackend for SqliteBackend {
         }
         let conn = self.open(project)?;
         let mut stmt = conn.prepare(
-            "SELECT tbl, rows_count, data_size, last_change, last_import, change_seq FROM _stackport_stats",
+            "SELECT tbl, rows_count, data_size, last_change, last_import, change_seq \
+             FROM _stackport_stats",
         )?;
         let rows = stmt.query_map([], |r| {
             Ok((
@@ -532,6 +569,37 @@ impl TableBackend for SqliteBackend {
             ))
         })?;
         Ok(rows.collect::<rusqlite::Result<HashMap<_, _>>>()?)
+    }
+
+    fn list_physical(&self, project: ProjectId) -> Result<Vec<String>> {
+        if !self.path(project).exists() {
+            return Ok(Vec::new());
+        }
+        let conn = self.open(project)?;
+        let mut stmt = conn.prepare("SELECT name FROM sqlite_master WHERE type = 'table'")?;
+        let names = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for name in names {
+            let name = name?;
+            if !is_bookkeeping(&name) {
+                out.push(name);
+            }
+        }
+        out.sort();
+        Ok(out)
+    }
+
+    fn drop_physical(&self, project: ProjectId, name: &str) -> Result<()> {
+        if is_bookkeeping(name) {
+            return Err(Error::internal(
+                "dropping a physical table",
+                format!("'{name}' is the backend's own bookkeeping, not a table's data"),
+            ));
+        }
+        if !self.path(project).exists() {
+            return Ok(());
+        }
+        self.write(project, |tx| drop_in(tx, name))
     }
 
     fn drop_project(&self, project: ProjectId) -> Result<()> {
@@ -549,6 +617,19 @@ impl TableBackend for SqliteBackend {
         }
         Ok(())
     }
+}
+
+/// Drops `table` (its key index goes with it) and its figures.
+fn drop_in(tx: &rusqlite::Transaction<'_>, table: &str) -> Result<()> {
+    tx.execute_batch(&format!("DROP TABLE IF EXISTS {}", quote(table)))?;
+    tx.execute("DELETE FROM _stackport_stats WHERE tbl = ?1", [table])?;
+    Ok(())
+}
+
+/// Whether `name` is one of the backend's own tables (`_stackport_stats`, ...) or SQLite's.
+fn is_bookkeeping(name: &str) -> bool {
+    let name = name.to_ascii_lowercase();
+    name.starts_with(BOOKKEEPING_PREFIX) || name.starts_with("sqlite_")
 }
 
 fn create_key_index(

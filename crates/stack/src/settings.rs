@@ -3,6 +3,7 @@
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
+use stackport_model::BackendName;
 
 use crate::error::{Error, Result};
 
@@ -141,10 +142,11 @@ pub struct StackSettings {
     pub url: String,
     /// Addresses the stack connects out from.
     pub ip_addresses: Vec<String>,
-    /// Backends the stack offers.
-    pub backends: Vec<String>,
-    /// The backend of new projects.
-    pub default_backend: String,
+    /// Backends the stack offers; each must be one this build has (checked at `Stack::open`,
+    /// where the storage says which it implements).
+    pub backends: Vec<BackendName>,
+    /// The backend of new projects; one of `backends`.
+    pub default_backend: BackendName,
     /// Size limits.
     #[serde(default)]
     pub limits: Limits,
@@ -171,8 +173,8 @@ impl StackSettings {
             region: "local".into(),
             url: format!("http://{listen}"),
             ip_addresses: vec!["127.0.0.1".into()],
-            backends: vec!["sqlite".into()],
-            default_backend: "sqlite".into(),
+            backends: vec![BackendName::SQLITE],
+            default_backend: BackendName::SQLITE,
             limits: Limits::default(),
             quotas: Quotas::default(),
             jobs: JobSettings::default(),
@@ -201,13 +203,6 @@ impl StackSettings {
         if self.backends.is_empty() {
             return bad("a stack must offer at least one backend".into());
         }
-        for b in &self.backends {
-            if b != "sqlite" {
-                return bad(format!(
-                    "backend '{b}' is not available in this build; use 'sqlite'"
-                ));
-            }
-        }
         if !self.backends.contains(&self.default_backend) {
             return bad(format!(
                 "default backend '{}' is not one of the backends {:?}",
@@ -229,23 +224,23 @@ impl StackSettings {
         }
         if l.max_value_bytes == 0 || l.max_record_bytes < l.max_value_bytes {
             return bad(format!(
-                "limits.maxValueBytes ({}) must be at least 1 and limits.maxRecordBytes ({}) at least as large",
+                "limits.maxValueBytes ({}) must be at least 1 \
+                 and limits.maxRecordBytes ({}) at least as large",
                 l.max_value_bytes, l.max_record_bytes
             ));
         }
         if l.body_idle_timeout_seconds == 0 || l.max_connections == 0 || l.max_transfers == 0 {
-            return bad(
-                "limits.bodyIdleTimeoutSeconds, limits.maxConnections and limits.maxTransfers must be at least 1"
-                    .into(),
-            );
+            return bad("limits.bodyIdleTimeoutSeconds, limits.maxConnections \
+                 and limits.maxTransfers must be at least 1"
+                .into());
         }
         if self.jobs.workers == 0
             || self.jobs.max_running_per_project == 0
             || self.jobs.time_limit_seconds == 0
         {
-            return bad(
-                "jobs.workers, jobs.maxRunningPerProject and jobs.timeLimitSeconds must be at least 1".into(),
-            );
+            return bad("jobs.workers, jobs.maxRunningPerProject \
+                 and jobs.timeLimitSeconds must be at least 1"
+                .into());
         }
         if let Err(e) = crate::jobs::outbound::AllowList::parse(&self.network.outbound_allow) {
             return bad(format!("network.outboundAllow: {e}"));

@@ -4,7 +4,7 @@ use std::sync::Arc;
 use stackport_model::api::StackInfo;
 use stackport_model::ProjectId;
 
-use crate::backend::TableBackend;
+use crate::backend::{BackendRegistry, TableBackend};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
 use crate::jobs::JobControl;
@@ -19,7 +19,8 @@ use crate::{fsutil, secret};
 pub struct Storage {
     /// Projects, tokens, the catalog, configurations, jobs, events.
     pub metadata: Box<dyn MetadataStore>,
-    /// Where table rows live.
+    /// Where table rows live: every backend this build implements; the stack keeps those its
+    /// settings offer and refuses settings naming one it lacks.
     pub tables: Vec<Arc<dyn TableBackend>>,
 }
 
@@ -27,7 +28,7 @@ pub struct Storage {
 pub struct Stack {
     pub(crate) settings: StackSettings,
     pub(crate) store: Meta,
-    pub(crate) backends: Vec<Arc<dyn TableBackend>>,
+    pub(crate) backends: BackendRegistry,
     pub(crate) files_dir: PathBuf,
     pub(crate) dir: PathBuf,
     /// Seals and opens secrets; its key is derived from `master.key` and never leaves the stack.
@@ -80,6 +81,7 @@ impl Stack {
         let settings = StackSettings::load(&settings_path)?;
         let master_key = ensure_master_key(dir)?;
         let Storage { metadata, tables } = storage(dir, &settings)?;
+        let backends = BackendRegistry::new(tables, &settings)?;
         let files_dir = dir.join("files");
         std::fs::create_dir_all(&files_dir)?;
         let registry = Registry::open(dir)?;
@@ -91,7 +93,7 @@ impl Stack {
             keyring: Keyring::new(&settings.id, master_key),
             settings,
             store: Meta::new(metadata, Arc::new(SystemClock)),
-            backends: tables,
+            backends,
             files_dir,
             dir: dir.to_path_buf(),
             registry,
@@ -145,8 +147,8 @@ impl Stack {
             region: s.region.clone(),
             url: s.url.clone(),
             ip_addresses: s.ip_addresses.clone(),
-            backends: s.backends.clone(),
-            default_backend: s.default_backend.clone(),
+            backends: s.backends.iter().map(|b| b.to_string()).collect(),
+            default_backend: s.default_backend.to_string(),
             components: self.registry.all(),
             version: env!("CARGO_PKG_VERSION").into(),
         }
@@ -162,17 +164,14 @@ impl Stack {
         f()
     }
 
+    /// The backend a record names (a project's `backend`, as stored).
     pub(crate) fn backend(&self, name: &str) -> Result<&dyn TableBackend> {
-        self.backends
-            .iter()
-            .find(|b| b.name() == name)
-            .map(|b| b.as_ref())
-            .ok_or_else(|| {
-                Error::internal(
-                    "choosing a table backend",
-                    format!("backend '{name}' is not configured on this stack"),
-                )
-            })
+        self.backends.get(name).ok_or_else(|| {
+            Error::internal(
+                "choosing a table backend",
+                format!("backend '{name}' is not configured on this stack"),
+            )
+        })
     }
 }
 

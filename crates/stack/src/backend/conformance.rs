@@ -10,6 +10,13 @@ use stackport_model::{
 use super::{ExportQuery, ImportPlan, RowSink, TableBackend};
 use crate::error::{Error, Result};
 
+mod csv;
+mod physical;
+mod times;
+
+/// The time structure changes are made at, where a case does not look at it.
+const NOW: i64 = 1_000;
+
 fn cols(names: &[&str]) -> Vec<ColumnName> {
     names
         .iter()
@@ -70,7 +77,7 @@ fn values(rows: &[(Vec<String>, i64)]) -> Vec<Vec<&str>> {
         .collect()
 }
 
-/// Runs every check against `backend`, using projects 9001 and 9002.
+/// Runs every check against `backend`, using projects 9001 to 9005 and 9101 to 9120.
 pub fn run_all(backend: &dyn TableBackend) {
     round_trip_keeps_values_and_order(backend);
     upsert_append_and_replace(backend);
@@ -80,12 +87,19 @@ pub fn run_all(backend: &dyn TableBackend) {
     sqlite_like_column_names(backend);
     projects_are_separate(backend);
     idempotency_keys_apply_once(backend);
+    times::the_callers_time_is_recorded(backend);
+    csv::export_csv_gives_the_stacks_bytes(backend);
+    csv::export_csv_follows_the_query(backend);
+    csv::export_csv_reports_a_failing_writer(backend);
+    physical::list_physical_names_what_the_backend_holds(backend);
+    physical::drop_physical_removes_one_table_only(backend);
+    physical::drop_physical_refuses_bookkeeping(backend);
 }
 
 fn idempotency_keys_apply_once(b: &dyn TableBackend) {
     let p = ProjectId(9004);
     let c = cols(&["id"]);
-    b.create_table(p, "idem", &c, &[]).unwrap();
+    b.create_table(p, "idem", &c, &[], NOW).unwrap();
     let plan = |key| ImportPlan {
         table: "idem",
         columns: &c,
@@ -143,7 +157,7 @@ fn idempotency_keys_apply_once(b: &dyn TableBackend) {
 fn round_trip_keeps_values_and_order(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id", "název", "1"]);
-    b.create_table(p, "rt", &c, &[]).unwrap();
+    b.create_table(p, "rt", &c, &[], NOW).unwrap();
     let odd = ["say \"hi\"", "multi\nline\r\n", "", "日本語 😀", "a,b"];
     let rows: Vec<Vec<String>> = (0..500)
         .map(|i| {
@@ -193,7 +207,7 @@ fn upsert_append_and_replace(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id", "v", "w"]);
     let key = cols(&["id"]);
-    b.create_table(p, "up", &c, &key).unwrap();
+    b.create_table(p, "up", &c, &key, NOW).unwrap();
     import(
         b,
         p,
@@ -239,7 +253,7 @@ fn upsert_append_and_replace(b: &dyn TableBackend) {
     assert_eq!(out[1].1, 2, "updated row gets the new timestamp");
 
     // Without a key, incremental appends.
-    b.create_table(p, "app", &c, &[]).unwrap();
+    b.create_table(p, "app", &c, &[], NOW).unwrap();
     import(b, p, "app", &c, &[], true, &[(&["1", "a", "x"], 1)]).unwrap();
     let stats = import(b, p, "app", &c, &[], true, &[(&["1", "a", "x"], 1)]).unwrap();
     assert_eq!(stats.rows_count, 2, "append without key");
@@ -255,7 +269,7 @@ fn upsert_append_and_replace(b: &dyn TableBackend) {
 fn failed_import_changes_nothing(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id"]);
-    b.create_table(p, "tx", &c, &[]).unwrap();
+    b.create_table(p, "tx", &c, &[], NOW).unwrap();
     import(b, p, "tx", &c, &[], false, &[(&["keep"], 1)]).unwrap();
     let before = b.stats(p, "tx").unwrap();
     for incremental in [false, true] {
@@ -296,7 +310,7 @@ fn failed_import_changes_nothing(b: &dyn TableBackend) {
 fn structure_changes(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id", "v"]);
-    b.create_table(p, "st", &c, &[]).unwrap();
+    b.create_table(p, "st", &c, &[], NOW).unwrap();
     import(
         b,
         p,
@@ -309,7 +323,7 @@ fn structure_changes(b: &dyn TableBackend) {
     .unwrap();
     let seq = b.stats(p, "st").unwrap().change_seq;
     let extra = ColumnName::parse("2024").unwrap();
-    b.add_column(p, "st", &extra).unwrap();
+    b.add_column(p, "st", &extra, NOW).unwrap();
     assert!(
         b.stats(p, "st").unwrap().change_seq > seq,
         "structure change moves the change marker"
@@ -329,15 +343,16 @@ fn structure_changes(b: &dyn TableBackend) {
         vec!["1", "aa", ""],
         "a new column is empty"
     );
-    let err = b.set_primary_key(p, "st", &cols(&["id"])).unwrap_err();
+    let err = b.set_primary_key(p, "st", &cols(&["id"]), NOW).unwrap_err();
     assert!(
         err.message().contains("(1)"),
         "duplicate key named: {}",
         err.message()
     );
-    b.set_primary_key(p, "st", &cols(&["id", "v"])).unwrap();
-    b.set_primary_key(p, "st", &[]).unwrap();
-    b.drop_column(p, "st", &ColumnName::parse("v").unwrap())
+    b.set_primary_key(p, "st", &cols(&["id", "v"]), NOW)
+        .unwrap();
+    b.set_primary_key(p, "st", &[], NOW).unwrap();
+    b.drop_column(p, "st", &ColumnName::parse("v").unwrap(), NOW)
         .unwrap();
     let stats = b.stats(p, "st").unwrap();
     assert_eq!(
@@ -350,7 +365,7 @@ fn structure_changes(b: &dyn TableBackend) {
 fn filters_and_timestamps(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id", "country"]);
-    b.create_table(p, "f", &c, &[]).unwrap();
+    b.create_table(p, "f", &c, &[], NOW).unwrap();
     import(
         b,
         p,
@@ -414,8 +429,8 @@ fn filters_and_timestamps(b: &dyn TableBackend) {
 fn projects_are_separate(b: &dyn TableBackend) {
     let (p1, p2) = (ProjectId(9001), ProjectId(9002));
     let c = cols(&["id"]);
-    b.create_table(p1, "same", &c, &[]).unwrap();
-    b.create_table(p2, "same", &c, &[]).unwrap();
+    b.create_table(p1, "same", &c, &[], NOW).unwrap();
+    b.create_table(p2, "same", &c, &[], NOW).unwrap();
     import(b, p1, "same", &c, &[], false, &[(&["one"], 1)]).unwrap();
     assert_eq!(
         b.stats(p2, "same").unwrap().rows_count,
@@ -441,7 +456,7 @@ fn sqlite_like_column_names(b: &dyn TableBackend) {
     // Columns may be named like a database's internal row ids; order must not follow them.
     let p = ProjectId(9001);
     let c = cols(&["rowid", "oid", "_rowid_", "ctid"]);
-    b.create_table(p, "names", &c, &[]).unwrap();
+    b.create_table(p, "names", &c, &[], NOW).unwrap();
     import(
         b,
         p,

@@ -2,19 +2,46 @@
 //!
 //! The trait is deliberately narrow (create, alter, import a stream of rows, export a stream of
 //! rows, statistics) so that a backend on another database can be added without touching the
-//! rules in `ops` or the HTTP layer. Every backend must pass [`conformance`].
+//! rules in `ops` or the HTTP layer. Every backend must pass [`conformance`]; the stack finds
+//! its backends by name in a [`BackendRegistry`] built from its settings.
+//!
+//! # Order across the two databases
+//! The catalog (metadata store) and the rows (a backend) live in different databases with no
+//! transaction spanning both, so every change follows one order:
+//! - **Structure** (create, drop, alter): the rules run the backend's DDL *last*, inside the
+//!   metadata write transaction. If the DDL fails, the metadata transaction rolls back and the
+//!   catalog is as it was. If the process dies after the backend committed and before the
+//!   catalog did, the backend holds a physical table the catalog does not name: `Stack::open`
+//!   sweeps those (listing them with [`TableBackend::list_physical`], removing them with
+//!   [`TableBackend::drop_physical`]), and never touches a name the catalog holds.
+//! - **Rows** (imports): an import is one backend transaction, and its idempotency key is
+//!   recorded in that same transaction with the rows ([`ImportPlan::idempotency_key`]), so a
+//!   replay after a crash is recognised by the backend alone, whatever the catalog knew.
+//! - **Time**: a backend never reads a clock. The times it records (`last_change`, the last
+//!   import, an idempotency key's) come from the caller, by the stack's clock.
 
-use stackport_model::{api::ColumnFilter, ColumnName, ProjectId};
+use std::io::Write;
+
+use stackport_model::{api::ColumnFilter, BackendName, ColumnName, ProjectId};
 
 use crate::error::Result;
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
+mod csv_export;
+mod registry;
+
+pub use registry::BackendRegistry;
 
 /// `ident` as a quoted SQL identifier.
 pub fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
+
+/// A backend keeps its own tables under names with this prefix: never listed by
+/// [`TableBackend::list_physical`], refused by [`TableBackend::drop_physical`]. The stack never
+/// chooses such a name for a table's data.
+pub const BOOKKEEPING_PREFIX: &str = "_stackport";
 
 /// The name a table's data has inside a backend; chosen by the stack, never by a user.
 pub type PhysicalName = str;
@@ -88,18 +115,31 @@ pub type RowFeed<'f> = dyn FnMut(&mut dyn RowSink) -> Result<()> + 'f;
 /// Receives exported rows: the values (UTF-8) and the row's `_timestamp`.
 pub type RowVisitor<'f> = dyn FnMut(&[&[u8]], i64) -> Result<()> + 'f;
 
-/// A place where tables' rows are stored.
-pub trait TableBackend: Send + Sync {
-    /// The name projects record (`sqlite`).
-    fn name(&self) -> &'static str;
+/// How [`TableBackend::export_csv`] lays its CSV out. Whatever the backend, the bytes are the
+/// stack's one form: a header of the column names, every value enclosed in `"` with quotes
+/// doubled, `\n` after each record (see [`crate::csv::CsvWriter`]).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CsvLayout {
+    /// Add each row's `_timestamp` as a last column, as an RFC 3339 time
+    /// (`stackport_model::time::format`).
+    pub timestamp_column: bool,
+}
 
-    /// Creates an empty table.
+/// A place where tables' rows are stored.
+///
+/// See the module's docs for the order of changes across the catalog and the backend.
+pub trait TableBackend: Send + Sync {
+    /// The name projects record and settings offer (`sqlite`).
+    fn name(&self) -> BackendName;
+
+    /// Creates an empty table; `now_micros` becomes its last change.
     fn create_table(
         &self,
         project: ProjectId,
         table: &PhysicalName,
         columns: &[ColumnName],
         primary_key: &[ColumnName],
+        now_micros: i64,
     ) -> Result<()>;
 
     /// Drops a table and its rows.
@@ -111,6 +151,7 @@ pub trait TableBackend: Send + Sync {
         project: ProjectId,
         table: &PhysicalName,
         column: &ColumnName,
+        now_micros: i64,
     ) -> Result<()>;
 
     /// Removes a column that is not in the primary key.
@@ -119,6 +160,7 @@ pub trait TableBackend: Send + Sync {
         project: ProjectId,
         table: &PhysicalName,
         column: &ColumnName,
+        now_micros: i64,
     ) -> Result<()>;
 
     /// Sets (or with an empty list removes) the primary key; refuses when rows repeat a key.
@@ -127,6 +169,7 @@ pub trait TableBackend: Send + Sync {
         project: ProjectId,
         table: &PhysicalName,
         primary_key: &[ColumnName],
+        now_micros: i64,
     ) -> Result<()>;
 
     /// Runs an import in one transaction: `feed` pushes rows into the sink; if it or the
@@ -147,6 +190,23 @@ pub trait TableBackend: Send + Sync {
         visit: &mut RowVisitor<'_>,
     ) -> Result<u64>;
 
+    /// Writes the rows matching `query` to `out` as CSV laid out by `layout`, header first;
+    /// returns the row count. The default formats [`TableBackend::export`]'s rows as they
+    /// stream; a database that can produce these exact bytes itself (a server's `COPY ... TO`)
+    /// may hand them over instead. Either way memory stays bounded: rows are never collected.
+    fn export_csv(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        query: &ExportQuery<'_>,
+        layout: CsvLayout,
+        out: &mut dyn Write,
+    ) -> Result<u64> {
+        csv_export::write(query.columns, layout, out, &mut |visit| {
+            self.export(project, table, query, visit)
+        })
+    }
+
     /// Counts the rows matching `query` (its columns are ignored).
     fn count(
         &self,
@@ -166,6 +226,17 @@ pub trait TableBackend: Send + Sync {
         &self,
         project: ProjectId,
     ) -> Result<std::collections::HashMap<String, TableStats>>;
+
+    /// The names of every table the backend holds for a project, sorted, its own bookkeeping
+    /// ([`BOOKKEEPING_PREFIX`]) left out; none for a project it holds nothing of. With the
+    /// catalog's names this finds the orphans a crash left (see the module's docs).
+    fn list_physical(&self, project: ProjectId) -> Result<Vec<String>>;
+
+    /// Drops the table `name` (one [`TableBackend::list_physical`] gave) with its rows and
+    /// figures; nothing to do when there is no such table. Refuses a name of the backend's own
+    /// bookkeeping ([`BOOKKEEPING_PREFIX`]). A plain string, not a [`PhysicalName`]: an orphan
+    /// is a name the stack no longer holds.
+    fn drop_physical(&self, project: ProjectId, name: &str) -> Result<()>;
 
     /// Removes everything the backend holds for a project.
     fn drop_project(&self, project: ProjectId) -> Result<()>;

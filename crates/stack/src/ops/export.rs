@@ -3,12 +3,10 @@
 use std::io::Write;
 
 use stackport_model::api::{BucketPermission, ColumnFilter};
-use stackport_model::ids::TIMESTAMP_COLUMN;
 use stackport_model::{ColumnName, ProjectId, TableId};
 
 use super::auth::TokenAuth;
-use crate::backend::{ExportQuery, RowVisitor};
-use crate::csv::CsvWriter;
+use crate::backend::{CsvLayout, ExportQuery, RowVisitor};
 use crate::error::{Error, Result};
 use crate::Stack;
 
@@ -57,7 +55,10 @@ fn parse_time(value: &str, what: &str, now: i64) -> Result<i64> {
     let bad = || {
         Error::invalid(
             "storage.export.invalidTime",
-            format!("{what} '{value}' is not a time; use RFC 3339 (2026-11-29T14:00:00+00:00) or e.g. '-2 days'"),
+            format!(
+                "{what} '{value}' is not a time; \
+                 use RFC 3339 (2026-11-29T14:00:00+00:00) or e.g. '-2 days'"
+            ),
         )
     };
     let rest = value.trim().strip_prefix('-').ok_or_else(bad)?;
@@ -122,6 +123,7 @@ impl Stack {
         if let Some(alias_filter) = table.alias.as_ref().and_then(|a| a.filter.clone()) {
             filters.push(alias_filter);
         }
+        let now = self.now_micros();
         Ok(ExportStream {
             table: id.clone(),
             project: project.id,
@@ -132,12 +134,12 @@ impl Stack {
             changed_since: options
                 .changed_since
                 .as_deref()
-                .map(|v| parse_time(v, "changedSince", self.clock.now_micros()))
+                .map(|v| parse_time(v, "changedSince", now))
                 .transpose()?,
             changed_until: options
                 .changed_until
                 .as_deref()
-                .map(|v| parse_time(v, "changedUntil", self.clock.now_micros()))
+                .map(|v| parse_time(v, "changedUntil", now))
                 .transpose()?,
             limit: options.limit,
             include_timestamp: options.include_internal_timestamp,
@@ -162,22 +164,27 @@ impl ExportStream {
         &self.columns
     }
 
-    /// Hands each row (values in the order of [`ExportStream::columns`]) to `visit`; returns
-    /// the number of rows. For readers inside the stack, which need no CSV.
-    pub(crate) fn visit_rows(&self, stack: &Stack, visit: &mut RowVisitor<'_>) -> Result<u64> {
-        let query = ExportQuery {
+    /// What the backend reads.
+    fn query(&self) -> ExportQuery<'_> {
+        ExportQuery {
             columns: &self.columns,
             filters: &self.filters,
             changed_since: self.changed_since,
             changed_until: self.changed_until,
             limit: self.limit,
-        };
-        stack
-            .backend(&self.backend)?
-            .export(self.project, &self.physical, &query, visit)
+        }
     }
 
-    /// Writes the header and the rows to `out`; returns the number of rows.
+    /// Hands each row (values in the order of [`ExportStream::columns`]) to `visit`; returns
+    /// the number of rows. For readers inside the stack, which need no CSV.
+    pub(crate) fn visit_rows(&self, stack: &Stack, visit: &mut RowVisitor<'_>) -> Result<u64> {
+        stack
+            .backend(&self.backend)?
+            .export(self.project, &self.physical, &self.query(), visit)
+    }
+
+    /// Writes the header and the rows to `out`, as the backend streams them; returns the number
+    /// of rows.
     pub fn write_to(&self, stack: &Stack, out: &mut dyn Write) -> Result<u64> {
         if self.gzip {
             let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
@@ -190,30 +197,73 @@ impl ExportStream {
     }
 
     fn write_csv(&self, stack: &Stack, out: &mut dyn Write) -> Result<u64> {
-        let mut csv = CsvWriter::new(out);
-        let mut header: Vec<&[u8]> = self.columns.iter().map(|c| c.as_str().as_bytes()).collect();
-        if self.include_timestamp {
-            header.push(TIMESTAMP_COLUMN.as_bytes());
+        let layout = CsvLayout {
+            timestamp_column: self.include_timestamp,
+        };
+        stack.backend(&self.backend)?.export_csv(
+            self.project,
+            &self.physical,
+            &self.query(),
+            layout,
+            out,
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    const NOW: i64 = 1_700_000_000_000_000;
+
+    #[test]
+    fn times_in_the_apis_forms_are_absolute() {
+        for t in [
+            "2023-11-14T22:13:20+00:00",
+            "2023-11-14 22:13:20",
+            "1700000000",
+        ] {
+            assert_eq!(parse_time(t, "changedSince", 0).unwrap(), NOW, "{t}");
         }
-        csv.write_record(header)?;
-        let include_timestamp = self.include_timestamp;
-        let mut ts_buf = String::new();
-        let n = self.visit_rows(stack, &mut |values, ts| {
-            if include_timestamp {
-                ts_buf.clear();
-                ts_buf.push_str(&stackport_model::time::format(&super::time(ts)));
-                csv.write_record(
-                    values
-                        .iter()
-                        .copied()
-                        .chain(std::iter::once(ts_buf.as_bytes())),
-                )?;
-            } else {
-                csv.write_record(values.iter().copied())?;
-            }
-            Ok(())
-        })?;
-        csv.finish()?;
-        Ok(n)
+    }
+
+    #[test]
+    fn relative_times_count_back_from_the_given_now() {
+        let day = 86_400 * 1_000_000;
+        assert_eq!(
+            parse_time("-2 days", "changedSince", NOW).unwrap(),
+            NOW - 2 * day
+        );
+        assert_eq!(
+            parse_time("-1 day", "changedSince", NOW).unwrap(),
+            NOW - day
+        );
+        assert_eq!(
+            parse_time(" - 30 minutes ", "changedSince", NOW).unwrap(),
+            NOW - 30 * 60 * 1_000_000
+        );
+        assert_eq!(
+            parse_time("-1 week", "changedUntil", NOW).unwrap(),
+            NOW - 7 * day
+        );
+        assert_eq!(
+            parse_time("-9223372036854775807 days", "changedSince", 0).unwrap(),
+            i64::MIN + 1,
+            "saturates instead of overflowing"
+        );
+    }
+
+    #[test]
+    fn anything_else_is_refused_naming_the_parameter() {
+        for bad in ["yesterday", "-two days", "-2 fortnights", "2 days", ""] {
+            let err = parse_time(bad, "changedUntil", NOW).unwrap_err();
+            assert_eq!(err.code(), "storage.export.invalidTime", "{bad:?}");
+            assert!(
+                err.message()
+                    .starts_with(&format!("changedUntil '{bad}' is not a time")),
+                "{}",
+                err.message()
+            );
+        }
     }
 }

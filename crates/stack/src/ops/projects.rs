@@ -30,8 +30,8 @@ impl Stack {
         let backend = new
             .backend
             .clone()
-            .unwrap_or_else(|| self.settings.default_backend.clone());
-        if !self.settings.backends.contains(&backend) {
+            .unwrap_or_else(|| self.settings.default_backend.to_string());
+        if !self.settings.backends.iter().any(|b| *b == backend) {
             return Err(Error::invalid(
                 "manage.projects.unknownBackend",
                 format!(

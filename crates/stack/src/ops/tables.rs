@@ -431,7 +431,7 @@ impl Stack {
                 params: json!({ "columns": columns, "primaryKey": key, "typed": definition.is_some() }),
             })?;
             // Last, so a failure above leaves no orphan; if this fails the catalog rolls back.
-            backend.create_table(project.id, &physical, &columns, &key)
+            backend.create_table(project.id, &physical, &columns, &key, tx.now_micros())
         }))?;
         self.get_table(auth, &id)
     }
@@ -614,7 +614,7 @@ impl Stack {
                         params: json!({ "column": new.name }),
                     },
                 )?;
-                backend.add_column(project.id, &table.physical, &new.name)
+                backend.add_column(project.id, &table.physical, &new.name, tx.now_micros())
             })
         })?;
         self.get_table(auth, id)
@@ -674,7 +674,7 @@ impl Stack {
                 object_id: id.to_string(),
                 params: json!({ "column": column }),
             })?;
-            backend.drop_column(project.id, &table.physical, column)
+            backend.drop_column(project.id, &table.physical, column, tx.now_micros())
         }))?;
         self.get_table(auth, id)
     }
@@ -714,7 +714,7 @@ impl Stack {
                 object_id: id.to_string(),
                 params: json!({ "primaryKey": key }),
             })?;
-            backend.set_primary_key(project.id, &table.physical, key)
+            backend.set_primary_key(project.id, &table.physical, key, tx.now_micros())
         }))?;
         self.get_table(auth, id)
     }
