@@ -54,7 +54,8 @@ pub struct ConfigKey<'a> {
 }
 
 /// What a version keeps: the configuration with its rows, as it was. Documents are embedded
-/// raw, so they come back byte for byte.
+/// raw, so they come back byte for byte (from their first to their last bracket: whitespace
+/// around a document is not part of it).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ConfigSnapshot {
@@ -106,7 +107,7 @@ pub trait ConfigStore {
     fn insert_config(&mut self, project: ProjectId, new: &NewConfigRecord<'_>) -> Result<()>;
     /// The configuration, in the trash or not.
     fn get_config(&mut self, key: ConfigKey<'_>) -> Result<Option<ConfigRecord>>;
-    /// A component's configurations, by creation time then id: those in the trash if
+    /// A component's configurations, by creation time then id (byte by byte): those in the trash if
     /// `deleted`, else the others.
     fn list_configs(
         &mut self,
@@ -114,7 +115,8 @@ pub trait ConfigStore {
         component: &ComponentId,
         deleted: bool,
     ) -> Result<Vec<ConfigRecord>>;
-    /// The components that have configurations (in the trash if `deleted`, else not), by id.
+    /// The components that have configurations (in the trash if `deleted`, else not), by id
+    /// compared byte by byte.
     fn components_with_configs(
         &mut self,
         project: ProjectId,
