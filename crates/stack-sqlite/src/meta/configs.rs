@@ -292,7 +292,8 @@ impl ConfigStore for SqliteTx<'_> {
 
     fn replace_rows(&mut self, key: ConfigKey<'_>, rows: &[ConfigRow]) -> Result<()> {
         self.conn.execute(
-            "DELETE FROM config_rows WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3",
+            "DELETE FROM config_rows \
+             WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3",
             params![key.project.0, key.component.as_str(), key.id.as_str()],
         )?;
         for row in rows {
