@@ -1,130 +1,58 @@
 //! Rows of configurations. A row change is also a change of its configuration: it gets a new
 //! configuration version, and the row's own version number goes up.
 
-use rusqlite::{params, OptionalExtension};
-use stackport_model::api::{ConfigRow, Configuration, NewRow, RawJson, RowUpdate, TokenRef};
-use stackport_model::{ComponentId, ConfigId, ProjectId, RowId, TokenId};
+use stackport_model::api::{ConfigRow, Configuration, NewRow, RawJson, RowUpdate};
+use stackport_model::{ComponentId, ConfigId, ProjectId, RowId};
 
-use super::{config_event, generate_id, load_live_config, ConfigRecord};
+use super::{config_event, generate_id, key, load_live_config};
 use crate::error::{Error, Result};
 use crate::ops::auth::TokenAuth;
-use crate::store::sqlrow::to_json;
-use crate::store::Tx;
+use crate::store::{ConfigRecord, Tx};
 use crate::Stack;
 
-const ROW_COLUMNS: &str = "id, name, description, configuration, state, is_disabled, version, \
-    created, creator_token_id, creator_description, change_description";
-
-fn row_from_sql(r: &rusqlite::Row<'_>) -> rusqlite::Result<ConfigRow> {
-    let bad = |i: usize, e: Box<dyn std::error::Error + Send + Sync>| {
-        rusqlite::Error::FromSqlConversionFailure(i, rusqlite::types::Type::Text, e)
-    };
-    let document = |i: usize| -> rusqlite::Result<RawJson> {
-        RawJson::from_string(r.get(i)?).map_err(|e| bad(i, Box::new(e)))
-    };
-    Ok(ConfigRow {
-        id: r
-            .get::<_, String>(0)?
-            .parse()
-            .map_err(|e| bad(0, Box::new(e)))?,
-        name: r.get(1)?,
-        description: r.get(2)?,
-        configuration: document(3)?,
-        state: document(4)?,
-        is_disabled: r.get(5)?,
-        version: r.get(6)?,
-        created: crate::ops::time(r.get(7)?),
-        creator_token: TokenRef {
-            id: TokenId(r.get(8)?),
-            description: r.get(9)?,
-        },
-        change_description: r.get(10)?,
-    })
-}
-
-/// The rows of a configuration: those in `rowsSortOrder` first, in that order, then the others
-/// in the order they were created.
+/// The rows of a configuration in the order they run: those in `rowsSortOrder` first, in that
+/// order, then the others in the order they were created.
 pub(crate) fn load_rows(
-    c: &mut Tx<'_>,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     config: &ConfigRecord,
 ) -> Result<Vec<ConfigRow>> {
-    let mut stmt = c.sql().prepare_cached(&format!(
-        "SELECT {ROW_COLUMNS} FROM config_rows WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3
-         ORDER BY position"
-    ))?;
-    let mut rows = stmt
-        .query_map(
-            params![project.0, config.component.as_str(), config.id.as_str()],
-            row_from_sql,
-        )?
-        .collect::<rusqlite::Result<Vec<_>>>()?;
+    let rows = tx
+        .configs()
+        .list_rows(key(project, &config.component, &config.id))?;
+    Ok(in_run_order(rows, &config.rows_sort_order))
+}
+
+/// Orders `rows` (given in creation order) by `sort_order`; rows it does not name follow, in
+/// creation order.
+fn in_run_order(mut rows: Vec<ConfigRow>, sort_order: &[RowId]) -> Vec<ConfigRow> {
     let rank = |row: &ConfigRow| {
-        config
-            .rows_sort_order
+        sort_order
             .iter()
             .position(|r| r == &row.id)
             .unwrap_or(usize::MAX)
     };
+    // A stable sort: rows of the same rank keep their creation order.
     rows.sort_by_key(rank);
-    Ok(rows)
+    rows
 }
 
-/// Stores a row as given, with `state`.
-pub(crate) fn insert_row(
-    tx: &mut Tx<'_>,
-    project: ProjectId,
-    component: &ComponentId,
+/// A new `rowsSortOrder` must name every row of the configuration exactly once.
+pub(super) fn check_sort_order(
     config: &ConfigId,
-    position: i64,
-    row: &ConfigRow,
-    state: &str,
-) -> Result<()> {
-    tx.sql().execute(
-        "INSERT INTO config_rows (project_id, component_id, config_id, id, position, name, description,
-         configuration, state, is_disabled, version, created, creator_token_id, creator_description, change_description)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15)",
-        params![
-            project.0,
-            component.as_str(),
-            config.as_str(),
-            row.id.as_str(),
-            position,
-            row.name,
-            row.description,
-            row.configuration.get(),
-            state,
-            row.is_disabled,
-            row.version,
-            row.created.timestamp_micros(),
-            row.creator_token.id.0,
-            row.creator_token.description,
-            row.change_description
-        ],
-    )?;
-    Ok(())
-}
-
-/// A new `rowsSortOrder` must name every row exactly once.
-pub(crate) fn check_sort_order(
-    c: &mut Tx<'_>,
-    project: ProjectId,
-    config: &ConfigRecord,
+    rows: &[ConfigRow],
     order: &[RowId],
 ) -> Result<()> {
-    let mut have: Vec<String> = load_rows(c, project, config)?
-        .into_iter()
-        .map(|r| r.id.to_string())
-        .collect();
-    let mut given: Vec<String> = order.iter().map(|r| r.to_string()).collect();
-    have.sort();
-    given.sort();
+    let mut have: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    let mut given: Vec<&str> = order.iter().map(|r| r.as_str()).collect();
+    have.sort_unstable();
+    given.sort_unstable();
     if have != given {
         return Err(Error::invalid(
             "components.configurations.invalidRowsSortOrder",
             format!(
-                "rowsSortOrder of configuration {} must list each of its rows exactly once: [{}]",
-                config.id,
+                "rowsSortOrder of configuration {config} must list each of its rows exactly \
+                 once: [{}]",
                 have.join(", ")
             ),
         ));
@@ -140,14 +68,13 @@ fn row_not_found(config: &ConfigId, row: &RowId) -> Error {
 }
 
 fn find_row(
-    c: &mut Tx<'_>,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     config: &ConfigRecord,
     row: &RowId,
 ) -> Result<ConfigRow> {
-    load_rows(c, project, config)?
-        .into_iter()
-        .find(|r| &r.id == row)
+    tx.configs()
+        .get_row(key(project, &config.component, &config.id), row)?
         .ok_or_else(|| row_not_found(&config.id, row))
 }
 
@@ -160,9 +87,9 @@ impl Stack {
         config: &ConfigId,
     ) -> Result<Vec<ConfigRow>> {
         auth.require_component(component)?;
-        self.store.read(|c| {
-            let record = load_live_config(c, auth.project(), component, config)?;
-            load_rows(c, auth.project(), &record)
+        self.store.read(|tx| {
+            let record = load_live_config(tx, auth.project(), component, config)?;
+            load_rows(tx, auth.project(), &record)
         })
     }
 
@@ -175,9 +102,9 @@ impl Stack {
         row: &RowId,
     ) -> Result<ConfigRow> {
         auth.require_component(component)?;
-        self.store.read(|c| {
-            let record = load_live_config(c, auth.project(), component, config)?;
-            find_row(c, auth.project(), &record, row)
+        self.store.read(|tx| {
+            let record = load_live_config(tx, auth.project(), component, config)?;
+            find_row(tx, auth.project(), &record, row)
         })
     }
 
@@ -198,19 +125,10 @@ impl Stack {
         let state = self.accept_document(project, component, &state, "row state")?;
         let by = auth.token_ref();
         let id = self.store.write(|tx| {
-            let record = load_live_config(tx, project, component, config)?;
-            let taken = |id: &RowId| -> Result<bool> {
-                Ok(tx.sql()
-                    .query_row(
-                        "SELECT 1 FROM config_rows WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3 AND id = ?4",
-                        params![project.0, component.as_str(), config.as_str(), id.as_str()],
-                        |_| Ok(()),
-                    )
-                    .optional()?
-                    .is_some())
-            };
+            let mut record = load_live_config(tx, project, component, config)?;
+            let k = key(project, component, config);
             let id = match &new.row_id {
-                Some(id) if taken(id)? => {
+                Some(id) if tx.configs().get_row(k, id)?.is_some() => {
                     return Err(Error::conflict(
                         "components.configurations.rowAlreadyExists",
                         format!("configuration {config} already has a row {id}; choose another id"),
@@ -219,37 +137,42 @@ impl Stack {
                 Some(id) => id.clone(),
                 None => loop {
                     let candidate: RowId = generate_id().parse()?;
-                    if !taken(&candidate)? {
+                    if tx.configs().get_row(k, &candidate)?.is_none() {
                         break candidate;
                     }
                 },
             };
-            let position: i64 = tx.sql().query_row(
-                "SELECT coalesce(max(position), -1) + 1 FROM config_rows WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3",
-                params![project.0, component.as_str(), config.as_str()],
-                |r| r.get(0),
-            )?;
-            let change = new.change_description.clone().unwrap_or_else(|| format!("Row {id} added"));
+            let change = new
+                .change_description
+                .clone()
+                .unwrap_or_else(|| format!("Row {id} added"));
             let row = ConfigRow {
                 id: id.clone(),
                 name: new.name.clone().unwrap_or_default(),
                 description: new.description.clone().unwrap_or_default(),
                 configuration,
-                state: RawJson::default(),
+                state,
                 is_disabled: new.is_disabled.unwrap_or(false),
                 version: 1,
-                created: crate::ops::time(crate::ops::now_micros()),
+                created: crate::ops::time(tx.now_micros()),
                 creator_token: by.clone(),
                 change_description: change.clone(),
             };
-            insert_row(tx, project, component, config, position, &row, state.get())?;
+            tx.configs().insert_row(k, &row)?;
             if !record.rows_sort_order.is_empty() {
-                let mut order = record.rows_sort_order.clone();
-                order.push(id.clone());
-                set_sort_order(tx, project, component, config, &order)?;
+                record.rows_sort_order.push(id.clone());
+                tx.configs().update_config(project, &record)?;
             }
             self.new_config_version(tx, project, component, config, &by, &change)?;
-            config_event(tx, project, &by, "storage.componentConfigurationRowCreated", &format!("got row {id}"), component, config)?;
+            config_event(
+                tx,
+                project,
+                &by,
+                "storage.componentConfigurationRowCreated",
+                &format!("got row {id}"),
+                component,
+                config,
+            )?;
             Ok(id)
         })?;
         self.get_row(auth, component, config, &id)
@@ -276,28 +199,30 @@ impl Stack {
         let by = auth.token_ref();
         self.store.write(|tx| {
             let record = load_live_config(tx, project, component, config)?;
-            let current = find_row(tx, project, &record, row)?;
+            let mut current = find_row(tx, project, &record, row)?;
             let change = update
                 .change_description
                 .clone()
                 .unwrap_or_else(|| format!("Row {row} changed"));
-            tx.sql().execute(
-                "UPDATE config_rows SET name = ?5, description = ?6, configuration = ?7, state = ?8,
-                 is_disabled = ?9, version = version + 1, change_description = ?10
-                 WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3 AND id = ?4",
-                params![
-                    project.0,
-                    component.as_str(),
-                    config.as_str(),
-                    row.as_str(),
-                    update.name.as_ref().unwrap_or(&current.name),
-                    update.description.as_ref().unwrap_or(&current.description),
-                    configuration.as_ref().unwrap_or(&current.configuration).get(),
-                    state.as_ref().unwrap_or(&current.state).get(),
-                    update.is_disabled.unwrap_or(current.is_disabled),
-                    change
-                ],
-            )?;
+            if let Some(name) = &update.name {
+                current.name = name.clone();
+            }
+            if let Some(description) = &update.description {
+                current.description = description.clone();
+            }
+            if let Some(doc) = configuration {
+                current.configuration = doc;
+            }
+            if let Some(doc) = state {
+                current.state = doc;
+            }
+            if let Some(disabled) = update.is_disabled {
+                current.is_disabled = disabled;
+            }
+            current.version += 1;
+            current.change_description = change.clone();
+            tx.configs()
+                .update_row(key(project, component, config), &current)?;
             self.new_config_version(tx, project, component, config, &by, &change)?;
             config_event(
                 tx,
@@ -326,11 +251,10 @@ impl Stack {
         let state = self.accept_document(project, component, state, "row state")?;
         self.store.write(|tx| {
             let record = load_live_config(tx, project, component, config)?;
-            find_row(tx, project, &record, row)?;
-            tx.sql().execute(
-                "UPDATE config_rows SET state = ?5 WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3 AND id = ?4",
-                params![project.0, component.as_str(), config.as_str(), row.as_str(), state.get()],
-            )?;
+            let mut current = find_row(tx, project, &record, row)?;
+            current.state = state;
+            tx.configs()
+                .update_row(key(project, component, config), &current)?;
             Ok(())
         })?;
         self.get_row(auth, component, config, row)
@@ -348,34 +272,112 @@ impl Stack {
         let project = auth.project();
         let by = auth.token_ref();
         self.store.write(|tx| {
-            let record = load_live_config(tx, project, component, config)?;
+            let mut record = load_live_config(tx, project, component, config)?;
             find_row(tx, project, &record, row)?;
-            tx.sql().execute(
-                "DELETE FROM config_rows WHERE project_id = ?1 AND component_id = ?2 AND config_id = ?3 AND id = ?4",
-                params![project.0, component.as_str(), config.as_str(), row.as_str()],
-            )?;
+            tx.configs()
+                .delete_row(key(project, component, config), row)?;
             if record.rows_sort_order.contains(row) {
-                let order: Vec<RowId> = record.rows_sort_order.iter().filter(|r| *r != row).cloned().collect();
-                set_sort_order(tx, project, component, config, &order)?;
+                record.rows_sort_order.retain(|r| r != row);
+                tx.configs().update_config(project, &record)?;
             }
             let change = format!("Row {row} deleted");
             self.new_config_version(tx, project, component, config, &by, &change)?;
-            config_event(tx, project, &by, "storage.componentConfigurationRowDeleted", &format!("lost row {row}"), component, config)
+            config_event(
+                tx,
+                project,
+                &by,
+                "storage.componentConfigurationRowDeleted",
+                &format!("lost row {row}"),
+                component,
+                config,
+            )
         })?;
         self.get_config(auth, component, config)
     }
 }
 
-fn set_sort_order(
-    tx: &mut Tx<'_>,
-    project: ProjectId,
-    component: &ComponentId,
-    config: &ConfigId,
-    order: &[RowId],
-) -> Result<()> {
-    tx.sql().execute(
-        "UPDATE configs SET rows_sort_order = ?4 WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
-        params![project.0, component.as_str(), config.as_str(), to_json(&order)],
-    )?;
-    Ok(())
+#[cfg(test)]
+mod tests {
+    use stackport_model::api::TokenRef;
+    use stackport_model::TokenId;
+
+    use super::*;
+
+    fn row(id: &str) -> ConfigRow {
+        ConfigRow {
+            id: id.parse().unwrap(),
+            name: String::new(),
+            description: String::new(),
+            configuration: RawJson::default(),
+            state: RawJson::default(),
+            is_disabled: false,
+            version: 1,
+            created: crate::ops::time(0),
+            creator_token: TokenRef {
+                id: TokenId(1),
+                description: String::new(),
+            },
+            change_description: String::new(),
+        }
+    }
+
+    fn rows(ids: &[&str]) -> Vec<ConfigRow> {
+        ids.iter().map(|id| row(id)).collect()
+    }
+
+    fn ids(ids: &[&str]) -> Vec<RowId> {
+        ids.iter().map(|id| id.parse().unwrap()).collect()
+    }
+
+    fn names(rows: &[ConfigRow]) -> Vec<&str> {
+        rows.iter().map(|r| r.id.as_str()).collect()
+    }
+
+    #[test]
+    fn rows_run_in_sort_order_then_by_creation() {
+        let created = rows(&["r1", "r2", "r3", "r4"]);
+        assert_eq!(
+            names(&in_run_order(created.clone(), &[])),
+            ["r1", "r2", "r3", "r4"]
+        );
+        assert_eq!(
+            names(&in_run_order(created.clone(), &ids(&["r3", "r1"]))),
+            ["r3", "r1", "r2", "r4"],
+            "rows the order leaves out follow, in creation order"
+        );
+        assert_eq!(
+            names(&in_run_order(created, &ids(&["r4", "gone", "r2"]))),
+            ["r4", "r2", "r1", "r3"],
+            "an id of no row changes nothing"
+        );
+    }
+
+    #[test]
+    fn a_sort_order_names_every_row_once() {
+        let c: ConfigId = "c".parse().unwrap();
+        let have = rows(&["r1", "r2", "r3"]);
+        check_sort_order(&c, &have, &ids(&["r3", "r1", "r2"])).unwrap();
+        check_sort_order(&c, &[], &[]).unwrap();
+        for bad in [
+            ids(&["r1", "r2"]),
+            ids(&["r1", "r2", "r3", "r4"]),
+            ids(&["r1", "r1", "r2", "r3"]),
+            ids(&["r1", "r1", "r2"]),
+            ids(&["R1", "r2", "r3"]),
+            ids(&[]),
+        ] {
+            let e = check_sort_order(&c, &have, &bad).unwrap_err();
+            assert_eq!(
+                e.code(),
+                "components.configurations.invalidRowsSortOrder",
+                "{bad:?}"
+            );
+            assert!(
+                e.message().ends_with("exactly once: [r1, r2, r3]"),
+                "{}",
+                e.message()
+            );
+        }
+        assert!(check_sort_order(&c, &[], &ids(&["r1"])).is_err());
+    }
 }
