@@ -6,11 +6,13 @@
 //!
 //! Layout of a data dir: `stack.json` (settings), `components.json` (the component registry),
 //! `master.key` (owner-only), `metadata.sqlite`,
-//! `tables/<project>.sqlite` (the embedded backend) and `files/<project>/<file id>`.
+//! `tables/<project>.sqlite` (the embedded backend) and `files/<project>/<file id>` (the local
+//! file store).
 
 pub mod backend;
 pub mod csv;
 mod error;
+pub mod files;
 mod fsutil;
 pub mod jobs;
 mod ops;
@@ -29,7 +31,7 @@ pub use ops::configs::{ConfigInclude, MAX_DOCUMENT_BYTES};
 pub use ops::encryption::MAX_ENCRYPT_BYTES;
 pub use ops::events::EventFilter;
 pub use ops::export::{ExportOptions, ExportStream};
-pub use ops::files::{FileFilter, NewFile};
+pub use ops::files::{FileFilter, NewFile, StagedUpload};
 pub use ops::import::ImportOptions;
 pub use ops::metadata::MetadataObject;
 pub use ops::tables::TableInclude;
