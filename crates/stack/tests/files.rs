@@ -74,7 +74,12 @@ fn on_disk(dir: &Path) -> Vec<String> {
     let files = dir.join("files");
     let mut names: Vec<String> = files_under(&files)
         .iter()
-        .map(|p| p.strip_prefix(&files).unwrap().to_string_lossy().into_owned())
+        .map(|p| {
+            p.strip_prefix(&files)
+                .unwrap()
+                .to_string_lossy()
+                .into_owned()
+        })
         .collect();
     names.sort();
     names
