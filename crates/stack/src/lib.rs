@@ -6,8 +6,7 @@
 //!
 //! Layout of a data dir: `stack.json` (settings), `components.json` (the component registry),
 //! `master.key` (owner-only), `metadata.sqlite`,
-//! `tables/<project>.sqlite` (the embedded backend) and `files/<project>/<file id>` (the local
-//! file store).
+//! `tables/<project>.sqlite` (the embedded backend) and `files/<project>/<file id>`.
 
 pub mod backend;
 pub mod csv;
