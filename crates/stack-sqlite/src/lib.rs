@@ -27,17 +27,19 @@ mod table_backend;
 use std::path::Path;
 use std::sync::Arc;
 
+use stackport_stack::files::LocalFileStore;
 use stackport_stack::settings::StackSettings;
 use stackport_stack::{Result, Stack, Storage};
 
 pub use metadata::{SqliteMetadata, SqliteTx};
 pub use table_backend::SqliteBackend;
 
-/// The storage of a stack whose data dir is `dir`: `metadata.sqlite` and `tables/`.
+/// The storage of a stack whose data dir is `dir`: `metadata.sqlite`, `tables/` and `files/`.
 pub fn embedded(dir: &Path, _settings: &StackSettings) -> Result<Storage> {
     Ok(Storage {
         metadata: Box::new(SqliteMetadata::open(&dir.join("metadata.sqlite"))?),
         tables: vec![Arc::new(SqliteBackend::new(dir.join("tables"))?)],
+        files: Box::new(LocalFileStore::open(&dir.join("files"))?),
     })
 }
 

@@ -7,6 +7,7 @@ use stackport_model::ProjectId;
 use crate::backend::{BackendRegistry, TableBackend};
 use crate::clock::{Clock, SystemClock};
 use crate::error::{Error, Result};
+use crate::files::FileStore;
 use crate::jobs::JobControl;
 use crate::registry::Registry;
 use crate::secrets::Keyring;
@@ -22,6 +23,8 @@ pub struct Storage {
     /// Where table rows live: every backend this build implements; the stack keeps those its
     /// settings offer and refuses settings naming one it lacks.
     pub tables: Vec<Arc<dyn TableBackend>>,
+    /// Where the bytes of Storage files live.
+    pub files: Box<dyn FileStore>,
 }
 
 /// A running stack over its data dir.
@@ -29,7 +32,7 @@ pub struct Stack {
     pub(crate) settings: StackSettings,
     pub(crate) store: Meta,
     pub(crate) backends: BackendRegistry,
-    pub(crate) files_dir: PathBuf,
+    pub(crate) files: Box<dyn FileStore>,
     pub(crate) dir: PathBuf,
     /// Seals and opens secrets; its key is derived from `master.key` and never leaves the stack.
     pub(crate) keyring: Keyring,
@@ -80,10 +83,12 @@ impl Stack {
         }
         let settings = StackSettings::load(&settings_path)?;
         let master_key = ensure_master_key(dir)?;
-        let Storage { metadata, tables } = storage(dir, &settings)?;
+        let Storage {
+            metadata,
+            tables,
+            files,
+        } = storage(dir, &settings)?;
         let backends = BackendRegistry::new(tables, &settings)?;
-        let files_dir = dir.join("files");
-        std::fs::create_dir_all(&files_dir)?;
         let registry = Registry::open(dir)?;
         match std::fs::remove_dir_all(dir.join(SPOOL_DIR)) {
             Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e.into()),
@@ -94,13 +99,17 @@ impl Stack {
             settings,
             store: Meta::new(metadata, Arc::new(SystemClock)),
             backends,
-            files_dir,
+            files,
             dir: dir.to_path_buf(),
             registry,
             clock: Arc::new(SystemClock),
             jobs: JobControl::default(),
         };
         stack.recover_jobs()?;
+        let swept = stack.sweep_stored_files()?;
+        if swept > 0 {
+            tracing::warn!(files = swept, "removed stored files that had no record");
+        }
         Ok(stack)
     }
 

@@ -1,15 +1,17 @@
+use std::io::Read;
+
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::Response;
 use axum::Json;
+use futures_util::StreamExt;
 use stackport_model::api::FileInfo;
 use stackport_model::FileId;
-use stackport_stack::{FileFilter, NewFile};
-use tokio_util::io::ReaderStream;
+use stackport_stack::{FileFilter, NewFile, StagedUpload};
 
 use crate::api::{Api, Content, Doc};
-use crate::body::{spool, SpoolLimit};
+use crate::body::body_error;
 use crate::error::ApiError;
 use crate::extract::{parse_id, Params, StorageAuth};
 use crate::AppState;
@@ -72,16 +74,45 @@ async fn upload(
         is_permanent: params.flag("isPermanent")?,
         max_age_days: params.parse("maxAgeDays")?,
     };
-    let limit = SpoolLimit {
-        bytes: state.stack.settings().limits.max_file_bytes,
-        setting: "limits.maxFileBytes",
-        code: "storage.files.tooLarge",
+    // The body goes straight into the file store, a block at a time on the blocking pool: no
+    // thread is held while the client is slow, and the bytes are written once.
+    let mut upload = {
+        let auth = auth.clone();
+        state.run(move |s| s.stage_upload(&auth)).await?
     };
-    let mut spooled = spool(&state, body, limit).await?;
+    let mut stream = body.into_data_stream();
+    let mut block = Vec::with_capacity(UPLOAD_BLOCK);
+    while let Some(chunk) = stream.next().await {
+        block.extend_from_slice(&chunk.map_err(|e| body_error(&e))?);
+        if block.len() >= UPLOAD_BLOCK {
+            (upload, block) = write_block(&state, upload, block).await?;
+        }
+    }
+    if !block.is_empty() {
+        (upload, _) = write_block(&state, upload, block).await?;
+    }
     let file = state
-        .run_transfer(move |s| s.upload_file(&auth, &new, &mut spooled))
+        .run_transfer(move |s| s.upload_staged_file(&auth, &new, upload))
         .await?;
     Ok((StatusCode::CREATED, Json(file)))
+}
+
+/// How much of an upload's body is gathered before it is written.
+const UPLOAD_BLOCK: usize = 1024 * 1024;
+
+/// Writes `block` to the staged upload on the blocking pool; hands both back for the next.
+async fn write_block(
+    state: &AppState,
+    mut upload: StagedUpload,
+    mut block: Vec<u8>,
+) -> Result<(StagedUpload, Vec<u8>), ApiError> {
+    state
+        .run(move |_| {
+            upload.write(&block)?;
+            block.clear();
+            Ok((upload, block))
+        })
+        .await
 }
 
 async fn list(
@@ -114,13 +145,7 @@ async fn download(
     Path(id): Path<String>,
 ) -> Result<Response, ApiError> {
     let id: FileId = parse_id(&id)?;
-    let (info, path) = state.run(move |s| s.open_file(&auth, id)).await?;
-    let file = tokio::fs::File::open(&path).await.map_err(|e| {
-        ApiError::from(stackport_stack::Error::internal(
-            format!("opening file {id}"),
-            e,
-        ))
-    })?;
+    let (info, file) = state.run(move |s| s.open_file(&auth, id)).await?;
     let disposition = format!(
         "attachment; filename=\"{}\"",
         info.name.replace(
@@ -133,12 +158,43 @@ async fn download(
         .header(header::CONTENT_TYPE, "application/octet-stream")
         .header(header::CONTENT_LENGTH, info.size_bytes)
         .header(header::CONTENT_DISPOSITION, disposition)
-        .body(Body::from_stream(ReaderStream::with_capacity(
-            file,
-            64 * 1024,
-        )))
+        .body(Body::from_stream(read_blocks(file.reader)))
         .expect("headers are valid"))
 }
+
+/// A download's blocks, each read on the blocking pool: a slow client holds no thread.
+fn read_blocks(
+    reader: Box<dyn Read + Send>,
+) -> impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> {
+    futures_util::stream::try_unfold(Some(reader), |reader| async move {
+        let Some(mut reader) = reader else {
+            return Ok(None);
+        };
+        let (reader, block) = tokio::task::spawn_blocking(move || {
+            let mut block = vec![0u8; DOWNLOAD_BLOCK];
+            let mut filled = 0;
+            while filled < block.len() {
+                match reader.read(&mut block[filled..]) {
+                    Ok(0) => break,
+                    Ok(n) => filled += n,
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(e) => return Err(e),
+                }
+            }
+            block.truncate(filled);
+            Ok((reader, block))
+        })
+        .await
+        .map_err(std::io::Error::other)??;
+        if block.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some((block, Some(reader))))
+    })
+}
+
+/// How much of a download is read at a time.
+const DOWNLOAD_BLOCK: usize = 64 * 1024;
 
 async fn delete(
     State(state): State<AppState>,

@@ -1,19 +1,19 @@
-//! File storage: uploaded files on local disk, their facts in the metadata database.
+//! Storage files: the rules. Their bytes are behind the file seam ([`crate::files`]), their
+//! records behind the metadata seam ([`crate::store::FileRecords`]).
 
-use std::io::{Read, Write};
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::io::Read;
 
-use rusqlite::{params, OptionalExtension};
 use serde_json::json;
-use sha2::{Digest, Sha256};
-use stackport_model::api::{FileInfo, TokenRef, DEFAULT_FILE_MAX_AGE_DAYS};
-use stackport_model::{FileId, ProjectId, TokenId};
+use stackport_model::api::{FileInfo, DEFAULT_FILE_MAX_AGE_DAYS};
+use stackport_model::{FileId, ProjectId};
 
 use super::auth::TokenAuth;
 use super::events::{record, NewEvent};
 use crate::error::{Error, ErrorKind, Result};
-use crate::store::sqlrow::{from_json, to_json};
-use crate::{secret, Stack};
+use crate::files::{FileReader, StagedFile};
+use crate::store::{FileScan, NewFileRecord};
+use crate::Stack;
 
 /// An upload's facts; the query parameters of `POST /v2/storage/files`.
 #[derive(Debug, Clone, Default)]
@@ -35,32 +35,6 @@ pub struct FileFilter {
     pub tags: Vec<String>,
     /// At most this many, newest first (default 100, at most 1000).
     pub limit: Option<u32>,
-}
-
-const FILE_COLUMNS: &str =
-    "id, name, size_bytes, sha256, tags, is_permanent, max_age_days, created, expires, creator_token_id, creator_description";
-
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileInfo> {
-    let creator: Option<u64> = r.get(9)?;
-    Ok(FileInfo {
-        id: FileId(r.get(0)?),
-        name: r.get(1)?,
-        size_bytes: r.get::<_, i64>(2)? as u64,
-        sha256: r.get(3)?,
-        tags: from_json(&r.get::<_, String>(4)?)?,
-        is_permanent: r.get(5)?,
-        max_age_days: r.get(6)?,
-        created: super::time(r.get(7)?),
-        expires: r.get::<_, Option<i64>>(8)?.map(super::time),
-        creator_token: creator.map(|id| TokenRef {
-            id: TokenId(id),
-            description: r
-                .get::<_, Option<String>>(10)
-                .ok()
-                .flatten()
-                .unwrap_or_default(),
-        }),
-    })
 }
 
 fn validate(new: &NewFile) -> Result<()> {
@@ -87,80 +61,175 @@ fn validate(new: &NewFile) -> Result<()> {
     Ok(())
 }
 
+/// A new file's days to live and the time it expires, uploaded at `now_micros`: none for a
+/// permanent one.
+fn lifetime(new: &NewFile, now_micros: i64) -> (Option<u32>, Option<i64>) {
+    if new.is_permanent {
+        return (None, None);
+    }
+    let days = new.max_age_days.unwrap_or(DEFAULT_FILE_MAX_AGE_DAYS);
+    (
+        Some(days),
+        Some(now_micros + i64::from(days) * 86_400 * 1_000_000),
+    )
+}
+
+/// Whether the token sees files other tokens uploaded.
+fn reads_all_files(auth: &TokenAuth) -> bool {
+    auth.token.is_master || auth.token.can_read_all_file_uploads
+}
+
+fn expired(file: &FileInfo, now_micros: i64) -> bool {
+    file.expires
+        .is_some_and(|e| e.timestamp_micros() <= now_micros)
+}
+
+fn file_not_found(id: FileId) -> Error {
+    Error::not_found(
+        "storage.files.notFound",
+        format!("file {id} not found (or expired)"),
+    )
+}
+
+/// The quota check of an upload of `size` bytes to a project storing `stored` bytes.
+fn check_quota(project: ProjectId, size: u64, stored: u64, quota: u64) -> Result<()> {
+    if stored + size <= quota {
+        return Ok(());
+    }
+    Err(Error::new(
+        ErrorKind::TooLarge,
+        "project.quotaExceeded",
+        format!(
+            "a file of {size} bytes would take project {project}'s files over its quota of \
+             {quota} bytes (quotas.fileBytes; {stored} bytes are stored); delete files or ask \
+             the stack's administrator to raise the quota; nothing was stored"
+        ),
+    ))
+}
+
+/// An upload's bytes as they arrive, staged in the file store: nothing is visible until
+/// [`Stack::upload_staged_file`] records it, and dropping it leaves nothing.
+pub struct StagedUpload {
+    staged: Box<dyn StagedFile>,
+    project: ProjectId,
+    limit: u64,
+}
+
+impl StagedUpload {
+    /// Appends a piece of the body; refused once the body is over `limits.maxFileBytes`.
+    pub fn write(&mut self, bytes: &[u8]) -> Result<()> {
+        let limit = self.limit;
+        self.staged.write(bytes).map_err(|e| {
+            if e.kind() == ErrorKind::TooLarge {
+                Error::new(
+                    ErrorKind::TooLarge,
+                    "storage.files.tooLarge",
+                    format!(
+                        "the request body is over this stack's limit of {limit} bytes \
+                         (limits.maxFileBytes); split the data; nothing was stored"
+                    ),
+                )
+            } else {
+                e
+            }
+        })
+    }
+}
+
 impl Stack {
-    fn project_files_dir(&self, project: ProjectId) -> PathBuf {
-        self.files_dir.join(project.to_string())
+    /// Begins an upload to the token's project; its bytes go straight to the file store.
+    pub fn stage_upload(&self, auth: &TokenAuth) -> Result<StagedUpload> {
+        let limit = self.settings.limits.max_file_bytes;
+        Ok(StagedUpload {
+            staged: self.files.stage(auth.project(), limit)?,
+            project: auth.project(),
+            limit,
+        })
     }
 
-    /// Stores an uploaded file, streamed from `body`: written to a temporary file, synced, and
-    /// renamed into place in the same transaction that records it.
+    /// Stores an uploaded file, read from `body` once.
     pub fn upload_file(
         &self,
         auth: &TokenAuth,
         new: &NewFile,
         body: &mut dyn Read,
     ) -> Result<FileInfo> {
+        let mut upload = self.stage_upload(auth)?;
+        let mut buf = vec![0u8; 256 * 1024];
+        loop {
+            let n = match body.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => n,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                Err(e) => return Err(Error::internal("receiving a file", e)),
+            };
+            upload.write(&buf[..n])?;
+        }
+        self.upload_staged_file(auth, new, upload)
+    }
+
+    /// Records a staged upload: made durable, checked against the project's quota, and moved
+    /// in place in the transaction that records it.
+    pub fn upload_staged_file(
+        &self,
+        auth: &TokenAuth,
+        new: &NewFile,
+        mut upload: StagedUpload,
+    ) -> Result<FileInfo> {
         validate(new)?;
-        let dir = self.project_files_dir(auth.project());
-        std::fs::create_dir_all(&dir)?;
-        let tmp = dir.join(format!(".upload-{}", secret::random_string(16)));
-        let written = write_body(&tmp, body, self.settings.limits.max_file_bytes);
-        let (size, sha) = match written {
-            Ok(v) => v,
-            Err(e) => {
-                let _ = std::fs::remove_file(&tmp);
-                return Err(e);
-            }
-        };
-        let now = super::now_micros();
-        let max_age = if new.is_permanent {
-            None
-        } else {
-            Some(new.max_age_days.unwrap_or(DEFAULT_FILE_MAX_AGE_DAYS))
-        };
-        let expires = max_age.map(|d| now + i64::from(d) * 86_400 * 1_000_000);
+        if upload.project != auth.project() {
+            return Err(Error::internal(
+                "recording an upload",
+                format!(
+                    "staged for project {}, recorded for {}",
+                    upload.project,
+                    auth.project()
+                ),
+            ));
+        }
+        let stored = upload.staged.finish()?;
         let by = auth.token_ref();
         let quota = self.settings.quotas.file_bytes;
-        let result = self.store.write(|tx| {
+        let project = auth.project();
+        self.store.write(|tx| {
             // Counted in the transaction that records the file, so racing uploads cannot
             // overshoot together.
-            let stored: i64 = tx.sql().query_row(
-                "SELECT COALESCE(SUM(size_bytes), 0) FROM files WHERE project_id = ?1",
-                [auth.project().0],
-                |r| r.get(0),
-            )?;
-            if stored as u64 + size > quota {
-                return Err(Error::new(
-                    ErrorKind::TooLarge,
-                    "project.quotaExceeded",
-                    format!(
-                        "a file of {size} bytes would take project {}'s files over its quota of {quota} bytes \
-                         (quotas.fileBytes; {stored} bytes are stored); delete files or ask the stack's \
-                         administrator to raise the quota; nothing was stored",
-                        auth.project()
-                    ),
-                ));
-            }
-            tx.sql().execute(
-                "INSERT INTO files (project_id, name, size_bytes, sha256, tags, is_permanent, max_age_days, created, expires,
-                 creator_token_id, creator_description) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                params![auth.project().0, new.name, size as i64, sha, to_json(&new.tags), new.is_permanent, max_age, now, expires, by.id.0, by.description],
-            )?;
-            let id = FileId(tx.sql().last_insert_rowid() as u64);
-            record(tx, auth.project(), Some(&by), NewEvent {
-                event: "storage.fileUploaded",
-                message: format!("File {id} ({}) uploaded", new.name),
-                object_type: "file",
-                object_id: id.to_string(),
-                params: json!({ "name": new.name, "sizeBytes": size, "tags": new.tags }),
+            let taken = tx.files().stored_file_bytes(project)?;
+            check_quota(project, stored.size, taken, quota)?;
+            let now = tx.now_micros();
+            let (max_age_days, expires_micros) = lifetime(new, now);
+            let id = tx.files().insert_file(&NewFileRecord {
+                project,
+                name: &new.name,
+                size_bytes: stored.size,
+                sha256: &stored.sha256,
+                tags: &new.tags,
+                is_permanent: new.is_permanent,
+                max_age_days,
+                created_micros: now,
+                expires_micros,
+                creator: &by,
             })?;
-            std::fs::rename(&tmp, dir.join(id.to_string()))?;
-            Ok(tx.sql().query_row(&format!("SELECT {FILE_COLUMNS} FROM files WHERE id = ?1"), [id.0], from_row)?)
-        });
-        if result.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        result
+            record(
+                tx,
+                project,
+                Some(&by),
+                NewEvent {
+                    event: "storage.fileUploaded",
+                    message: format!("File {id} ({}) uploaded", new.name),
+                    object_type: "file",
+                    object_id: id.to_string(),
+                    params: json!({ "name": new.name, "sizeBytes": stored.size, "tags": new.tags }),
+                },
+            )?;
+            let file = tx
+                .files()
+                .get_file(project, id)?
+                .ok_or_else(|| file_not_found(id))?;
+            // Last: a failure before it rolls the record back and drops the staged bytes.
+            upload.staged.commit(id)?;
+            Ok(file)
+        })
     }
 
     /// Files the token can see, newest first; expired files are gone.
@@ -172,23 +241,18 @@ impl Stack {
                 "limit must be from 1 to 1000",
             ));
         }
-        let all = auth.token.is_master || auth.token.can_read_all_file_uploads;
-        self.store.read(|c| {
-            let mut stmt = c.sql().prepare(&format!(
-                "SELECT {FILE_COLUMNS} FROM files WHERE project_id = ?1 AND (expires IS NULL OR expires > ?2)
-                 AND (?3 OR creator_token_id = ?4) ORDER BY id DESC"
-            ))?;
-            let mut rows = stmt.query(params![auth.project().0, super::now_micros(), all, auth.token_id().0])?;
+        self.store.read(|tx| {
+            let scan = FileScan {
+                unexpired_at_micros: tx.now_micros(),
+                created_by: (!reads_all_files(auth)).then(|| auth.token_id()),
+            };
             let mut out = Vec::new();
-            while let Some(row) = rows.next()? {
-                let file = from_row(row)?;
+            tx.files().scan_files(auth.project(), &scan, &mut |file| {
                 if filter.tags.iter().all(|t| file.tags.contains(t)) {
                     out.push(file);
-                    if out.len() >= limit as usize {
-                        break;
-                    }
                 }
-            }
+                out.len() < limit as usize
+            })?;
             Ok(out)
         })
     }
@@ -197,35 +261,36 @@ impl Stack {
     pub fn get_file(&self, auth: &TokenAuth, id: FileId) -> Result<FileInfo> {
         let file = self
             .store
-            .read(|c| {
-                Ok(c.sql().query_row(
-                    &format!(
-                        "SELECT {FILE_COLUMNS} FROM files WHERE project_id = ?1 AND id = ?2 AND (expires IS NULL OR expires > ?3)"
-                    ),
-                    params![auth.project().0, id.0, super::now_micros()],
-                    from_row,
-                )
-                .optional()?)
+            .read(|tx| {
+                let now = tx.now_micros();
+                Ok(tx
+                    .files()
+                    .get_file(auth.project(), id)?
+                    .filter(|f| !expired(f, now)))
             })?
-            .ok_or_else(|| Error::not_found("storage.files.notFound", format!("file {id} not found (or expired)")))?;
-        let all = auth.token.is_master || auth.token.can_read_all_file_uploads;
-        if !all && file.creator_token.as_ref().map(|t| t.id) != Some(auth.token_id()) {
+            .ok_or_else(|| file_not_found(id))?;
+        if !reads_all_files(auth)
+            && file.creator_token.as_ref().map(|t| t.id) != Some(auth.token_id())
+        {
             return Err(Error::forbidden(format!(
-                "file {id} was uploaded by another token and token {} may not read other tokens' files \
-                 (canReadAllFileUploads is false)",
+                "file {id} was uploaded by another token and token {} may not read other \
+                 tokens' files (canReadAllFileUploads is false)",
                 auth.token_id()
             )));
         }
         Ok(file)
     }
 
-    /// A file's facts and the path of its content, for streaming it out.
-    pub fn open_file(&self, auth: &TokenAuth, id: FileId) -> Result<(FileInfo, PathBuf)> {
+    /// A file's facts and its content, for streaming it out.
+    pub fn open_file(&self, auth: &TokenAuth, id: FileId) -> Result<(FileInfo, FileReader)> {
         let file = self.get_file(auth, id)?;
-        Ok((
-            file,
-            self.project_files_dir(auth.project()).join(id.to_string()),
-        ))
+        let reader = self.files.open(auth.project(), id)?.ok_or_else(|| {
+            Error::internal(
+                format!("opening file {id}"),
+                "its record exists but the file store holds no content for it",
+            )
+        })?;
+        Ok((file, reader))
     }
 
     /// Deletes a file.
@@ -233,8 +298,7 @@ impl Stack {
         let file = self.get_file(auth, id)?;
         let by = auth.token_ref();
         self.store.write(|tx| {
-            tx.sql()
-                .execute("DELETE FROM files WHERE id = ?1", [id.0])?;
+            tx.files().delete_file(auth.project(), id)?;
             record(
                 tx,
                 auth.project(),
@@ -248,70 +312,109 @@ impl Stack {
                 },
             )
         })?;
-        remove_if_present(&self.project_files_dir(auth.project()).join(id.to_string()))
+        // After the record: a crash between the two leaves bytes without a record, which
+        // `Stack::open` sweeps.
+        self.files.delete(auth.project(), id)?;
+        Ok(())
     }
 
     /// Deletes files past their expiry; returns how many. `serve` runs it periodically.
     pub fn purge_expired_files(&self) -> Result<u64> {
-        let now = super::now_micros();
-        let expired: Vec<(u64, u64)> = self.store.write(|tx| {
-            let mut stmt = tx.sql().prepare(
-                "SELECT project_id, id FROM files WHERE expires IS NOT NULL AND expires <= ?1",
-            )?;
-            let rows = stmt
-                .query_map([now], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            tx.sql().execute(
-                "DELETE FROM files WHERE expires IS NOT NULL AND expires <= ?1",
-                [now],
-            )?;
-            Ok(rows)
+        let expired = self.store.write(|tx| {
+            let now = tx.now_micros();
+            tx.files().delete_expired_files(now)
         })?;
         for (project, id) in &expired {
-            remove_if_present(
-                &self
-                    .project_files_dir(ProjectId(*project))
-                    .join(id.to_string()),
-            )?;
+            self.files.delete(*project, *id)?;
         }
         Ok(expired.len() as u64)
     }
-}
 
-fn write_body(path: &std::path::Path, body: &mut dyn Read, limit: u64) -> Result<(u64, String)> {
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)?;
-    let mut hasher = Sha256::new();
-    let mut buf = vec![0u8; 256 * 1024];
-    let mut size = 0u64;
-    loop {
-        let n = match body.read(&mut buf) {
-            Ok(0) => break,
-            Ok(n) => n,
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(Error::internal("receiving a file", e)),
-        };
-        size += n as u64;
-        if size > limit {
-            return Err(Error::new(
-                ErrorKind::TooLarge,
-                "storage.files.tooLarge",
-                format!("the file is over this stack's limit of {limit} bytes"),
-            ));
-        }
-        hasher.update(&buf[..n]);
-        file.write_all(&buf[..n])?;
+    /// Deletes stored files without a record (a crash after storing them and before their
+    /// record committed, or after deleting a record and before the bytes) and the files of
+    /// projects that are gone; returns how many files. Runs in a write transaction: uploads
+    /// commit their bytes while holding one, so none is caught between the two.
+    pub(crate) fn sweep_stored_files(&self) -> Result<u64> {
+        self.store.write(|tx| {
+            let mut swept = 0;
+            for project in self.files.projects()? {
+                if tx.projects().get_project(project)?.is_none() {
+                    swept += self.files.list(project)?.len() as u64;
+                    self.files.delete_project(project)?;
+                    continue;
+                }
+                let known: BTreeSet<FileId> = tx.files().file_ids(project)?.into_iter().collect();
+                for id in self.files.list(project)? {
+                    if !known.contains(&id) {
+                        self.files.delete(project, id)?;
+                        swept += 1;
+                    }
+                }
+            }
+            Ok(swept)
+        })
     }
-    file.sync_all()?;
-    Ok((size, hex::encode(hasher.finalize())))
 }
 
-fn remove_if_present(path: &std::path::Path) -> Result<()> {
-    match std::fs::remove_file(path) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(e.into()),
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(name: &str) -> NewFile {
+        NewFile {
+            name: name.into(),
+            ..Default::default()
+        }
+    }
+
+    #[test]
+    fn names_and_tags_are_checked() {
+        for bad in ["", "  ", "a/b", "a\\b", "tab\there", &"x".repeat(256)] {
+            let err = validate(&file(bad)).expect_err(bad);
+            assert_eq!(err.code(), "storage.files.invalid", "{bad}");
+        }
+        validate(&file(&"x".repeat(255))).unwrap();
+        validate(&file("résumé.pdf")).unwrap();
+        let mut tagged = file("a");
+        tagged.tags = vec!["ok".into(), String::new()];
+        assert!(validate(&tagged).unwrap_err().message().contains("tag ''"));
+    }
+
+    #[test]
+    fn a_permanent_file_has_no_max_age_and_max_age_is_positive() {
+        let mut both = file("a");
+        both.is_permanent = true;
+        both.max_age_days = Some(3);
+        assert!(validate(&both).is_err());
+        let mut zero = file("a");
+        zero.max_age_days = Some(0);
+        assert!(validate(&zero)
+            .unwrap_err()
+            .message()
+            .contains("at least 1"));
+    }
+
+    #[test]
+    fn lifetime_defaults_to_fifteen_days_and_permanent_is_forever() {
+        let day = 86_400 * 1_000_000;
+        assert_eq!(
+            lifetime(&file("a"), 1_000),
+            (Some(DEFAULT_FILE_MAX_AGE_DAYS), Some(1_000 + 15 * day))
+        );
+        let mut two = file("a");
+        two.max_age_days = Some(2);
+        assert_eq!(lifetime(&two, 5), (Some(2), Some(5 + 2 * day)));
+        let mut permanent = file("a");
+        permanent.is_permanent = true;
+        assert_eq!(lifetime(&permanent, 5), (None, None));
+    }
+
+    #[test]
+    fn the_quota_admits_up_to_its_last_byte() {
+        check_quota(ProjectId(1), 400, 600, 1000).unwrap();
+        let err = check_quota(ProjectId(1), 401, 600, 1000).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::TooLarge);
+        assert_eq!(err.code(), "project.quotaExceeded");
+        assert!(err.message().contains("quotas.fileBytes"));
     }
 }

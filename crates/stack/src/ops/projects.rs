@@ -88,15 +88,11 @@ impl Stack {
         let project = self.get_project(id)?;
         self.store.write(|tx| tx.projects().delete_project(id))?;
         self.backend(&project.backend)?.drop_project(id)?;
-        for dir in [
-            self.files_dir.join(id.to_string()),
-            self.dir.join("workspaces").join(id.to_string()),
-        ] {
-            match std::fs::remove_dir_all(&dir) {
-                Ok(()) => {}
-                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
-                Err(e) => return Err(e.into()),
-            }
+        self.files.delete_project(id)?;
+        match std::fs::remove_dir_all(self.dir.join("workspaces").join(id.to_string())) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => return Err(e.into()),
         }
         Ok(())
     }
