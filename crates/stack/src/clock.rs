@@ -3,6 +3,7 @@
 //! [`ManualClock`] and moves it, so a schedule firing or a token expiring can be seen without
 //! waiting. `ManualClock` exists only with the `test-clock` feature, never in a release binary.
 
+#[cfg(any(test, feature = "test-clock"))]
 use std::sync::atomic::{AtomicI64, Ordering};
 
 /// Where "now" comes from.

@@ -95,7 +95,7 @@ impl Stack {
         for (key, value) in parameters {
             record.configuration = set_parameter(&record.configuration, key, value)?;
         }
-        save_configuration(tx, project, (component, config), &record.configuration)?;
+        tx.configs().update_config(project, &record)?;
         self.new_config_version(tx, project, component, config, &auth.token_ref(), change)?;
         Ok(())
     }
@@ -377,27 +377,4 @@ impl Stack {
         }));
         Ok(out)
     }
-}
-
-/// Saves the configuration document the stack edited.
-// TRANSITIONAL: the last SQL of this file, waiting for `ConfigStore` (the configs branch).
-// With it merged, `point_config_at` calls `tx.configs().update_config(project, &record)`
-// instead, which saves every field that may change, and this function goes.
-fn save_configuration(
-    tx: &mut Tx<'_>,
-    project: ProjectId,
-    (component, config): (&ComponentId, &ConfigId),
-    configuration: &str,
-) -> Result<()> {
-    tx.sql().execute(
-        "UPDATE configs SET configuration = ?4 \
-         WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
-        rusqlite::params![
-            project.0,
-            component.as_str(),
-            config.as_str(),
-            configuration
-        ],
-    )?;
-    Ok(())
 }
