@@ -245,6 +245,7 @@ impl TableBackend for SqliteBackend {
         columns: &[ColumnName],
         primary_key: &[ColumnName],
     ) -> Result<()> {
+        let table = table.as_str();
         self.write(project, |tx| {
             // An explicit row key: user columns may be called rowid, oid or _rowid_, which would
             // hide SQLite's own, and export order depends on it.
@@ -267,6 +268,7 @@ impl TableBackend for SqliteBackend {
     }
 
     fn drop_table(&self, project: ProjectId, table: &PhysicalName) -> Result<()> {
+        let table = table.as_str();
         self.write(project, |tx| {
             tx.execute_batch(&format!("DROP TABLE IF EXISTS {}", quote(table)))?;
             tx.execute("DELETE FROM _stackport_stats WHERE tbl = ?1", [table])?;
@@ -280,6 +282,7 @@ impl TableBackend for SqliteBackend {
         table: &PhysicalName,
         column: &ColumnName,
     ) -> Result<()> {
+        let table = table.as_str();
         self.write(project, |tx| {
             tx.execute_batch(&format!(
                 "ALTER TABLE {} ADD COLUMN {} TEXT NOT NULL DEFAULT ''",
@@ -296,6 +299,7 @@ impl TableBackend for SqliteBackend {
         table: &PhysicalName,
         column: &ColumnName,
     ) -> Result<()> {
+        let table = table.as_str();
         self.write(project, |tx| {
             let removed: i64 = tx.query_row(
                 &format!(
@@ -325,6 +329,7 @@ impl TableBackend for SqliteBackend {
         table: &PhysicalName,
         primary_key: &[ColumnName],
     ) -> Result<()> {
+        let table = table.as_str();
         self.write(project, |tx| {
             tx.execute_batch(&format!("DROP INDEX IF EXISTS {}", quote(&format!("{table}_pk"))))?;
             if !primary_key.is_empty() {
@@ -366,12 +371,12 @@ impl TableBackend for SqliteBackend {
         feed: &mut RowFeed<'_>,
     ) -> Result<TableStats> {
         self.write(project, |tx| {
-            let t = quote(plan.table);
+            let t = quote(plan.table.as_str());
             if !plan.incremental {
                 tx.execute_batch(&format!("DELETE FROM {t}"))?;
                 tx.execute(
                     "UPDATE _stackport_stats SET rows_count = 0, data_size = 0 WHERE tbl = ?1",
-                    [plan.table],
+                    [plan.table.as_str()],
                 )?;
             }
             let cols: Vec<String> = plan.columns.iter().map(|c| quote(c.as_str())).collect();
@@ -413,7 +418,7 @@ impl TableBackend for SqliteBackend {
                 // The primary key refuses a second import under the same key, also a racing one.
                 tx.execute(
                     "INSERT INTO _stackport_import_keys (key, tbl, imported_rows, created) VALUES (?1, ?2, ?3, ?4)",
-                    params![key, plan.table, sink.received as i64, plan.now_micros],
+                    params![key, plan.table.as_str(), sink.received as i64, plan.now_micros],
                 )
                 .map_err(|e| match e {
                     rusqlite::Error::SqliteFailure(f, _) if f.code == rusqlite::ErrorCode::ConstraintViolation => {
@@ -427,11 +432,11 @@ impl TableBackend for SqliteBackend {
             }
             tx.execute(
                 "UPDATE _stackport_stats SET rows_count = rows_count + ?2, data_size = data_size + ?3 WHERE tbl = ?1",
-                params![plan.table, sink.rows_delta, sink.size_delta],
+                params![plan.table.as_str(), sink.rows_delta, sink.size_delta],
             )?;
             drop(sink);
-            touch(tx, plan.table, Some(plan.now_micros))?;
-            read_stats(tx, plan.table)
+            touch(tx, plan.table.as_str(), Some(plan.now_micros))?;
+            read_stats(tx, plan.table.as_str())
         })
     }
 
@@ -442,6 +447,7 @@ impl TableBackend for SqliteBackend {
         query: &ExportQuery<'_>,
         visit: &mut RowVisitor<'_>,
     ) -> Result<u64> {
+        let table = table.as_str();
         let conn = self.open(project)?;
         let mut args = Vec::new();
         let mut cols: Vec<String> = query.columns.iter().map(|c| quote(c.as_str())).collect();
@@ -480,6 +486,7 @@ impl TableBackend for SqliteBackend {
         table: &PhysicalName,
         query: &ExportQuery<'_>,
     ) -> Result<u64> {
+        let table = table.as_str();
         let conn = self.open(project)?;
         let mut args = Vec::new();
         let sql = format!(
@@ -508,6 +515,7 @@ impl TableBackend for SqliteBackend {
     }
 
     fn stats(&self, project: ProjectId, table: &PhysicalName) -> Result<TableStats> {
+        let table = table.as_str();
         read_stats(&self.open(project)?, table)
     }
 

@@ -16,8 +16,8 @@ pub fn quote(ident: &str) -> String {
     format!("\"{}\"", ident.replace('"', "\"\""))
 }
 
-/// The name a table's data has inside a backend; chosen by the stack, never by a user.
-pub type PhysicalName = str;
+mod physical;
+pub use physical::PhysicalName;
 
 /// Figures a backend keeps about a table, updated in the same transaction as its rows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -9,11 +9,13 @@ use stackport_model::ids::TIMESTAMP_COLUMN;
 use stackport_model::{ColumnName, TableId};
 
 use super::auth::TokenAuth;
+use super::buckets::touch_bucket;
 use super::events::{record, NewEvent};
 use super::typing::check_value;
 use crate::backend::{ImportPlan, RowSink, TableStats};
 use crate::csv::{CsvError, CsvReader, Dialect, Record};
 use crate::error::{Error, ErrorKind, Result};
+use crate::store::TableRecord;
 use crate::Stack;
 
 /// How the CSV is shaped and merged; the query parameters of an import.
@@ -227,7 +229,7 @@ impl Stack {
             })
             .collect();
 
-        let now = super::now_micros();
+        let now = self.now_micros();
         let row_time = match options.timestamp.as_deref() {
             None => now,
             Some(_) if options.use_timestamp_from_data_file => {
@@ -260,7 +262,7 @@ impl Stack {
         let stored: u64 = backend
             .stats_all(project.id)?
             .iter()
-            .filter(|(name, _)| options.incremental || **name != *table.physical)
+            .filter(|(name, _)| options.incremental || name.as_str() != table.physical.as_str())
             .map(|(_, s)| s.data_size_bytes)
             .sum();
         let room = quota.saturating_sub(stored);
@@ -384,7 +386,7 @@ impl Stack {
         };
         let by = auth.token_ref();
         self.store.write(|tx| {
-            Stack::touch_bucket(tx, project.id, id.bucket())?;
+            touch_bucket(tx, project.id, id.bucket())?;
             record(
                 tx,
                 project.id,
@@ -430,7 +432,7 @@ impl Stack {
         &self,
         backend: &dyn crate::backend::TableBackend,
         project: stackport_model::ProjectId,
-        table: &super::tables::TableRecord,
+        table: &TableRecord,
         id: &TableId,
         key: &str,
         options: &ImportOptions,
@@ -438,7 +440,7 @@ impl Stack {
         let Some(applied) = backend.applied_import(project, key)? else {
             return Ok(None);
         };
-        if applied.table != table.physical {
+        if applied.table != table.physical.as_str() {
             return Err(Error::conflict(
                 "storage.import.keyUsedElsewhere",
                 format!(
@@ -454,7 +456,7 @@ impl Stack {
             rows_count: stats.rows_count,
             data_size_bytes: stats.data_size_bytes,
             incremental: options.incremental,
-            timestamp: super::time(super::now_micros()),
+            timestamp: super::time(self.now_micros()),
             replayed: true,
         }))
     }
