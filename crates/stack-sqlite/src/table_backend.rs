@@ -557,6 +557,24 @@ impl TableBackend for SqliteBackend {
         }
         Ok(())
     }
+
+    fn list_physical(&self, project: ProjectId) -> Result<Vec<String>> {
+        if !self.path(project).exists() {
+            return Ok(Vec::new()); // never had a table; do not create the file to say so
+        }
+        let conn = self.open(project)?;
+        let mut stmt = conn.prepare(
+            "SELECT name FROM sqlite_schema WHERE type = 'table' \
+             AND name NOT LIKE '\\_stackport\\_%' ESCAPE '\\' \
+             AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name",
+        )?;
+        let rows = stmt.query_map([], |r| r.get(0))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
+    fn drop_physical(&self, project: ProjectId, name: &str) -> Result<()> {
+        self.drop_table(project, &PhysicalName::from_stored(name.into()))
+    }
 }
 
 fn create_key_index(

@@ -103,6 +103,7 @@ impl Stack {
             jobs: JobControl::default(),
             project_writers: Mutex::new(HashMap::new()),
         };
+        stack.sweep_orphaned_tables()?;
         stack.recover_jobs()?;
         Ok(stack)
     }

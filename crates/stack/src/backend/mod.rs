@@ -169,4 +169,12 @@ pub trait TableBackend: Send + Sync {
 
     /// Removes everything the backend holds for a project.
     fn drop_project(&self, project: ProjectId) -> Result<()>;
+
+    /// The physical tables the backend holds for a project, whatever the catalog says: the
+    /// orphan sweep at `Stack::open` compares them with the catalog.
+    fn list_physical(&self, project: ProjectId) -> Result<Vec<String>>;
+
+    /// Drops a physical table by the name [`TableBackend::list_physical`] gave; nothing if
+    /// it is not there.
+    fn drop_physical(&self, project: ProjectId, name: &str) -> Result<()>;
 }

@@ -242,7 +242,10 @@ impl Stack {
                 .ok_or_else(|| {
                     Error::invalid(
                         "storage.import.invalidTimestamp",
-                        format!("timestamp '{t}' is not a time; use ISO 8601, e.g. 2026-11-29T12:00:00Z"),
+                        format!(
+                            "timestamp '{t}' is not a time; use ISO 8601, e.g. \
+                             2026-11-29T12:00:00Z"
+                        ),
                     )
                 })?
                 .timestamp_micros(),
@@ -334,9 +337,11 @@ impl Stack {
                                 ErrorKind::TooLarge,
                                 "project.quotaExceeded",
                                 format!(
-                                    "importing into {id} would take project {}'s table data over its quota of {quota} bytes \
-                                     (quotas.tableBytes; {stored} bytes are stored in other tables); delete data or ask \
-                                     the stack's administrator to raise the quota; nothing was imported",
+                                    "importing into {id} would take project {}'s table data \
+                                     over its quota of {quota} bytes (quotas.tableBytes; \
+                                     {stored} bytes are stored in other tables); delete data \
+                                     or ask the stack's administrator to raise the quota; \
+                                     nothing was imported",
                                     project.id
                                 ),
                             ));
@@ -353,7 +358,8 @@ impl Stack {
                         Some(expected) if expected != imported => Err(Error::invalid(
                             "storage.import.rowCountMismatch",
                             format!(
-                                "the data for {id} holds {imported} row(s), but expectedRows says {expected}; nothing was imported"
+                                "the data for {id} holds {imported} row(s), but expectedRows \
+                                 says {expected}; nothing was imported"
                             ),
                         )),
                         _ => Ok(()),
@@ -537,8 +543,10 @@ impl FileLayout {
             if name == TIMESTAMP_COLUMN {
                 if !options.use_timestamp_from_data_file {
                     return Err(header_error(
-                        "column _timestamp is kept by the stack; pass useTimestampFromDataFile=true to take it from the file, \
-                         or leave the column out".into(),
+                        "column _timestamp is kept by the stack; pass \
+                         useTimestampFromDataFile=true to take it from the file, or leave the \
+                         column out"
+                            .into(),
                     ));
                 }
                 timestamp_at = Some(i);
@@ -550,7 +558,8 @@ impl FileLayout {
             }
             if !table_columns.contains(&column) {
                 return Err(header_error(format!(
-                    "column '{name}' is not in the table (it has {}); add it first with POST /v2/storage/tables/{id}/columns",
+                    "column '{name}' is not in the table (it has {}); add it first with POST \
+                     /v2/storage/tables/{id}/columns",
                     short_list(table_columns)
                 )));
             }
@@ -563,7 +572,8 @@ impl FileLayout {
         }
         if let Some(missing) = required.iter().find(|c| !columns.contains(c)) {
             return Err(header_error(format!(
-                "column '{missing}' is not nullable in the table's definition and is missing from the data"
+                "column '{missing}' is not nullable in the table's definition and is missing \
+                 from the data"
             )));
         }
         if let Some(missing) = key.iter().find(|k| !columns.contains(k)) {
@@ -601,15 +611,22 @@ fn csv_error(id: &TableId, e: CsvError) -> Error {
         ),
         CsvError::TooLong { line, field, limit } => {
             let (what, setting) = match field {
-                Some(field) => (format!("field {field} is longer than"), "limits.maxValueBytes"),
-                None => ("the record is longer than".to_string(), "limits.maxRecordBytes"),
+                Some(field) => (
+                    format!("field {field} is longer than"),
+                    "limits.maxValueBytes",
+                ),
+                None => (
+                    "the record is longer than".to_string(),
+                    "limits.maxRecordBytes",
+                ),
             };
             Error::new(
                 ErrorKind::TooLarge,
                 "storage.import.valueTooLong",
                 format!(
-                    "cannot import into {id}: line {line}: {what} this stack's limit of {limit} bytes ({setting}); \
-                     store such data as a file instead; nothing was imported"
+                    "cannot import into {id}: line {line}: {what} this stack's limit of \
+                     {limit} bytes ({setting}); store such data as a file instead; nothing was \
+                     imported"
                 ),
             )
         }
@@ -622,13 +639,26 @@ fn csv_error(id: &TableId, e: CsvError) -> Error {
             Error::new(
                 ErrorKind::TooLarge,
                 "storage.import.tooLarge",
-                format!("the data for {id} is {hit}; split it into incremental imports; nothing was imported"),
+                format!(
+                    "the data for {id} is {hit}; split it into incremental imports; nothing \
+                     was imported"
+                ),
             )
         }
-        CsvError::Io(e) if matches!(e.kind(), io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof) => {
+        CsvError::Io(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::InvalidData
+                    | io::ErrorKind::InvalidInput
+                    | io::ErrorKind::UnexpectedEof
+            ) =>
+        {
             Error::invalid(
                 "storage.import.unreadable",
-                format!("the data for {id} could not be read ({e}); if it is gzip, check the file is complete; nothing was imported"),
+                format!(
+                    "the data for {id} could not be read ({e}); if it is gzip, check the file \
+                     is complete; nothing was imported"
+                ),
             )
         }
         CsvError::Io(e) => Error::internal(format!("reading the data for {id}"), e),

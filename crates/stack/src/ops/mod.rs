@@ -18,6 +18,7 @@ pub mod orchestrations;
 pub mod projects;
 pub mod provisioning;
 pub mod ssh;
+mod sweep;
 pub mod tables;
 pub mod tokens;
 mod typing;

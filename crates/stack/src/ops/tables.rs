@@ -68,8 +68,8 @@ fn check_columns(columns: &[ColumnName], what: &str, max: usize) -> Result<()> {
         return Err(Error::invalid(
             "storage.tables.tooManyColumns",
             format!(
-                "{what} would have {} columns; this stack allows at most {max} (limits.maxColumns); \
-                 split the data into several tables",
+                "{what} would have {} columns; this stack allows at most {max} \
+                 (limits.maxColumns); split the data into several tables",
                 columns.len()
             ),
         ));
