@@ -294,3 +294,57 @@ impl Stack {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kv(key: &str, value: &str) -> MetadataKeyValue {
+        MetadataKeyValue {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn keys_and_values_have_limits() {
+        assert!(
+            validate_entries("user", &[kv("k", "v"), kv(&"k".repeat(MAX_KEY), "")], "t").is_ok()
+        );
+        for bad in [kv("", "v"), kv(&"k".repeat(MAX_KEY + 1), "v")] {
+            let err = validate_entries("user", &[kv("ok", "v"), bad], "t").unwrap_err();
+            assert_eq!(err.code(), "storage.metadata.invalidKey");
+        }
+        let err =
+            validate_entries("user", &[kv("k", &"v".repeat(MAX_VALUE + 1))], "t").unwrap_err();
+        assert_eq!(err.code(), "storage.metadata.valueTooLarge");
+        assert_eq!(err.kind(), crate::ErrorKind::TooLarge);
+        assert!(validate_entries("user", &[kv("k", &"v".repeat(MAX_VALUE))], "t").is_ok());
+    }
+
+    #[test]
+    fn column_metadata_is_about_its_table() {
+        let table: TableId = "in.c-a.t".parse().unwrap();
+        let column = MetadataObject::Column(table.clone(), ColumnName::parse("c").unwrap());
+        assert_eq!(
+            (column.kind(), column.key()),
+            ("column", "in.c-a.t.c".to_string())
+        );
+        assert_eq!(
+            (column.event_type(), column.event_id()),
+            ("table", "in.c-a.t".to_string())
+        );
+        let bucket = MetadataObject::Bucket(table.bucket().clone());
+        assert_eq!(
+            (bucket.event_type(), bucket.event_id()),
+            ("bucket", "in.c-a".to_string())
+        );
+        let config =
+            MetadataObject::Configuration("keboola.ex".parse().unwrap(), "7".parse().unwrap());
+        assert_eq!(
+            (config.event_type(), config.event_id()),
+            ("configuration", "keboola.ex/7".to_string())
+        );
+        assert_eq!(MetadataObject::Project.key(), "default");
+    }
+}

@@ -750,3 +750,303 @@ fn ensure_name_free(tx: &mut Tx<'_>, project: ProjectId, id: &TableId) -> Result
         None => Ok(()),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use stackport_model::api::{BaseType, ColumnFilter, FilterOperator};
+
+    use super::*;
+
+    fn cols(names: &[&str]) -> Vec<ColumnName> {
+        names
+            .iter()
+            .map(|n| ColumnName::parse(n).unwrap())
+            .collect()
+    }
+
+    fn id(id: &str) -> TableId {
+        id.parse().unwrap()
+    }
+
+    fn code<T: std::fmt::Debug>(r: Result<T>) -> String {
+        r.expect_err("the rule refuses").code().to_string()
+    }
+
+    fn column(
+        name: &str,
+        basetype: BaseType,
+        nullable: bool,
+        length: Option<&str>,
+    ) -> ColumnDefinition {
+        ColumnDefinition {
+            name: ColumnName::parse(name).unwrap(),
+            basetype,
+            nullable,
+            length: length.map(String::from),
+        }
+    }
+
+    fn table(name: &str, columns: &[&str], key: &[&str]) -> TableRecord {
+        TableRecord {
+            id: id(name),
+            display_name: String::new(),
+            physical: PhysicalName::from_stored("t_x".into()),
+            columns: cols(columns),
+            primary_key: cols(key),
+            definition: None,
+            alias: None,
+            created_micros: 0,
+        }
+    }
+
+    fn alias(
+        name: &str,
+        source: &str,
+        columns: Option<&[&str]>,
+        filter: Option<&str>,
+    ) -> TableRecord {
+        let mut t = table(name, &[], &[]);
+        t.alias = Some(AliasRecord {
+            source: id(source),
+            filter: filter.map(|c| ColumnFilter {
+                column: ColumnName::parse(c).unwrap(),
+                operator: FilterOperator::Eq,
+                values: vec!["1".into()],
+            }),
+            columns: columns.map(cols),
+        });
+        t
+    }
+
+    #[test]
+    fn columns_are_one_to_the_limit_without_case_insensitive_repeats() {
+        assert!(check_columns(&cols(&["a", "b"]), "t", 2).is_ok());
+        assert_eq!(code(check_columns(&[], "t", 2)), "storage.tables.noColumns");
+        assert_eq!(
+            code(check_columns(&cols(&["a", "b", "c"]), "t", 2)),
+            "storage.tables.tooManyColumns"
+        );
+        assert_eq!(
+            code(check_columns(&cols(&["Id", "ID"]), "t", 5)),
+            "storage.tables.duplicateColumn"
+        );
+    }
+
+    #[test]
+    fn a_key_names_columns_of_the_table_once() {
+        let columns = cols(&["id", "v"]);
+        assert!(check_key(&cols(&["id"]), &columns, "t").is_ok());
+        assert!(check_key(&[], &columns, "t").is_ok(), "no key");
+        assert_eq!(
+            code(check_key(&cols(&["x"]), &columns, "t")),
+            "storage.tables.unknownPrimaryKeyColumn"
+        );
+        assert_eq!(
+            code(check_key(&cols(&["id", "id"]), &columns, "t")),
+            "storage.tables.duplicatePrimaryKeyColumn"
+        );
+        assert_eq!(
+            code(check_key(&cols(&["ID"]), &columns, "t")),
+            "storage.tables.unknownPrimaryKeyColumn",
+            "key columns are named exactly"
+        );
+    }
+
+    #[test]
+    fn a_new_table_is_untyped_or_typed_not_both() {
+        let t = id("in.c-a.t");
+        let untyped = NewTable {
+            name: "t".into(),
+            columns: cols(&["id", "v"]),
+            primary_key: cols(&["id"]),
+            ..Default::default()
+        };
+        let (columns, key, definition) = check_new_table(&t, &untyped, 10).unwrap();
+        assert_eq!(
+            (columns, key, definition),
+            (cols(&["id", "v"]), cols(&["id"]), None)
+        );
+
+        let def = TableDefinition {
+            columns: vec![
+                column("id", BaseType::Integer, false, None),
+                column("price", BaseType::Numeric, true, Some("10,2")),
+            ],
+            primary_keys_names: cols(&["id"]),
+        };
+        let typed = NewTable {
+            name: "t".into(),
+            definition: Some(def.clone()),
+            ..Default::default()
+        };
+        let (columns, key, definition) = check_new_table(&t, &typed, 10).unwrap();
+        assert_eq!(
+            columns,
+            cols(&["id", "price"]),
+            "a typed table's columns are its definition's"
+        );
+        assert_eq!(key, cols(&["id"]));
+        assert_eq!(definition, Some(def.clone()));
+
+        let both = NewTable {
+            columns: cols(&["id"]),
+            ..typed.clone()
+        };
+        assert_eq!(
+            code(check_new_table(&t, &both, 10)),
+            "storage.tables.ambiguousDefinition"
+        );
+
+        let mut nullable_key = def.clone();
+        nullable_key.columns[0].nullable = true;
+        let refused = NewTable {
+            definition: Some(nullable_key),
+            ..typed.clone()
+        };
+        assert_eq!(
+            code(check_new_table(&t, &refused, 10)),
+            "storage.tables.nullablePrimaryKey"
+        );
+
+        let mut bad_length = def;
+        bad_length.columns[1].length = Some("39,0".into());
+        let refused = NewTable {
+            definition: Some(bad_length),
+            ..typed
+        };
+        assert_eq!(
+            code(check_new_table(&t, &refused, 10)),
+            "storage.tables.invalidDefinition"
+        );
+    }
+
+    #[test]
+    fn an_alias_reads_from_a_table_through_columns_it_has() {
+        let a = id("in.c-b.a");
+        let source = table("in.c-a.src", &["id", "v"], &["id"]);
+        let new = |columns: &[&str], filter: Option<&str>| NewAlias {
+            source_table: source.id.clone(),
+            name: "a".into(),
+            alias_filter: filter.map(|c| ColumnFilter {
+                column: ColumnName::parse(c).unwrap(),
+                operator: FilterOperator::Eq,
+                values: vec!["1".into()],
+            }),
+            alias_columns: cols(columns),
+        };
+        assert_eq!(
+            check_new_alias(&a, &source, &new(&[], Some("v")), 10).unwrap(),
+            None,
+            "it follows the source"
+        );
+        assert_eq!(
+            check_new_alias(&a, &source, &new(&["v"], None), 10).unwrap(),
+            Some(cols(&["v"]))
+        );
+        assert_eq!(
+            code(check_new_alias(&a, &source, &new(&[], Some("x")), 10)),
+            "storage.tables.columnNotFound"
+        );
+        assert_eq!(
+            code(check_new_alias(&a, &source, &new(&["x"], None), 10)),
+            "storage.tables.columnNotFound"
+        );
+        assert_eq!(
+            code(check_new_alias(&a, &source, &new(&["v", "V"], None), 10)),
+            "storage.tables.duplicateColumn"
+        );
+        let of_alias = alias("in.c-a.other", "in.c-a.src", None, None);
+        let err = check_new_alias(&a, &of_alias, &new(&[], None), 10).unwrap_err();
+        assert_eq!(err.code(), "storage.tables.aliasOfAlias");
+        assert!(
+            err.to_string().contains("in.c-a.src"),
+            "names the source to alias instead: {err}"
+        );
+    }
+
+    #[test]
+    fn a_column_leaves_unless_a_key_the_last_or_used_by_an_alias() {
+        let t = table("in.c-a.t", &["id", "v", "w"], &["id"]);
+        let v = ColumnName::parse("v").unwrap();
+        let follows = alias("in.c-b.f", "in.c-a.t", None, None);
+        assert!(
+            check_column_removal(&t, &v, &[follows.clone()]).is_ok(),
+            "a following alias follows"
+        );
+        let missing = ColumnName::parse("x").unwrap();
+        assert_eq!(
+            code(check_column_removal(&t, &missing, &[])),
+            "storage.tables.columnNotFound"
+        );
+        let key = ColumnName::parse("id").unwrap();
+        assert_eq!(
+            code(check_column_removal(&t, &key, &[])),
+            "storage.tables.columnInPrimaryKey"
+        );
+        let last = table("in.c-a.one", &["v"], &[]);
+        assert_eq!(
+            code(check_column_removal(&last, &v, &[])),
+            "storage.tables.lastColumn"
+        );
+        for user in [
+            alias("in.c-b.cols", "in.c-a.t", Some(&["v"]), None),
+            alias("in.c-b.filter", "in.c-a.t", None, Some("v")),
+        ] {
+            let err = check_column_removal(&t, &v, &[follows.clone(), user.clone()]).unwrap_err();
+            assert_eq!(err.code(), "storage.tables.columnUsedByAlias");
+            assert!(
+                err.to_string().contains(&user.id.to_string()),
+                "names the alias: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_typed_table_keeps_its_key_in_its_definition() {
+        let mut t = table("in.c-a.t", &["id", "v"], &[]);
+        assert_eq!(
+            check_primary_key(&t, &cols(&["id"])).unwrap(),
+            None,
+            "untyped: no definition"
+        );
+        t.definition = Some(TableDefinition {
+            columns: vec![
+                column("id", BaseType::Integer, false, None),
+                column("v", BaseType::String, true, None),
+            ],
+            primary_keys_names: Vec::new(),
+        });
+        let def = check_primary_key(&t, &cols(&["id"])).unwrap().unwrap();
+        assert_eq!(def.primary_keys_names, cols(&["id"]));
+        assert_eq!(
+            code(check_primary_key(&t, &cols(&["v"]))),
+            "storage.tables.nullablePrimaryKey"
+        );
+        assert_eq!(
+            code(check_primary_key(&t, &cols(&["x"]))),
+            "storage.tables.unknownPrimaryKeyColumn"
+        );
+    }
+
+    #[test]
+    fn a_typed_column_is_described_in_the_storage_provider_s_keys() {
+        let keys = |c: &ColumnDefinition| {
+            type_metadata(c)
+                .into_iter()
+                .map(|kv| format!("{}={}", kv.key, kv.value))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            keys(&column("p", BaseType::Numeric, false, Some("10,2"))),
+            [
+                "KBC.datatype.basetype=NUMERIC",
+                "KBC.datatype.nullable=0",
+                "KBC.datatype.length=10,2"
+            ]
+        );
+        assert_eq!(
+            keys(&column("s", BaseType::String, true, None)),
+            ["KBC.datatype.basetype=STRING", "KBC.datatype.nullable=1"]
+        );
+    }
+}
