@@ -970,7 +970,7 @@ mod tests {
         let v = ColumnName::parse("v").unwrap();
         let follows = alias("in.c-b.f", "in.c-a.t", None, None);
         assert!(
-            check_column_removal(&t, &v, &[follows.clone()]).is_ok(),
+            check_column_removal(&t, &v, std::slice::from_ref(&follows)).is_ok(),
             "a following alias follows"
         );
         let missing = ColumnName::parse("x").unwrap();

@@ -26,7 +26,7 @@ pub(super) fn insert(tx: &mut dyn MetaTx, project: ProjectId, id: &str, created_
         tx.buckets(),
         project,
         id,
-        &bucket_id(id).name().to_string(),
+        bucket_id(id).name(),
         created_micros,
     )
     .expect("the bucket is inserted");
