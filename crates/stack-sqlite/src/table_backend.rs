@@ -250,6 +250,7 @@ impl TableBackend for SqliteBackend {
         primary_key: &[ColumnName],
         now_micros: i64,
     ) -> Result<()> {
+        let table = table.as_str();
         self.write(project, |tx| {
             // An explicit row key: user columns may be called rowid, oid or _rowid_, which would
             // hide SQLite's own, and export order depends on it.
@@ -272,7 +273,7 @@ impl TableBackend for SqliteBackend {
     }
 
     fn drop_table(&self, project: ProjectId, table: &PhysicalName) -> Result<()> {
-        self.write(project, |tx| drop_in(tx, table))
+        self.write(project, |tx| drop_in(tx, table.as_str()))
     }
 
     fn add_column(
@@ -282,6 +283,7 @@ impl TableBackend for SqliteBackend {
         column: &ColumnName,
         now_micros: i64,
     ) -> Result<()> {
+        let table = table.as_str();
         self.write(project, |tx| {
             tx.execute_batch(&format!(
                 "ALTER TABLE {} ADD COLUMN {} TEXT NOT NULL DEFAULT ''",
@@ -299,6 +301,7 @@ impl TableBackend for SqliteBackend {
         column: &ColumnName,
         now_micros: i64,
     ) -> Result<()> {
+        let table = table.as_str();
         self.write(project, |tx| {
             let removed: i64 = tx.query_row(
                 &format!(
@@ -329,6 +332,7 @@ impl TableBackend for SqliteBackend {
         primary_key: &[ColumnName],
         now_micros: i64,
     ) -> Result<()> {
+        let table = table.as_str();
         self.write(project, |tx| {
             tx.execute_batch(&format!(
                 "DROP INDEX IF EXISTS {}",
@@ -382,12 +386,12 @@ impl TableBackend for SqliteBackend {
         feed: &mut RowFeed<'_>,
     ) -> Result<TableStats> {
         self.write(project, |tx| {
-            let t = quote(plan.table);
+            let t = quote(plan.table.as_str());
             if !plan.incremental {
                 tx.execute_batch(&format!("DELETE FROM {t}"))?;
                 tx.execute(
                     "UPDATE _stackport_stats SET rows_count = 0, data_size = 0 WHERE tbl = ?1",
-                    [plan.table],
+                    [plan.table.as_str()],
                 )?;
             }
             let cols: Vec<String> = plan.columns.iter().map(|c| quote(c.as_str())).collect();
@@ -446,7 +450,12 @@ impl TableBackend for SqliteBackend {
                 tx.execute(
                     "INSERT INTO _stackport_import_keys (key, tbl, imported_rows, created) \
                      VALUES (?1, ?2, ?3, ?4)",
-                    params![key, plan.table, sink.received as i64, plan.now_micros],
+                    params![
+                        key,
+                        plan.table.as_str(),
+                        sink.received as i64,
+                        plan.now_micros
+                    ],
                 )
                 .map_err(|e| match e {
                     rusqlite::Error::SqliteFailure(f, _)
@@ -463,11 +472,11 @@ impl TableBackend for SqliteBackend {
             tx.execute(
                 "UPDATE _stackport_stats SET rows_count = rows_count + ?2, \
                  data_size = data_size + ?3 WHERE tbl = ?1",
-                params![plan.table, sink.rows_delta, sink.size_delta],
+                params![plan.table.as_str(), sink.rows_delta, sink.size_delta],
             )?;
             drop(sink);
-            touch(tx, plan.table, plan.now_micros, true)?;
-            read_stats(tx, plan.table)
+            touch(tx, plan.table.as_str(), plan.now_micros, true)?;
+            read_stats(tx, plan.table.as_str())
         })
     }
 
@@ -478,6 +487,7 @@ impl TableBackend for SqliteBackend {
         query: &ExportQuery<'_>,
         visit: &mut RowVisitor<'_>,
     ) -> Result<u64> {
+        let table = table.as_str();
         let conn = self.open(project)?;
         let mut args = Vec::new();
         let mut cols: Vec<String> = query.columns.iter().map(|c| quote(c.as_str())).collect();
@@ -516,6 +526,7 @@ impl TableBackend for SqliteBackend {
         table: &PhysicalName,
         query: &ExportQuery<'_>,
     ) -> Result<u64> {
+        let table = table.as_str();
         let conn = self.open(project)?;
         let mut args = Vec::new();
         let sql = format!(
@@ -544,6 +555,7 @@ impl TableBackend for SqliteBackend {
     }
 
     fn stats(&self, project: ProjectId, table: &PhysicalName) -> Result<TableStats> {
+        let table = table.as_str();
         read_stats(&self.open(project)?, table)
     }
 

@@ -105,6 +105,7 @@ impl Stack {
             clock: Arc::new(SystemClock),
             jobs: JobControl::default(),
         };
+        stack.sweep_orphaned_tables()?;
         stack.recover_jobs()?;
         let swept = stack.sweep_stored_files()?;
         if swept > 0 {

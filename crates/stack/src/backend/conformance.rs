@@ -7,7 +7,7 @@ use stackport_model::{
     ColumnName, ProjectId,
 };
 
-use super::{ExportQuery, ImportPlan, RowSink, TableBackend};
+use super::{ExportQuery, ImportPlan, PhysicalName, RowSink, TableBackend};
 use crate::error::{Error, Result};
 
 mod csv;
@@ -16,6 +16,10 @@ mod times;
 
 /// The time structure changes are made at, where a case does not look at it.
 const NOW: i64 = 1_000;
+
+pub(super) fn pn(name: &str) -> PhysicalName {
+    PhysicalName::from_stored(name.into())
+}
 
 fn cols(names: &[&str]) -> Vec<ColumnName> {
     names
@@ -33,8 +37,9 @@ fn import(
     incremental: bool,
     rows: &[(&[&str], i64)],
 ) -> Result<super::TableStats> {
+    let table = pn(table);
     let plan = ImportPlan {
-        table,
+        table: &table,
         columns,
         primary_key: key,
         incremental,
@@ -57,7 +62,7 @@ fn export(
 ) -> Vec<(Vec<String>, i64)> {
     let mut out = Vec::new();
     backend
-        .export(project, table, query, &mut |values, ts| {
+        .export(project, &pn(table), query, &mut |values, ts| {
             out.push((
                 values
                     .iter()
@@ -99,9 +104,10 @@ pub fn run_all(backend: &dyn TableBackend) {
 fn idempotency_keys_apply_once(b: &dyn TableBackend) {
     let p = ProjectId(9004);
     let c = cols(&["id"]);
-    b.create_table(p, "idem", &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("idem"), &c, &[], NOW).unwrap();
+    let idem = pn("idem");
     let plan = |key| ImportPlan {
-        table: "idem",
+        table: &idem,
         columns: &c,
         primary_key: &[],
         incremental: true,
@@ -132,7 +138,7 @@ fn idempotency_keys_apply_once(b: &dyn TableBackend) {
         "a replay is refused"
     );
     assert_eq!(
-        b.stats(p, "idem").unwrap().rows_count,
+        b.stats(p, &pn("idem")).unwrap().rows_count,
         2,
         "and changes nothing"
     );
@@ -157,7 +163,7 @@ fn idempotency_keys_apply_once(b: &dyn TableBackend) {
 fn round_trip_keeps_values_and_order(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id", "název", "1"]);
-    b.create_table(p, "rt", &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("rt"), &c, &[], NOW).unwrap();
     let odd = ["say \"hi\"", "multi\nline\r\n", "", "日本語 😀", "a,b"];
     let rows: Vec<Vec<String>> = (0..500)
         .map(|i| {
@@ -200,14 +206,14 @@ fn round_trip_keeps_values_and_order(b: &dyn TableBackend) {
         "export gives rows back in import order, byte for byte"
     );
     assert!(out.iter().all(|(_, ts)| *ts == 5), "row timestamps kept");
-    b.drop_table(p, "rt").unwrap();
+    b.drop_table(p, &pn("rt")).unwrap();
 }
 
 fn upsert_append_and_replace(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id", "v", "w"]);
     let key = cols(&["id"]);
-    b.create_table(p, "up", &c, &key, NOW).unwrap();
+    b.create_table(p, &pn("up"), &c, &key, NOW).unwrap();
     import(
         b,
         p,
@@ -253,7 +259,7 @@ fn upsert_append_and_replace(b: &dyn TableBackend) {
     assert_eq!(out[1].1, 2, "updated row gets the new timestamp");
 
     // Without a key, incremental appends.
-    b.create_table(p, "app", &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("app"), &c, &[], NOW).unwrap();
     import(b, p, "app", &c, &[], true, &[(&["1", "a", "x"], 1)]).unwrap();
     let stats = import(b, p, "app", &c, &[], true, &[(&["1", "a", "x"], 1)]).unwrap();
     assert_eq!(stats.rows_count, 2, "append without key");
@@ -262,19 +268,20 @@ fn upsert_append_and_replace(b: &dyn TableBackend) {
     let stats = import(b, p, "up", &c, &key, false, &[(&["9", "z", "z"], 3)]).unwrap();
     assert_eq!(stats.rows_count, 1, "full import replaces");
     assert_eq!(stats.data_size_bytes, 3);
-    b.drop_table(p, "up").unwrap();
-    b.drop_table(p, "app").unwrap();
+    b.drop_table(p, &pn("up")).unwrap();
+    b.drop_table(p, &pn("app")).unwrap();
 }
 
 fn failed_import_changes_nothing(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id"]);
-    b.create_table(p, "tx", &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("tx"), &c, &[], NOW).unwrap();
     import(b, p, "tx", &c, &[], false, &[(&["keep"], 1)]).unwrap();
-    let before = b.stats(p, "tx").unwrap();
+    let before = b.stats(p, &pn("tx")).unwrap();
+    let tx = pn("tx");
     for incremental in [false, true] {
         let plan = ImportPlan {
-            table: "tx",
+            table: &tx,
             columns: &c,
             primary_key: &[],
             incremental,
@@ -303,14 +310,14 @@ fn failed_import_changes_nothing(b: &dyn TableBackend) {
         vec![vec!["keep"]],
         "a failed import leaves the rows as they were"
     );
-    assert_eq!(b.stats(p, "tx").unwrap(), before, "and the statistics");
-    b.drop_table(p, "tx").unwrap();
+    assert_eq!(b.stats(p, &pn("tx")).unwrap(), before, "and the statistics");
+    b.drop_table(p, &pn("tx")).unwrap();
 }
 
 fn structure_changes(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id", "v"]);
-    b.create_table(p, "st", &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("st"), &c, &[], NOW).unwrap();
     import(
         b,
         p,
@@ -321,11 +328,11 @@ fn structure_changes(b: &dyn TableBackend) {
         &[(&["1", "aa"], 1), (&["1", "bb"], 1)],
     )
     .unwrap();
-    let seq = b.stats(p, "st").unwrap().change_seq;
+    let seq = b.stats(p, &pn("st")).unwrap().change_seq;
     let extra = ColumnName::parse("2024").unwrap();
-    b.add_column(p, "st", &extra, NOW).unwrap();
+    b.add_column(p, &pn("st"), &extra, NOW).unwrap();
     assert!(
-        b.stats(p, "st").unwrap().change_seq > seq,
+        b.stats(p, &pn("st")).unwrap().change_seq > seq,
         "structure change moves the change marker"
     );
     let all = cols(&["id", "v", "2024"]);
@@ -343,29 +350,31 @@ fn structure_changes(b: &dyn TableBackend) {
         vec!["1", "aa", ""],
         "a new column is empty"
     );
-    let err = b.set_primary_key(p, "st", &cols(&["id"]), NOW).unwrap_err();
+    let err = b
+        .set_primary_key(p, &pn("st"), &cols(&["id"]), NOW)
+        .unwrap_err();
     assert!(
         err.message().contains("(1)"),
         "duplicate key named: {}",
         err.message()
     );
-    b.set_primary_key(p, "st", &cols(&["id", "v"]), NOW)
+    b.set_primary_key(p, &pn("st"), &cols(&["id", "v"]), NOW)
         .unwrap();
-    b.set_primary_key(p, "st", &[], NOW).unwrap();
-    b.drop_column(p, "st", &ColumnName::parse("v").unwrap(), NOW)
+    b.set_primary_key(p, &pn("st"), &[], NOW).unwrap();
+    b.drop_column(p, &pn("st"), &ColumnName::parse("v").unwrap(), NOW)
         .unwrap();
-    let stats = b.stats(p, "st").unwrap();
+    let stats = b.stats(p, &pn("st")).unwrap();
     assert_eq!(
         stats.data_size_bytes, 2,
         "dropping a column drops its bytes"
     );
-    b.drop_table(p, "st").unwrap();
+    b.drop_table(p, &pn("st")).unwrap();
 }
 
 fn filters_and_timestamps(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id", "country"]);
-    b.create_table(p, "f", &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("f"), &c, &[], NOW).unwrap();
     import(
         b,
         p,
@@ -395,7 +404,7 @@ fn filters_and_timestamps(b: &dyn TableBackend) {
         vec![vec!["1"], vec!["3"]],
         "eq filter"
     );
-    assert_eq!(b.count(p, "f", &q).unwrap(), 2, "count with filter");
+    assert_eq!(b.count(p, &pn("f"), &q).unwrap(), 2, "count with filter");
     let ne = [ColumnFilter {
         operator: FilterOperator::Ne,
         ..filter[0].clone()
@@ -423,17 +432,17 @@ fn filters_and_timestamps(b: &dyn TableBackend) {
         ..Default::default()
     };
     assert_eq!(export(b, p, "f", &q).len(), 2, "limit");
-    b.drop_table(p, "f").unwrap();
+    b.drop_table(p, &pn("f")).unwrap();
 }
 
 fn projects_are_separate(b: &dyn TableBackend) {
     let (p1, p2) = (ProjectId(9001), ProjectId(9002));
     let c = cols(&["id"]);
-    b.create_table(p1, "same", &c, &[], NOW).unwrap();
-    b.create_table(p2, "same", &c, &[], NOW).unwrap();
+    b.create_table(p1, &pn("same"), &c, &[], NOW).unwrap();
+    b.create_table(p2, &pn("same"), &c, &[], NOW).unwrap();
     import(b, p1, "same", &c, &[], false, &[(&["one"], 1)]).unwrap();
     assert_eq!(
-        b.stats(p2, "same").unwrap().rows_count,
+        b.stats(p2, &pn("same")).unwrap().rows_count,
         0,
         "projects do not share tables"
     );
@@ -445,7 +454,7 @@ fn projects_are_separate(b: &dyn TableBackend) {
     );
     b.drop_project(p2).unwrap();
     assert_eq!(
-        b.stats(p1, "same").unwrap().rows_count,
+        b.stats(p1, &pn("same")).unwrap().rows_count,
         1,
         "dropping one project keeps the other"
     );
@@ -456,7 +465,7 @@ fn sqlite_like_column_names(b: &dyn TableBackend) {
     // Columns may be named like a database's internal row ids; order must not follow them.
     let p = ProjectId(9001);
     let c = cols(&["rowid", "oid", "_rowid_", "ctid"]);
-    b.create_table(p, "names", &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("names"), &c, &[], NOW).unwrap();
     import(
         b,
         p,
@@ -495,5 +504,5 @@ fn sqlite_like_column_names(b: &dyn TableBackend) {
         vec![vec!["zz"]],
         "limit takes the first rows in storage order"
     );
-    b.drop_table(p, "names").unwrap();
+    b.drop_table(p, &pn("names")).unwrap();
 }

@@ -43,8 +43,8 @@ pub fn quote(ident: &str) -> String {
 /// chooses such a name for a table's data.
 pub const BOOKKEEPING_PREFIX: &str = "_stackport";
 
-/// The name a table's data has inside a backend; chosen by the stack, never by a user.
-pub type PhysicalName = str;
+mod physical;
+pub use physical::PhysicalName;
 
 /// Figures a backend keeps about a table, updated in the same transaction as its rows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

@@ -36,7 +36,7 @@ pub struct ExportStream {
     pub(crate) table: TableId,
     pub(crate) project: ProjectId,
     pub(crate) backend: String,
-    pub(crate) physical: String,
+    pub(crate) physical: crate::backend::PhysicalName,
     pub(crate) columns: Vec<ColumnName>,
     pub(crate) filters: Vec<ColumnFilter>,
     pub(crate) changed_since: Option<i64>,

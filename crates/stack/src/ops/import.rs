@@ -9,11 +9,13 @@ use stackport_model::ids::TIMESTAMP_COLUMN;
 use stackport_model::{ColumnName, TableId};
 
 use super::auth::TokenAuth;
+use super::buckets::touch_bucket;
 use super::events::{record, NewEvent};
 use super::typing::check_value;
 use crate::backend::{ImportPlan, RowSink, TableStats};
 use crate::csv::{CsvError, CsvReader, Dialect, Record};
 use crate::error::{Error, ErrorKind, Result};
+use crate::store::TableRecord;
 use crate::Stack;
 
 /// How the CSV is shaped and merged; the query parameters of an import.
@@ -227,7 +229,7 @@ impl Stack {
             })
             .collect();
 
-        let now = super::now_micros();
+        let now = self.now_micros();
         let row_time = match options.timestamp.as_deref() {
             None => now,
             Some(_) if options.use_timestamp_from_data_file => {
@@ -240,7 +242,10 @@ impl Stack {
                 .ok_or_else(|| {
                     Error::invalid(
                         "storage.import.invalidTimestamp",
-                        format!("timestamp '{t}' is not a time; use ISO 8601, e.g. 2026-11-29T12:00:00Z"),
+                        format!(
+                            "timestamp '{t}' is not a time; use ISO 8601, e.g. \
+                             2026-11-29T12:00:00Z"
+                        ),
                     )
                 })?
                 .timestamp_micros(),
@@ -260,7 +265,7 @@ impl Stack {
         let stored: u64 = backend
             .stats_all(project.id)?
             .iter()
-            .filter(|(name, _)| options.incremental || **name != *table.physical)
+            .filter(|(name, _)| options.incremental || name.as_str() != table.physical.as_str())
             .map(|(_, s)| s.data_size_bytes)
             .sum();
         let room = quota.saturating_sub(stored);
@@ -332,9 +337,11 @@ impl Stack {
                                 ErrorKind::TooLarge,
                                 "project.quotaExceeded",
                                 format!(
-                                    "importing into {id} would take project {}'s table data over its quota of {quota} bytes \
-                                     (quotas.tableBytes; {stored} bytes are stored in other tables); delete data or ask \
-                                     the stack's administrator to raise the quota; nothing was imported",
+                                    "importing into {id} would take project {}'s table data \
+                                     over its quota of {quota} bytes (quotas.tableBytes; \
+                                     {stored} bytes are stored in other tables); delete data \
+                                     or ask the stack's administrator to raise the quota; \
+                                     nothing was imported",
                                     project.id
                                 ),
                             ));
@@ -351,7 +358,8 @@ impl Stack {
                         Some(expected) if expected != imported => Err(Error::invalid(
                             "storage.import.rowCountMismatch",
                             format!(
-                                "the data for {id} holds {imported} row(s), but expectedRows says {expected}; nothing was imported"
+                                "the data for {id} holds {imported} row(s), but expectedRows \
+                                 says {expected}; nothing was imported"
                             ),
                         )),
                         _ => Ok(()),
@@ -384,7 +392,7 @@ impl Stack {
         };
         let by = auth.token_ref();
         self.store.write(|tx| {
-            Stack::touch_bucket(tx, project.id, id.bucket())?;
+            touch_bucket(tx, project.id, id.bucket())?;
             record(
                 tx,
                 project.id,
@@ -430,7 +438,7 @@ impl Stack {
         &self,
         backend: &dyn crate::backend::TableBackend,
         project: stackport_model::ProjectId,
-        table: &super::tables::TableRecord,
+        table: &TableRecord,
         id: &TableId,
         key: &str,
         options: &ImportOptions,
@@ -438,7 +446,7 @@ impl Stack {
         let Some(applied) = backend.applied_import(project, key)? else {
             return Ok(None);
         };
-        if applied.table != table.physical {
+        if applied.table != table.physical.as_str() {
             return Err(Error::conflict(
                 "storage.import.keyUsedElsewhere",
                 format!(
@@ -454,7 +462,7 @@ impl Stack {
             rows_count: stats.rows_count,
             data_size_bytes: stats.data_size_bytes,
             incremental: options.incremental,
-            timestamp: super::time(super::now_micros()),
+            timestamp: super::time(self.now_micros()),
             replayed: true,
         }))
     }
@@ -535,8 +543,10 @@ impl FileLayout {
             if name == TIMESTAMP_COLUMN {
                 if !options.use_timestamp_from_data_file {
                     return Err(header_error(
-                        "column _timestamp is kept by the stack; pass useTimestampFromDataFile=true to take it from the file, \
-                         or leave the column out".into(),
+                        "column _timestamp is kept by the stack; pass \
+                         useTimestampFromDataFile=true to take it from the file, or leave the \
+                         column out"
+                            .into(),
                     ));
                 }
                 timestamp_at = Some(i);
@@ -548,7 +558,8 @@ impl FileLayout {
             }
             if !table_columns.contains(&column) {
                 return Err(header_error(format!(
-                    "column '{name}' is not in the table (it has {}); add it first with POST /v2/storage/tables/{id}/columns",
+                    "column '{name}' is not in the table (it has {}); add it first with POST \
+                     /v2/storage/tables/{id}/columns",
                     short_list(table_columns)
                 )));
             }
@@ -561,7 +572,8 @@ impl FileLayout {
         }
         if let Some(missing) = required.iter().find(|c| !columns.contains(c)) {
             return Err(header_error(format!(
-                "column '{missing}' is not nullable in the table's definition and is missing from the data"
+                "column '{missing}' is not nullable in the table's definition and is missing \
+                 from the data"
             )));
         }
         if let Some(missing) = key.iter().find(|k| !columns.contains(k)) {
@@ -599,15 +611,22 @@ fn csv_error(id: &TableId, e: CsvError) -> Error {
         ),
         CsvError::TooLong { line, field, limit } => {
             let (what, setting) = match field {
-                Some(field) => (format!("field {field} is longer than"), "limits.maxValueBytes"),
-                None => ("the record is longer than".to_string(), "limits.maxRecordBytes"),
+                Some(field) => (
+                    format!("field {field} is longer than"),
+                    "limits.maxValueBytes",
+                ),
+                None => (
+                    "the record is longer than".to_string(),
+                    "limits.maxRecordBytes",
+                ),
             };
             Error::new(
                 ErrorKind::TooLarge,
                 "storage.import.valueTooLong",
                 format!(
-                    "cannot import into {id}: line {line}: {what} this stack's limit of {limit} bytes ({setting}); \
-                     store such data as a file instead; nothing was imported"
+                    "cannot import into {id}: line {line}: {what} this stack's limit of \
+                     {limit} bytes ({setting}); store such data as a file instead; nothing was \
+                     imported"
                 ),
             )
         }
@@ -620,13 +639,26 @@ fn csv_error(id: &TableId, e: CsvError) -> Error {
             Error::new(
                 ErrorKind::TooLarge,
                 "storage.import.tooLarge",
-                format!("the data for {id} is {hit}; split it into incremental imports; nothing was imported"),
+                format!(
+                    "the data for {id} is {hit}; split it into incremental imports; nothing \
+                     was imported"
+                ),
             )
         }
-        CsvError::Io(e) if matches!(e.kind(), io::ErrorKind::InvalidData | io::ErrorKind::InvalidInput | io::ErrorKind::UnexpectedEof) => {
+        CsvError::Io(e)
+            if matches!(
+                e.kind(),
+                io::ErrorKind::InvalidData
+                    | io::ErrorKind::InvalidInput
+                    | io::ErrorKind::UnexpectedEof
+            ) =>
+        {
             Error::invalid(
                 "storage.import.unreadable",
-                format!("the data for {id} could not be read ({e}); if it is gzip, check the file is complete; nothing was imported"),
+                format!(
+                    "the data for {id} could not be read ({e}); if it is gzip, check the file \
+                     is complete; nothing was imported"
+                ),
             )
         }
         CsvError::Io(e) => Error::internal(format!("reading the data for {id}"), e),

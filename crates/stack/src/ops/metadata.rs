@@ -2,14 +2,11 @@
 
 use std::collections::BTreeMap;
 
-use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 use stackport_model::api::{
     BucketPermission, MetadataEntry, MetadataKeyValue, MetadataWrite, STORAGE_PROVIDER,
 };
-use stackport_model::{
-    BucketId, ColumnName, ComponentId, ConfigId, MetadataId, ProjectId, TableId,
-};
+use stackport_model::{ColumnName, MetadataId, ProjectId, TableId};
 
 use super::auth::TokenAuth;
 use super::buckets::load_bucket;
@@ -19,45 +16,9 @@ use crate::error::{Error, Result};
 use crate::store::Tx;
 use crate::Stack;
 
-/// What metadata is attached to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum MetadataObject {
-    /// A bucket.
-    Bucket(BucketId),
-    /// A table.
-    Table(TableId),
-    /// One column of a table.
-    Column(TableId, ColumnName),
-    /// A component configuration.
-    Configuration(ComponentId, ConfigId),
-    /// The project itself (the reference platform keeps it on the default branch): a place for
-    /// descriptions and ownership notes that belong to no bucket.
-    Project,
-}
+pub use crate::store::MetadataObject;
 
 impl MetadataObject {
-    fn kind(&self) -> &'static str {
-        match self {
-            MetadataObject::Bucket(_) => "bucket",
-            MetadataObject::Table(_) => "table",
-            MetadataObject::Column(..) => "column",
-            MetadataObject::Configuration(..) => "configuration",
-            MetadataObject::Project => "project",
-        }
-    }
-
-    fn key(&self) -> String {
-        match self {
-            MetadataObject::Bucket(b) => b.to_string(),
-            MetadataObject::Table(t) => t.to_string(),
-            // Column names cannot contain '.', so the split is unambiguous.
-            MetadataObject::Column(t, c) => format!("{t}.{c}"),
-            // Component ids cannot contain '/'.
-            MetadataObject::Configuration(component, id) => format!("{component}/{id}"),
-            MetadataObject::Project => "default".to_string(),
-        }
-    }
-
     /// Events are about buckets, tables and configurations; column metadata counts as its
     /// table's.
     fn event_type(&self) -> &'static str {
@@ -97,44 +58,30 @@ impl MetadataObject {
     }
 }
 
-fn entry_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<MetadataEntry> {
-    Ok(MetadataEntry {
-        id: MetadataId(r.get(0)?),
-        provider: r.get(1)?,
-        key: r.get(2)?,
-        value: r.get(3)?,
-        timestamp: super::time(r.get(4)?),
-    })
-}
-
-/// The metadata of one object, in the order it was first written.
-pub(crate) fn load_metadata(
-    c: &mut Tx<'_>,
+/// Writes entries (insert or update by provider and key) at the transaction's time, without
+/// rights checks: callers check.
+pub(crate) fn upsert_entries(
+    tx: &mut Tx<'_>,
     project: ProjectId,
     object: &MetadataObject,
-) -> Result<Vec<MetadataEntry>> {
-    let mut stmt = c.sql().prepare_cached(
-        "SELECT id, provider, key, value, timestamp FROM metadata
-         WHERE project_id = ?1 AND object_type = ?2 AND object_id = ?3 ORDER BY id",
-    )?;
-    let rows = stmt.query_map(
-        params![project.0, object.kind(), object.key()],
-        entry_from_row,
-    )?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    provider: &str,
+    entries: &[MetadataKeyValue],
+) -> Result<()> {
+    let now = tx.now_micros();
+    tx.metadata()
+        .upsert_metadata(project, object, provider, entries, now)
 }
 
-/// The metadata of every column of a table, by column name.
+/// The metadata of every column of a table that has some, by column name.
 pub(crate) fn load_column_metadata(
-    c: &mut Tx<'_>,
+    tx: &mut Tx<'_>,
     project: ProjectId,
     table: &TableId,
     columns: &[ColumnName],
 ) -> Result<BTreeMap<String, Vec<MetadataEntry>>> {
     let mut out = BTreeMap::new();
     for column in columns {
-        let entries = load_metadata(
-            c,
+        let entries = tx.metadata().list_metadata(
             project,
             &MetadataObject::Column(table.clone(), column.clone()),
         )?;
@@ -143,51 +90,6 @@ pub(crate) fn load_column_metadata(
         }
     }
     Ok(out)
-}
-
-/// Writes entries (insert or update by provider and key) without rights checks: callers check.
-pub(crate) fn upsert_entries(
-    tx: &mut Tx<'_>,
-    project: ProjectId,
-    object: &MetadataObject,
-    provider: &str,
-    entries: &[MetadataKeyValue],
-) -> Result<()> {
-    let now = super::now_micros();
-    let mut stmt = tx.sql().prepare_cached(
-        "INSERT INTO metadata (project_id, object_type, object_id, provider, key, value, timestamp)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-         ON CONFLICT (project_id, object_type, object_id, provider, key)
-         DO UPDATE SET value = excluded.value, timestamp = excluded.timestamp",
-    )?;
-    for e in entries {
-        stmt.execute(params![
-            project.0,
-            object.kind(),
-            object.key(),
-            provider,
-            e.key,
-            e.value,
-            now
-        ])?;
-    }
-    Ok(())
-}
-
-/// Removes all metadata of a table and its columns.
-pub(crate) fn delete_table_metadata(
-    tx: &mut Tx<'_>,
-    project: ProjectId,
-    table: &TableId,
-) -> Result<()> {
-    let id = table.to_string();
-    tx.sql().execute(
-        "DELETE FROM metadata WHERE project_id = ?1 AND ((object_type = 'table' AND object_id = ?2)
-         OR (object_type = 'column' AND substr(object_id, 1, length(?2) + 1) = ?2 || '.'
-             AND instr(substr(object_id, length(?2) + 2), '.') = 0))",
-        params![project.0, id],
-    )?;
-    Ok(())
 }
 
 const MAX_KEY: usize = 255;
@@ -255,10 +157,10 @@ impl Stack {
         auth: &TokenAuth,
         object: &MetadataObject,
     ) -> Result<Vec<MetadataEntry>> {
-        self.store.read(|c| {
-            self.check_object(c, auth, object)?;
+        self.store.read(|tx| {
+            self.check_object(tx, auth, object)?;
             object.require(auth, false)?;
-            load_metadata(c, auth.project(), object)
+            tx.metadata().list_metadata(auth.project(), object)
         })
     }
 
@@ -280,7 +182,8 @@ impl Stack {
         if provider == STORAGE_PROVIDER {
             return Err(Error::invalid(
                 "storage.metadata.readOnlyProvider",
-                "provider 'storage' is written by the stack itself; use another provider such as 'user'",
+                "provider 'storage' is written by the stack itself; use another provider such as \
+                 'user'",
             ));
         }
         if write.metadata.is_empty() && write.columns_metadata.is_empty() {
@@ -307,7 +210,10 @@ impl Stack {
                     if !columns.contains(&column) {
                         return Err(Error::invalid(
                             "storage.tables.columnNotFound",
-                            format!("columnsMetadata names column '{name}', which table {table} does not have"),
+                            format!(
+                                "columnsMetadata names column '{name}', which table {table} \
+                                 does not have"
+                            ),
                         ));
                     }
                     let col = MetadataObject::Column(table.clone(), column);
@@ -331,7 +237,7 @@ impl Stack {
                     }),
                 },
             )?;
-            load_metadata(tx, auth.project(), object)
+            tx.metadata().list_metadata(auth.project(), object)
         })
     }
 
@@ -346,41 +252,99 @@ impl Stack {
         self.store.write(|tx| {
             self.check_object(tx, auth, object)?;
             object.require(auth, true)?;
-            let provider: Option<String> = tx.sql()
-                .query_row(
-                    "SELECT provider FROM metadata WHERE id = ?1 AND project_id = ?2 AND object_type = ?3 AND object_id = ?4",
-                    params![id.0, auth.project().0, object.kind(), object.key()],
-                    |r| r.get(0),
-                )
-                .optional()?;
-            match provider.as_deref() {
+            let entry = tx.metadata().get_metadata(auth.project(), object, id)?;
+            match entry.as_ref().map(|e| e.provider.as_str()) {
                 None => {
                     return Err(Error::not_found(
                         "storage.metadata.notFound",
-                        format!("metadata {id} not found on {} {}", object.kind(), object.key()),
+                        format!(
+                            "metadata {id} not found on {} {}",
+                            object.kind(),
+                            object.key()
+                        ),
                     ))
                 }
                 Some(STORAGE_PROVIDER) => {
                     return Err(Error::invalid(
                         "storage.metadata.readOnlyProvider",
-                        format!("metadata {id} belongs to provider 'storage' and cannot be deleted"),
+                        format!(
+                            "metadata {id} belongs to provider 'storage' and cannot be deleted"
+                        ),
                     ))
                 }
                 Some(_) => {}
             }
-            tx.sql().execute("DELETE FROM metadata WHERE id = ?1", [id.0])?;
+            tx.metadata().delete_metadata(auth.project(), object, id)?;
             record(
                 tx,
                 auth.project(),
                 Some(&by),
                 NewEvent {
                     event: "storage.metadataDeleted",
-                    message: format!("Metadata {id} of {} {} deleted", object.kind(), object.key()),
+                    message: format!(
+                        "Metadata {id} of {} {} deleted",
+                        object.kind(),
+                        object.key()
+                    ),
                     object_type: object.event_type(),
                     object_id: object.event_id(),
                     params: json!({ "metadataId": id }),
                 },
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kv(key: &str, value: &str) -> MetadataKeyValue {
+        MetadataKeyValue {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+
+    #[test]
+    fn keys_and_values_have_limits() {
+        assert!(
+            validate_entries("user", &[kv("k", "v"), kv(&"k".repeat(MAX_KEY), "")], "t").is_ok()
+        );
+        for bad in [kv("", "v"), kv(&"k".repeat(MAX_KEY + 1), "v")] {
+            let err = validate_entries("user", &[kv("ok", "v"), bad], "t").unwrap_err();
+            assert_eq!(err.code(), "storage.metadata.invalidKey");
+        }
+        let err =
+            validate_entries("user", &[kv("k", &"v".repeat(MAX_VALUE + 1))], "t").unwrap_err();
+        assert_eq!(err.code(), "storage.metadata.valueTooLarge");
+        assert_eq!(err.kind(), crate::ErrorKind::TooLarge);
+        assert!(validate_entries("user", &[kv("k", &"v".repeat(MAX_VALUE))], "t").is_ok());
+    }
+
+    #[test]
+    fn column_metadata_is_about_its_table() {
+        let table: TableId = "in.c-a.t".parse().unwrap();
+        let column = MetadataObject::Column(table.clone(), ColumnName::parse("c").unwrap());
+        assert_eq!(
+            (column.kind(), column.key()),
+            ("column", "in.c-a.t.c".to_string())
+        );
+        assert_eq!(
+            (column.event_type(), column.event_id()),
+            ("table", "in.c-a.t".to_string())
+        );
+        let bucket = MetadataObject::Bucket(table.bucket().clone());
+        assert_eq!(
+            (bucket.event_type(), bucket.event_id()),
+            ("bucket", "in.c-a".to_string())
+        );
+        let config =
+            MetadataObject::Configuration("keboola.ex".parse().unwrap(), "7".parse().unwrap());
+        assert_eq!(
+            (config.event_type(), config.event_id()),
+            ("configuration", "keboola.ex/7".to_string())
+        );
+        assert_eq!(MetadataObject::Project.key(), "default");
     }
 }

@@ -18,14 +18,10 @@ pub mod orchestrations;
 pub mod projects;
 pub mod provisioning;
 pub mod ssh;
+mod sweep;
 pub mod tables;
 pub mod tokens;
 mod typing;
 pub mod users;
-
-/// Now, in the stored form (microseconds since the epoch).
-pub(crate) fn now_micros() -> i64 {
-    chrono::Utc::now().timestamp_micros()
-}
 
 pub(crate) use stackport_model::time::from_micros as time;

@@ -2,48 +2,21 @@
 
 use std::collections::HashSet;
 
-use rusqlite::{params, OptionalExtension};
 use serde_json::json;
 use stackport_model::api::{
-    BucketPermission, BucketRef, ColumnDefinition, ColumnFilter, MetadataKeyValue, NewAlias,
-    NewColumn, NewTable, Table, TableDefinition, STORAGE_PROVIDER,
+    BucketPermission, BucketRef, ColumnDefinition, MetadataKeyValue, NewAlias, NewColumn, NewTable,
+    Table, TableDefinition, STORAGE_PROVIDER,
 };
 use stackport_model::{BucketId, ColumnName, ProjectId, TableId};
 
 use super::auth::TokenAuth;
-use super::buckets::load_bucket;
+use super::buckets::{load_bucket, touch_bucket};
 use super::events::{record, NewEvent};
-use super::metadata::{
-    delete_table_metadata, load_column_metadata, load_metadata, upsert_entries, MetadataObject,
-};
-use crate::backend::{ExportQuery, TableStats};
+use super::metadata::{load_column_metadata, upsert_entries, MetadataObject};
+use crate::backend::{ExportQuery, PhysicalName, TableStats};
 use crate::error::{Error, Result};
-use crate::store::sqlrow::{from_json, to_json};
-use crate::store::Tx;
-use crate::{secret, Stack};
-
-/// An alias's definition.
-#[derive(Debug, Clone)]
-pub(crate) struct AliasRecord {
-    pub source: TableId,
-    pub filter: Option<ColumnFilter>,
-    /// Explicit columns; `None` follows the source's columns.
-    pub columns: Option<Vec<ColumnName>>,
-}
-
-/// A table as the catalog holds it; for aliases, `physical` and `primary_key` are the source's
-/// and `columns` are resolved.
-#[derive(Debug, Clone)]
-pub(crate) struct TableRecord {
-    pub id: TableId,
-    pub display_name: String,
-    pub physical: String,
-    pub columns: Vec<ColumnName>,
-    pub primary_key: Vec<ColumnName>,
-    pub definition: Option<TableDefinition>,
-    pub alias: Option<AliasRecord>,
-    pub created: i64,
-}
+use crate::store::{AliasRecord, MetadataScope, NewAliasRecord, NewTableRecord, TableRecord, Tx};
+use crate::Stack;
 
 impl TableRecord {
     /// Aliases only read through to their source; `instead` says what to do there.
@@ -58,43 +31,6 @@ impl TableRecord {
     }
 }
 
-const TABLE_COLUMNS: &str =
-    "id, display_name, physical, columns, primary_key, definition, alias_source, alias_filter, alias_columns, created";
-
-fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<TableRecord> {
-    let parse_err = |e: stackport_model::IdError| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(e))
-    };
-    let source: Option<String> = r.get(6)?;
-    let alias = match source {
-        Some(source) => Some(AliasRecord {
-            source: source.parse().map_err(parse_err)?,
-            filter: r
-                .get::<_, Option<String>>(7)?
-                .map(|s| from_json(&s))
-                .transpose()?,
-            columns: r
-                .get::<_, Option<String>>(8)?
-                .map(|s| from_json(&s))
-                .transpose()?,
-        }),
-        None => None,
-    };
-    Ok(TableRecord {
-        id: r.get::<_, String>(0)?.parse().map_err(parse_err)?,
-        display_name: r.get(1)?,
-        physical: r.get(2)?,
-        columns: from_json(&r.get::<_, String>(3)?)?,
-        primary_key: from_json(&r.get::<_, String>(4)?)?,
-        definition: r
-            .get::<_, Option<String>>(5)?
-            .map(|s| from_json(&s))
-            .transpose()?,
-        alias,
-        created: r.get(9)?,
-    })
-}
-
 pub(crate) fn table_not_found(id: &TableId) -> Error {
     Error::not_found(
         "storage.tables.notFound",
@@ -102,39 +38,12 @@ pub(crate) fn table_not_found(id: &TableId) -> Error {
     )
 }
 
-fn load_raw(c: &mut Tx<'_>, project: ProjectId, id: &TableId) -> Result<Option<TableRecord>> {
-    Ok(c.sql()
-        .query_row(
-            &format!("SELECT {TABLE_COLUMNS} FROM tables WHERE project_id = ?1 AND id = ?2"),
-            params![project.0, id.to_string()],
-            from_row,
-        )
-        .optional()?)
-}
-
-/// Loads a table; an alias comes back with its source's physical table and resolved columns.
-pub(crate) fn load_table(c: &mut Tx<'_>, project: ProjectId, id: &TableId) -> Result<TableRecord> {
-    let mut table = load_raw(c, project, id)?.ok_or_else(|| table_not_found(id))?;
-    resolve_alias(c, project, &mut table)?;
-    Ok(table)
-}
-
-fn resolve_alias(c: &mut Tx<'_>, project: ProjectId, table: &mut TableRecord) -> Result<()> {
-    if let Some(alias) = &table.alias {
-        let source = load_raw(c, project, &alias.source)?.ok_or_else(|| {
-            Error::internal(
-                "resolving an alias",
-                format!("alias {} reads from missing {}", table.id, alias.source),
-            )
-        })?;
-        table.physical = source.physical;
-        table.primary_key = source.primary_key;
-        table.definition = source.definition;
-        if alias.columns.is_none() {
-            table.columns = source.columns;
-        }
-    }
-    Ok(())
+/// Loads a table or alias, or 404; an alias comes back with its source's physical table and
+/// resolved columns.
+pub(crate) fn load_table(tx: &mut Tx<'_>, project: ProjectId, id: &TableId) -> Result<TableRecord> {
+    tx.tables()
+        .get_table(project, id)?
+        .ok_or_else(|| table_not_found(id))
 }
 
 /// Which optional parts a table listing carries.
@@ -159,8 +68,8 @@ fn check_columns(columns: &[ColumnName], what: &str, max: usize) -> Result<()> {
         return Err(Error::invalid(
             "storage.tables.tooManyColumns",
             format!(
-                "{what} would have {} columns; this stack allows at most {max} (limits.maxColumns); \
-                 split the data into several tables",
+                "{what} would have {} columns; this stack allows at most {max} \
+                 (limits.maxColumns); split the data into several tables",
                 columns.len()
             ),
         ));
@@ -219,10 +128,165 @@ fn type_metadata(def: &ColumnDefinition) -> Vec<MetadataKeyValue> {
     out
 }
 
+/// What a new table will be: its columns, primary key and (typed) definition, checked.
+fn check_new_table(
+    id: &TableId,
+    new: &NewTable,
+    max_columns: usize,
+) -> Result<(Vec<ColumnName>, Vec<ColumnName>, Option<TableDefinition>)> {
+    let (columns, key, definition) = match &new.definition {
+        Some(def) => {
+            if !new.columns.is_empty() || !new.primary_key.is_empty() {
+                return Err(Error::invalid(
+                    "storage.tables.ambiguousDefinition",
+                    "give either columns and primaryKey, or definition, not both",
+                ));
+            }
+            let cols: Vec<ColumnName> = def.columns.iter().map(|c| c.name.clone()).collect();
+            (cols, def.primary_keys_names.clone(), Some(def.clone()))
+        }
+        None => (new.columns.clone(), new.primary_key.clone(), None),
+    };
+    check_columns(&columns, &format!("table {id}"), max_columns)?;
+    check_key(&key, &columns, &id.to_string())?;
+    if let Some(def) = &definition {
+        for c in &def.columns {
+            if key.contains(&c.name) && c.nullable {
+                return Err(Error::invalid(
+                    "storage.tables.nullablePrimaryKey",
+                    format!(
+                        "primary key column '{}' of {id} must not be nullable; set \
+                         \"nullable\": false",
+                        c.name
+                    ),
+                ));
+            }
+            super::typing::check_length(c)
+                .map_err(|m| Error::invalid("storage.tables.invalidDefinition", m))?;
+        }
+    }
+    Ok((columns, key, definition))
+}
+
+/// Checks an alias of `source` and returns its explicit columns (`None`: it follows the
+/// source's).
+fn check_new_alias(
+    id: &TableId,
+    source: &TableRecord,
+    new: &NewAlias,
+    max_columns: usize,
+) -> Result<Option<Vec<ColumnName>>> {
+    if let Some(alias) = &source.alias {
+        return Err(Error::invalid(
+            "storage.tables.aliasOfAlias",
+            format!(
+                "{} is itself an alias; make the alias of its source {} instead",
+                new.source_table, alias.source
+            ),
+        ));
+    }
+    if let Some(f) = &new.alias_filter {
+        if !source.columns.contains(&f.column) {
+            return Err(Error::invalid(
+                "storage.tables.columnNotFound",
+                format!(
+                    "aliasFilter column '{}' is not a column of {}",
+                    f.column, new.source_table
+                ),
+            ));
+        }
+    }
+    if new.alias_columns.is_empty() {
+        return Ok(None);
+    }
+    let cols = &new.alias_columns;
+    check_columns(cols, &format!("alias {id}"), max_columns)?;
+    if let Some(missing) = cols.iter().find(|c| !source.columns.contains(c)) {
+        return Err(Error::invalid(
+            "storage.tables.columnNotFound",
+            format!(
+                "aliasColumns names '{missing}', which {} does not have",
+                new.source_table
+            ),
+        ));
+    }
+    Ok(Some(cols.clone()))
+}
+
+/// Checks that `column` may leave `table`, whose aliases are `aliases`.
+fn check_column_removal(
+    table: &TableRecord,
+    column: &ColumnName,
+    aliases: &[TableRecord],
+) -> Result<()> {
+    let id = &table.id;
+    if !table.columns.contains(column) {
+        return Err(Error::not_found(
+            "storage.tables.columnNotFound",
+            format!("table {id} has no column '{column}'"),
+        ));
+    }
+    if table.primary_key.contains(column) {
+        return Err(Error::invalid(
+            "storage.tables.columnInPrimaryKey",
+            format!(
+                "column '{column}' is part of the primary key of {id}; remove the primary key \
+                 first"
+            ),
+        ));
+    }
+    if table.columns.len() == 1 {
+        return Err(Error::invalid(
+            "storage.tables.lastColumn",
+            format!("'{column}' is the last column of {id}; delete the table instead"),
+        ));
+    }
+    for alias in aliases {
+        let used = alias.alias.as_ref().is_some_and(|al| {
+            al.columns.as_ref().is_some_and(|c| c.contains(column))
+                || al.filter.as_ref().is_some_and(|f| &f.column == column)
+        });
+        if used {
+            return Err(Error::invalid(
+                "storage.tables.columnUsedByAlias",
+                format!(
+                    "alias {} uses column '{column}'; change or delete the alias first",
+                    alias.id
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Checks a new primary key of `table` and returns its definition with the key set.
+fn check_primary_key(table: &TableRecord, key: &[ColumnName]) -> Result<Option<TableDefinition>> {
+    let id = &table.id;
+    check_key(key, &table.columns, &id.to_string())?;
+    let mut definition = table.definition.clone();
+    if let Some(def) = definition.as_mut() {
+        if let Some(c) = def
+            .columns
+            .iter()
+            .find(|c| key.contains(&c.name) && c.nullable)
+        {
+            return Err(Error::invalid(
+                "storage.tables.nullablePrimaryKey",
+                format!(
+                    "column '{}' of {id} is nullable and cannot be in the primary key",
+                    c.name
+                ),
+            ));
+        }
+        def.primary_keys_names = key.to_vec();
+    }
+    Ok(definition)
+}
+
 impl Stack {
     fn table_to_api(
         &self,
-        c: &mut Tx<'_>,
+        tx: &mut Tx<'_>,
         project: ProjectId,
         backend: &str,
         t: TableRecord,
@@ -249,16 +313,15 @@ impl Stack {
             _ => stats.rows_count,
         };
         let metadata = if include.metadata {
-            Some(load_metadata(
-                c,
-                project,
-                &MetadataObject::Table(t.id.clone()),
-            )?)
+            Some(
+                tx.metadata()
+                    .list_metadata(project, &MetadataObject::Table(t.id.clone()))?,
+            )
         } else {
             None
         };
         let column_metadata = if include.column_metadata {
-            Some(load_column_metadata(c, project, &t.id, &t.columns)?)
+            Some(load_column_metadata(tx, project, &t.id, &t.columns)?)
         } else {
             None
         };
@@ -276,9 +339,9 @@ impl Stack {
             source_table: t.alias.as_ref().map(|a| a.source.clone()),
             alias_filter: t.alias.as_ref().and_then(|a| a.filter.clone()),
             alias_columns_auto_sync: t.alias.as_ref().map(|a| a.columns.is_none()),
-            created: super::time(t.created),
+            created: super::time(t.created_micros),
             last_import_date: stats.last_import_micros.map(super::time),
-            last_change_date: super::time(stats.last_change_micros.max(t.created)),
+            last_change_date: super::time(stats.last_change_micros.max(t.created_micros)),
             rows_count,
             data_size_bytes: stats.data_size_bytes,
             metadata,
@@ -296,26 +359,19 @@ impl Stack {
     ) -> Result<Vec<Table>> {
         let project = self.get_project(auth.project())?;
         let stats = self.backend(&project.backend)?.stats_all(project.id)?;
-        self.store.read(|c| {
+        self.store.read(|tx| {
             if let Some(b) = bucket {
-                load_bucket(c, project.id, b)?;
+                load_bucket(tx, project.id, b)?;
                 auth.require_bucket(b, BucketPermission::Read)?;
             }
-            let mut stmt = c.sql().prepare(&format!(
-                "SELECT {TABLE_COLUMNS} FROM tables WHERE project_id = ?1 AND (?2 IS NULL OR bucket_id = ?2) ORDER BY id"
-            ))?;
-            let records = stmt
-                .query_map(params![project.id.0, bucket.map(|b| b.to_string())], from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()?;
-            drop(stmt);
+            let records = tx.tables().list_tables(project.id, bucket)?;
             let mut out = Vec::new();
-            for mut t in records {
+            for t in records {
                 if auth.bucket_permission(t.id.bucket()).is_none() {
                     continue;
                 }
-                resolve_alias(c, project.id, &mut t)?;
-                let s = stats.get(&t.physical).copied();
-                out.push(self.table_to_api(c, project.id, &project.backend, t, s, include)?);
+                let s = stats.get(t.physical.as_str()).copied();
+                out.push(self.table_to_api(tx, project.id, &project.backend, t, s, include)?);
             }
             Ok(out)
         })
@@ -324,11 +380,11 @@ impl Stack {
     /// One table, with its metadata and column metadata.
     pub fn get_table(&self, auth: &TokenAuth, id: &TableId) -> Result<Table> {
         let project = self.get_project(auth.project())?;
-        self.store.read(|c| {
-            let t = load_table(c, project.id, id)?;
+        self.store.read(|tx| {
+            let t = load_table(tx, project.id, id)?;
             auth.require_bucket(id.bucket(), BucketPermission::Read)?;
             self.table_to_api(
-                c,
+                tx,
                 project.id,
                 &project.backend,
                 t,
@@ -348,7 +404,7 @@ impl Stack {
         id: &TableId,
         needed: BucketPermission,
     ) -> Result<TableRecord> {
-        let t = self.store.read(|c| load_table(c, auth.project(), id))?;
+        let t = self.store.read(|tx| load_table(tx, auth.project(), id))?;
         auth.require_bucket(id.bucket(), needed)?;
         Ok(t)
     }
@@ -361,78 +417,69 @@ impl Stack {
         new: &NewTable,
     ) -> Result<Table> {
         let id = TableId::new(bucket.clone(), &new.name)?;
-        let (columns, key, definition) = match &new.definition {
-            Some(def) => {
-                if !new.columns.is_empty() || !new.primary_key.is_empty() {
-                    return Err(Error::invalid(
-                        "storage.tables.ambiguousDefinition",
-                        "give either columns and primaryKey, or definition, not both",
-                    ));
-                }
-                let cols: Vec<ColumnName> = def.columns.iter().map(|c| c.name.clone()).collect();
-                (cols, def.primary_keys_names.clone(), Some(def.clone()))
-            }
-            None => (new.columns.clone(), new.primary_key.clone(), None),
-        };
-        check_columns(
-            &columns,
-            &format!("table {id}"),
-            self.settings.limits.max_columns,
-        )?;
-        check_key(&key, &columns, &id.to_string())?;
-        if let Some(def) = &definition {
-            for c in &def.columns {
-                if key.contains(&c.name) && c.nullable {
-                    return Err(Error::invalid(
-                        "storage.tables.nullablePrimaryKey",
-                        format!("primary key column '{}' of {id} must not be nullable; set \"nullable\": false", c.name),
-                    ));
-                }
-                super::typing::check_length(c)
-                    .map_err(|m| Error::invalid("storage.tables.invalidDefinition", m))?;
-            }
-        }
+        let (columns, key, definition) =
+            check_new_table(&id, new, self.settings.limits.max_columns)?;
         let project = self.get_project(auth.project())?;
         let by = auth.token_ref();
-        let physical = format!("t_{}", secret::random_string(16).to_lowercase());
+        let physical = PhysicalName::mint();
         let backend = self.backend(&project.backend)?;
-        self.as_project_writer(project.id, || self.store.write(|tx| {
-            load_bucket(tx, project.id, bucket)?;
-            auth.require_bucket(bucket, BucketPermission::Write)?;
-            ensure_name_free(tx, project.id, &id)?;
-            tx.sql().execute(
-                "INSERT INTO tables (project_id, id, bucket_id, name, display_name, physical, columns, primary_key, definition, created)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-                params![
-                    project.id.0,
-                    id.to_string(),
-                    bucket.to_string(),
-                    id.name(),
-                    new.display_name.clone().unwrap_or_else(|| id.name().to_string()),
-                    physical,
-                    to_json(&columns),
-                    to_json(&key),
-                    definition.as_ref().map(to_json),
-                    super::now_micros(),
-                ],
-            )?;
-            if let Some(def) = &definition {
-                for c in &def.columns {
-                    let object = MetadataObject::Column(id.clone(), c.name.clone());
-                    upsert_entries(tx, project.id, &object, STORAGE_PROVIDER, &type_metadata(c))?;
+        let display_name = new
+            .display_name
+            .clone()
+            .unwrap_or_else(|| id.name().to_string());
+        self.as_project_writer(project.id, || {
+            self.store.write(|tx| {
+                load_bucket(tx, project.id, bucket)?;
+                auth.require_bucket(bucket, BucketPermission::Write)?;
+                ensure_name_free(tx, project.id, &id)?;
+                let created_micros = tx.now_micros();
+                tx.tables().insert_table(
+                    project.id,
+                    &NewTableRecord {
+                        id: &id,
+                        display_name: &display_name,
+                        physical: &physical,
+                        columns: &columns,
+                        primary_key: &key,
+                        definition: definition.as_ref(),
+                        created_micros,
+                    },
+                )?;
+                if let Some(def) = &definition {
+                    for c in &def.columns {
+                        let object = MetadataObject::Column(id.clone(), c.name.clone());
+                        upsert_entries(
+                            tx,
+                            project.id,
+                            &object,
+                            STORAGE_PROVIDER,
+                            &type_metadata(c),
+                        )?;
+                    }
                 }
-            }
-            Stack::touch_bucket(tx, project.id, bucket)?;
-            record(tx, project.id, Some(&by), NewEvent {
-                event: "storage.tableCreated",
-                message: format!("Table {id} created"),
-                object_type: "table",
-                object_id: id.to_string(),
-                params: json!({ "columns": columns, "primaryKey": key, "typed": definition.is_some() }),
-            })?;
-            // Last, so a failure above leaves no orphan; if this fails the catalog rolls back.
-            backend.create_table(project.id, &physical, &columns, &key, tx.now_micros())
-        }))?;
+                touch_bucket(tx, project.id, bucket)?;
+                record(
+                    tx,
+                    project.id,
+                    Some(&by),
+                    NewEvent {
+                        event: "storage.tableCreated",
+                        message: format!("Table {id} created"),
+                        object_type: "table",
+                        object_id: id.to_string(),
+                        params: json!({
+                            "columns": columns,
+                            "primaryKey": key,
+                            "typed": definition.is_some()
+                        }),
+                    },
+                )?;
+                // Last, so a failure above leaves no orphan; if this fails the catalog rolls
+                // back. A crash between this and the commit leaves one, which the sweep at the
+                // next start drops.
+                backend.create_table(project.id, &physical, &columns, &key, tx.now_micros())
+            })
+        })?;
         self.get_table(auth, &id)
     }
 
@@ -449,57 +496,35 @@ impl Stack {
         self.store.write(|tx| {
             load_bucket(tx, project.id, bucket)?;
             auth.require_bucket(bucket, BucketPermission::Write)?;
-            let source = load_raw(tx, project.id, &new.source_table)?.ok_or_else(|| table_not_found(&new.source_table))?;
+            let source = load_table(tx, project.id, &new.source_table)?;
             auth.require_bucket(new.source_table.bucket(), BucketPermission::Read)?;
-            if source.alias.is_some() {
-                return Err(Error::invalid(
-                    "storage.tables.aliasOfAlias",
-                    format!("{} is itself an alias; make the alias of its source {} instead",
-                        new.source_table, source.alias.as_ref().map(|a| a.source.to_string()).unwrap_or_default()),
-                ));
-            }
-            if let Some(f) = &new.alias_filter {
-                if !source.columns.contains(&f.column) {
-                    return Err(Error::invalid(
-                        "storage.tables.columnNotFound",
-                        format!("aliasFilter column '{}' is not a column of {}", f.column, new.source_table),
-                    ));
-                }
-            }
-            let explicit = if new.alias_columns.is_empty() { None } else { Some(new.alias_columns.clone()) };
-            if let Some(cols) = &explicit {
-                check_columns(cols, &format!("alias {id}"), self.settings.limits.max_columns)?;
-                if let Some(missing) = cols.iter().find(|c| !source.columns.contains(c)) {
-                    return Err(Error::invalid(
-                        "storage.tables.columnNotFound",
-                        format!("aliasColumns names '{missing}', which {} does not have", new.source_table),
-                    ));
-                }
-            }
+            let explicit = check_new_alias(&id, &source, new, self.settings.limits.max_columns)?;
             ensure_name_free(tx, project.id, &id)?;
-            tx.sql().execute(
-                "INSERT INTO tables (project_id, id, bucket_id, name, display_name, physical, columns, primary_key,
-                 alias_source, alias_filter, alias_columns, created) VALUES (?1, ?2, ?3, ?4, ?4, '', ?5, '[]', ?6, ?7, ?8, ?9)",
-                params![
-                    project.id.0,
-                    id.to_string(),
-                    bucket.to_string(),
-                    id.name(),
-                    to_json(explicit.as_ref().unwrap_or(&source.columns)),
-                    new.source_table.to_string(),
-                    new.alias_filter.as_ref().map(to_json),
-                    explicit.as_ref().map(to_json),
-                    super::now_micros(),
-                ],
+            let created_micros = tx.now_micros();
+            tx.tables().insert_alias(
+                project.id,
+                &NewAliasRecord {
+                    id: &id,
+                    display_name: id.name(),
+                    source: &new.source_table,
+                    filter: new.alias_filter.as_ref(),
+                    columns: explicit.as_deref(),
+                    created_micros,
+                },
             )?;
-            Stack::touch_bucket(tx, project.id, bucket)?;
-            record(tx, project.id, Some(&by), NewEvent {
-                event: "storage.tableAliasCreated",
-                message: format!("Alias {id} of {} created", new.source_table),
-                object_type: "table",
-                object_id: id.to_string(),
-                params: json!({ "sourceTable": new.source_table }),
-            })
+            touch_bucket(tx, project.id, bucket)?;
+            record(
+                tx,
+                project.id,
+                Some(&by),
+                NewEvent {
+                    event: "storage.tableAliasCreated",
+                    message: format!("Alias {id} of {} created", new.source_table),
+                    object_type: "table",
+                    object_id: id.to_string(),
+                    params: json!({ "sourceTable": new.source_table }),
+                },
+            )
         })?;
         self.get_table(auth, &id)
     }
@@ -509,24 +534,26 @@ impl Stack {
         let project = self.get_project(auth.project())?;
         let by = auth.token_ref();
         let table = self.store.write(|tx| {
-            let table = load_raw(tx, project.id, id)?.ok_or_else(|| table_not_found(id))?;
+            let table = load_table(tx, project.id, id)?;
             auth.require_bucket(id.bucket(), BucketPermission::Write)?;
-            let aliases = aliases_of(tx, project.id, id)?;
+            let aliases = tx.tables().aliases_of(project.id, id)?;
             if !aliases.is_empty() {
                 return Err(Error::invalid(
                     "storage.tables.hasAliases",
                     format!(
                         "table {id} has aliases ({}); delete them first",
-                        aliases.join(", ")
+                        aliases
+                            .iter()
+                            .map(|a| a.id.to_string())
+                            .collect::<Vec<_>>()
+                            .join(", ")
                     ),
                 ));
             }
-            delete_table_metadata(tx, project.id, id)?;
-            tx.sql().execute(
-                "DELETE FROM tables WHERE project_id = ?1 AND id = ?2",
-                params![project.id.0, id.to_string()],
-            )?;
-            Stack::touch_bucket(tx, project.id, id.bucket())?;
+            tx.metadata()
+                .delete_metadata_of(project.id, MetadataScope::Table(id))?;
+            tx.tables().delete_table(project.id, id)?;
+            touch_bucket(tx, project.id, id.bucket())?;
             record(
                 tx,
                 project.id,
@@ -555,18 +582,23 @@ impl Stack {
         let backend = self.backend(&project.backend)?;
         self.as_project_writer(project.id, || {
             self.store.write(|tx| {
-                let mut table = load_raw(tx, project.id, id)?.ok_or_else(|| table_not_found(id))?;
+                let mut table = load_table(tx, project.id, id)?;
                 auth.require_bucket(id.bucket(), BucketPermission::Write)?;
                 table.require_not_alias("add the column to its source table")?;
                 let mut columns = table.columns.clone();
                 columns.push(new.name.clone());
-                check_columns(&columns, &format!("table {id}"), self.settings.limits.max_columns)?;
+                check_columns(
+                    &columns,
+                    &format!("table {id}"),
+                    self.settings.limits.max_columns,
+                )?;
                 if let Some(def) = table.definition.as_mut() {
                     let mut col = new.definition.clone().ok_or_else(|| {
                         Error::invalid(
                             "storage.tables.missingDefinition",
                             format!(
-                                "{id} is typed; give the new column a definition with its basetype"
+                                "{id} is typed; give the new column a definition with its \
+                                 basetype"
                             ),
                         )
                     })?;
@@ -577,7 +609,8 @@ impl Stack {
                         return Err(Error::invalid(
                             "storage.tables.nonNullableColumnOnRows",
                             format!(
-                                "{id} has rows, which would get an empty '{}'; add the column as nullable",
+                                "{id} has rows, which would get an empty '{}'; add the column \
+                                 as nullable",
                                 col.name
                             ),
                         ));
@@ -591,17 +624,9 @@ impl Stack {
                     )?;
                     def.columns.push(col);
                 }
-                tx.sql().execute(
-                "UPDATE tables SET columns = ?3, definition = ?4 WHERE project_id = ?1 AND id = ?2",
-                params![
-                    project.id.0,
-                    id.to_string(),
-                    to_json(&columns),
-                    table.definition.as_ref().map(to_json)
-                ],
-            )?;
-                sync_alias_columns(tx, project.id, id, &columns)?;
-                Stack::touch_bucket(tx, project.id, id.bucket())?;
+                tx.tables()
+                    .set_columns(project.id, id, &columns, table.definition.as_ref())?;
+                touch_bucket(tx, project.id, id.bucket())?;
                 record(
                     tx,
                     project.id,
@@ -630,52 +655,42 @@ impl Stack {
         let project = self.get_project(auth.project())?;
         let by = auth.token_ref();
         let backend = self.backend(&project.backend)?;
-        self.as_project_writer(project.id, || self.store.write(|tx| {
-            let mut table = load_raw(tx, project.id, id)?.ok_or_else(|| table_not_found(id))?;
-            auth.require_bucket(id.bucket(), BucketPermission::Write)?;
-            table.require_not_alias("remove the column from its source table")?;
-            if !table.columns.contains(column) {
-                return Err(Error::not_found("storage.tables.columnNotFound", format!("table {id} has no column '{column}'")));
-            }
-            if table.primary_key.contains(column) {
-                return Err(Error::invalid("storage.tables.columnInPrimaryKey", format!("column '{column}' is part of the primary key of {id}; remove the primary key first")));
-            }
-            if table.columns.len() == 1 {
-                return Err(Error::invalid("storage.tables.lastColumn", format!("'{column}' is the last column of {id}; delete the table instead")));
-            }
-            for alias in aliases_of(tx, project.id, id)? {
-                let a = load_raw(tx, project.id, &alias.parse()?)?.ok_or_else(|| table_not_found(id))?;
-                let used = a.alias.as_ref().is_some_and(|al| {
-                    al.columns.as_ref().is_some_and(|c| c.contains(column))
-                        || al.filter.as_ref().is_some_and(|f| &f.column == column)
-                });
-                if used {
-                    return Err(Error::invalid("storage.tables.columnUsedByAlias", format!("alias {alias} uses column '{column}'; change or delete the alias first")));
+        self.as_project_writer(project.id, || {
+            self.store.write(|tx| {
+                let mut table = load_table(tx, project.id, id)?;
+                auth.require_bucket(id.bucket(), BucketPermission::Write)?;
+                table.require_not_alias("remove the column from its source table")?;
+                let aliases = tx.tables().aliases_of(project.id, id)?;
+                check_column_removal(&table, column, &aliases)?;
+                table.columns.retain(|c| c != column);
+                if let Some(def) = table.definition.as_mut() {
+                    def.columns.retain(|c| &c.name != column);
                 }
-            }
-            table.columns.retain(|c| c != column);
-            if let Some(def) = table.definition.as_mut() {
-                def.columns.retain(|c| &c.name != column);
-            }
-            tx.sql().execute(
-                "UPDATE tables SET columns = ?3, definition = ?4 WHERE project_id = ?1 AND id = ?2",
-                params![project.id.0, id.to_string(), to_json(&table.columns), table.definition.as_ref().map(to_json)],
-            )?;
-            tx.sql().execute(
-                "DELETE FROM metadata WHERE project_id = ?1 AND object_type = 'column' AND object_id = ?2",
-                params![project.id.0, format!("{id}.{column}")],
-            )?;
-            sync_alias_columns(tx, project.id, id, &table.columns)?;
-            Stack::touch_bucket(tx, project.id, id.bucket())?;
-            record(tx, project.id, Some(&by), NewEvent {
-                event: "storage.tableColumnDeleted",
-                message: format!("Column '{column}' deleted from {id}"),
-                object_type: "table",
-                object_id: id.to_string(),
-                params: json!({ "column": column }),
-            })?;
-            backend.drop_column(project.id, &table.physical, column, tx.now_micros())
-        }))?;
+                tx.tables().set_columns(
+                    project.id,
+                    id,
+                    &table.columns,
+                    table.definition.as_ref(),
+                )?;
+                let object = MetadataObject::Column(id.clone(), column.clone());
+                tx.metadata()
+                    .delete_metadata_of(project.id, MetadataScope::Object(&object))?;
+                touch_bucket(tx, project.id, id.bucket())?;
+                record(
+                    tx,
+                    project.id,
+                    Some(&by),
+                    NewEvent {
+                        event: "storage.tableColumnDeleted",
+                        message: format!("Column '{column}' deleted from {id}"),
+                        object_type: "table",
+                        object_id: id.to_string(),
+                        params: json!({ "column": column }),
+                    },
+                )?;
+                backend.drop_column(project.id, &table.physical, column, tx.now_micros())
+            })
+        })?;
         self.get_table(auth, id)
     }
 
@@ -689,47 +704,45 @@ impl Stack {
         let project = self.get_project(auth.project())?;
         let by = auth.token_ref();
         let backend = self.backend(&project.backend)?;
-        self.as_project_writer(project.id, || self.store.write(|tx| {
-            let table = load_raw(tx, project.id, id)?.ok_or_else(|| table_not_found(id))?;
-            auth.require_bucket(id.bucket(), BucketPermission::Write)?;
-            table.require_not_alias("set the key on its source table")?;
-            check_key(key, &table.columns, &id.to_string())?;
-            if let Some(def) = &table.definition {
-                if let Some(c) = def.columns.iter().find(|c| key.contains(&c.name) && c.nullable) {
-                    return Err(Error::invalid("storage.tables.nullablePrimaryKey", format!("column '{}' of {id} is nullable and cannot be in the primary key", c.name)));
-                }
-            }
-            let mut definition = table.definition.clone();
-            if let Some(def) = definition.as_mut() {
-                def.primary_keys_names = key.to_vec();
-            }
-            tx.sql().execute(
-                "UPDATE tables SET primary_key = ?3, definition = ?4 WHERE project_id = ?1 AND id = ?2",
-                params![project.id.0, id.to_string(), to_json(&key), definition.as_ref().map(to_json)],
-            )?;
-            record(tx, project.id, Some(&by), NewEvent {
-                event: if key.is_empty() { "storage.tablePrimaryKeyDeleted" } else { "storage.tablePrimaryKeySet" },
-                message: format!("Primary key of {id} set to ({})", key.iter().map(|c| c.as_str()).collect::<Vec<_>>().join(", ")),
-                object_type: "table",
-                object_id: id.to_string(),
-                params: json!({ "primaryKey": key }),
-            })?;
-            backend.set_primary_key(project.id, &table.physical, key, tx.now_micros())
-        }))?;
+        self.as_project_writer(project.id, || {
+            self.store.write(|tx| {
+                let table = load_table(tx, project.id, id)?;
+                auth.require_bucket(id.bucket(), BucketPermission::Write)?;
+                table.require_not_alias("set the key on its source table")?;
+                let definition = check_primary_key(&table, key)?;
+                tx.tables()
+                    .set_primary_key(project.id, id, key, definition.as_ref())?;
+                record(
+                    tx,
+                    project.id,
+                    Some(&by),
+                    NewEvent {
+                        event: if key.is_empty() {
+                            "storage.tablePrimaryKeyDeleted"
+                        } else {
+                            "storage.tablePrimaryKeySet"
+                        },
+                        message: format!(
+                            "Primary key of {id} set to ({})",
+                            key.iter()
+                                .map(|c| c.as_str())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                        object_type: "table",
+                        object_id: id.to_string(),
+                        params: json!({ "primaryKey": key }),
+                    },
+                )?;
+                backend.set_primary_key(project.id, &table.physical, key, tx.now_micros())
+            })
+        })?;
         self.get_table(auth, id)
     }
 }
 
 fn ensure_name_free(tx: &mut Tx<'_>, project: ProjectId, id: &TableId) -> Result<()> {
-    let taken: Option<String> = tx
-        .sql()
-        .query_row(
-            "SELECT id FROM tables WHERE project_id = ?1 AND lower(id) = lower(?2)",
-            params![project.0, id.to_string()],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match taken {
+    match tx.tables().table_name_taken(project, id)? {
         Some(existing) => Err(Error::conflict(
             "storage.tables.alreadyExists",
             format!("table {existing} already exists; choose another name or delete it first"),
@@ -738,24 +751,302 @@ fn ensure_name_free(tx: &mut Tx<'_>, project: ProjectId, id: &TableId) -> Result
     }
 }
 
-fn aliases_of(c: &mut Tx<'_>, project: ProjectId, id: &TableId) -> Result<Vec<String>> {
-    let mut stmt = c.sql().prepare_cached(
-        "SELECT id FROM tables WHERE project_id = ?1 AND alias_source = ?2 ORDER BY id",
-    )?;
-    let rows = stmt.query_map(params![project.0, id.to_string()], |r| r.get(0))?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
-}
+#[cfg(test)]
+mod tests {
+    use stackport_model::api::{BaseType, ColumnFilter, FilterOperator};
 
-/// Auto-syncing aliases store their source's columns for listing; keep them current.
-fn sync_alias_columns(
-    tx: &mut Tx<'_>,
-    project: ProjectId,
-    id: &TableId,
-    columns: &[ColumnName],
-) -> Result<()> {
-    tx.sql().execute(
-        "UPDATE tables SET columns = ?3 WHERE project_id = ?1 AND alias_source = ?2 AND alias_columns IS NULL",
-        params![project.0, id.to_string(), to_json(&columns)],
-    )?;
-    Ok(())
+    use super::*;
+
+    fn cols(names: &[&str]) -> Vec<ColumnName> {
+        names
+            .iter()
+            .map(|n| ColumnName::parse(n).unwrap())
+            .collect()
+    }
+
+    fn id(id: &str) -> TableId {
+        id.parse().unwrap()
+    }
+
+    fn code<T: std::fmt::Debug>(r: Result<T>) -> String {
+        r.expect_err("the rule refuses").code().to_string()
+    }
+
+    fn column(
+        name: &str,
+        basetype: BaseType,
+        nullable: bool,
+        length: Option<&str>,
+    ) -> ColumnDefinition {
+        ColumnDefinition {
+            name: ColumnName::parse(name).unwrap(),
+            basetype,
+            nullable,
+            length: length.map(String::from),
+        }
+    }
+
+    fn table(name: &str, columns: &[&str], key: &[&str]) -> TableRecord {
+        TableRecord {
+            id: id(name),
+            display_name: String::new(),
+            physical: PhysicalName::from_stored("t_x".into()),
+            columns: cols(columns),
+            primary_key: cols(key),
+            definition: None,
+            alias: None,
+            created_micros: 0,
+        }
+    }
+
+    fn alias(
+        name: &str,
+        source: &str,
+        columns: Option<&[&str]>,
+        filter: Option<&str>,
+    ) -> TableRecord {
+        let mut t = table(name, &[], &[]);
+        t.alias = Some(AliasRecord {
+            source: id(source),
+            filter: filter.map(|c| ColumnFilter {
+                column: ColumnName::parse(c).unwrap(),
+                operator: FilterOperator::Eq,
+                values: vec!["1".into()],
+            }),
+            columns: columns.map(cols),
+        });
+        t
+    }
+
+    #[test]
+    fn columns_are_one_to_the_limit_without_case_insensitive_repeats() {
+        assert!(check_columns(&cols(&["a", "b"]), "t", 2).is_ok());
+        assert_eq!(code(check_columns(&[], "t", 2)), "storage.tables.noColumns");
+        assert_eq!(
+            code(check_columns(&cols(&["a", "b", "c"]), "t", 2)),
+            "storage.tables.tooManyColumns"
+        );
+        assert_eq!(
+            code(check_columns(&cols(&["Id", "ID"]), "t", 5)),
+            "storage.tables.duplicateColumn"
+        );
+    }
+
+    #[test]
+    fn a_key_names_columns_of_the_table_once() {
+        let columns = cols(&["id", "v"]);
+        assert!(check_key(&cols(&["id"]), &columns, "t").is_ok());
+        assert!(check_key(&[], &columns, "t").is_ok(), "no key");
+        assert_eq!(
+            code(check_key(&cols(&["x"]), &columns, "t")),
+            "storage.tables.unknownPrimaryKeyColumn"
+        );
+        assert_eq!(
+            code(check_key(&cols(&["id", "id"]), &columns, "t")),
+            "storage.tables.duplicatePrimaryKeyColumn"
+        );
+        assert_eq!(
+            code(check_key(&cols(&["ID"]), &columns, "t")),
+            "storage.tables.unknownPrimaryKeyColumn",
+            "key columns are named exactly"
+        );
+    }
+
+    #[test]
+    fn a_new_table_is_untyped_or_typed_not_both() {
+        let t = id("in.c-a.t");
+        let untyped = NewTable {
+            name: "t".into(),
+            columns: cols(&["id", "v"]),
+            primary_key: cols(&["id"]),
+            ..Default::default()
+        };
+        let (columns, key, definition) = check_new_table(&t, &untyped, 10).unwrap();
+        assert_eq!(
+            (columns, key, definition),
+            (cols(&["id", "v"]), cols(&["id"]), None)
+        );
+
+        let def = TableDefinition {
+            columns: vec![
+                column("id", BaseType::Integer, false, None),
+                column("price", BaseType::Numeric, true, Some("10,2")),
+            ],
+            primary_keys_names: cols(&["id"]),
+        };
+        let typed = NewTable {
+            name: "t".into(),
+            definition: Some(def.clone()),
+            ..Default::default()
+        };
+        let (columns, key, definition) = check_new_table(&t, &typed, 10).unwrap();
+        assert_eq!(
+            columns,
+            cols(&["id", "price"]),
+            "a typed table's columns are its definition's"
+        );
+        assert_eq!(key, cols(&["id"]));
+        assert_eq!(definition, Some(def.clone()));
+
+        let both = NewTable {
+            columns: cols(&["id"]),
+            ..typed.clone()
+        };
+        assert_eq!(
+            code(check_new_table(&t, &both, 10)),
+            "storage.tables.ambiguousDefinition"
+        );
+
+        let mut nullable_key = def.clone();
+        nullable_key.columns[0].nullable = true;
+        let refused = NewTable {
+            definition: Some(nullable_key),
+            ..typed.clone()
+        };
+        assert_eq!(
+            code(check_new_table(&t, &refused, 10)),
+            "storage.tables.nullablePrimaryKey"
+        );
+
+        let mut bad_length = def;
+        bad_length.columns[1].length = Some("39,0".into());
+        let refused = NewTable {
+            definition: Some(bad_length),
+            ..typed
+        };
+        assert_eq!(
+            code(check_new_table(&t, &refused, 10)),
+            "storage.tables.invalidDefinition"
+        );
+    }
+
+    #[test]
+    fn an_alias_reads_from_a_table_through_columns_it_has() {
+        let a = id("in.c-b.a");
+        let source = table("in.c-a.src", &["id", "v"], &["id"]);
+        let new = |columns: &[&str], filter: Option<&str>| NewAlias {
+            source_table: source.id.clone(),
+            name: "a".into(),
+            alias_filter: filter.map(|c| ColumnFilter {
+                column: ColumnName::parse(c).unwrap(),
+                operator: FilterOperator::Eq,
+                values: vec!["1".into()],
+            }),
+            alias_columns: cols(columns),
+        };
+        assert_eq!(
+            check_new_alias(&a, &source, &new(&[], Some("v")), 10).unwrap(),
+            None,
+            "it follows the source"
+        );
+        assert_eq!(
+            check_new_alias(&a, &source, &new(&["v"], None), 10).unwrap(),
+            Some(cols(&["v"]))
+        );
+        assert_eq!(
+            code(check_new_alias(&a, &source, &new(&[], Some("x")), 10)),
+            "storage.tables.columnNotFound"
+        );
+        assert_eq!(
+            code(check_new_alias(&a, &source, &new(&["x"], None), 10)),
+            "storage.tables.columnNotFound"
+        );
+        assert_eq!(
+            code(check_new_alias(&a, &source, &new(&["v", "V"], None), 10)),
+            "storage.tables.duplicateColumn"
+        );
+        let of_alias = alias("in.c-a.other", "in.c-a.src", None, None);
+        let err = check_new_alias(&a, &of_alias, &new(&[], None), 10).unwrap_err();
+        assert_eq!(err.code(), "storage.tables.aliasOfAlias");
+        assert!(
+            err.to_string().contains("in.c-a.src"),
+            "names the source to alias instead: {err}"
+        );
+    }
+
+    #[test]
+    fn a_column_leaves_unless_a_key_the_last_or_used_by_an_alias() {
+        let t = table("in.c-a.t", &["id", "v", "w"], &["id"]);
+        let v = ColumnName::parse("v").unwrap();
+        let follows = alias("in.c-b.f", "in.c-a.t", None, None);
+        assert!(
+            check_column_removal(&t, &v, std::slice::from_ref(&follows)).is_ok(),
+            "a following alias follows"
+        );
+        let missing = ColumnName::parse("x").unwrap();
+        assert_eq!(
+            code(check_column_removal(&t, &missing, &[])),
+            "storage.tables.columnNotFound"
+        );
+        let key = ColumnName::parse("id").unwrap();
+        assert_eq!(
+            code(check_column_removal(&t, &key, &[])),
+            "storage.tables.columnInPrimaryKey"
+        );
+        let last = table("in.c-a.one", &["v"], &[]);
+        assert_eq!(
+            code(check_column_removal(&last, &v, &[])),
+            "storage.tables.lastColumn"
+        );
+        for user in [
+            alias("in.c-b.cols", "in.c-a.t", Some(&["v"]), None),
+            alias("in.c-b.filter", "in.c-a.t", None, Some("v")),
+        ] {
+            let err = check_column_removal(&t, &v, &[follows.clone(), user.clone()]).unwrap_err();
+            assert_eq!(err.code(), "storage.tables.columnUsedByAlias");
+            assert!(
+                err.to_string().contains(&user.id.to_string()),
+                "names the alias: {err}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_typed_table_keeps_its_key_in_its_definition() {
+        let mut t = table("in.c-a.t", &["id", "v"], &[]);
+        assert_eq!(
+            check_primary_key(&t, &cols(&["id"])).unwrap(),
+            None,
+            "untyped: no definition"
+        );
+        t.definition = Some(TableDefinition {
+            columns: vec![
+                column("id", BaseType::Integer, false, None),
+                column("v", BaseType::String, true, None),
+            ],
+            primary_keys_names: Vec::new(),
+        });
+        let def = check_primary_key(&t, &cols(&["id"])).unwrap().unwrap();
+        assert_eq!(def.primary_keys_names, cols(&["id"]));
+        assert_eq!(
+            code(check_primary_key(&t, &cols(&["v"]))),
+            "storage.tables.nullablePrimaryKey"
+        );
+        assert_eq!(
+            code(check_primary_key(&t, &cols(&["x"]))),
+            "storage.tables.unknownPrimaryKeyColumn"
+        );
+    }
+
+    #[test]
+    fn a_typed_column_is_described_in_the_storage_provider_s_keys() {
+        let keys = |c: &ColumnDefinition| {
+            type_metadata(c)
+                .into_iter()
+                .map(|kv| format!("{}={}", kv.key, kv.value))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            keys(&column("p", BaseType::Numeric, false, Some("10,2"))),
+            [
+                "KBC.datatype.basetype=NUMERIC",
+                "KBC.datatype.nullable=0",
+                "KBC.datatype.length=10,2"
+            ]
+        );
+        assert_eq!(
+            keys(&column("s", BaseType::String, true, None)),
+            ["KBC.datatype.basetype=STRING", "KBC.datatype.nullable=1"]
+        );
+    }
 }

@@ -24,8 +24,8 @@ pub(crate) fn check_length(def: &ColumnDefinition) -> Result<(), String> {
         Ok(())
     } else {
         Err(format!(
-            "column '{}': length '{length}' does not fit {}; STRING takes a character count, NUMERIC 'precision,scale' \
-             (precision 1 to 38), other types none",
+            "column '{}': length '{length}' does not fit {}; STRING takes a character count, \
+             NUMERIC 'precision,scale' (precision 1 to 38), other types none",
             def.name,
             def.basetype.as_str()
         ))

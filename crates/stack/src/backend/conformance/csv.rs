@@ -7,6 +7,7 @@ use stackport_model::{
     ColumnName, ProjectId,
 };
 
+use super::pn;
 use super::{cols, import, NOW};
 use crate::backend::{CsvLayout, ExportQuery, TableBackend};
 
@@ -17,13 +18,15 @@ fn csv(
     layout: CsvLayout,
 ) -> (u64, String) {
     let mut out = Vec::new();
-    let n = b.export_csv(p, "csv", query, layout, &mut out).unwrap();
+    let n = b
+        .export_csv(p, &pn("csv"), query, layout, &mut out)
+        .unwrap();
     (n, String::from_utf8(out).unwrap())
 }
 
 fn table(b: &dyn TableBackend, p: ProjectId) -> Vec<ColumnName> {
     let c = cols(&["id", "note"]);
-    b.create_table(p, "csv", &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("csv"), &c, &[], NOW).unwrap();
     import(
         b,
         p,
@@ -133,7 +136,7 @@ pub(super) fn export_csv_reports_a_failing_writer(b: &dyn TableBackend) {
     let err = b
         .export_csv(
             p,
-            "csv",
+            &pn("csv"),
             &all,
             CsvLayout::default(),
             &mut Failing { left: 10 },

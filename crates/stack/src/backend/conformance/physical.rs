@@ -2,6 +2,7 @@
 
 use stackport_model::ProjectId;
 
+use super::pn;
 use super::{cols, export, import, values, NOW};
 use crate::backend::{ExportQuery, ImportPlan, RowSink, TableBackend, BOOKKEEPING_PREFIX};
 
@@ -14,12 +15,12 @@ pub(super) fn list_physical_names_what_the_backend_holds(b: &dyn TableBackend) {
     );
     let c = cols(&["id"]);
     for t in ["t_b", "t_a", "t_c"] {
-        b.create_table(p, t, &c, &cols(&["id"]), NOW).unwrap();
+        b.create_table(p, &pn(t), &c, &cols(&["id"]), NOW).unwrap();
     }
-    b.create_table(other, "t_other", &c, &[], NOW).unwrap();
+    b.create_table(other, &pn("t_other"), &c, &[], NOW).unwrap();
     // An import under an idempotency key, so the bookkeeping holds something too.
     let plan = ImportPlan {
-        table: "t_a",
+        table: &pn("t_a"),
         columns: &c,
         primary_key: &c,
         incremental: false,
@@ -33,7 +34,7 @@ pub(super) fn list_physical_names_what_the_backend_holds(b: &dyn TableBackend) {
         vec!["t_a", "t_b", "t_c"],
         "sorted, the project's own only, no bookkeeping"
     );
-    b.drop_table(p, "t_c").unwrap();
+    b.drop_table(p, &pn("t_c")).unwrap();
     assert_eq!(
         b.list_physical(p).unwrap(),
         vec!["t_a", "t_b"],
@@ -53,7 +54,7 @@ pub(super) fn drop_physical_removes_one_table_only(b: &dyn TableBackend) {
     let p = ProjectId(9117);
     let c = cols(&["id"]);
     for t in ["t_orphan", "t_kept"] {
-        b.create_table(p, t, &c, &[], NOW).unwrap();
+        b.create_table(p, &pn(t), &c, &[], NOW).unwrap();
         import(b, p, t, &c, &[], false, &[(&["1"], 1), (&["2"], 1)]).unwrap();
     }
     b.drop_physical(p, "t_orphan").unwrap();
@@ -71,7 +72,7 @@ pub(super) fn drop_physical_removes_one_table_only(b: &dyn TableBackend) {
         vec![vec!["1"], vec!["2"]],
         "the other table keeps its rows"
     );
-    assert_eq!(b.stats(p, "t_kept").unwrap().rows_count, 2);
+    assert_eq!(b.stats(p, &pn("t_kept")).unwrap().rows_count, 2);
     b.drop_physical(p, "t_orphan")
         .expect("dropping a name already gone is no error");
     b.drop_physical(ProjectId(9118), "t_none")
@@ -80,16 +81,16 @@ pub(super) fn drop_physical_removes_one_table_only(b: &dyn TableBackend) {
         b.list_physical(ProjectId(9118)).unwrap(),
         Vec::<String>::new()
     );
-    b.create_table(p, "t_orphan", &c, &[], NOW)
+    b.create_table(p, &pn("t_orphan"), &c, &[], NOW)
         .expect("the name can be used again");
-    assert_eq!(b.stats(p, "t_orphan").unwrap().rows_count, 0);
+    assert_eq!(b.stats(p, &pn("t_orphan")).unwrap().rows_count, 0);
     b.drop_project(p).unwrap();
 }
 
 pub(super) fn drop_physical_refuses_bookkeeping(b: &dyn TableBackend) {
     let p = ProjectId(9119);
     let c = cols(&["id"]);
-    b.create_table(p, "t_x", &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("t_x"), &c, &[], NOW).unwrap();
     for name in [
         format!("{BOOKKEEPING_PREFIX}_stats"),
         format!("{BOOKKEEPING_PREFIX}_import_keys"),

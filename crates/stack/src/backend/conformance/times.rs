@@ -2,6 +2,7 @@
 
 use stackport_model::{ColumnName, ProjectId};
 
+use super::pn;
 use super::{cols, import};
 use crate::backend::{ImportPlan, RowSink, TableBackend};
 
@@ -10,14 +11,14 @@ pub(super) fn the_callers_time_is_recorded(b: &dyn TableBackend) {
     let p = ProjectId(9101);
     let c = cols(&["id", "v"]);
     let times = || {
-        let s = b.stats(p, "clock").unwrap();
+        let s = b.stats(p, &pn("clock")).unwrap();
         (s.last_change_micros, s.last_import_micros)
     };
-    b.create_table(p, "clock", &c, &[], 10).unwrap();
+    b.create_table(p, &pn("clock"), &c, &[], 10).unwrap();
     assert_eq!(times(), (10, None), "create");
     import(b, p, "clock", &c, &[], false, &[(&["1", "a"], 7)]).unwrap();
     let plan = ImportPlan {
-        table: "clock",
+        table: &pn("clock"),
         columns: &c,
         primary_key: &[],
         incremental: true,
@@ -29,16 +30,16 @@ pub(super) fn the_callers_time_is_recorded(b: &dyn TableBackend) {
     })
     .unwrap();
     assert_eq!(times(), (15, Some(15)), "an import's time is the plan's");
-    b.add_column(p, "clock", &ColumnName::parse("w").unwrap(), 20)
+    b.add_column(p, &pn("clock"), &ColumnName::parse("w").unwrap(), 20)
         .unwrap();
     assert_eq!(times(), (20, Some(15)), "add a column");
-    b.set_primary_key(p, "clock", &cols(&["id"]), 30)
+    b.set_primary_key(p, &pn("clock"), &cols(&["id"]), 30)
         .unwrap_err();
     assert_eq!(times(), (20, Some(15)), "a refused change records no time");
-    b.set_primary_key(p, "clock", &cols(&["id", "v"]), 30)
+    b.set_primary_key(p, &pn("clock"), &cols(&["id", "v"]), 30)
         .unwrap();
     assert_eq!(times(), (30, Some(15)), "set the key");
-    b.drop_column(p, "clock", &ColumnName::parse("w").unwrap(), 40)
+    b.drop_column(p, &pn("clock"), &ColumnName::parse("w").unwrap(), 40)
         .unwrap();
     assert_eq!(times(), (40, Some(15)), "drop a column");
     let listed = b.stats_all(p).unwrap();
