@@ -181,10 +181,6 @@ impl MetaTx for SqliteTx<'_> {
     fn schedules(&mut self) -> &mut dyn ScheduleSlots {
         self
     }
-
-    fn sql(&self) -> &Connection {
-        &self.conn
-    }
 }
 
 impl Drop for SqliteTx<'_> {

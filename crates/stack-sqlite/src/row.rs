@@ -14,7 +14,6 @@ pub(crate) fn from_json<T: serde::de::DeserializeOwned>(text: &str) -> rusqlite:
 
 /// Reads a text column into a typed value (an id) with `FromStr`; a value that does not parse
 /// is a conversion error of that column.
-#[allow(dead_code)] // TRANSITIONAL: used as the aggregates move in
 pub(crate) fn parse_column<T: std::str::FromStr>(
     r: &rusqlite::Row<'_>,
     i: usize,
@@ -29,7 +28,6 @@ where
 }
 
 /// [`parse_column`] for a column that may be NULL.
-#[allow(dead_code)] // TRANSITIONAL: used as the aggregates move in
 pub(crate) fn parse_optional_column<T: std::str::FromStr>(
     r: &rusqlite::Row<'_>,
     i: usize,

@@ -24,8 +24,6 @@ mod oauth;
 mod orchestrations;
 mod projects;
 mod schedules;
-#[doc(hidden)]
-pub mod sqlrow;
 mod tables;
 mod tokens;
 mod tx;
@@ -99,9 +97,4 @@ pub trait MetaTx {
     fn jobs(&mut self) -> &mut dyn JobQueue;
     /// The scheduler's slots: each scheduled minute queues its job once.
     fn schedules(&mut self) -> &mut dyn ScheduleSlots;
-
-    // TRANSITIONAL: the SQL of `ops` and `jobs` still runs here while it moves behind typed
-    // methods; removed with the last statement.
-    #[doc(hidden)]
-    fn sql(&self) -> &rusqlite::Connection;
 }
