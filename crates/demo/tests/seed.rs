@@ -29,7 +29,7 @@ fn table(id: &str) -> TableId {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_stacks_hold_a_realistic_project_and_an_empty_destination() {
     let root = TempDir::new("seed");
-    let (eu, us) = start_demo_stacks(&root.path()).await.unwrap();
+    let (eu, us) = start_demo_stacks(root.path()).await.unwrap();
     let started = Instant::now();
     let seeded = seed_source_project(&eu, "Demo source", &SeedOptions { rows_scale: 0.05 })
         .await
@@ -387,7 +387,7 @@ async fn a_restarted_stack_keeps_its_data_and_advertises_its_new_address() {
 #[ignore = "seeds over 100,000 rows; run by hand to time the full demo"]
 async fn the_full_demo_seed() {
     let root = TempDir::new("full");
-    let (eu, us) = start_demo_stacks(&root.path()).await.unwrap();
+    let (eu, us) = start_demo_stacks(root.path()).await.unwrap();
     let started = Instant::now();
     let seeded = seed_source_project(&eu, "Demo source", &SeedOptions::default())
         .await
