@@ -27,11 +27,12 @@ use crate::error::{Error, Result};
 use crate::ops::auth::TokenAuth;
 use crate::ops::configs::load_live_config;
 use crate::ops::configs::rows::load_rows;
+use crate::store::NewJobRecord;
 use crate::store::Tx;
 use crate::Stack;
 pub(crate) use cancel::{Cancel, StopReason};
 pub use queue::JobFilter;
-use queue::{JobDraft, JobRecord};
+use queue::JobRecord;
 pub use runner::JobRunner;
 
 /// Under the data dir: what running jobs keep on disk (SQL workspaces, programs' data folders),
@@ -268,9 +269,10 @@ fn insert_job(
     triggered_by: &str,
 ) -> Result<JobRecord> {
     let token = auth.token_ref();
+    let created_micros = tx.now_micros();
     let record = queue::insert(
         tx,
-        &JobDraft {
+        &NewJobRecord {
             project: auth.project(),
             parent_run_id,
             component: &new.component,
@@ -279,6 +281,7 @@ fn insert_job(
             mode: new.mode,
             token: &token,
             triggered_by,
+            created_micros,
         },
     )?;
     crate::ops::events::record(

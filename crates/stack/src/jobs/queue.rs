@@ -1,24 +1,12 @@
 //! The job queue's rules over [`JobQueue`]: how a run is named, what a listing may hold, how a
 //! job is claimed and how the jobs a stop interrupted end.
 
-use stackport_model::api::{Job, JobMode, JobStatus, TokenRef};
-use stackport_model::{ComponentId, JobId, ProjectId, TokenId};
+use stackport_model::api::{Job, JobStatus};
+use stackport_model::{JobId, ProjectId, TokenId};
 
 use crate::error::{Error, Result};
 pub(crate) use crate::store::JobRecord;
 use crate::store::{Claim, JobScan, NewJobRecord, Tx};
-
-/// What a new job is.
-pub(crate) struct JobDraft<'a> {
-    pub project: ProjectId,
-    pub parent_run_id: Option<&'a str>,
-    pub component: &'a ComponentId,
-    pub config: &'a str,
-    pub config_row_ids: &'a [String],
-    pub mode: JobMode,
-    pub token: &'a TokenRef,
-    pub triggered_by: &'a str,
-}
 
 impl JobRecord {
     /// The configuration the job runs, as an id (checked when the job was queued).
@@ -71,21 +59,10 @@ pub(crate) fn run_id_of(id: JobId, parent_run_id: Option<&str>) -> String {
 }
 
 /// Queues a job at the transaction's time.
-pub(crate) fn insert(tx: &mut Tx<'_>, draft: &JobDraft<'_>) -> Result<JobRecord> {
-    let created_micros = tx.now_micros();
-    let id = tx.jobs().insert_job(&NewJobRecord {
-        project: draft.project,
-        parent_run_id: draft.parent_run_id,
-        component: draft.component,
-        config: draft.config,
-        config_row_ids: draft.config_row_ids,
-        mode: draft.mode,
-        token: draft.token,
-        triggered_by: draft.triggered_by,
-        created_micros,
-    })?;
+pub(crate) fn insert(tx: &mut Tx<'_>, new: &NewJobRecord<'_>) -> Result<JobRecord> {
+    let id = tx.jobs().insert_job(new)?;
     tx.jobs()
-        .set_run_id(id, &run_id_of(id, draft.parent_run_id))?;
+        .set_run_id(id, &run_id_of(id, new.parent_run_id))?;
     load_any(tx, id)?.ok_or_else(|| job_not_found(id))
 }
 
