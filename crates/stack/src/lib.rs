@@ -4,9 +4,13 @@
 //! stack-admin operation) and enforces the token's rights itself, so no layer above can forget
 //! to. Nothing here knows about HTTP; the `server` crate maps [`Error`]s to statuses.
 //!
-//! Layout of a data dir: `stack.json` (settings), `components.json` (the component registry),
-//! `master.key` (owner-only), `metadata.sqlite`,
-//! `tables/<project>.sqlite` (the embedded backend) and `files/<project>/<file id>`.
+//! Nothing here knows which database either: metadata, table rows and file bytes sit behind
+//! the seams [`store::MetadataStore`], [`backend::TableBackend`] and [`files::FileStore`],
+//! chosen by whoever opens the stack ([`Stack::open_with`]; the embedded default is
+//! `stackport_stack_sqlite::open`). See `docs/architecture.md`.
+//!
+//! The stack's own files in its data dir: `stack.json` (settings), `components.json` (the
+//! component registry), `master.key` (owner-only), `spool/`, `jobs/` and `workspaces/`.
 
 pub mod backend;
 mod clock;

@@ -2,7 +2,7 @@
 //!
 //! The trait is deliberately narrow (create, alter, import a stream of rows, export a stream of
 //! rows, statistics) so that a backend on another database can be added without touching the
-//! rules in `ops` or the HTTP layer. Every backend must pass [`conformance`]; the stack finds
+//! rules in `ops` or the HTTP layer. Every backend must pass `conformance` (feature `conformance`); the stack finds
 //! its backends by name in a [`BackendRegistry`] built from its settings.
 //!
 //! # Order across the two databases

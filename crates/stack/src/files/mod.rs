@@ -1,6 +1,6 @@
 //! The file seam: where the bytes of Storage files live (their records are in the metadata,
 //! [`crate::store::FileRecords`]). Local disk is the embedded default ([`LocalFileStore`]); an
-//! object store is the next implementation, and must pass the same [`conformance`] suite.
+//! object store is the next implementation, and must pass the same `conformance` (feature `conformance`) suite.
 //!
 //! A file is written in two steps because its id is minted by the metadata store only when
 //! its record is inserted, and the record needs the file's size and digest: [`FileStore::stage`]
