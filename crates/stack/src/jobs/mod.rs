@@ -1,6 +1,6 @@
 //! Jobs: the stack runs SQL transformations, component programs and orchestrations, queued in
 //! the metadata database and taken by a [`JobRunner`]'s threads; active orchestrations with a
-//! schedule are queued by the [`scheduler`] at their minutes.
+//! schedule are queued by the `scheduler` at their minutes.
 
 mod cancel;
 pub mod cron;

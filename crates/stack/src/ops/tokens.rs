@@ -176,7 +176,7 @@ impl Stack {
     }
 
     /// Creates a token (needs `canManageTokens`). A token may not hand out rights it lacks, nor
-    /// outlive it: see [`check_grant`].
+    /// outlive it: see `check_grant`.
     pub fn create_token(&self, auth: &TokenAuth, new: &NewToken) -> Result<Token> {
         auth.require_manage_tokens()?;
         if new.description.trim().is_empty() {
