@@ -520,8 +520,14 @@ impl Report {
         let t = &self.timing;
         let _ = writeln!(
             s,
-            "\nSnapshot {:.1} s, restore {:.1} s (table data {:.1} s), total {:.1} s: {:.0} rows/s, {:.1} MiB/s.\n",
-            t.snapshot_seconds, t.restore_seconds, t.data_seconds, t.total_seconds, t.rows_per_second, t.mib_per_second
+            "\nSnapshot {:.1} s, restore {:.1} s (table data {:.1} s), total {:.1} s: \
+             {:.0} rows/s, {:.1} MiB/s.\n",
+            t.snapshot_seconds,
+            t.restore_seconds,
+            t.data_seconds,
+            t.total_seconds,
+            t.rows_per_second,
+            t.mib_per_second
         );
         if let Some(v) = &self.verification {
             let _ = writeln!(s, "## Verification\n");

@@ -22,18 +22,22 @@ fn manifest_like() -> impl Strategy<Value = String> {
             serde_json::json!(p)
         )
     });
-    (0u32..3, prop::collection::vec(entry, 0..4), any::<bool>()).prop_map(|(version, files, extra)| {
-        format!(
-            r#"{{"formatVersion": {version}, "tool": "t", "created": "now",
-                "source": {{"stackId": "s", "stackUrl": "u", "projectId": 1, "projectName": "p", "backend": "sqlite"}},
-                "inventory": {{"buckets": 0, "tables": 0, "aliases": 0, "rows": 0, "dataBytes": 0, "storedBytes": 0,
-                               "configurations": 0, "configurationRows": 0, "orchestrations": 0, "provisioned": 0,
-                               "secretsRemoved": 0}},
-                "files": [{}]{}}}"#,
-            files.join(","),
-            if extra { r#", "unknown": 1"# } else { "" }
-        )
-    })
+    (0u32..3, prop::collection::vec(entry, 0..4), any::<bool>())
+        .prop_map(|(version, files, extra)| manifest_text(version, &files, extra))
+}
+
+/// A manifest of format `version` listing `files`, with an unknown field when `extra`.
+fn manifest_text(version: u32, files: &[String], extra: bool) -> String {
+    format!(
+        r#"{{"formatVersion": {version}, "tool": "t", "created": "now",
+            "source": {{"stackId": "s", "stackUrl": "u", "projectId": 1, "projectName": "p", "backend": "sqlite"}},
+            "inventory": {{"buckets": 0, "tables": 0, "aliases": 0, "rows": 0, "dataBytes": 0, "storedBytes": 0,
+                           "configurations": 0, "configurationRows": 0, "orchestrations": 0, "provisioned": 0,
+                           "secretsRemoved": 0}},
+            "files": [{}]{}}}"#,
+        files.join(","),
+        if extra { r#", "unknown": 1"# } else { "" }
+    )
 }
 
 proptest! {
@@ -57,7 +61,9 @@ proptest! {
         std::fs::write(dir.join("project.json"), "{}").unwrap();
         match snapshot::open(&dir) {
             Ok(_) => prop_assert!(false, "opened a broken snapshot: {text}"),
-            Err(stackport_migrate::MigrateError::Snapshot { file, .. }) => prop_assert!(!file.is_empty()),
+            Err(stackport_migrate::MigrateError::Snapshot { file, .. }) => {
+                prop_assert!(!file.is_empty())
+            }
             Err(_) => {}
         }
         std::fs::remove_dir_all(&dir).unwrap();
@@ -89,7 +95,8 @@ proptest! {
             prop_assert_eq!(rows_seen, rows.len() as u64);
             let mut joined = String::new();
             for c in chunks {
-                let text = String::from_utf8(zstd::decode_all(&std::fs::read(dir.join(c)).unwrap()[..]).unwrap()).unwrap();
+                let packed = std::fs::read(dir.join(c)).unwrap();
+                let text = String::from_utf8(zstd::decode_all(&packed[..]).unwrap()).unwrap();
                 prop_assert!(text.starts_with("\"a\",\"b\"\n"));
                 joined.push_str(&text["\"a\",\"b\"\n".len()..]);
             }
