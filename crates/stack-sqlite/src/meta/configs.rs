@@ -210,11 +210,6 @@ impl ConfigStore for SqliteTx<'_> {
 
     fn purge_config(&mut self, key: ConfigKey<'_>) -> Result<bool> {
         let params = params![key.project.0, key.component.as_str(), key.id.as_str()];
-        self.conn.execute(
-            "DELETE FROM metadata WHERE project_id = ?1 AND object_type = 'configuration' \
-             AND object_id = ?2 || '/' || ?3",
-            params,
-        )?;
         Ok(self.conn.execute(
             "DELETE FROM configs WHERE project_id = ?1 AND component_id = ?2 AND id = ?3",
             params,

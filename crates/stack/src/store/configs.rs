@@ -127,8 +127,8 @@ pub trait ConfigStore {
     /// version stay (versions move only by [`ConfigStore::insert_config_version`]). Returns
     /// whether it exists.
     fn update_config(&mut self, project: ProjectId, record: &ConfigRecord) -> Result<bool>;
-    /// Deletes a configuration for good, with its rows, versions and the metadata entries on
-    /// it. Returns whether it existed.
+    /// Deletes a configuration for good, with its rows and versions (the metadata entries on it
+    /// are the rules' to delete, through [`super::MetadataEntries`]). Returns whether it existed.
     fn purge_config(&mut self, key: ConfigKey<'_>) -> Result<bool>;
 
     /// A configuration's rows, in the order they were inserted.

@@ -7,6 +7,7 @@ use stackport_model::{ComponentId, ConfigId};
 use super::{config_event, key, load_config};
 use crate::error::{Error, Result};
 use crate::ops::auth::TokenAuth;
+use crate::store::{MetadataObject, MetadataScope};
 use crate::Stack;
 
 impl Stack {
@@ -26,6 +27,9 @@ impl Stack {
             if current.is_deleted {
                 auth.require_master("purge a configuration from the trash")?;
                 tx.configs().purge_config(key(project, component, id))?;
+                let object = MetadataObject::Configuration(component.clone(), id.clone());
+                tx.metadata()
+                    .delete_metadata_of(project, MetadataScope::Object(&object))?;
                 return config_event(
                     tx,
                     project,
