@@ -99,7 +99,11 @@ mod tests {
         drop(stack);
 
         let stack = open(&dir);
-        assert_eq!(stack.settings().limits.max_file_bytes, 7, "kept in stack.json");
+        assert_eq!(
+            stack.settings().limits.max_file_bytes,
+            7,
+            "kept in stack.json"
+        );
         assert_eq!(stack.authenticate(Some(&token)).unwrap().project(), id);
         drop(stack);
         assert!(try_open(&dir).is_ok());
