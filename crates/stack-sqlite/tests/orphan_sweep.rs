@@ -4,16 +4,11 @@
 
 use std::path::Path;
 
-use stackport_model::api::{NewBucket, NewProject, NewTable};
-use stackport_model::{ColumnName, Stage};
-use stackport_stack::settings::StackSettings;
-use stackport_stack::{ImportOptions, Stack};
+use stackport_model::api::NewTable;
+use stackport_model::ColumnName;
+use stackport_stack::ImportOptions;
+use stackport_testkit::stack::{new_bucket, new_project, open};
 use stackport_testkit::TempDir;
-
-fn open(dir: &Path) -> Stack {
-    stackport_stack_sqlite::open(dir, || StackSettings::local_default("127.0.0.1:0"))
-        .expect("the stack opens")
-}
 
 /// The physical tables in a project's SQLite file, the stack's own bookkeeping left out.
 fn physical_tables(dir: &Path, project: u64) -> Vec<String> {
@@ -33,30 +28,13 @@ fn physical_tables(dir: &Path, project: u64) -> Vec<String> {
 fn opening_a_stack_drops_physical_tables_the_catalog_does_not_name() {
     let dir = TempDir::new("orphan-sweep");
     let (project, token, table) = {
-        let stack = open(dir.path());
-        let created = stack
-            .create_project(&NewProject {
-                name: "p".into(),
-                ..Default::default()
-            })
-            .unwrap();
-        let auth = stack.authenticate(Some(&created.token)).unwrap();
-        let bucket = stack
-            .create_bucket(
-                &auth,
-                &NewBucket {
-                    name: "sales".into(),
-                    stage: Stage::In,
-                    display_name: None,
-                    description: None,
-                    backend: None,
-                },
-            )
-            .unwrap();
+        let stack = open(&dir);
+        let (project, auth, token) = new_project(&stack, "p");
+        let bucket = new_bucket(&stack, &auth, "sales");
         let table = stack
             .create_table(
                 &auth,
-                &bucket.id,
+                &bucket,
                 &NewTable {
                     name: "orders".into(),
                     columns: vec![ColumnName::parse("id").unwrap()],
@@ -72,7 +50,7 @@ fn opening_a_stack_drops_physical_tables_the_catalog_does_not_name() {
                 &mut std::io::Cursor::new(b"id\n1\n2\n".to_vec()),
             )
             .unwrap();
-        (created.project.id, created.token, table.id)
+        (project, token, table.id)
     };
     let real = physical_tables(dir.path(), project.0);
     assert_eq!(real.len(), 1, "one table, one physical table: {real:?}");

@@ -4,11 +4,11 @@
 use std::sync::Arc;
 
 use stackport_model::api::{
-    MetadataKeyValue, MetadataWrite, NewAlias, NewBucket, NewColumn, NewProject, NewTable,
+    MetadataKeyValue, MetadataWrite, NewAlias, NewBucket, NewColumn, NewTable,
 };
 use stackport_model::{BucketId, ColumnName, Stage, TableId};
-use stackport_stack::settings::StackSettings;
 use stackport_stack::{ManualClock, MetadataObject, Stack, TableInclude, TokenAuth};
+use stackport_testkit::stack::{cols, new_bucket, new_project, open_with};
 use stackport_testkit::TempDir;
 
 /// 2026-01-02T03:04:05Z, far from the wall clock.
@@ -22,29 +22,13 @@ struct Fixture {
 
 fn fixture(name: &str) -> Fixture {
     let dir = TempDir::new(name);
-    let stack =
-        stackport_stack_sqlite::open(dir.path(), || StackSettings::local_default("127.0.0.1:0"))
-            .unwrap()
-            .with_clock(Arc::new(ManualClock::at(T0)));
-    let created = stack
-        .create_project(&NewProject {
-            name: "p".into(),
-            ..Default::default()
-        })
-        .unwrap();
-    let auth = stack.authenticate(Some(&created.token)).unwrap();
+    let stack = open_with(&dir, Some(Arc::new(ManualClock::at(T0))), |_| {});
+    let (_, auth, _) = new_project(&stack, "p");
     Fixture {
         _dir: dir,
         stack,
         auth,
     }
-}
-
-fn cols(names: &[&str]) -> Vec<ColumnName> {
-    names
-        .iter()
-        .map(|n| ColumnName::parse(n).unwrap())
-        .collect()
 }
 
 fn one_entry() -> MetadataWrite {
@@ -60,19 +44,7 @@ fn one_entry() -> MetadataWrite {
 
 impl Fixture {
     fn bucket(&self, name: &str) -> BucketId {
-        self.stack
-            .create_bucket(
-                &self.auth,
-                &NewBucket {
-                    name: name.into(),
-                    stage: Stage::In,
-                    display_name: None,
-                    description: None,
-                    backend: None,
-                },
-            )
-            .unwrap()
-            .id
+        new_bucket(&self.stack, &self.auth, name)
     }
 
     fn table(&self, bucket: &BucketId, name: &str, columns: &[&str]) -> TableId {

@@ -4,29 +4,19 @@
 
 use std::sync::Arc;
 
-use stackport_model::api::{
-    ConfigurationUpdate, NewConfiguration, NewProject, NewRow, RawJson, RowUpdate,
-};
+use stackport_model::api::{ConfigurationUpdate, NewConfiguration, NewRow, RawJson, RowUpdate};
 use stackport_model::{ComponentId, ConfigId, RowId};
-use stackport_stack::settings::StackSettings;
 use stackport_stack::{ManualClock, Stack, TokenAuth};
+use stackport_testkit::stack::{new_project, open_with};
 use stackport_testkit::TempDir;
 
 /// 2030-01-01T00:00:00Z: far from the wall clock, so a time taken from it shows.
 const NOW: i64 = 1_893_456_000_000_000;
 
+/// A stack whose every recorded time must read NOW, and the master token of its one project.
 fn open(dir: &TempDir) -> (Stack, TokenAuth) {
-    let stack =
-        stackport_stack_sqlite::open(dir.path(), || StackSettings::local_default("127.0.0.1:0"))
-            .expect("the stack opens")
-            .with_clock(Arc::new(ManualClock::at(NOW)));
-    let created = stack
-        .create_project(&NewProject {
-            name: "configs".into(),
-            backend: None,
-        })
-        .unwrap();
-    let auth = stack.authenticate(Some(&created.token)).unwrap();
+    let stack = open_with(dir, Some(Arc::new(ManualClock::at(NOW))), |_| {});
+    let (_, auth, _) = new_project(&stack, "configs");
     (stack, auth)
 }
 

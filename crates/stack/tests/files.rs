@@ -6,33 +6,10 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use stackport_model::api::NewProject;
 use stackport_model::FileId;
-use stackport_stack::{ErrorKind, ManualClock, NewFile, Stack, StackSettings, TokenAuth};
+use stackport_stack::{ErrorKind, ManualClock, NewFile, Stack, TokenAuth};
+use stackport_testkit::stack::{new_project, open, open_with};
 use stackport_testkit::{files_under, TempDir};
-
-fn open(dir: &Path, settings: impl FnOnce(&mut StackSettings)) -> Stack {
-    stackport_stack_sqlite::open(dir, || {
-        let mut s = StackSettings::local_default("127.0.0.1:0");
-        settings(&mut s);
-        s
-    })
-    .expect("the stack opens")
-}
-
-fn project(stack: &Stack, name: &str) -> String {
-    stack
-        .create_project(&NewProject {
-            name: name.into(),
-            ..Default::default()
-        })
-        .expect("a project is created")
-        .token
-}
-
-fn auth(stack: &Stack, token: &str) -> TokenAuth {
-    stack.authenticate(Some(token)).expect("the token is valid")
-}
 
 fn named(name: &str) -> NewFile {
     NewFile {
@@ -88,9 +65,8 @@ fn on_disk(dir: &Path) -> Vec<String> {
 #[test]
 fn open_sweeps_stored_files_without_a_record_and_keeps_the_rest() {
     let dir = TempDir::new("stack-files-sweep");
-    let stack = open(dir.path(), |_| {});
-    let token = project(&stack, "p");
-    let me = auth(&stack, &token);
+    let stack = open(&dir);
+    let (_, me, token) = new_project(&stack, "p");
     let kept = upload(&stack, &me, "kept.bin", b"kept");
     let deleted = upload(&stack, &me, "deleted.bin", b"gone");
     stack.delete_file(&me, deleted).unwrap();
@@ -106,20 +82,22 @@ fn open_sweeps_stored_files_without_a_record_and_keeps_the_rest() {
     std::fs::write(files.join(&p).join(".staged-crashed"), b"half").unwrap();
     assert_eq!(on_disk(dir.path()).len(), 4);
 
-    let stack = open(dir.path(), |_| {});
+    let stack = open(&dir);
     assert_eq!(on_disk(dir.path()), vec![format!("{p}/{kept}")]);
-    let me = auth(&stack, &token);
+    let me = stack
+        .authenticate(Some(&token))
+        .expect("the token is valid");
     assert_eq!(content(&stack, &me, kept), b"kept");
 }
 
 #[test]
 fn a_refused_upload_leaves_nothing_stored_or_recorded() {
     let dir = TempDir::new("stack-files-refused");
-    let stack = open(dir.path(), |s| {
+    let stack = open_with(&dir, None, |s| {
         s.limits.max_file_bytes = 100;
         s.quotas.file_bytes = 150;
     });
-    let me = auth(&stack, &project(&stack, "p"));
+    let (_, me, _) = new_project(&stack, "p");
     let first = upload(&stack, &me, "first", &[1; 100]);
 
     let err = stack
@@ -156,8 +134,8 @@ fn files_expire_and_are_purged_by_the_stacks_clock() {
     let dir = TempDir::new("stack-files-expiry");
     let t0 = 1_900_000_000_000_000;
     let clock = Arc::new(ManualClock::at(t0));
-    let stack = open(dir.path(), |_| {}).with_clock(clock.clone());
-    let me = auth(&stack, &project(&stack, "p"));
+    let stack = open_with(&dir, Some(clock.clone()), |_| {});
+    let (_, me, _) = new_project(&stack, "p");
     let new = NewFile {
         max_age_days: Some(1),
         ..named("tmp")

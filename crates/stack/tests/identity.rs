@@ -3,35 +3,20 @@
 
 use std::sync::Arc;
 
-use stackport_model::api::{NewProject, NewProjectUser, NewToken, UserRole};
-use stackport_stack::{ErrorKind, ManualClock, Stack, StackSettings};
+use stackport_model::api::{NewProjectUser, NewToken, UserRole};
+use stackport_stack::{ErrorKind, ManualClock};
+use stackport_testkit::stack::{new_project, open, open_with};
 use stackport_testkit::TempDir;
 
 const STRONG: &str = "0123456789abcdefghij-identity-rules-test";
-
-fn open(dir: &TempDir) -> Stack {
-    stackport_stack_sqlite::open(dir.path(), || StackSettings::local_default("127.0.0.1:0"))
-        .expect("the stack opens")
-}
-
-fn project(stack: &Stack) -> (stackport_model::ProjectId, String) {
-    let created = stack
-        .create_project(&NewProject {
-            name: "p".into(),
-            backend: None,
-        })
-        .unwrap();
-    (created.project.id, created.token)
-}
 
 #[test]
 fn a_token_opens_only_by_its_secret_and_until_it_expires() {
     let dir = TempDir::new("identity-auth");
     let start = 1_900_000_000_000_000;
     let clock = Arc::new(ManualClock::at(start));
-    let stack = open(&dir).with_clock(clock.clone());
-    let (id, master) = project(&stack);
-    let master = stack.authenticate(Some(&master)).unwrap();
+    let stack = open_with(&dir, Some(clock.clone()), |_| {});
+    let (id, master, _) = new_project(&stack, "p");
     assert_eq!(master.project(), id);
     let made = stack
         .create_token(
@@ -93,7 +78,7 @@ fn a_weak_manage_token_is_refused_and_the_old_one_kept() {
         ErrorKind::Unauthorized,
         "the chosen one is the only one"
     );
-    let (_, storage) = project(&stack);
+    let (_, _, storage) = new_project(&stack, "p");
     assert!(
         stack.authenticate_manage(Some(&storage)).is_err(),
         "a Storage token is no manage token"
@@ -108,7 +93,7 @@ fn a_weak_manage_token_is_refused_and_the_old_one_kept() {
 fn a_member_is_one_whatever_the_case_of_the_e_mail() {
     let dir = TempDir::new("identity-users");
     let stack = open(&dir);
-    let (id, _) = project(&stack);
+    let (id, _, _) = new_project(&stack, "p");
     let invited = stack
         .invite_user(
             id,

@@ -4,30 +4,24 @@
 use std::sync::Arc;
 
 use stackport_model::api::{
-    JobStatus, NewJob, NewOrchestration, NewProject, NewWorkspace, OrchestrationTask,
-    OrchestrationUpdate,
+    JobStatus, NewJob, NewOrchestration, NewWorkspace, OrchestrationTask, OrchestrationUpdate,
 };
 use stackport_model::OrchestrationId;
-use stackport_stack::{ErrorKind, JobFilter, ManualClock, Stack, StackSettings, TokenAuth};
+use stackport_stack::{ErrorKind, JobFilter, ManualClock, Stack, TokenAuth};
+use stackport_testkit::stack::{new_project, open_with};
 use stackport_testkit::TempDir;
 
 /// 2026-11-29T12:03:30Z.
 const START: i64 = 1_795_953_810_000_000;
 
-fn open(dir: &TempDir, clock: &Arc<ManualClock>) -> Stack {
-    stackport_stack_sqlite::open(dir.path(), || StackSettings::local_default("127.0.0.1:0"))
-        .expect("the stack opens")
-        .with_clock(clock.clone())
-}
-
-fn master(stack: &Stack) -> TokenAuth {
-    let created = stack
-        .create_project(&NewProject {
-            name: "p".into(),
-            backend: None,
-        })
-        .unwrap();
-    stack.authenticate(Some(&created.token)).unwrap()
+/// Each test's own stack (its dir kept as long as the test holds it), on a clock the test moves
+/// from START, and the master token of its one project.
+fn at_start(label: &str) -> (TempDir, Arc<ManualClock>, Stack, TokenAuth) {
+    let dir = TempDir::new(label);
+    let clock = Arc::new(ManualClock::at(START));
+    let stack = open_with(&dir, Some(clock.clone()), |_| {});
+    let (_, auth, _) = new_project(&stack, "p");
+    (dir, clock, stack, auth)
 }
 
 fn runs(child: OrchestrationId) -> OrchestrationTask {
@@ -64,10 +58,7 @@ fn run_of(id: OrchestrationId) -> NewJob {
 
 #[test]
 fn orchestrations_refuse_cycles_and_deleting_a_child_in_use() {
-    let dir = TempDir::new("jobs-orchestration-rules");
-    let clock = Arc::new(ManualClock::at(START));
-    let stack = open(&dir, &clock);
-    let auth = master(&stack);
+    let (_dir, _, stack, auth) = at_start("jobs-orchestration-rules");
     let child = orchestration(&stack, &auth, "child", vec![]);
     let parent = orchestration(&stack, &auth, "parent", vec![runs(child)]);
     let made = stack.get_orchestration(&auth, parent).unwrap();
@@ -127,10 +118,7 @@ fn orchestrations_refuse_cycles_and_deleting_a_child_in_use() {
 
 #[test]
 fn a_schedule_queues_each_slot_once_from_when_it_was_saved() {
-    let dir = TempDir::new("jobs-schedule-slots");
-    let clock = Arc::new(ManualClock::at(START));
-    let stack = open(&dir, &clock);
-    let auth = master(&stack);
+    let (_dir, clock, stack, auth) = at_start("jobs-schedule-slots");
     let id = stack
         .create_orchestration(
             &auth,
@@ -170,10 +158,7 @@ fn a_schedule_queues_each_slot_once_from_when_it_was_saved() {
 
 #[test]
 fn a_waiting_job_is_killed_once_and_listings_are_checked() {
-    let dir = TempDir::new("jobs-kill");
-    let clock = Arc::new(ManualClock::at(START));
-    let stack = open(&dir, &clock);
-    let auth = master(&stack);
+    let (_dir, clock, stack, auth) = at_start("jobs-kill");
     let id = orchestration(&stack, &auth, "o", vec![]);
     let job = stack.create_job(&auth, &run_of(id)).unwrap();
     assert_eq!(job.status, JobStatus::Waiting);
@@ -222,10 +207,7 @@ fn a_waiting_job_is_killed_once_and_listings_are_checked() {
 
 #[test]
 fn a_workspace_has_its_own_database_until_it_is_deleted() {
-    let dir = TempDir::new("jobs-workspace");
-    let clock = Arc::new(ManualClock::at(START));
-    let stack = open(&dir, &clock);
-    let auth = master(&stack);
+    let (dir, _, stack, auth) = at_start("jobs-workspace");
     let made = stack
         .create_workspace(&auth, &NewWorkspace::default())
         .unwrap();

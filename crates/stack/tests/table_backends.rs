@@ -5,18 +5,11 @@ use std::io::Read;
 use std::path::Path;
 use std::sync::Arc;
 
-use stackport_model::api::{NewBucket, NewColumn, NewProject, NewTable};
-use stackport_model::{BucketId, ColumnName, Stage, TableId};
-use stackport_stack::{ExportOptions, ImportOptions, ManualClock, Stack, StackSettings, TokenAuth};
+use stackport_model::api::{NewColumn, NewTable};
+use stackport_model::{ColumnName, TableId};
+use stackport_stack::{ExportOptions, ImportOptions, ManualClock, Stack, TokenAuth};
+use stackport_testkit::stack::{cols, new_bucket, new_project, open, open_with, try_open};
 use stackport_testkit::TempDir;
-
-fn local() -> StackSettings {
-    StackSettings::local_default("127.0.0.1:0")
-}
-
-fn open(dir: &Path) -> stackport_stack::Result<Stack> {
-    stackport_stack_sqlite::open(dir, local)
-}
 
 /// `stack.json` as JSON, changed by `edit`, written back as a hand edit would.
 fn edit_settings(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u8> {
@@ -32,11 +25,11 @@ fn edit_settings(dir: &Path, edit: impl FnOnce(&mut serde_json::Value)) -> Vec<u
 #[test]
 fn settings_naming_a_backend_this_build_lacks_stop_the_stack_at_open() {
     let dir = TempDir::new("backends-unknown");
-    drop(open(dir.path()).unwrap());
+    drop(open(&dir));
     let written = edit_settings(dir.path(), |s| {
         s["backends"] = serde_json::json!(["sqlite", "postgres"]);
     });
-    let err = open(dir.path()).err().expect("a stack offering postgres");
+    let err = try_open(&dir).err().expect("a stack offering postgres");
     assert_eq!(err.code(), "stack.invalidSettings");
     assert!(
         err.message()
@@ -57,15 +50,15 @@ fn settings_naming_a_backend_this_build_lacks_stop_the_stack_at_open() {
     edit_settings(dir.path(), |s| {
         s["backends"] = serde_json::json!(["sqlite"])
     });
-    open(dir.path()).expect("opens again once the settings are fixed");
+    try_open(&dir).expect("opens again once the settings are fixed");
 }
 
 #[test]
 fn a_backend_name_off_the_rule_is_refused_when_the_settings_are_read() {
     let dir = TempDir::new("backends-spelling");
-    drop(open(dir.path()).unwrap());
+    drop(open(&dir));
     edit_settings(dir.path(), |s| s["defaultBackend"] = "SQLite".into());
-    let err = open(dir.path()).err().expect("a default spelled SQLite");
+    let err = try_open(&dir).err().expect("a default spelled SQLite");
     assert_eq!(err.code(), "stack.invalidSettings");
     assert!(
         err.message().contains("backend name 'SQLite' is not valid"),
@@ -77,9 +70,9 @@ fn a_backend_name_off_the_rule_is_refused_when_the_settings_are_read() {
 #[test]
 fn a_default_backend_the_stack_does_not_offer_is_refused_at_open() {
     let dir = TempDir::new("backends-default");
-    drop(open(dir.path()).unwrap());
+    drop(open(&dir));
     edit_settings(dir.path(), |s| s["defaultBackend"] = "postgres".into());
-    let err = open(dir.path()).err().expect("a default outside backends");
+    let err = try_open(&dir).err().expect("a default outside backends");
     assert_eq!(err.code(), "stack.invalidSettings");
     assert!(
         err.message().contains("default backend 'postgres'"),
@@ -88,45 +81,15 @@ fn a_default_backend_the_stack_does_not_offer_is_refused_at_open() {
     );
 }
 
-/// A project with one bucket, as its master token sees it.
-fn project(stack: &Stack) -> (TokenAuth, BucketId) {
-    let created = stack
-        .create_project(&NewProject {
-            name: "p".into(),
-            backend: None,
-        })
-        .unwrap();
-    let auth = stack.authenticate(Some(&created.token)).unwrap();
-    let bucket = stack
-        .create_bucket(
-            &auth,
-            &NewBucket {
-                name: "b".into(),
-                stage: Stage::In,
-                display_name: None,
-                description: None,
-                backend: None,
-            },
-        )
-        .unwrap();
-    (auth, bucket.id)
-}
-
-fn cols(names: &[&str]) -> Vec<ColumnName> {
-    names
-        .iter()
-        .map(|n| ColumnName::parse(n).unwrap())
-        .collect()
-}
-
 #[test]
 fn structure_changes_go_by_the_stacks_clock() {
     let dir = TempDir::new("backends-clock");
     // Long after any wall clock this test runs by: a time from anywhere else shows.
     let year_2100 = 4_102_444_800_000_000;
     let clock = Arc::new(ManualClock::at(year_2100));
-    let stack = open(dir.path()).unwrap().with_clock(clock.clone());
-    let (auth, bucket) = project(&stack);
+    let stack = open_with(&dir, Some(clock.clone()), |_| {});
+    let (_, auth, _) = new_project(&stack, "p");
+    let bucket = new_bucket(&stack, &auth, "b");
     let new = NewTable {
         name: "t".into(),
         columns: cols(&["id"]),
@@ -159,8 +122,9 @@ fn export(stack: &Stack, auth: &TokenAuth, id: &TableId, options: &ExportOptions
 #[test]
 fn exports_stream_the_stacks_csv_plain_or_gzip() {
     let dir = TempDir::new("backends-export");
-    let stack = open(dir.path()).unwrap();
-    let (auth, bucket) = project(&stack);
+    let stack = open(&dir);
+    let (_, auth, _) = new_project(&stack, "p");
+    let bucket = new_bucket(&stack, &auth, "b");
     let new = NewTable {
         name: "t".into(),
         columns: cols(&["id", "note"]),

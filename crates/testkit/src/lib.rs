@@ -1,8 +1,9 @@
-//! What the workspace's tests share: temporary directories, walking what a test wrote, and
-//! tampering with snapshots.
+//! What the workspace's tests share: temporary directories, walking what a test wrote,
+//! tampering with snapshots, and a real stack to run against.
 //! Only ever a dev-dependency; nothing here reaches a release binary.
 
 pub mod snapshot;
+pub mod stack;
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicU64, Ordering};
