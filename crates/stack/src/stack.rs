@@ -37,8 +37,6 @@ pub struct Stack {
     /// Seals and opens secrets; its key is derived from `master.key` and never leaves the stack.
     pub(crate) keyring: Keyring,
     pub(crate) registry: Registry,
-    /// The time jobs and schedules go by; the system clock unless a test sets another.
-    pub(crate) clock: Arc<dyn Clock>,
     /// The job queue's wake-up and the stop switches of running jobs.
     pub(crate) jobs: JobControl,
 }
@@ -102,7 +100,6 @@ impl Stack {
             files,
             dir: dir.to_path_buf(),
             registry,
-            clock: Arc::new(SystemClock),
             jobs: JobControl::default(),
         };
         stack.sweep_orphaned_tables()?;
@@ -133,14 +130,13 @@ impl Stack {
 
     /// The same stack going by `clock`: a test moves it to see schedules fire.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Stack {
-        self.store.set_clock(clock.clone());
-        self.clock = clock;
+        self.store.set_clock(clock);
         self
     }
 
     /// Now, by the stack's clock: every time the stack records comes from here.
     pub(crate) fn now_micros(&self) -> i64 {
-        self.clock.now_micros()
+        self.store.now_micros()
     }
 
     /// The stack's settings.

@@ -95,7 +95,7 @@ impl Stack {
     /// or an orchestration (`component` `orchestrator`).
     pub fn create_job(&self, auth: &TokenAuth, new: &NewJob) -> Result<Job> {
         let record = self.queue_job(auth, new, None, "manual")?;
-        Ok(record.to_api(self.clock.now_micros()))
+        Ok(record.to_api(self.now_micros()))
     }
 
     /// Checks and queues a job; `parent_run_id` is set for the jobs of an orchestration.
@@ -201,12 +201,12 @@ impl Stack {
         if !may_see(auth, &job) {
             return Err(queue::job_not_found(id));
         }
-        Ok(job.to_api(self.clock.now_micros()))
+        Ok(job.to_api(self.now_micros()))
     }
 
     /// Jobs of the token's project, newest first.
     pub fn list_jobs(&self, auth: &TokenAuth, filter: &JobFilter) -> Result<Vec<Job>> {
-        let now = self.clock.now_micros();
+        let now = self.now_micros();
         let only = (!auth.all_buckets()).then(|| auth.token_id());
         let jobs = self
             .store
@@ -217,7 +217,7 @@ impl Stack {
     /// Kills a job: a waiting one is cancelled at once, a running one is stopped (its SQL
     /// statement interrupted, its program killed) and ends as `cancelled`.
     pub fn kill_job(&self, auth: &TokenAuth, id: JobId) -> Result<Job> {
-        let now = self.clock.now_micros();
+        let now = self.now_micros();
         let job = self.store.write(|tx| {
             let job = queue::load(tx, auth.project(), id)?;
             if !may_see(auth, &job) {

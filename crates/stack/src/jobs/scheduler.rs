@@ -22,7 +22,7 @@ impl Stack {
     /// Queues every orchestration whose schedule has a slot due since its last one; returns the
     /// jobs queued. The runner calls this every second; a test calls it after moving the clock.
     pub fn run_due_schedules(&self) -> Result<Vec<JobId>> {
-        let now = self.clock.now_micros();
+        let now = self.now_micros();
         let minute = now - now.rem_euclid(MINUTE);
         let due = self
             .store

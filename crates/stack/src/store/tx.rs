@@ -35,7 +35,8 @@ impl DerefMut for Tx<'_> {
     }
 }
 
-/// The stack's metadata store with the clock its transactions go by.
+/// The stack's metadata store with the stack's clock: the one its transactions, and every other
+/// "now" of the stack, go by.
 pub(crate) struct Meta {
     store: Box<dyn MetadataStore>,
     clock: Arc<dyn Clock>,
@@ -52,6 +53,11 @@ impl Meta {
         project: stackport_model::ProjectId,
     ) -> Result<Box<dyn super::WriterGuard + '_>> {
         self.store.lock_project_writer(project)
+    }
+
+    /// Now, by the stack's clock.
+    pub(crate) fn now_micros(&self) -> i64 {
+        self.clock.now_micros()
     }
 
     pub(crate) fn set_clock(&mut self, clock: Arc<dyn Clock>) {
