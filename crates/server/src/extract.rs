@@ -56,41 +56,78 @@ impl FromRequestParts<AppState> for ManageAuth {
     }
 }
 
-/// A JSON body: its nesting measured before anything recurses over it (`limits.maxJsonDepth`),
-/// malformed JSON a 400 naming the problem, an oversized one a 413, a stalled one a 408.
+/// A body of a create or update, JSON or form-encoded (as the reference platform's clients send
+/// it): its nesting measured before anything recurses over it (`limits.maxJsonDepth`), malformed
+/// input a 400 naming the problem, an oversized one a 413, a stalled one a 408.
 pub struct AppJson<T>(pub T);
+
+/// The kinds of body [`AppJson`] reads.
+enum BodyKind {
+    Json,
+    Form,
+}
 
 impl<T: DeserializeOwned> FromRequest<AppState> for AppJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
-        if !is_json(req.headers()) {
+        let Some(kind) = body_kind(req.headers()) else {
             return Err(ApiError::bad_request(
                 "invalidBody",
-                "the request body is not valid: send it as JSON with Content-Type: application/json",
+                "the request body is not valid: send it as JSON with Content-Type: \
+                 application/json, or as a form with Content-Type: \
+                 application/x-www-form-urlencoded",
             ));
-        }
+        };
         let RawBody(bytes) = RawBody::from_request(req, state).await?;
         let text = std::str::from_utf8(&bytes).map_err(|e| {
             ApiError::bad_request("invalidBody", format!("the request body is not UTF-8: {e}"))
         })?;
-        state.stack.check_json_depth(text, "the request body")?;
-        serde_json::from_str(text)
-            .map(AppJson)
-            .map_err(invalid_body)
+        match kind {
+            BodyKind::Json => {
+                state.stack.check_json_depth(text, "the request body")?;
+                serde_json::from_str(text)
+                    .map(AppJson)
+                    .map_err(invalid_body)
+            }
+            BodyKind::Form => {
+                let max_depth = state.stack.settings().limits.max_json_depth;
+                crate::form::parse(text, max_depth)
+                    .and_then(|tree| crate::form::from_tree(tree, max_depth))
+                    .map(AppJson)
+                    .map_err(|e| invalid_form(e, max_depth))
+            }
+        }
     }
 }
 
-fn is_json(headers: &axum::http::HeaderMap) -> bool {
-    headers
+fn body_kind(headers: &axum::http::HeaderMap) -> Option<BodyKind> {
+    let mime = headers
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|mime| {
-            let mime = mime.trim();
-            mime.eq_ignore_ascii_case("application/json")
-                || (mime.starts_with("application/") && mime.ends_with("+json"))
-        })
+        .and_then(|v| v.split(';').next())?
+        .trim();
+    if mime.eq_ignore_ascii_case("application/json")
+        || (mime.starts_with("application/") && mime.ends_with("+json"))
+    {
+        Some(BodyKind::Json)
+    } else if mime.eq_ignore_ascii_case("application/x-www-form-urlencoded") {
+        Some(BodyKind::Form)
+    } else {
+        None
+    }
+}
+
+/// The answer to a form that does not make the endpoint's body: too deep is the same refusal
+/// as for JSON, anything else names the field (an unknown one with the nearest known one).
+fn invalid_form(e: crate::form::FormError, max_depth: usize) -> ApiError {
+    if e.too_deep {
+        return ApiError::from(stackport_stack::Error::invalid(
+            "invalidBody.tooDeep",
+            format!("{e}; this stack's limit is limits.maxJsonDepth = {max_depth}"),
+        ));
+    }
+    ApiError::bad_request("invalidBody", body_error_message(&e.to_string()))
 }
 
 /// The answer to a body that does not deserialize into the endpoint's type: an unknown field

@@ -8,6 +8,7 @@ mod api;
 mod body;
 mod error;
 mod extract;
+mod form;
 mod listen;
 mod openapi;
 mod routes;
