@@ -25,3 +25,52 @@ pub struct StackInfo {
     #[serde(default)]
     pub version: String,
 }
+
+/// Answer of `GET /v2/storage` (and `GET /v2/storage/`): the stack's [`StackInfo`] with what the
+/// reference platform's clients read from its index, `api` and the `services` they look their
+/// service URLs up in (instead of building hostnames).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StorageIndex {
+    /// Always `storage`.
+    pub api: String,
+    #[serde(flatten)]
+    pub stack: StackInfo,
+    /// Every service the stack serves, by the reference platform's id.
+    pub services: Vec<Service>,
+}
+
+/// One service of [`StorageIndex::services`]: a client appends the reference platform's paths
+/// to `url` (the encryption service's `/encrypt`, the queue's `/jobs`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Service {
+    /// The reference platform's id: `storage`, `encryption`, `queue`, `oauth`.
+    pub id: String,
+    /// Where this stack serves it.
+    pub url: String,
+}
+
+impl StorageIndex {
+    /// The index of a stack: its services live under its own URL, at the prefixes whose paths
+    /// match the reference platform's services.
+    pub fn of(stack: StackInfo) -> Self {
+        let base = stack.url.trim_end_matches('/').to_string();
+        let services = [
+            ("storage", ""),
+            ("encryption", "/v2/encryption"),
+            ("queue", "/v2/queue"),
+            ("oauth", "/v2/oauth"),
+        ]
+        .into_iter()
+        .map(|(id, path)| Service {
+            id: id.into(),
+            url: format!("{base}{path}"),
+        })
+        .collect();
+        StorageIndex {
+            api: "storage".into(),
+            stack,
+            services,
+        }
+    }
+}

@@ -1,7 +1,9 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use stackport_model::api::{CreatedProject, NewProject, Project, StackInfo, Token, VerifiedToken};
+use stackport_model::api::{
+    CreatedProject, NewProject, Project, StackInfo, StorageIndex, Token, VerifiedToken,
+};
 use stackport_model::ProjectId;
 
 use crate::api::{Api, Content, Doc};
@@ -44,12 +46,8 @@ pub fn routes(api: Api) -> Api {
             .created("Token")
             .query(&[("description", "what the token is for")]),
     )
-    .get(
-        "/v2/storage",
-        index,
-        Doc::public("The stack's index: id, region, URL, IP addresses, backends, components")
-            .ok(Content::Json("StackInfo")),
-    )
+    .get("/v2/storage", index, INDEX_DOC)
+    .get("/v2/storage/", index, INDEX_DOC)
     .get(
         "/v2/storage/tokens/verify",
         verify,
@@ -64,8 +62,16 @@ async fn stack_info(
     state.run(|s| Ok(s.info())).await.map(Json)
 }
 
-async fn index(State(state): State<AppState>) -> Result<Json<StackInfo>, ApiError> {
-    state.run(|s| Ok(s.info())).await.map(Json)
+/// The index answers with and without the trailing slash: the reference's clients ask for both.
+const INDEX_DOC: Doc =
+    Doc::public("The stack's index: id, region, URL, IP addresses, backends, components, services")
+        .ok(Content::Json("StorageIndex"));
+
+async fn index(State(state): State<AppState>) -> Result<Json<StorageIndex>, ApiError> {
+    state
+        .run(|s| Ok(StorageIndex::of(s.info())))
+        .await
+        .map(Json)
 }
 
 async fn list_projects(
