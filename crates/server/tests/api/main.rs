@@ -14,6 +14,7 @@ mod encryption;
 mod errors;
 mod events;
 mod files;
+mod forms;
 mod import_export;
 mod job_orchestrations;
 mod jobs;
