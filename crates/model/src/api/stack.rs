@@ -74,3 +74,37 @@ impl StorageIndex {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_index_lists_the_services_under_the_stack_url_and_keeps_its_fields() {
+        let info = StackInfo {
+            id: "local".into(),
+            name: "Local".into(),
+            region: "eu".into(),
+            url: "https://stack.example/".into(),
+            ip_addresses: vec![],
+            backends: vec!["sqlite".into()],
+            default_backend: "sqlite".into(),
+            components: vec![],
+            version: "1.0.0".into(),
+        };
+        let index = serde_json::to_value(StorageIndex::of(info.clone())).unwrap();
+        assert_eq!(index["api"], "storage");
+        assert_eq!(index["defaultBackend"], "sqlite");
+        assert_eq!(
+            index["services"],
+            serde_json::json!([
+                {"id": "storage", "url": "https://stack.example"},
+                {"id": "encryption", "url": "https://stack.example/v2/encryption"},
+                {"id": "queue", "url": "https://stack.example/v2/queue"},
+                {"id": "oauth", "url": "https://stack.example/v2/oauth"},
+            ])
+        );
+        let read: StackInfo = serde_json::from_value(index).unwrap();
+        assert_eq!(read, info, "a client reading StackInfo still can");
+    }
+}
