@@ -10,6 +10,7 @@ mod error;
 mod extract;
 mod listen;
 mod openapi;
+mod query;
 mod routes;
 mod unknown_field;
 
