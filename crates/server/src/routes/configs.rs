@@ -18,6 +18,7 @@ use crate::extract::{parse_id, AppJson, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::ConfigListQuery;
+use stackport_model::api::query::NoQuery;
 
 /// Which parts a listing carries: all when `include` is absent (or `all` is set), else those
 /// named.
@@ -274,6 +275,7 @@ async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let (component, config) = ids(&component, &config)?;
     state
@@ -437,6 +439,7 @@ async fn delete_row(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config, row)): Path<(String, String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let (component, config, row) = row_ids(&component, &config, &row)?;
     state
@@ -489,6 +492,7 @@ async fn delete_metadata(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config, id)): Path<(String, String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let (component, config) = ids(&component, &config)?;
     let id: MetadataId = parse_id(&id)?;

@@ -10,6 +10,7 @@ use crate::extract::{parse_id, AppJson, ManageAuth, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::MasterTokenQuery;
+use stackport_model::api::query::NoQuery;
 
 pub fn routes(api: Api) -> Api {
     api.get(
@@ -99,6 +100,7 @@ async fn delete_project(
     State(state): State<AppState>,
     _: ManageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let id: ProjectId = parse_id(&id)?;
     state.run(move |s| s.delete_project(id)).await?;

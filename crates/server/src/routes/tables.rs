@@ -173,6 +173,7 @@ async fn delete_column(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((id, column)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Table>, ApiError> {
     let id: TableId = parse_id(&id)?;
     let column: ColumnName = parse_id(&column)?;
@@ -205,6 +206,7 @@ async fn remove_primary_key(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Table>, ApiError> {
     let id: TableId = parse_id(&id)?;
     state

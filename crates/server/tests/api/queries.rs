@@ -374,3 +374,36 @@ async fn python_booleans_are_read() {
     assert_eq!(status, 204, "{body}");
     assert!(client.list_buckets(false).await.unwrap().is_empty());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_delete_that_takes_no_query_refuses_one_and_keeps_the_object() {
+    let app = spawn_app().await;
+    let (created, client) = app.new_project_full("p").await;
+    let token = Some(created.token.as_str());
+    let component: stackport_model::ComponentId = "keboola.ex-db-mysql".parse().unwrap();
+    let config: stackport_model::ConfigId = "orders".parse().unwrap();
+    client
+        .create_config(
+            &component,
+            &stackport_model::api::NewConfiguration {
+                name: "Orders".into(),
+                configuration_id: Some(config.clone()),
+                ..Default::default()
+            },
+        )
+        .await
+        .expect("the configuration is created");
+    let path = format!("/v2/storage/components/{component}/configs/{config}?isDeleted=true");
+    let answer = call(&app, token, Method::DELETE, &path, "").await;
+    assert_refused(
+        &answer,
+        "isDeleted",
+        "takes no query parameters",
+        "config delete",
+    );
+    let kept = client
+        .get_config(&component, &config)
+        .await
+        .expect("the configuration is kept");
+    assert!(!kept.is_deleted, "it is not in the trash either");
+}
