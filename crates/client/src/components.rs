@@ -1,8 +1,9 @@
 //! Components, configurations, rows, versions and encryption.
 
 use reqwest::Method;
+use stackport_model::api::query::{ComponentListQuery, ConfigListQuery, EncryptQuery, Query};
 use stackport_model::api::*;
-use stackport_model::{ComponentId, ConfigId, MetadataId, RowId};
+use stackport_model::{ComponentId, ConfigId, MetadataId, ProjectId, RowId};
 
 use crate::{Client, ClientError, Result};
 
@@ -29,11 +30,14 @@ impl Client {
         deleted: bool,
     ) -> Result<Vec<ComponentConfigurations>> {
         self.json(
-            self.request(Method::GET, "/v2/storage/components")?
-                .query(&[
-                    ("include", include),
-                    ("isDeleted", if deleted { "true" } else { "false" }),
-                ]),
+            self.request(Method::GET, "/v2/storage/components")?.query(
+                &ComponentListQuery {
+                    include: Some(vec![include.to_string()]),
+                    is_deleted: deleted,
+                    ..ComponentListQuery::default()
+                }
+                .to_pairs(),
+            ),
         )
         .await
     }
@@ -55,7 +59,13 @@ impl Client {
                 Method::GET,
                 &format!("/v2/storage/components/{component}/configs"),
             )?
-            .query(&[("include", include)]),
+            .query(
+                &ConfigListQuery {
+                    include: Some(vec![include.to_string()]),
+                    ..ConfigListQuery::default()
+                }
+                .to_pairs(),
+            ),
         )
         .await
     }
@@ -70,7 +80,13 @@ impl Client {
                 Method::GET,
                 &format!("/v2/storage/components/{component}/configs"),
             )?
-            .query(&[("isDeleted", "true")]),
+            .query(
+                &ConfigListQuery {
+                    is_deleted: true,
+                    ..ConfigListQuery::default()
+                }
+                .to_pairs(),
+            ),
         )
         .await
     }
@@ -322,7 +338,14 @@ impl Client {
         let response = self
             .send(
                 self.request(Method::POST, "/v2/encryption/encrypt")?
-                    .query(target)
+                    .query(
+                        &EncryptQuery {
+                            component_id: target.component_id.clone(),
+                            project_id: target.project_id.map(ProjectId),
+                            config_id: target.config_id.clone(),
+                        }
+                        .to_pairs(),
+                    )
                     .header(reqwest::header::CONTENT_TYPE, content_type)
                     .body(body.to_string()),
             )

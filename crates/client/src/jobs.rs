@@ -2,6 +2,7 @@
 
 use std::time::Duration;
 
+use stackport_model::api::query::{JobListQuery, Query};
 use stackport_model::api::{Event, Job, JobMode, JobStatus, NewJob};
 use stackport_model::{ComponentId, JobId};
 
@@ -23,24 +24,15 @@ pub struct JobQuery {
 }
 
 impl JobQuery {
-    fn query(&self) -> Vec<(&'static str, String)> {
-        let mut q = Vec::new();
-        if let Some(c) = &self.component {
-            q.push(("component", c.clone()));
+    fn query(&self) -> Vec<(String, String)> {
+        JobListQuery {
+            component: self.component.clone(),
+            config: self.config.clone(),
+            status: self.status.map(|s| s.as_str().to_string()),
+            run_id: self.run_id.clone(),
+            limit: self.limit,
         }
-        if let Some(c) = &self.config {
-            q.push(("config", c.clone()));
-        }
-        if let Some(s) = self.status {
-            q.push(("status", s.as_str().to_string()));
-        }
-        if let Some(r) = &self.run_id {
-            q.push(("runId", r.clone()));
-        }
-        if let Some(l) = self.limit {
-            q.push(("limit", l.to_string()));
-        }
-        q
+        .to_pairs()
     }
 }
 

@@ -15,6 +15,9 @@ use futures_util::{Stream, TryStreamExt};
 use reqwest::{Method, RequestBuilder, Response};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
+use stackport_model::api::query::{
+    BucketDeleteQuery, FileListQuery, IncludeQuery, MasterTokenQuery, Query,
+};
 use stackport_model::api::*;
 use stackport_model::{BucketId, ColumnName, FileId, MetadataId, ProjectId, TableId, TokenId};
 
@@ -141,7 +144,7 @@ impl Client {
         self.json(self.request(Method::PUT, path)?.json(body)).await
     }
 
-    async fn delete(&self, path: &str, query: &[(&str, String)]) -> Result<()> {
+    async fn delete(&self, path: &str, query: &[(String, String)]) -> Result<()> {
         self.send(self.request(Method::DELETE, path)?.query(query))
             .await
             .map(|_| ())
@@ -178,7 +181,12 @@ impl Client {
     pub async fn create_master_token(&self, id: ProjectId, description: &str) -> Result<Token> {
         self.json(
             self.request(Method::POST, &format!("/manage/projects/{id}/tokens"))?
-                .query(&[("description", description)]),
+                .query(
+                    &MasterTokenQuery {
+                        description: Some(description.to_string()),
+                    }
+                    .to_pairs(),
+                ),
         )
         .await
     }
@@ -224,10 +232,13 @@ impl Client {
 
     /// The buckets the token can see.
     pub async fn list_buckets(&self, with_metadata: bool) -> Result<Vec<Bucket>> {
-        let include = if with_metadata { "metadata" } else { "" };
         self.json(
-            self.request(Method::GET, "/v2/storage/buckets")?
-                .query(&[("include", include)]),
+            self.request(Method::GET, "/v2/storage/buckets")?.query(
+                &IncludeQuery {
+                    include: with_metadata.then(|| vec!["metadata".to_string()]),
+                }
+                .to_pairs(),
+            ),
         )
         .await
     }
@@ -246,7 +257,7 @@ impl Client {
     pub async fn delete_bucket(&self, id: &BucketId, force: bool) -> Result<()> {
         self.delete(
             &format!("/v2/storage/buckets/{id}"),
-            &[("force", force.to_string())],
+            &BucketDeleteQuery { force }.to_pairs(),
         )
         .await
     }
@@ -256,8 +267,16 @@ impl Client {
     /// All tables the token can see, with metadata and column metadata.
     pub async fn list_tables(&self) -> Result<Vec<Table>> {
         self.json(
-            self.request(Method::GET, "/v2/storage/tables")?
-                .query(&[("include", "columns,metadata,columnMetadata")]),
+            self.request(Method::GET, "/v2/storage/tables")?.query(
+                &IncludeQuery {
+                    include: Some(
+                        ["columns", "metadata", "columnMetadata"]
+                            .map(String::from)
+                            .to_vec(),
+                    ),
+                }
+                .to_pairs(),
+            ),
         )
         .await
     }
@@ -451,10 +470,12 @@ impl Client {
 
     /// Files, newest first, optionally only those with all `tags`.
     pub async fn list_files(&self, tags: &[&str], limit: Option<u32>) -> Result<Vec<FileInfo>> {
-        let mut query = vec![("tags", tags.join(","))];
-        if let Some(l) = limit {
-            query.push(("limit", l.to_string()));
+        let query = FileListQuery {
+            tags: (!tags.is_empty()).then(|| tags.iter().map(|t| t.to_string()).collect()),
+            limit,
+            offset: None,
         }
+        .to_pairs();
         self.json(
             self.request(Method::GET, "/v2/storage/files")?
                 .query(&query),

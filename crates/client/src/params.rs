@@ -1,13 +1,11 @@
-//! Query parameters of the calls that take many.
+//! Query parameters of the calls that take many, written through the model's query structs so
+//! that each name is spelled where the server reads it.
 
+use stackport_model::api::query::{
+    EventListQuery, ExportQuery, FileUploadQuery, ImportQuery, Query,
+};
 use stackport_model::api::ColumnFilter;
 use stackport_model::EventId;
-
-fn flag(out: &mut Vec<(&'static str, String)>, name: &'static str, value: bool) {
-    if value {
-        out.push((name, "true".into()));
-    }
-}
 
 /// Options of an import.
 #[derive(Debug, Clone, Default)]
@@ -36,34 +34,19 @@ pub struct ImportParams {
 }
 
 impl ImportParams {
-    pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
-        let mut q = Vec::new();
-        flag(&mut q, "incremental", self.incremental);
-        flag(&mut q, "withoutHeaders", self.without_headers);
-        flag(
-            &mut q,
-            "useTimestampFromDataFile",
-            self.use_timestamp_from_data_file,
-        );
-        if let Some(c) = &self.columns {
-            q.push(("columns", c.join(",")));
+    pub(crate) fn query(&self) -> Vec<(String, String)> {
+        ImportQuery {
+            incremental: self.incremental,
+            columns: self.columns.clone(),
+            without_headers: self.without_headers,
+            delimiter: self.delimiter.clone(),
+            enclosure: self.enclosure.clone(),
+            use_timestamp_from_data_file: self.use_timestamp_from_data_file,
+            timestamp: self.timestamp.clone(),
+            idempotency_key: self.idempotency_key.clone(),
+            expected_rows: self.expected_rows,
         }
-        if let Some(d) = &self.delimiter {
-            q.push(("delimiter", d.clone()));
-        }
-        if let Some(e) = &self.enclosure {
-            q.push(("enclosure", e.clone()));
-        }
-        if let Some(t) = &self.timestamp {
-            q.push(("timestamp", t.clone()));
-        }
-        if let Some(k) = &self.idempotency_key {
-            q.push(("idempotencyKey", k.clone()));
-        }
-        if let Some(n) = self.expected_rows {
-            q.push(("expectedRows", n.to_string()));
-        }
-        q
+        .to_pairs()
     }
 }
 
@@ -87,33 +70,18 @@ pub struct ExportParams {
 }
 
 impl ExportParams {
-    pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
-        let mut q = Vec::new();
-        flag(
-            &mut q,
-            "includeInternalTimestamp",
-            self.include_internal_timestamp,
-        );
-        flag(&mut q, "gzip", self.gzip);
-        if let Some(c) = &self.columns {
-            q.push(("columns", c.join(",")));
+    pub(crate) fn query(&self) -> Vec<(String, String)> {
+        ExportQuery {
+            columns: self.columns.clone(),
+            changed_since: self.changed_since.clone(),
+            changed_until: self.changed_until.clone(),
+            where_filters: (!self.where_filters.is_empty()).then(|| self.where_filters.clone()),
+            limit: self.limit,
+            include_internal_timestamp: self.include_internal_timestamp,
+            gzip: self.gzip,
+            ..ExportQuery::default()
         }
-        if let Some(s) = &self.changed_since {
-            q.push(("changedSince", s.clone()));
-        }
-        if let Some(s) = &self.changed_until {
-            q.push(("changedUntil", s.clone()));
-        }
-        if !self.where_filters.is_empty() {
-            q.push((
-                "whereFilters",
-                serde_json::to_string(&self.where_filters).unwrap_or_default(),
-            ));
-        }
-        if let Some(l) = self.limit {
-            q.push(("limit", l.to_string()));
-        }
-        q
+        .to_pairs()
     }
 }
 
@@ -131,16 +99,14 @@ pub struct FileUpload {
 }
 
 impl FileUpload {
-    pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
-        let mut q = vec![("name", self.name.clone())];
-        flag(&mut q, "isPermanent", self.is_permanent);
-        if !self.tags.is_empty() {
-            q.push(("tags", self.tags.join(",")));
+    pub(crate) fn query(&self) -> Vec<(String, String)> {
+        FileUploadQuery {
+            name: Some(self.name.clone()),
+            tags: (!self.tags.is_empty()).then(|| self.tags.clone()),
+            is_permanent: self.is_permanent,
+            max_age_days: self.max_age_days,
         }
-        if let Some(d) = self.max_age_days {
-            q.push(("maxAgeDays", d.to_string()));
-        }
-        q
+        .to_pairs()
     }
 }
 
@@ -158,20 +124,13 @@ pub struct EventQuery {
 }
 
 impl EventQuery {
-    pub(crate) fn query(&self) -> Vec<(&'static str, String)> {
-        let mut q = Vec::new();
-        if let Some(t) = &self.object_type {
-            q.push(("objectType", t.clone()));
+    pub(crate) fn query(&self) -> Vec<(String, String)> {
+        EventListQuery {
+            object_type: self.object_type.clone(),
+            object_id: self.object_id.clone(),
+            since_id: self.since_id,
+            limit: self.limit,
         }
-        if let Some(i) = &self.object_id {
-            q.push(("objectId", i.clone()));
-        }
-        if let Some(s) = self.since_id {
-            q.push(("sinceId", s.to_string()));
-        }
-        if let Some(l) = self.limit {
-            q.push(("limit", l.to_string()));
-        }
-        q
+        .to_pairs()
     }
 }

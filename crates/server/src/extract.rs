@@ -1,6 +1,5 @@
 //! Request extractors that answer bad input in the API's error shape.
 
-use std::collections::HashMap;
 use std::str::FromStr;
 
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -134,75 +133,6 @@ fn invalid_form(e: crate::form::FormError, max_depth: usize) -> ApiError {
 /// is named with the nearest one the endpoint knows.
 pub(crate) fn invalid_body(e: serde_json::Error) -> ApiError {
     ApiError::bad_request("invalidBody", body_error_message(&e.to_string()))
-}
-
-/// Query parameters, read by name with the API's conventions: booleans `true`/`false`/`1`/`0`,
-/// lists comma-separated.
-pub struct Params(HashMap<String, String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for Params {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, ApiError> {
-        let query = parts.uri.query().unwrap_or("");
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query).map_err(|e| {
-            ApiError::bad_request(
-                "invalidQuery",
-                format!("the query string is not valid: {e}"),
-            )
-        })?;
-        Ok(Params(pairs.into_iter().collect()))
-    }
-}
-
-impl Params {
-    /// A string parameter.
-    pub fn string(&self, name: &str) -> Option<String> {
-        self.0.get(name).cloned()
-    }
-
-    /// A boolean parameter, false when absent.
-    pub fn flag(&self, name: &str) -> Result<bool, ApiError> {
-        match self.0.get(name).map(String::as_str) {
-            None | Some("") => Ok(false),
-            Some("true") | Some("1") => Ok(true),
-            Some("false") | Some("0") => Ok(false),
-            Some(other) => Err(ApiError::bad_request(
-                "invalidQuery",
-                format!("query parameter {name} must be true, false, 1 or 0, not '{other}'"),
-            )),
-        }
-    }
-
-    /// A comma-separated list parameter.
-    pub fn list(&self, name: &str) -> Option<Vec<String>> {
-        self.0.get(name).map(|v| {
-            v.split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(String::from)
-                .collect()
-        })
-    }
-
-    /// Whether the `include` list names `what`.
-    pub fn includes(&self, what: &str) -> bool {
-        self.list("include")
-            .is_some_and(|l| l.iter().any(|i| i == what))
-    }
-
-    /// A parameter parsed with `FromStr`.
-    pub fn parse<T: FromStr>(&self, name: &str) -> Result<Option<T>, ApiError> {
-        match self.0.get(name) {
-            None => Ok(None),
-            Some(v) => v.parse().map(Some).map_err(|_| {
-                ApiError::bad_request(
-                    "invalidQuery",
-                    format!("query parameter {name} has an invalid value '{v}'"),
-                )
-            }),
-        }
-    }
 }
 
 /// Parses a path segment into a typed id.

@@ -12,6 +12,7 @@ mod metadata;
 mod orchestration;
 mod project;
 mod provisioned;
+pub mod query;
 mod schema;
 mod secrets;
 mod stack;

@@ -6,8 +6,10 @@ use stackport_model::BucketId;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, Params, StorageAuth};
+use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::query::ApiQuery;
 use crate::AppState;
+use stackport_model::api::query::{BucketDeleteQuery, IncludeQuery};
 
 pub fn routes(api: Api) -> Api {
     api.get(
@@ -41,9 +43,9 @@ pub fn routes(api: Api) -> Api {
 async fn list(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    params: Params,
+    ApiQuery(query): ApiQuery<IncludeQuery>,
 ) -> Result<Json<Vec<Bucket>>, ApiError> {
-    let metadata = params.includes("metadata");
+    let metadata = query.includes("metadata");
     state
         .run(move |s| s.list_buckets(&auth, metadata))
         .await
@@ -72,10 +74,10 @@ async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
-    params: Params,
+    ApiQuery(query): ApiQuery<BucketDeleteQuery>,
 ) -> Result<StatusCode, ApiError> {
     let id: BucketId = parse_id(&id)?;
-    let force = params.flag("force")?;
+    let force = query.force;
     state
         .run(move |s| s.delete_bucket(&auth, &id, force))
         .await?;

@@ -4,8 +4,10 @@ use stackport_model::api::{Component, ComponentConfigurations, ComponentType};
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{AppJson, ManageAuth, Params, StorageAuth};
+use crate::extract::{AppJson, ManageAuth, StorageAuth};
+use crate::query::ApiQuery;
 use crate::AppState;
+use stackport_model::api::query::ComponentListQuery;
 
 pub fn routes(api: Api) -> Api {
     api.get(
@@ -63,11 +65,11 @@ async fn replace_registry(
 async fn list_with_configs(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    params: Params,
+    ApiQuery(query): ApiQuery<ComponentListQuery>,
 ) -> Result<Json<Vec<ComponentConfigurations>>, ApiError> {
-    let include = super::configs::include(&params, false);
-    let deleted = params.flag("isDeleted")?;
-    let component_type = match params.string("componentType") {
+    let include = super::configs::include(query.include.as_deref(), false);
+    let deleted = query.is_deleted;
+    let component_type = match query.component_type {
         None => None,
         Some(t) => Some(
             serde_json::from_value::<ComponentType>(serde_json::Value::String(t.clone())).map_err(

@@ -14,19 +14,23 @@ use stackport_stack::{ConfigInclude, MetadataObject};
 use crate::api::{Api, Content, Doc};
 use crate::body::RawBody;
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, Params, StorageAuth};
+use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::query::ApiQuery;
 use crate::AppState;
+use stackport_model::api::query::ConfigListQuery;
+use stackport_model::api::query::NoQuery;
 
 /// Which parts a listing carries: all when `include` is absent (or `all` is set), else those
 /// named.
-pub(super) fn include(params: &Params, all: bool) -> ConfigInclude {
-    if all && params.list("include").is_none() {
+pub(super) fn include(parts: Option<&[String]>, all: bool) -> ConfigInclude {
+    if all && parts.is_none() {
         return ConfigInclude::ALL;
     }
+    let has = |part: &str| parts.unwrap_or_default().iter().any(|p| p == part);
     ConfigInclude {
-        configuration: params.includes("configuration"),
-        rows: params.includes("rows"),
-        state: params.includes("state"),
+        configuration: has("configuration"),
+        rows: has("rows"),
+        state: has("state"),
     }
 }
 
@@ -218,11 +222,11 @@ async fn list(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(component): Path<String>,
-    params: Params,
+    ApiQuery(query): ApiQuery<ConfigListQuery>,
 ) -> Result<Json<Vec<Configuration>>, ApiError> {
     let component: ComponentId = parse_id(&component)?;
-    let include = include(&params, true);
-    let deleted = params.flag("isDeleted")?;
+    let include = include(query.include.as_deref(), true);
+    let deleted = query.is_deleted;
     state
         .run(move |s| s.list_configs(&auth, &component, deleted, include))
         .await
@@ -271,6 +275,7 @@ async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let (component, config) = ids(&component, &config)?;
     state
@@ -434,6 +439,7 @@ async fn delete_row(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config, row)): Path<(String, String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let (component, config, row) = row_ids(&component, &config, &row)?;
     state
@@ -486,6 +492,7 @@ async fn delete_metadata(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config, id)): Path<(String, String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let (component, config) = ids(&component, &config)?;
     let id: MetadataId = parse_id(&id)?;

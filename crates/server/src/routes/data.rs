@@ -8,7 +8,8 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use bytes::Bytes;
-use stackport_model::api::{ColumnFilter, ImportResult, TableFingerprint};
+use stackport_model::api::query::{ExportQuery, ImportQuery};
+use stackport_model::api::{ImportResult, TableFingerprint};
 use stackport_model::TableId;
 use stackport_stack::{ExportOptions, ImportOptions};
 use tokio::sync::mpsc;
@@ -16,7 +17,8 @@ use tokio::sync::mpsc;
 use crate::api::{Api, Content, Doc};
 use crate::body::{spool, SpoolLimit};
 use crate::error::ApiError;
-use crate::extract::{parse_id, Params, StorageAuth};
+use crate::extract::{parse_id, StorageAuth};
+use crate::query::ApiQuery;
 use crate::AppState;
 
 pub fn routes(api: Api) -> Api {
@@ -28,7 +30,7 @@ pub fn routes(api: Api) -> Api {
             .ok(Content::Json("ImportResult"))
             .query(&[
                 ("incremental", "keep existing rows: upsert on the primary key, append without one"),
-                ("columns", "the file's columns when it has no header row"),
+                ("columns", "the file's columns when it has no header row: comma-separated or repeated columns[]"),
                 ("withoutHeaders", "the file has no header row"),
                 ("delimiter", "one character, default ,"),
                 ("enclosure", "one character, default \", empty for none"),
@@ -50,10 +52,13 @@ pub fn routes(api: Api) -> Api {
         Doc::storage("Export a table or alias as CSV, streamed")
             .ok(Content::Csv)
             .query(&[
-                ("columns", "only these columns, in this order"),
+                ("columns", "only these columns, in this order: comma-separated or repeated columns[]"),
                 ("changedSince", "rows whose _timestamp is at or after this time (or e.g. -2 days)"),
                 ("changedUntil", "rows whose _timestamp is before this time"),
                 ("whereFilters", "JSON array of {column, operator: eq|ne, values}"),
+                ("whereColumn", "the column of a single filter, with whereValues[]"),
+                ("whereValues", "a value of the single filter, repeated as whereValues[] (each taken whole)"),
+                ("whereOperator", "eq (default) or ne (also spelled neq)"),
                 ("limit", "at most this many rows"),
                 ("includeInternalTimestamp", "add _timestamp as the last column"),
                 ("gzip", "answer gzip-compressed CSV"),
@@ -78,22 +83,22 @@ async fn import(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
-    params: Params,
+    ApiQuery(query): ApiQuery<ImportQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<ImportResult>, ApiError> {
     let id: TableId = parse_id(&id)?;
     let options = ImportOptions {
-        incremental: params.flag("incremental")?,
-        columns: params.list("columns"),
-        without_headers: params.flag("withoutHeaders")?,
-        delimiter: params.string("delimiter"),
-        enclosure: params.string("enclosure"),
-        use_timestamp_from_data_file: params.flag("useTimestampFromDataFile")?,
+        incremental: query.incremental,
+        columns: query.columns,
+        without_headers: query.without_headers,
+        delimiter: query.delimiter,
+        enclosure: query.enclosure,
+        use_timestamp_from_data_file: query.use_timestamp_from_data_file,
         gzip: is_gzip(&headers),
-        timestamp: params.string("timestamp"),
-        idempotency_key: params.string("idempotencyKey"),
-        expected_rows: params.parse("expectedRows")?,
+        timestamp: query.timestamp,
+        idempotency_key: query.idempotency_key,
+        expected_rows: query.expected_rows,
     };
     // The whole body first: a slow client must not hold the project's writer while it sends.
     let limit = SpoolLimit {
@@ -171,26 +176,17 @@ async fn export(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
-    params: Params,
+    ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let id: TableId = parse_id(&id)?;
-    let where_filters: Vec<ColumnFilter> = match params.string("whereFilters") {
-        None => Vec::new(),
-        Some(raw) => serde_json::from_str(&raw).map_err(|e| {
-            ApiError::bad_request(
-                "invalidQuery",
-                format!("whereFilters must be a JSON array of {{\"column\", \"operator\": \"eq\"|\"ne\", \"values\"}}: {e}"),
-            )
-        })?,
-    };
     let options = ExportOptions {
-        columns: params.list("columns"),
-        changed_since: params.string("changedSince"),
-        changed_until: params.string("changedUntil"),
-        where_filters,
-        limit: params.parse("limit")?,
-        include_internal_timestamp: params.flag("includeInternalTimestamp")?,
-        gzip: params.flag("gzip")?,
+        where_filters: query.row_filters()?,
+        columns: query.columns,
+        changed_since: query.changed_since,
+        changed_until: query.changed_until,
+        limit: query.limit,
+        include_internal_timestamp: query.include_internal_timestamp,
+        gzip: query.gzip,
     };
     let stream = state
         .run(move |s| s.prepare_export(&auth, &id, &options))

@@ -1,13 +1,13 @@
 use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use stackport_model::{ComponentId, ConfigId, ProjectId};
 
 use crate::api::{Api, Content, Doc};
 use crate::body::RawBody;
 use crate::error::ApiError;
-use crate::extract::Params;
+use crate::query::ApiQuery;
 use crate::AppState;
+use stackport_model::api::query::EncryptQuery;
 
 pub fn routes(api: Api) -> Api {
     api.post(
@@ -29,7 +29,7 @@ pub fn routes(api: Api) -> Api {
 
 async fn encrypt(
     State(state): State<AppState>,
-    params: Params,
+    ApiQuery(query): ApiQuery<EncryptQuery>,
     headers: HeaderMap,
     RawBody(body): RawBody,
 ) -> Result<Response, ApiError> {
@@ -44,9 +44,11 @@ async fn encrypt(
         )
         .into());
     }
-    let component: Option<ComponentId> = params.parse("componentId")?;
-    let project: Option<ProjectId> = params.parse("projectId")?;
-    let config: Option<ConfigId> = params.parse("configId")?;
+    let EncryptQuery {
+        component_id: component,
+        project_id: project,
+        config_id: config,
+    } = query;
     let text = String::from_utf8(body.to_vec()).map_err(|_| {
         ApiError::bad_request(
             "encryption.invalidBody",

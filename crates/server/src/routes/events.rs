@@ -5,8 +5,10 @@ use stackport_stack::EventFilter;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{Params, StorageAuth};
+use crate::extract::StorageAuth;
+use crate::query::ApiQuery;
 use crate::AppState;
+use stackport_model::api::query::EventListQuery;
 
 pub fn routes(api: Api) -> Api {
     api.get(
@@ -26,13 +28,13 @@ pub fn routes(api: Api) -> Api {
 async fn list(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    params: Params,
+    ApiQuery(query): ApiQuery<EventListQuery>,
 ) -> Result<Json<Vec<Event>>, ApiError> {
     let filter = EventFilter {
-        object_type: params.string("objectType"),
-        object_id: params.string("objectId"),
-        since_id: params.parse("sinceId")?,
-        limit: params.parse("limit")?,
+        object_type: query.object_type,
+        object_id: query.object_id,
+        since_id: query.since_id,
+        limit: query.limit,
     };
     state
         .run(move |s| s.list_events(&auth, &filter))

@@ -6,6 +6,7 @@ use axum::http::{header, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use futures_util::StreamExt;
+use stackport_model::api::query::{FileListQuery, FileUploadQuery, NoQuery};
 use stackport_model::api::FileInfo;
 use stackport_model::FileId;
 use stackport_stack::{FileFilter, NewFile, StagedUpload};
@@ -13,7 +14,8 @@ use stackport_stack::{FileFilter, NewFile, StagedUpload};
 use crate::api::{Api, Content, Doc};
 use crate::body::body_error;
 use crate::error::ApiError;
-use crate::extract::{parse_id, Params, StorageAuth};
+use crate::extract::{parse_id, StorageAuth};
+use crate::query::ApiQuery;
 use crate::AppState;
 
 pub fn routes(api: Api) -> Api {
@@ -25,7 +27,7 @@ pub fn routes(api: Api) -> Api {
             .created("FileInfo")
             .query(&[
                 ("name", "the file's name (required)"),
-                ("tags", "comma-separated tags"),
+                ("tags", "tags: repeated tags[] or comma-separated"),
                 ("isPermanent", "never expire"),
                 ("maxAgeDays", "days until it is deleted, default 15"),
             ]),
@@ -36,8 +38,12 @@ pub fn routes(api: Api) -> Api {
         Doc::storage("List files, newest first")
             .ok(Content::JsonList("FileInfo"))
             .query(&[
-                ("tags", "only files with all these tags"),
+                (
+                    "tags",
+                    "only files with all these tags: repeated tags[] or comma-separated",
+                ),
                 ("limit", "at most this many (1 to 1000)"),
+                ("offset", "skip this many matching files first"),
             ]),
     )
     .get(
@@ -60,19 +66,19 @@ pub fn routes(api: Api) -> Api {
 async fn upload(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    params: Params,
+    ApiQuery(query): ApiQuery<FileUploadQuery>,
     body: Body,
 ) -> Result<(StatusCode, Json<FileInfo>), ApiError> {
     let new = NewFile {
-        name: params.string("name").ok_or_else(|| {
+        name: query.name.ok_or_else(|| {
             ApiError::bad_request(
                 "storage.files.missingName",
                 "query parameter name is required",
             )
         })?,
-        tags: params.list("tags").unwrap_or_default(),
-        is_permanent: params.flag("isPermanent")?,
-        max_age_days: params.parse("maxAgeDays")?,
+        tags: query.tags.unwrap_or_default(),
+        is_permanent: query.is_permanent,
+        max_age_days: query.max_age_days,
     };
     // The body goes straight into the file store, a block at a time on the blocking pool: no
     // thread is held while the client is slow, and the bytes are written once.
@@ -118,11 +124,12 @@ async fn write_block(
 async fn list(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    params: Params,
+    ApiQuery(query): ApiQuery<FileListQuery>,
 ) -> Result<Json<Vec<FileInfo>>, ApiError> {
     let filter = FileFilter {
-        tags: params.list("tags").unwrap_or_default(),
-        limit: params.parse("limit")?,
+        tags: query.tags.unwrap_or_default(),
+        limit: query.limit,
+        offset: query.offset.unwrap_or(0),
     };
     state
         .run(move |s| s.list_files(&auth, &filter))
@@ -200,6 +207,7 @@ async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let id: FileId = parse_id(&id)?;
     state.run(move |s| s.delete_file(&auth, id)).await?;

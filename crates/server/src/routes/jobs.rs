@@ -7,8 +7,10 @@ use stackport_stack::JobFilter;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, Params, StorageAuth};
+use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::query::ApiQuery;
 use crate::AppState;
+use stackport_model::api::query::JobListQuery;
 
 pub fn routes(api: Api) -> Api {
     api.post(
@@ -60,9 +62,9 @@ async fn create(
 async fn list(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    params: Params,
+    ApiQuery(query): ApiQuery<JobListQuery>,
 ) -> Result<Json<Vec<Job>>, ApiError> {
-    let status = match params.string("status") {
+    let status = match query.status {
         None => None,
         Some(s) => Some(JobStatus::parse(&s).ok_or_else(|| {
             ApiError::bad_request(
@@ -72,11 +74,11 @@ async fn list(
         })?),
     };
     let filter = JobFilter {
-        component: params.string("component"),
-        config: params.string("config"),
+        component: query.component,
+        config: query.config,
         status,
-        run_id: params.string("runId"),
-        limit: params.parse("limit")?,
+        run_id: query.run_id,
+        limit: query.limit,
     };
     state
         .run(move |s| s.list_jobs(&auth, &filter))

@@ -8,8 +8,11 @@ use stackport_model::ProjectId;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, ManageAuth, Params, StorageAuth};
+use crate::extract::{parse_id, AppJson, ManageAuth, StorageAuth};
+use crate::query::ApiQuery;
 use crate::AppState;
+use stackport_model::api::query::MasterTokenQuery;
+use stackport_model::api::query::NoQuery;
 
 pub fn routes(api: Api) -> Api {
     api.get(
@@ -103,6 +106,7 @@ async fn delete_project(
     State(state): State<AppState>,
     _: ManageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let id: ProjectId = parse_id(&id)?;
     state.run(move |s| s.delete_project(id)).await?;
@@ -113,10 +117,10 @@ async fn create_master_token(
     State(state): State<AppState>,
     _: ManageAuth,
     Path(id): Path<String>,
-    params: Params,
+    ApiQuery(query): ApiQuery<MasterTokenQuery>,
 ) -> Result<(StatusCode, Json<Token>), ApiError> {
     let id: ProjectId = parse_id(&id)?;
-    let description = params.string("description");
+    let description = query.description;
     let token = state
         .run(move |s| s.create_master_token(id, description.as_deref()))
         .await?;

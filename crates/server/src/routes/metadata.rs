@@ -8,7 +8,9 @@ use stackport_stack::MetadataObject;
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
 use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::query::ApiQuery;
 use crate::AppState;
+use stackport_model::api::query::NoQuery;
 
 pub fn routes(api: Api) -> Api {
     api.get(
@@ -135,6 +137,7 @@ async fn delete_bucket(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((id, metadata_id)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     delete(state, auth, bucket(&id)?, &metadata_id).await
 }
@@ -160,6 +163,7 @@ async fn delete_table(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((id, metadata_id)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     delete(state, auth, table(&id)?, &metadata_id).await
 }
@@ -192,6 +196,7 @@ async fn delete_project(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(metadata_id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     delete(state, auth, MetadataObject::Project, &metadata_id).await
 }

@@ -9,7 +9,9 @@ use stackport_model::{ComponentId, CredentialsId};
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
 use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::query::ApiQuery;
 use crate::AppState;
+use stackport_model::api::query::NoQuery;
 
 pub fn routes(api: Api) -> Api {
     api.get(
@@ -87,6 +89,7 @@ async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, id)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let component: ComponentId = parse_id(&component)?;
     let id: CredentialsId = parse_id(&id)?;

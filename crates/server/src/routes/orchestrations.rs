@@ -7,7 +7,9 @@ use stackport_model::OrchestrationId;
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
 use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::query::ApiQuery;
 use crate::AppState;
+use stackport_model::api::query::NoQuery;
 
 pub fn routes(api: Api) -> Api {
     api.get(
@@ -91,6 +93,7 @@ async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let id: OrchestrationId = parse_id(&id)?;
     state

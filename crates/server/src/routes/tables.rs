@@ -7,8 +7,10 @@ use stackport_stack::TableInclude;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, Params, StorageAuth};
+use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::query::ApiQuery;
 use crate::AppState;
+use stackport_model::api::query::{IncludeQuery, NoQuery};
 
 const INCLUDE: &[(&str, &str)] = &[("include", "columns,metadata,columnMetadata")];
 
@@ -77,19 +79,19 @@ pub fn routes(api: Api) -> Api {
     )
 }
 
-fn include(params: &Params) -> TableInclude {
+fn include(query: &IncludeQuery) -> TableInclude {
     TableInclude {
-        metadata: params.includes("metadata"),
-        column_metadata: params.includes("columnMetadata"),
+        metadata: query.includes("metadata"),
+        column_metadata: query.includes("columnMetadata"),
     }
 }
 
 async fn list_all(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    params: Params,
+    ApiQuery(query): ApiQuery<IncludeQuery>,
 ) -> Result<Json<Vec<Table>>, ApiError> {
-    let include = include(&params);
+    let include = include(&query);
     state
         .run(move |s| s.list_tables(&auth, None, include))
         .await
@@ -100,10 +102,10 @@ async fn list_bucket(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
-    params: Params,
+    ApiQuery(query): ApiQuery<IncludeQuery>,
 ) -> Result<Json<Vec<Table>>, ApiError> {
     let bucket: BucketId = parse_id(&id)?;
-    let include = include(&params);
+    let include = include(&query);
     state
         .run(move |s| s.list_tables(&auth, Some(&bucket), include))
         .await
@@ -149,6 +151,7 @@ async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let id: TableId = parse_id(&id)?;
     state.run(move |s| s.delete_table(&auth, &id)).await?;
@@ -170,6 +173,7 @@ async fn delete_column(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((id, column)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Table>, ApiError> {
     let id: TableId = parse_id(&id)?;
     let column: ColumnName = parse_id(&column)?;
@@ -202,6 +206,7 @@ async fn remove_primary_key(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Table>, ApiError> {
     let id: TableId = parse_id(&id)?;
     state

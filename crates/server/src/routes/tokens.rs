@@ -7,7 +7,9 @@ use stackport_model::TokenId;
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
 use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::query::ApiQuery;
 use crate::AppState;
+use stackport_model::api::query::NoQuery;
 
 pub fn routes(api: Api) -> Api {
     api.get(
@@ -63,6 +65,7 @@ async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let id: TokenId = parse_id(&id)?;
     state.run(move |s| s.delete_token(&auth, id)).await?;

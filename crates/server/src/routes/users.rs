@@ -7,7 +7,9 @@ use stackport_model::ProjectId;
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
 use crate::extract::{parse_id, AppJson, ManageAuth, StorageAuth};
+use crate::query::ApiQuery;
 use crate::AppState;
+use stackport_model::api::query::NoQuery;
 
 pub fn routes(api: Api) -> Api {
     api.get(
@@ -89,6 +91,7 @@ async fn remove(
     State(state): State<AppState>,
     _: ManageAuth,
     Path((id, email)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
     let id: ProjectId = parse_id(&id)?;
     state.run(move |s| s.remove_user(id, &email)).await?;

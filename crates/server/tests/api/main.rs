@@ -25,6 +25,7 @@ mod oauth_ssh;
 mod orchestrations;
 mod projects;
 mod provisioning;
+mod queries;
 mod quotas;
 mod restart;
 mod retries;

@@ -35,6 +35,8 @@ pub struct FileFilter {
     pub tags: Vec<String>,
     /// At most this many, newest first (default 100, at most 1000).
     pub limit: Option<u32>,
+    /// Skip this many matching files first (the reference clients page with it).
+    pub offset: u32,
 }
 
 fn validate(new: &NewFile) -> Result<()> {
@@ -247,9 +249,14 @@ impl Stack {
                 created_by: (!reads_all_files(auth)).then(|| auth.token_id()),
             };
             let mut out = Vec::new();
+            let mut skip = filter.offset;
             tx.files().scan_files(auth.project(), &scan, &mut |file| {
                 if filter.tags.iter().all(|t| file.tags.contains(t)) {
-                    out.push(file);
+                    if skip > 0 {
+                        skip -= 1;
+                    } else {
+                        out.push(file);
+                    }
                 }
                 out.len() < limit as usize
             })?;
