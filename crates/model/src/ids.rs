@@ -33,6 +33,32 @@ macro_rules! numeric_id {
         #[serde(transparent)]
         pub struct $name(pub u64);
 
+        numeric_id!(@common $name, $what);
+    };
+    (@string $(#[$doc:meta])* $name:ident, $what:literal) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+        pub struct $name(pub u64);
+
+        numeric_id!(@common $name, $what);
+
+        impl Serialize for $name {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.collect_str(self)
+            }
+        }
+
+        impl<'de> Deserialize<'de> for $name {
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                match StringOrNumber::deserialize(d)? {
+                    StringOrNumber::Number(n) => Ok($name(n)),
+                    StringOrNumber::String(s) => s.parse().map_err(serde::de::Error::custom),
+                }
+            }
+        }
+    };
+    (@common $name:ident, $what:literal) => {
+
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 self.0.fmt(f)
@@ -73,7 +99,9 @@ numeric_id!(
     "event id"
 );
 numeric_id!(
-    /// One metadata entry.
+    @string
+    /// One metadata entry. Written as a string, as the reference platform answers it (its
+    /// clients compare and pass it back as one); a number is still read, from older snapshots.
     MetadataId,
     "metadata id"
 );
@@ -406,6 +434,14 @@ impl AsRef<str> for ColumnName {
     }
 }
 
+/// An id that older answers wrote as a number and newer ones as a string.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum StringOrNumber {
+    Number(u64),
+    String(String),
+}
+
 macro_rules! string_serde {
     ($($name:ident),*) => {$(
         impl Serialize for $name {
@@ -435,6 +471,15 @@ string_serde!(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn metadata_ids_are_written_as_strings_and_read_as_either() {
+        assert_eq!(serde_json::to_string(&MetadataId(7)).unwrap(), "\"7\"");
+        let from_string: MetadataId = serde_json::from_str("\"7\"").unwrap();
+        let from_number: MetadataId = serde_json::from_str("7").unwrap();
+        assert_eq!((from_string, from_number), (MetadataId(7), MetadataId(7)));
+        assert!(serde_json::from_str::<MetadataId>("\"x\"").is_err());
+    }
 
     #[test]
     fn bucket_and_table_ids_round_trip() {
