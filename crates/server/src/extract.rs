@@ -135,7 +135,38 @@ pub(crate) fn invalid_body(e: serde_json::Error) -> ApiError {
     ApiError::bad_request("invalidBody", body_error_message(&e.to_string()))
 }
 
-/// Parses a path segment into a typed id.
+/// Parses a path segment into a typed id. Every path id names an object that should exist, and
+/// one spelled so that it cannot be an id names none: that is a 404 with the object's not-found
+/// code, as the reference platform answers (its clients treat a 404 as "not there", a 400 as a
+/// broken request), the message still saying what a valid id looks like.
 pub fn parse_id<T: FromStr<Err = stackport_model::IdError>>(raw: &str) -> Result<T, ApiError> {
-    raw.parse().map_err(ApiError::from)
+    raw.parse().map_err(id_not_found)
+}
+
+fn id_not_found(e: stackport_model::IdError) -> ApiError {
+    let code = match e.what.split(' ').next().unwrap_or_default() {
+        "bucket" => "storage.buckets.notFound",
+        "table" => "storage.tables.notFound",
+        "column" => "storage.tables.columnNotFound",
+        "file" => "storage.files.notFound",
+        "metadata" => "storage.metadata.notFound",
+        "token" => "storage.tokens.notFound",
+        "event" => "storage.events.notFound",
+        "component" => "components.notFound",
+        "configuration" => "components.configurations.notFound",
+        "row" => "components.configurations.rowNotFound",
+        "credentials" => "oauth.credentialsNotFound",
+        "workspace" => "workspaces.notFound",
+        "orchestration" => "orchestrations.notFound",
+        "job" => "queue.jobs.notFound",
+        "project" => "manage.projects.notFound",
+        _ => "notFound",
+    };
+    ApiError::from(stackport_stack::Error::not_found(
+        code,
+        format!(
+            "{} '{}' not found: no such id can exist ({}); check the id",
+            e.what, e.value, e.rule
+        ),
+    ))
 }

@@ -124,14 +124,30 @@ async fn malformed_json_body_is_400_invalid_body() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn malformed_path_id_is_400() {
+async fn malformed_path_id_is_404_saying_what_an_id_looks_like() {
     let app = spawn_app().await;
     let (created, client) = app.new_project_full("p").await;
-    for path in [
-        "/v2/storage/buckets/not-a-bucket",
-        "/v2/storage/tables/in.c-x",
-        "/v2/storage/tokens/abc",
-        "/v2/storage/files/0",
+    for (path, code, rule) in [
+        (
+            "/v2/storage/buckets/not-a-bucket",
+            "storage.buckets.notFound",
+            "in.c-<name>",
+        ),
+        (
+            "/v2/storage/tables/in.c-x",
+            "storage.tables.notFound",
+            "in.c-x",
+        ),
+        (
+            "/v2/storage/tokens/abc",
+            "storage.tokens.notFound",
+            "positive whole number",
+        ),
+        (
+            "/v2/storage/files/0",
+            "storage.files.notFound",
+            "positive whole number",
+        ),
     ] {
         let (status, text, content_type) = raw(
             &app,
@@ -142,12 +158,10 @@ async fn malformed_path_id_is_400() {
             "",
         )
         .await;
-        assert_eq!(status, 400, "{path}: {text}");
-        assert_eq!(
-            error_body(status, &text, content_type.as_deref()).code,
-            "invalidId",
-            "{path}"
-        );
+        assert_eq!(status, 404, "{path}: {text}");
+        let body = error_body(status, &text, content_type.as_deref());
+        assert_eq!(body.code, code, "{path}");
+        assert!(body.error.contains(rule), "{path}: {}", body.error);
     }
     client.verify_token().await.unwrap();
 }
