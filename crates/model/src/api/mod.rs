@@ -1,6 +1,7 @@
 //! JSON shapes of the stack's HTTP API, one module per resource.
 
 mod bucket;
+mod columns_metadata;
 mod component;
 mod configuration;
 mod error;

@@ -11,9 +11,9 @@ use super::component::Component;
 use super::configuration::*;
 use super::json::RawJson;
 use super::{
-    MetadataWrite, NewAlias, NewBiProject, NewBucket, NewColumn, NewJob, NewOAuthCredentials,
-    NewOrchestration, NewProject, NewProjectUser, NewSshKey, NewTable, NewToken, NewWorkspace,
-    OrchestrationUpdate, PrimaryKey, ProjectUserUpdate,
+    ConfigMetadataWrite, MetadataWrite, NewAlias, NewBiProject, NewBucket, NewColumn, NewJob,
+    NewOAuthCredentials, NewOrchestration, NewProject, NewProjectUser, NewSshKey, NewTable,
+    NewToken, NewWorkspace, OrchestrationUpdate, PrimaryKey, ProjectUserUpdate,
 };
 use crate::ids::*;
 
@@ -46,6 +46,7 @@ request_bodies!(
     NewColumn,
     PrimaryKey,
     MetadataWrite,
+    ConfigMetadataWrite,
     NewToken,
     NewConfiguration,
     ConfigurationUpdate,

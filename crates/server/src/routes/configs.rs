@@ -5,8 +5,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
 use stackport_model::api::{
-    ConfigRow, ConfigVersion, Configuration, ConfigurationUpdate, MetadataEntry, MetadataWrite,
-    NewConfiguration, NewRow, Rollback, RowUpdate, SecretStatus, StateUpdate,
+    ConfigMetadataWrite, ConfigRow, ConfigVersion, Configuration, ConfigurationUpdate,
+    MetadataEntry, MetadataWrite, NewConfiguration, NewRow, Rollback, RowUpdate, SecretStatus,
+    StateUpdate,
 };
 use stackport_model::{ComponentId, ConfigId, MetadataId, RowId};
 use stackport_stack::{ConfigInclude, MetadataObject};
@@ -201,8 +202,8 @@ pub fn routes(api: Api) -> Api {
         post,
         "/configs/{config}/metadata",
         write_metadata,
-        Doc::storage("Write a configuration's metadata")
-            .body(Content::Json("MetadataWrite"))
+        Doc::storage("Write a configuration's metadata (provider `user` when left out)")
+            .body(Content::Json("ConfigMetadataWrite"))
             .created("MetadataEntry")
     );
     both!(
@@ -478,10 +479,11 @@ async fn write_metadata(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config)): Path<(String, String)>,
-    AppJson(write): AppJson<MetadataWrite>,
+    AppJson(write): AppJson<ConfigMetadataWrite>,
 ) -> Result<(StatusCode, Json<Vec<MetadataEntry>>), ApiError> {
     let (component, config) = ids(&component, &config)?;
     let object = MetadataObject::Configuration(component, config);
+    let write = MetadataWrite::from(write);
     let entries = state
         .run(move |s| s.write_metadata(&auth, &object, &write))
         .await?;
