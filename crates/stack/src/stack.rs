@@ -144,6 +144,15 @@ impl Stack {
         &self.settings
     }
 
+    /// The URL of a Storage API path on this stack (`buckets/in.c-x`), for the `uri` fields
+    /// the reference platform puts in its answers and its clients read.
+    pub(crate) fn storage_url(&self, path: &str) -> String {
+        format!(
+            "{}/v2/storage/{path}",
+            self.settings.url.trim_end_matches('/')
+        )
+    }
+
     /// What `GET /v2/storage` shows.
     pub fn info(&self) -> StackInfo {
         let s = &self.settings;

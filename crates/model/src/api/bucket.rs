@@ -9,6 +9,9 @@ use crate::time::{serde_rfc3339, Timestamp};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Bucket {
+    /// The bucket's own URL on the stack it was read from.
+    #[serde(default)]
+    pub uri: String,
     /// `in.c-sales`.
     pub id: BucketId,
     /// `c-sales`, as the reference platform names it.
@@ -31,6 +34,12 @@ pub struct Bucket {
     pub rows_count: u64,
     /// Bytes of data in all its tables.
     pub data_size_bytes: u64,
+    /// The URL of the bucket's tables, as the reference platform gives it (not the list).
+    #[serde(default)]
+    pub tables: String,
+    /// Always empty: the reference's bucket attributes are deprecated and the stack keeps none.
+    #[serde(default)]
+    pub attributes: Vec<serde_json::Value>,
     /// With `include=metadata`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Vec<MetadataEntry>>,

@@ -277,6 +277,10 @@ pub struct Rollback {
 #[serde(rename_all = "camelCase")]
 pub struct ComponentConfigurations {
     pub id: ComponentId,
+    /// The component's own URL on the stack it was read from
+    /// (`GET /v2/storage/components/{id}`).
+    #[serde(default)]
+    pub uri: String,
     /// Null for a component this stack's registry no longer has.
     #[serde(rename = "type")]
     pub component_type: Option<super::component::ComponentType>,

@@ -111,6 +111,9 @@ pub struct BucketRef {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Table {
+    /// The table's own URL on the stack it was read from.
+    #[serde(default)]
+    pub uri: String,
     /// `in.c-sales.orders`.
     pub id: TableId,
     /// `orders`.

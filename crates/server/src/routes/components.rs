@@ -1,13 +1,14 @@
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::Json;
 use stackport_model::api::{Component, ComponentConfigurations, ComponentType};
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{AppJson, ManageAuth, StorageAuth};
+use crate::extract::{parse_id, AppJson, ManageAuth, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
-use stackport_model::api::query::ComponentListQuery;
+use stackport_model::api::query::{ComponentListQuery, IncludeQuery};
+use stackport_model::ComponentId;
 
 pub fn routes(api: Api) -> Api {
     api.get(
@@ -42,6 +43,33 @@ pub fn routes(api: Api) -> Api {
         Doc::storage("Same as /v2/storage/components")
             .ok(Content::JsonList("ComponentConfigurations")),
     )
+    .get(
+        "/v2/storage/components/{component}",
+        get_one,
+        Doc::storage("One component with the project's configurations of it")
+            .ok(Content::Json("ComponentConfigurations"))
+            .query(&[("include", "configuration,rows,state")]),
+    )
+    .get(
+        "/v2/storage/branch/default/components/{component}",
+        get_one,
+        Doc::storage("Same as /v2/storage/components/{component}")
+            .ok(Content::Json("ComponentConfigurations")),
+    )
+}
+
+async fn get_one(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    Path(component): Path<String>,
+    ApiQuery(query): ApiQuery<IncludeQuery>,
+) -> Result<Json<ComponentConfigurations>, ApiError> {
+    let component: ComponentId = parse_id(&component)?;
+    let include = super::configs::include(query.include.as_deref(), false);
+    state
+        .run(move |s| s.get_component(&auth, &component, include))
+        .await
+        .map(Json)
 }
 
 async fn list_registry(

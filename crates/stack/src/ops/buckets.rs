@@ -61,6 +61,7 @@ fn bucket_figures(
 }
 
 fn bucket_to_api(
+    stack: &Stack,
     tx: &mut Tx<'_>,
     project: ProjectId,
     b: BucketRecord,
@@ -78,6 +79,9 @@ fn bucket_to_api(
         None
     };
     Ok(Bucket {
+        uri: stack.storage_url(&format!("buckets/{}", b.id)),
+        tables: stack.storage_url(&format!("buckets/{}/tables", b.id)),
+        attributes: Vec::new(),
         name: format!("c-{}", b.id.name()),
         stage: b.id.stage(),
         display_name: b.display_name,
@@ -103,7 +107,7 @@ impl Stack {
             records
                 .into_iter()
                 .filter(|b| auth.bucket_permission(&b.id).is_some())
-                .map(|b| bucket_to_api(tx, project.id, b, &stats, &tables, with_metadata))
+                .map(|b| bucket_to_api(self, tx, project.id, b, &stats, &tables, with_metadata))
                 .collect()
         })
     }
@@ -116,7 +120,7 @@ impl Stack {
             let b = load_bucket(tx, project.id, id)?;
             auth.require_bucket(id, BucketPermission::Read)?;
             let tables = tx.tables().physical_names(project.id)?;
-            bucket_to_api(tx, project.id, b, &stats, &tables, true)
+            bucket_to_api(self, tx, project.id, b, &stats, &tables, true)
         })
     }
 

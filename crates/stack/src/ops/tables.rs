@@ -326,6 +326,7 @@ impl Stack {
             None
         };
         Ok(Table {
+            uri: self.storage_url(&format!("tables/{}", t.id)),
             name: t.id.name().to_string(),
             display_name: t.display_name,
             bucket: BucketRef {

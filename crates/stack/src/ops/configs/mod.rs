@@ -204,7 +204,28 @@ impl Stack {
     ) -> Result<Vec<Configuration>> {
         auth.require_component(component)?;
         let project = auth.project();
+        let known = self.registry.get(component).is_some();
         self.store.read(|tx| {
+            // A component the registry does not know is refused, as the reference refuses it,
+            // unless the project still has configurations of it (one since dropped from the
+            // registry), which stay listable so that they can be read and moved.
+            if !known
+                && !tx
+                    .configs()
+                    .components_with_configs(project, false)?
+                    .contains(component)
+                && !tx
+                    .configs()
+                    .components_with_configs(project, true)?
+                    .contains(component)
+            {
+                return Err(Error::not_found(
+                    "components.notFound",
+                    format!(
+                        "component {component} not found: this stack's registry has no such                          component (GET /manage/components lists the ones it has)"
+                    ),
+                ));
+            }
             let records = tx.configs().list_configs(project, component, deleted)?;
             records
                 .into_iter()
@@ -236,14 +257,41 @@ impl Stack {
             if component_type.is_some() && known_type != component_type {
                 continue;
             }
-            listed.push(ComponentConfigurations {
-                configurations: self.list_configs(auth, &id, deleted, include)?,
-                name: known.map(|k| k.name).unwrap_or_else(|| id.to_string()),
-                component_type: known_type,
-                id,
-            });
+            listed.push(self.component_configurations(auth, id, deleted, include)?);
         }
         Ok(listed)
+    }
+
+    /// One component with the project's configurations of it
+    /// (`GET /v2/storage/components/{id}`); 404 for one the stack does not know.
+    pub fn get_component(
+        &self,
+        auth: &TokenAuth,
+        id: &ComponentId,
+        include: ConfigInclude,
+    ) -> Result<ComponentConfigurations> {
+        self.component_configurations(auth, id.clone(), false, include)
+    }
+
+    fn component_configurations(
+        &self,
+        auth: &TokenAuth,
+        id: ComponentId,
+        deleted: bool,
+        include: ConfigInclude,
+    ) -> Result<ComponentConfigurations> {
+        let configurations = self.list_configs(auth, &id, deleted, include)?;
+        let known = self.registry.get(&id);
+        Ok(ComponentConfigurations {
+            uri: self.storage_url(&format!("components/{id}")),
+            configurations,
+            name: known
+                .as_ref()
+                .map(|k| k.name.clone())
+                .unwrap_or_else(|| id.to_string()),
+            component_type: known.map(|k| k.component_type),
+            id,
+        })
     }
 
     /// One configuration (not in the trash), with rows and state.
