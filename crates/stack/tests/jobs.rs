@@ -213,7 +213,7 @@ fn a_workspace_has_its_own_database_until_it_is_deleted() {
         .unwrap();
     assert_eq!(made.created.timestamp_micros(), START);
     assert_eq!(made.connection.schema, format!("WORKSPACE_{}", made.id));
-    assert!(!made.connection.password.is_empty());
+    assert!(!made.connection.sealed_password.is_empty());
     let file = dir.path().join(&made.connection.database);
     assert!(file.is_file(), "{} is created", file.display());
     assert_eq!(stack.list_workspaces(&auth).unwrap(), vec![made.clone()]);

@@ -6,7 +6,7 @@ use super::token::TokenRef;
 use crate::ids::{ComponentId, ConfigId, WorkspaceId};
 use crate::time::{serde_rfc3339, Timestamp};
 
-/// How to reach a workspace. The password is sealed for the component's configuration.
+/// How to reach a workspace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct WorkspaceConnection {
@@ -15,8 +15,21 @@ pub struct WorkspaceConnection {
     pub database: String,
     pub schema: String,
     pub user: String,
+    /// The password in plain text, in the create answer only: the stack keeps it sealed, and,
+    /// as on the reference platform, the creator reads it once (scripts connect with it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub password: Option<String>,
+    /// The password sealed for the component's configuration (or project-wide), in every
+    /// answer: what a configuration stores as its `#password`.
     #[serde(rename = "#password")]
-    pub password: String,
+    pub sealed_password: String,
+}
+
+/// What the reference platform calls a workspace of tables (its other kind holds files).
+pub const TABLE_WORKSPACE: &str = "table";
+
+fn table_workspace() -> String {
+    TABLE_WORKSPACE.to_string()
 }
 
 /// A SQL workspace the stack provisioned in its own backend.
@@ -24,7 +37,19 @@ pub struct WorkspaceConnection {
 #[serde(rename_all = "camelCase")]
 pub struct Workspace {
     pub id: WorkspaceId,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// The workspace's name: its schema, as the reference names a workspace by its schema.
+    #[serde(default)]
+    pub name: String,
+    /// Always `table`.
+    #[serde(rename = "type", default = "table_workspace")]
+    pub workspace_type: String,
+    /// The component of the configuration it is for, spelled `component` as the reference does.
+    #[serde(
+        rename = "component",
+        alias = "componentId",
+        default,
+        skip_serializing_if = "Option::is_none"
+    )]
     pub component_id: Option<ComponentId>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub configuration_id: Option<ConfigId>,

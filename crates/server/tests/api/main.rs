@@ -29,6 +29,7 @@ mod queries;
 mod quotas;
 mod restart;
 mod retries;
+mod shapes;
 mod slow_clients;
 mod tables;
 mod tokens;

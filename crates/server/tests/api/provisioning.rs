@@ -1,7 +1,8 @@
 //! Resources the stack provisions in its own accounts: workspaces and BI projects.
 
 use stackport_model::api::{
-    NewBiProject, NewConfiguration, NewWorkspace, Provision, RawJson, SecretState,
+    NewBiProject, NewConfiguration, NewWorkspace, Provision, RawJson, SecretState, Workspace,
+    WorkspaceConnection,
 };
 use stackport_model::ComponentId;
 use stackport_stack::StackSettings;
@@ -41,9 +42,9 @@ async fn a_provisioned_writer_gets_a_real_workspace_and_points_at_it() {
     assert_eq!(c.schema, format!("WORKSPACE_{}", workspace.id));
     assert_eq!(c.user, c.schema);
     assert!(
-        c.password.starts_with("KBC::ConfigSecure::"),
+        c.sealed_password.starts_with("KBC::ConfigSecure::"),
         "{}",
-        c.password
+        c.sealed_password
     );
     // The database exists and is a SQLite database.
     let path = app.dir.join(&c.database);
@@ -62,7 +63,10 @@ async fn a_provisioned_writer_gets_a_real_workspace_and_points_at_it() {
     assert_eq!(keys, ["storage", "parameters"]);
     assert_eq!(value["parameters"]["tables"], serde_json::json!([1, 2]));
     assert_eq!(value["parameters"]["db"]["schema"], c.schema.as_str());
-    assert_eq!(value["parameters"]["db"]["#password"], c.password.as_str());
+    assert_eq!(
+        value["parameters"]["db"]["#password"],
+        c.sealed_password.as_str()
+    );
     let secrets = client.config_secrets(&writer, &config.id).await.unwrap();
     assert_eq!(secrets.len(), 1);
     assert_eq!(secrets[0].status, SecretState::Ok);
@@ -74,7 +78,16 @@ async fn a_provisioned_writer_gets_a_real_workspace_and_points_at_it() {
     assert_eq!(provisioned[0].configuration_id.as_ref(), Some(&config.id));
     assert_eq!(provisioned[0].account, "local/sqlite");
 
-    // Listed, readable, survives a restart, and deleting drops the database.
+    // Listed, readable, survives a restart, and deleting drops the database; only the create
+    // answer had the plaintext password.
+    assert!(workspace.connection.password.is_some());
+    let workspace = Workspace {
+        connection: WorkspaceConnection {
+            password: None,
+            ..workspace.connection
+        },
+        ..workspace
+    };
     assert_eq!(
         client.list_workspaces().await.unwrap(),
         vec![workspace.clone()]
@@ -99,7 +112,7 @@ async fn workspaces_need_an_existing_configuration_when_they_name_one() {
     assert!(plain.component_id.is_none());
     assert!(plain
         .connection
-        .password
+        .sealed_password
         .starts_with("KBC::ProjectWideSecure::"));
     expect_error(
         client

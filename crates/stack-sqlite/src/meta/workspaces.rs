@@ -15,17 +15,21 @@ const WORKSPACE_COLUMNS: &str = "id, component_id, config_id, backend, host, dat
     schema_name, user_name, sealed_password, created, creator_token_id, creator_description";
 
 fn workspace_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Workspace> {
+    let schema: String = r.get(6)?;
     Ok(Workspace {
         id: WorkspaceId(r.get(0)?),
+        name: schema.clone(),
+        workspace_type: stackport_model::api::TABLE_WORKSPACE.to_string(),
         component_id: parse_optional_column(r, 1)?,
         configuration_id: parse_optional_column(r, 2)?,
         connection: WorkspaceConnection {
             backend: r.get(3)?,
             host: r.get(4)?,
             database: r.get(5)?,
-            schema: r.get(6)?,
+            schema,
             user: r.get(7)?,
-            password: r.get(8)?,
+            password: None,
+            sealed_password: r.get(8)?,
         },
         created: stackport_model::time::from_micros(r.get(9)?),
         creator_token: TokenRef {

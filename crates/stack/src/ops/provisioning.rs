@@ -176,7 +176,7 @@ impl Stack {
                             "database": c.database,
                             "schema": c.schema,
                             "user": c.user,
-                            "#password": c.password,
+                            "#password": c.sealed_password,
                         }),
                     )],
                     &format!("Provisioned workspace {id}"),
@@ -199,6 +199,8 @@ impl Stack {
             )?;
             Ok(workspace)
         })?;
+        let mut workspace = workspace;
+        workspace.connection.password = Some(password);
         Ok(workspace)
     }
 

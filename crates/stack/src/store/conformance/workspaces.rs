@@ -94,7 +94,7 @@ fn inserted_workspaces_read_back(new_store: NewStore<'_>) {
         )
     );
     assert_eq!(
-        c.password, SEALED,
+        c.sealed_password, SEALED,
         "the sealed password comes back as given"
     );
     assert_eq!(got.created.timestamp_micros(), T0 + 1);
