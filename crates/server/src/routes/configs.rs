@@ -334,12 +334,13 @@ async fn versions(
         .map(Json)
 }
 
+/// A version in the path; like every path id, one that cannot be a version is not found.
 fn version_number(raw: &str) -> Result<u64, ApiError> {
     raw.parse::<u64>().ok().filter(|v| *v > 0).ok_or_else(|| {
-        ApiError::bad_request(
-            "invalidId",
-            format!("version '{raw}' is not valid: use a positive whole number"),
-        )
+        ApiError::from(stackport_stack::Error::not_found(
+            "components.configurations.versionNotFound",
+            format!("version '{raw}' not found: versions are positive whole numbers"),
+        ))
     })
 }
 

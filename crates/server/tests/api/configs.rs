@@ -1326,7 +1326,12 @@ async fn every_change_makes_a_version_listed_newest_first() {
         404,
         "components.configurations.versionNotFound",
     );
-    expect_status(client.get_config_version(&mysql(), &cfg("c"), 0).await, 400);
+    // No version 0 can exist: not found, as a path id that names nothing.
+    expect_error(
+        client.get_config_version(&mysql(), &cfg("c"), 0).await,
+        404,
+        "components.configurations.versionNotFound",
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -280,6 +280,10 @@ async fn objects_not_found_are_404_however_their_id_is_spelled() {
         ("/v2/storage/files/not-a-number", "storage.files.notFound"),
         ("/v2/storage/workspaces/abc", "workspaces.notFound"),
         (
+            "/v2/storage/components/keboola.ex-db-mysql/configs/c/versions/latest",
+            "components.configurations.versionNotFound",
+        ),
+        (
             "/v2/storage/components/keboola.ex-db-mysql/configs/a%20b",
             "components.configurations.notFound",
         ),
