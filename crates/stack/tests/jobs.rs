@@ -216,7 +216,10 @@ fn a_workspace_has_its_own_database_until_it_is_deleted() {
     assert!(!made.connection.sealed_password.is_empty());
     let file = dir.path().join(&made.connection.database);
     assert!(file.is_file(), "{} is created", file.display());
-    assert_eq!(stack.list_workspaces(&auth).unwrap(), vec![made.clone()]);
+    // The plaintext password is in the create answer only.
+    let mut listed = made.clone();
+    assert!(listed.connection.password.take().is_some());
+    assert_eq!(stack.list_workspaces(&auth).unwrap(), vec![listed]);
     stack.delete_workspace(&auth, made.id).unwrap();
     assert!(!file.exists(), "the database goes with the workspace");
     let gone = stack.get_workspace(&auth, made.id).unwrap_err();
