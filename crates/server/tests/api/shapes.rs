@@ -66,6 +66,25 @@ async fn stack_url(app: &TestApp, token: &str) -> String {
 }
 
 /// A project with bucket `in.c-x` and table `in.c-x.t` (`id`, `name`); its token.
+/// A configuration of MySQL named "db", as the stack answers its create.
+async fn new_config(app: &TestApp, token: &str) -> Value {
+    post(
+        app,
+        token,
+        &format!("/v2/storage/components/{MYSQL}/configs"),
+        json!({"name": "db"}),
+    )
+    .await
+}
+
+/// Where `config`'s metadata is written and read.
+fn config_metadata_path(config: &Value) -> String {
+    format!(
+        "/v2/storage/components/{MYSQL}/configs/{}/metadata",
+        config["id"].as_str().unwrap()
+    )
+}
+
 async fn project_with_table(app: &TestApp) -> String {
     let (created, _) = app.new_project_full("shapes").await;
     let token = created.token;
@@ -139,13 +158,7 @@ async fn components_carry_their_uri_which_answers_the_component() {
     let app = spawn_app().await;
     let token = project_with_table(&app).await;
     let base = stack_url(&app, &token).await;
-    let config = post(
-        &app,
-        &token,
-        &format!("/v2/storage/components/{MYSQL}/configs"),
-        json!({"name": "db"}),
-    )
-    .await;
+    let config = new_config(&app, &token).await;
 
     let components = get(&app, &token, "/v2/storage/components").await;
     let want = format!("{base}/v2/storage/components/{MYSQL}");
@@ -193,17 +206,8 @@ async fn metadata_ids_are_strings_in_every_answer_that_carries_metadata() {
     )
     .await;
     assert!(string_ids(&written, "table write answer") >= 1);
-    let config = post(
-        &app,
-        &token,
-        &format!("/v2/storage/components/{MYSQL}/configs"),
-        json!({"name": "db"}),
-    )
-    .await;
-    let config_metadata = format!(
-        "/v2/storage/components/{MYSQL}/configs/{}/metadata",
-        config["id"].as_str().unwrap()
-    );
+    let config = new_config(&app, &token).await;
+    let config_metadata = config_metadata_path(&config);
     let written = post(
         &app,
         &token,
@@ -404,17 +408,8 @@ async fn columns_metadata_is_read_in_the_list_form_kbcstorage_sends() {
 async fn configuration_metadata_without_a_provider_is_written_as_user() {
     let app = spawn_app().await;
     let token = project_with_table(&app).await;
-    let config = post(
-        &app,
-        &token,
-        &format!("/v2/storage/components/{MYSQL}/configs"),
-        json!({"name": "db"}),
-    )
-    .await;
-    let path = format!(
-        "/v2/storage/components/{MYSQL}/configs/{}/metadata",
-        config["id"].as_str().unwrap()
-    );
+    let config = new_config(&app, &token).await;
+    let path = config_metadata_path(&config);
     // As kbcstorage sends it: no provider.
     let written = post(
         &app,
