@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde_json::json;
 use stackport_model::api::{
     BucketPermission, BucketRef, ColumnDefinition, MetadataKeyValue, NewAlias, NewColumn, NewTable,
-    Table, TableDefinition, STORAGE_PROVIDER,
+    Table, TableDefinition, TokenRef, STORAGE_PROVIDER,
 };
 use stackport_model::{BucketId, ColumnName, ProjectId, TableId};
 
@@ -459,21 +459,18 @@ impl Stack {
                     }
                 }
                 touch_bucket(tx, project.id, bucket)?;
-                record(
+                table_event(
                     tx,
                     project.id,
-                    Some(&by),
-                    NewEvent {
-                        event: "storage.tableCreated",
-                        message: format!("Table {id} created"),
-                        object_type: "table",
-                        object_id: id.to_string(),
-                        params: json!({
-                            "columns": columns,
-                            "primaryKey": key,
-                            "typed": definition.is_some()
-                        }),
-                    },
+                    &by,
+                    &id,
+                    "storage.tableCreated",
+                    format!("Table {id} created"),
+                    json!({
+                        "columns": columns,
+                        "primaryKey": key,
+                        "typed": definition.is_some()
+                    }),
                 )?;
                 // Last, so a failure above leaves no orphan; if this fails the catalog rolls
                 // back. A crash between this and the commit leaves one, which the sweep at the
@@ -514,17 +511,14 @@ impl Stack {
                 },
             )?;
             touch_bucket(tx, project.id, bucket)?;
-            record(
+            table_event(
                 tx,
                 project.id,
-                Some(&by),
-                NewEvent {
-                    event: "storage.tableAliasCreated",
-                    message: format!("Alias {id} of {} created", new.source_table),
-                    object_type: "table",
-                    object_id: id.to_string(),
-                    params: json!({ "sourceTable": new.source_table }),
-                },
+                &by,
+                &id,
+                "storage.tableAliasCreated",
+                format!("Alias {id} of {} created", new.source_table),
+                json!({ "sourceTable": new.source_table }),
             )
         })?;
         self.get_table(auth, &id)
@@ -555,17 +549,14 @@ impl Stack {
                 .delete_metadata_of(project.id, MetadataScope::Table(id))?;
             tx.tables().delete_table(project.id, id)?;
             touch_bucket(tx, project.id, id.bucket())?;
-            record(
+            table_event(
                 tx,
                 project.id,
-                Some(&by),
-                NewEvent {
-                    event: "storage.tableDeleted",
-                    message: format!("Table {id} deleted"),
-                    object_type: "table",
-                    object_id: id.to_string(),
-                    params: json!({}),
-                },
+                &by,
+                id,
+                "storage.tableDeleted",
+                format!("Table {id} deleted"),
+                json!({}),
             )?;
             Ok(table)
         })?;
@@ -628,17 +619,14 @@ impl Stack {
                 tx.tables()
                     .set_columns(project.id, id, &columns, table.definition.as_ref())?;
                 touch_bucket(tx, project.id, id.bucket())?;
-                record(
+                table_event(
                     tx,
                     project.id,
-                    Some(&by),
-                    NewEvent {
-                        event: "storage.tableColumnAdded",
-                        message: format!("Column '{}' added to {id}", new.name),
-                        object_type: "table",
-                        object_id: id.to_string(),
-                        params: json!({ "column": new.name }),
-                    },
+                    &by,
+                    id,
+                    "storage.tableColumnAdded",
+                    format!("Column '{}' added to {id}", new.name),
+                    json!({ "column": new.name }),
                 )?;
                 backend.add_column(project.id, &table.physical, &new.name, tx.now_micros())
             })
@@ -677,17 +665,14 @@ impl Stack {
                 tx.metadata()
                     .delete_metadata_of(project.id, MetadataScope::Object(&object))?;
                 touch_bucket(tx, project.id, id.bucket())?;
-                record(
+                table_event(
                     tx,
                     project.id,
-                    Some(&by),
-                    NewEvent {
-                        event: "storage.tableColumnDeleted",
-                        message: format!("Column '{column}' deleted from {id}"),
-                        object_type: "table",
-                        object_id: id.to_string(),
-                        params: json!({ "column": column }),
-                    },
+                    &by,
+                    id,
+                    "storage.tableColumnDeleted",
+                    format!("Column '{column}' deleted from {id}"),
+                    json!({ "column": column }),
                 )?;
                 backend.drop_column(project.id, &table.physical, column, tx.now_micros())
             })
@@ -713,27 +698,24 @@ impl Stack {
                 let definition = check_primary_key(&table, key)?;
                 tx.tables()
                     .set_primary_key(project.id, id, key, definition.as_ref())?;
-                record(
+                table_event(
                     tx,
                     project.id,
-                    Some(&by),
-                    NewEvent {
-                        event: if key.is_empty() {
-                            "storage.tablePrimaryKeyDeleted"
-                        } else {
-                            "storage.tablePrimaryKeySet"
-                        },
-                        message: format!(
-                            "Primary key of {id} set to ({})",
-                            key.iter()
-                                .map(|c| c.as_str())
-                                .collect::<Vec<_>>()
-                                .join(", ")
-                        ),
-                        object_type: "table",
-                        object_id: id.to_string(),
-                        params: json!({ "primaryKey": key }),
+                    &by,
+                    id,
+                    if key.is_empty() {
+                        "storage.tablePrimaryKeyDeleted"
+                    } else {
+                        "storage.tablePrimaryKeySet"
                     },
+                    format!(
+                        "Primary key of {id} set to ({})",
+                        key.iter()
+                            .map(|c| c.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                    json!({ "primaryKey": key }),
                 )?;
                 backend.set_primary_key(project.id, &table.physical, key, tx.now_micros())
             })
@@ -750,6 +732,30 @@ fn ensure_name_free(tx: &mut Tx<'_>, project: ProjectId, id: &TableId) -> Result
         )),
         None => Ok(()),
     }
+}
+
+/// Records `event` about table `id`, caused by `by`.
+fn table_event(
+    tx: &mut Tx<'_>,
+    project: ProjectId,
+    by: &TokenRef,
+    id: &TableId,
+    event: &'static str,
+    message: String,
+    params: serde_json::Value,
+) -> Result<()> {
+    record(
+        tx,
+        project,
+        Some(by),
+        NewEvent {
+            event,
+            message,
+            object_type: "table",
+            object_id: id.to_string(),
+            params,
+        },
+    )
 }
 
 #[cfg(test)]
