@@ -208,37 +208,21 @@ async fn tags_in_brackets_list_only_the_files_with_all_of_them() {
         "newest first, only the tagged ones"
     );
 
-    let (_, body) = call(
-        &app,
-        token,
-        Method::GET,
-        "/v2/storage/files?tags[]=x&tags[]=y",
-        "",
-    )
-    .await;
-    let ids: Vec<u64> = body
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["id"].as_u64().unwrap())
-        .collect();
+    let ids = file_ids(&app, token, "/v2/storage/files?tags[]=x&tags[]=y").await;
     assert_eq!(ids, [both.id.0], "several tags: files with all of them");
 
-    let (_, body) = call(
-        &app,
-        token,
-        Method::GET,
-        "/v2/storage/files?tags[]=x&offset=1",
-        "",
-    )
-    .await;
-    let ids: Vec<u64> = body
-        .as_array()
+    let ids = file_ids(&app, token, "/v2/storage/files?tags[]=x&offset=1").await;
+    assert_eq!(ids, [tagged.id.0], "offset skips matching files");
+}
+
+/// The ids of the files `GET path` lists, in its order.
+async fn file_ids(app: &TestApp, token: Option<&str>, path: &str) -> Vec<u64> {
+    let (_, body) = call(app, token, Method::GET, path, "").await;
+    body.as_array()
         .unwrap()
         .iter()
         .map(|f| f["id"].as_u64().unwrap())
-        .collect();
-    assert_eq!(ids, [tagged.id.0], "offset skips matching files");
+        .collect()
 }
 
 async fn people(client: &stackport_client::Client) -> TableId {
