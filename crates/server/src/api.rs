@@ -4,6 +4,7 @@
 use axum::handler::Handler;
 use axum::routing::{self, MethodRouter};
 use axum::Router;
+use stackport_model::api::query::{Query, QueryParam};
 
 use crate::AppState;
 
@@ -41,7 +42,7 @@ pub struct Doc {
     pub body: Content,
     pub response: Content,
     pub status: u16,
-    pub query: &'static [(&'static str, &'static str)],
+    pub query: &'static [QueryParam],
 }
 
 impl Doc {
@@ -105,9 +106,12 @@ impl Doc {
         }
     }
 
-    /// Query parameters with descriptions.
-    pub const fn query(self, query: &'static [(&'static str, &'static str)]) -> Self {
-        Doc { query, ..self }
+    /// The query the handler reads (its `ApiQuery<T>`): the document lists `T`'s parameters.
+    pub const fn query<T: Query>(self) -> Self {
+        Doc {
+            query: T::PARAMS,
+            ..self
+        }
     }
 }
 

@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 use serde_json::{json, Value};
 
 use crate::api::{AuthKind, Content, Operation};
+use stackport_model::api::query::{QueryKind, QueryParam};
 
 fn content(c: Content) -> Option<Value> {
     let schema_ref = |name: &str| json!({ "$ref": format!("#/components/schemas/{name}") });
@@ -43,6 +44,42 @@ fn add_body_schemas(operations: &[Operation], out: &mut BTreeMap<String, Value>)
     out.extend(stackport_model::api::openapi_schemas(names));
 }
 
+/// One query parameter, described from its [`QueryParam`]: the name as the reference clients
+/// send it (`x[]` for repeated values) and a schema saying which spellings are read.
+fn query_parameter(p: &QueryParam) -> Value {
+    let (name, schema) = match p.kind {
+        QueryKind::flag => (
+            p.name.to_string(),
+            json!({ "type": "string", "description": "true/false in any case, or 1/0" }),
+        ),
+        QueryKind::list => (
+            p.name.to_string(),
+            json!({ "type": "string", "description": "comma-separated; repeated name[] is read too" }),
+        ),
+        QueryKind::values => (
+            format!("{}[]", p.name),
+            json!({ "type": "array", "items": { "type": "string" } }),
+        ),
+        QueryKind::json => (
+            p.name.to_string(),
+            json!({ "type": "string", "contentMediaType": "application/json" }),
+        ),
+        QueryKind::string | QueryKind::parse => (p.name.to_string(), json!({ "type": "string" })),
+    };
+    let mut param = json!({
+        "name": name,
+        "in": "query",
+        "required": false,
+        "description": p.doc.trim(),
+        "schema": schema,
+    });
+    if p.kind == QueryKind::values {
+        param["style"] = json!("form");
+        param["explode"] = json!(true);
+    }
+    param
+}
+
 /// Builds the document for `operations`.
 pub fn document(operations: &[Operation]) -> Value {
     let mut paths: BTreeMap<&str, serde_json::Map<String, Value>> = BTreeMap::new();
@@ -56,9 +93,7 @@ pub fn document(operations: &[Operation]) -> Value {
             .filter_map(|seg| seg.strip_prefix('{').and_then(|s| s.strip_suffix('}')))
             .map(|name| json!({ "name": name, "in": "path", "required": true, "schema": { "type": "string" } }))
             .collect();
-        parameters.extend(doc.query.iter().map(|(name, description)| {
-            json!({ "name": name, "in": "query", "required": false, "description": description, "schema": { "type": "string" } })
-        }));
+        parameters.extend(doc.query.iter().map(query_parameter));
         let mut responses = serde_json::Map::new();
         let mut ok = json!({ "description": "success" });
         if let Some(c) = content(doc.response) {
@@ -80,7 +115,12 @@ pub fn document(operations: &[Operation]) -> Value {
             AuthKind::Storage => operation["security"] = json!([{ "storageToken": [] }]),
             AuthKind::Manage => operation["security"] = json!([{ "manageToken": [] }]),
         }
-        if let Some(c) = content(doc.body) {
+        if let Some(mut c) = content(doc.body) {
+            // Every JSON body is also read form-encoded (`x[]` arrays, `a[0][b]` nesting), the
+            // spelling the reference clients send; the fields are the same.
+            if let Content::Json(_) = doc.body {
+                c["application/x-www-form-urlencoded"] = c["application/json"].clone();
+            }
             operation["requestBody"] = json!({ "required": true, "content": c });
         }
         schema_names(doc.response, &mut schemas);
@@ -247,6 +287,10 @@ mod tests {
         let post = &document["paths"]["/v2/storage/components/{component}/configs"]["post"];
         assert_eq!(
             post["requestBody"]["content"]["application/json"]["schema"]["$ref"],
+            "#/components/schemas/NewConfiguration"
+        );
+        assert_eq!(
+            post["requestBody"]["content"]["application/x-www-form-urlencoded"]["schema"]["$ref"],
             "#/components/schemas/NewConfiguration"
         );
     }

@@ -1,6 +1,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use stackport_model::api::query::NoQuery;
 use stackport_model::api::{Bucket, NewBucket};
 use stackport_model::BucketId;
 
@@ -17,7 +18,7 @@ pub fn routes(api: Api) -> Api {
         list,
         Doc::storage("List buckets the token can see")
             .ok(Content::JsonList("Bucket"))
-            .query(&[("include", "metadata")]),
+            .query::<IncludeQuery>(),
     )
     .post(
         "/v2/storage/buckets",
@@ -36,7 +37,7 @@ pub fn routes(api: Api) -> Api {
         delete,
         Doc::storage("Delete a bucket")
             .no_content()
-            .query(&[("force", "also delete its tables")]),
+            .query::<BucketDeleteQuery>(),
     )
 }
 
@@ -65,6 +66,7 @@ async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Bucket>, ApiError> {
     let id: BucketId = parse_id(&id)?;
     state.run(move |s| s.get_bucket(&auth, &id)).await.map(Json)

@@ -1,5 +1,6 @@
 use axum::extract::{Path, State};
 use axum::Json;
+use stackport_model::api::query::NoQuery;
 use stackport_model::api::{Component, ComponentConfigurations, ComponentType};
 
 use crate::api::{Api, Content, Doc};
@@ -28,33 +29,28 @@ pub fn routes(api: Api) -> Api {
         list_with_configs,
         Doc::storage("Components the project has configurations of, with them")
             .ok(Content::JsonList("ComponentConfigurations"))
-            .query(&[
-                ("include", "configuration,rows,state"),
-                (
-                    "componentType",
-                    "extractor, writer, application, transformation or orchestrator",
-                ),
-                ("isDeleted", "true lists the trash"),
-            ]),
+            .query::<ComponentListQuery>(),
     )
     .get(
         "/v2/storage/branch/default/components",
         list_with_configs,
         Doc::storage("Same as /v2/storage/components")
-            .ok(Content::JsonList("ComponentConfigurations")),
+            .ok(Content::JsonList("ComponentConfigurations"))
+            .query::<ComponentListQuery>(),
     )
     .get(
         "/v2/storage/components/{component}",
         get_one,
         Doc::storage("One component with the project's configurations of it")
             .ok(Content::Json("ComponentConfigurations"))
-            .query(&[("include", "configuration,rows,state")]),
+            .query::<IncludeQuery>(),
     )
     .get(
         "/v2/storage/branch/default/components/{component}",
         get_one,
         Doc::storage("Same as /v2/storage/components/{component}")
-            .ok(Content::Json("ComponentConfigurations")),
+            .ok(Content::Json("ComponentConfigurations"))
+            .query::<IncludeQuery>(),
     )
 }
 
@@ -75,6 +71,7 @@ async fn get_one(
 async fn list_registry(
     State(state): State<AppState>,
     _: ManageAuth,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<Component>>, ApiError> {
     state.run(|s| Ok(s.components())).await.map(Json)
 }

@@ -58,10 +58,7 @@ pub fn routes(api: Api) -> Api {
         list,
         Doc::storage("List configurations of a component")
             .ok(Content::JsonList("Configuration"))
-            .query(&[
-                ("include", "configuration,rows,state (all when left out)"),
-                ("isDeleted", "true lists the trash")
-            ])
+            .query::<ConfigListQuery>()
     );
     let api = both!(
         api,
@@ -251,6 +248,7 @@ async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Configuration>, ApiError> {
     let (component, config) = ids(&component, &config)?;
     state
@@ -314,6 +312,7 @@ async fn secrets(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<SecretStatus>>, ApiError> {
     let (component, config) = ids(&component, &config)?;
     state
@@ -326,6 +325,7 @@ async fn versions(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<ConfigVersion>>, ApiError> {
     let (component, config) = ids(&component, &config)?;
     state
@@ -348,6 +348,7 @@ async fn version(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config, version)): Path<(String, String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<ConfigVersion>, ApiError> {
     let (component, config) = ids(&component, &config)?;
     let version = version_number(&version)?;
@@ -383,6 +384,7 @@ async fn list_rows(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<ConfigRow>>, ApiError> {
     let (component, config) = ids(&component, &config)?;
     state
@@ -416,6 +418,7 @@ async fn get_row(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config, row)): Path<(String, String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<ConfigRow>, ApiError> {
     let (component, config, row) = row_ids(&component, &config, &row)?;
     state
@@ -467,6 +470,7 @@ async fn list_metadata(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, config)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<MetadataEntry>>, ApiError> {
     let (component, config) = ids(&component, &config)?;
     let object = MetadataObject::Configuration(component, config);

@@ -1,5 +1,6 @@
 //! Import and export: bodies streamed through the blocking pool, never held in memory.
 
+use stackport_model::api::query::NoQuery;
 use std::io::{self, Write};
 
 use axum::body::Body;
@@ -28,17 +29,7 @@ pub fn routes(api: Api) -> Api {
         Doc::storage("Import CSV (the body; gzip with Content-Encoding: gzip) into a table, in one transaction")
             .body(Content::Csv)
             .ok(Content::Json("ImportResult"))
-            .query(&[
-                ("incremental", "keep existing rows: upsert on the primary key, append without one"),
-                ("columns", "the file's columns when it has no header row: comma-separated or repeated columns[]"),
-                ("withoutHeaders", "the file has no header row"),
-                ("delimiter", "one character, default ,"),
-                ("enclosure", "one character, default \", empty for none"),
-                ("useTimestampFromDataFile", "take _timestamp from the file"),
-                ("timestamp", "give every imported row this _timestamp (ISO 8601)"),
-                ("idempotencyKey", "apply this import once; a replay with the same key changes nothing"),
-                ("expectedRows", "the number of rows the data holds; any other count is refused and nothing is imported"),
-            ]),
+            .query::<ImportQuery>(),
     )
     .get(
         "/v2/storage/tables/{id}/fingerprint",
@@ -51,18 +42,7 @@ pub fn routes(api: Api) -> Api {
         export,
         Doc::storage("Export a table or alias as CSV, streamed")
             .ok(Content::Csv)
-            .query(&[
-                ("columns", "only these columns, in this order: comma-separated or repeated columns[]"),
-                ("changedSince", "rows whose _timestamp is at or after this time (or e.g. -2 days)"),
-                ("changedUntil", "rows whose _timestamp is before this time"),
-                ("whereFilters", "JSON array of {column, operator: eq|ne, values}"),
-                ("whereColumn", "the column of a single filter, with whereValues[]"),
-                ("whereValues", "a value of the single filter, repeated as whereValues[] (each taken whole)"),
-                ("whereOperator", "eq (default) or ne (also spelled neq)"),
-                ("limit", "at most this many rows"),
-                ("includeInternalTimestamp", "add _timestamp as the last column"),
-                ("gzip", "answer gzip-compressed CSV"),
-            ]),
+            .query::<ExportQuery>(),
     )
 }
 
@@ -164,6 +144,7 @@ async fn fingerprint(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<TableFingerprint>, ApiError> {
     let id: TableId = parse_id(&id)?;
     state

@@ -19,11 +19,7 @@ pub fn routes(api: Api) -> Api {
         )
         .body(Content::Binary)
         .ok(Content::Binary)
-        .query(&[
-            ("componentId", "the component that may open the ciphertexts"),
-            ("projectId", "the project that may open them"),
-            ("configId", "the configuration that may open them (needs both of the above)"),
-        ]),
+        .query::<EncryptQuery>(),
     )
 }
 

@@ -16,12 +16,7 @@ pub fn routes(api: Api) -> Api {
         list,
         Doc::storage("Events of the project, newest first")
             .ok(Content::JsonList("Event"))
-            .query(&[
-                ("objectType", "bucket, table, file, token or project"),
-                ("objectId", "the object's id"),
-                ("sinceId", "only events after this one"),
-                ("limit", "at most this many (1 to 1000, default 100)"),
-            ]),
+            .query::<EventListQuery>(),
     )
 }
 

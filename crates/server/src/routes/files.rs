@@ -6,7 +6,7 @@ use axum::http::{header, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use futures_util::StreamExt;
-use stackport_model::api::query::{FileListQuery, FileUploadQuery, NoQuery};
+use stackport_model::api::query::{FileDetailQuery, FileListQuery, FileUploadQuery, NoQuery};
 use stackport_model::api::FileInfo;
 use stackport_model::FileId;
 use stackport_stack::{FileFilter, NewFile, StagedUpload};
@@ -25,31 +25,21 @@ pub fn routes(api: Api) -> Api {
         Doc::storage("Upload a file (the body), streamed")
             .body(Content::Binary)
             .created("FileInfo")
-            .query(&[
-                ("name", "the file's name (required)"),
-                ("tags", "tags: repeated tags[] or comma-separated"),
-                ("isPermanent", "never expire"),
-                ("maxAgeDays", "days until it is deleted, default 15"),
-            ]),
+            .query::<FileUploadQuery>(),
     )
     .get(
         "/v2/storage/files",
         list,
         Doc::storage("List files, newest first")
             .ok(Content::JsonList("FileInfo"))
-            .query(&[
-                (
-                    "tags",
-                    "only files with all these tags: repeated tags[] or comma-separated",
-                ),
-                ("limit", "at most this many (1 to 1000)"),
-                ("offset", "skip this many matching files first"),
-            ]),
+            .query::<FileListQuery>(),
     )
     .get(
         "/v2/storage/files/{id}",
         get,
-        Doc::storage("One file's facts").ok(Content::Json("FileInfo")),
+        Doc::storage("One file's facts")
+            .ok(Content::Json("FileInfo"))
+            .query::<FileDetailQuery>(),
     )
     .get(
         "/v2/storage/files/{id}/download",
@@ -141,6 +131,9 @@ async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    // The detail of a stored file already carries its download `url`; no SDK credentials exist
+    // to add until files are served through the blob endpoint.
+    _: ApiQuery<FileDetailQuery>,
 ) -> Result<Json<FileInfo>, ApiError> {
     let id: FileId = parse_id(&id)?;
     state.run(move |s| s.get_file(&auth, id)).await.map(Json)
@@ -150,6 +143,7 @@ async fn download(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Response, ApiError> {
     let id: FileId = parse_id(&id)?;
     let (info, file) = state.run(move |s| s.open_file(&auth, id)).await?;

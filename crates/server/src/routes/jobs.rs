@@ -1,6 +1,7 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
+use stackport_model::api::query::NoQuery;
 use stackport_model::api::{Job, JobStatus, NewJob};
 use stackport_model::JobId;
 use stackport_stack::JobFilter;
@@ -28,13 +29,7 @@ pub fn routes(api: Api) -> Api {
         list,
         Doc::storage("Jobs of the project, newest first")
             .ok(Content::JsonList("Job"))
-            .query(&[
-                ("component", "only jobs of this component"),
-                ("config", "only jobs of this configuration"),
-                ("status", "waiting, processing, success, error or cancelled"),
-                ("runId", "only this run: the job and every job it started"),
-                ("limit", "at most this many (1 to 1000, default 100)"),
-            ]),
+            .query::<JobListQuery>(),
     )
     .get(
         "/v2/queue/jobs/{id}",
@@ -90,6 +85,7 @@ async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Job>, ApiError> {
     let id: JobId = parse_id(&id)?;
     state.run(move |s| s.get_job(&auth, id)).await.map(Json)

@@ -47,7 +47,7 @@ pub fn routes(api: Api) -> Api {
         create_master_token,
         Doc::manage("Issue a new master Storage token for a project")
             .created("Token")
-            .query(&[("description", "what the token is for")]),
+            .query::<MasterTokenQuery>(),
     )
     .get("/v2/storage", index, INDEX_DOC)
     .get("/v2/storage/", index, INDEX_DOC)
@@ -61,6 +61,7 @@ pub fn routes(api: Api) -> Api {
 async fn stack_info(
     State(state): State<AppState>,
     _: ManageAuth,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<StackInfo>, ApiError> {
     state.run(|s| Ok(s.info())).await.map(Json)
 }
@@ -70,7 +71,10 @@ const INDEX_DOC: Doc =
     Doc::public("The stack's index: id, region, URL, IP addresses, backends, components, services")
         .ok(Content::Json("StorageIndex"));
 
-async fn index(State(state): State<AppState>) -> Result<Json<StorageIndex>, ApiError> {
+async fn index(
+    State(state): State<AppState>,
+    _: ApiQuery<NoQuery>,
+) -> Result<Json<StorageIndex>, ApiError> {
     state
         .run(|s| Ok(StorageIndex::of(s.info())))
         .await
@@ -80,6 +84,7 @@ async fn index(State(state): State<AppState>) -> Result<Json<StorageIndex>, ApiE
 async fn list_projects(
     State(state): State<AppState>,
     _: ManageAuth,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<Project>>, ApiError> {
     state.run(|s| s.list_projects()).await.map(Json)
 }
@@ -97,6 +102,7 @@ async fn get_project(
     State(state): State<AppState>,
     _: ManageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Project>, ApiError> {
     let id: ProjectId = parse_id(&id)?;
     state.run(move |s| s.get_project(id)).await.map(Json)
@@ -130,6 +136,7 @@ async fn create_master_token(
 async fn verify(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<VerifiedToken>, ApiError> {
     state.run(move |s| s.verify_token(&auth)).await.map(Json)
 }

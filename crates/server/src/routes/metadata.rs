@@ -120,6 +120,7 @@ async fn list_bucket(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<MetadataEntry>>, ApiError> {
     list(state, auth, bucket(&id)?).await
 }
@@ -146,6 +147,7 @@ async fn list_table(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<MetadataEntry>>, ApiError> {
     list(state, auth, table(&id)?).await
 }
@@ -172,6 +174,7 @@ async fn list_column(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((id, column)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<MetadataEntry>>, ApiError> {
     let object = MetadataObject::Column(parse_id(&id)?, parse_id(&column)?);
     list(state, auth, object).await
@@ -180,6 +183,7 @@ async fn list_column(
 async fn list_project(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<MetadataEntry>>, ApiError> {
     list(state, auth, MetadataObject::Project).await
 }

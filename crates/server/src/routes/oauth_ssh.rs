@@ -51,6 +51,7 @@ async fn list(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(component): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<OAuthCredentials>>, ApiError> {
     let component: ComponentId = parse_id(&component)?;
     state
@@ -76,6 +77,7 @@ async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path((component, id)): Path<(String, String)>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<OAuthCredentials>, ApiError> {
     let component: ComponentId = parse_id(&component)?;
     let id: CredentialsId = parse_id(&id)?;

@@ -46,6 +46,7 @@ pub fn routes(api: Api) -> Api {
 async fn list(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<Orchestration>>, ApiError> {
     state
         .run(move |s| s.list_orchestrations(&auth))
@@ -68,6 +69,7 @@ async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Orchestration>, ApiError> {
     let id: OrchestrationId = parse_id(&id)?;
     state

@@ -54,6 +54,7 @@ pub fn routes(api: Api) -> Api {
 async fn list(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<Workspace>>, ApiError> {
     state.run(move |s| s.list_workspaces(&auth)).await.map(Json)
 }
@@ -71,6 +72,7 @@ async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Workspace>, ApiError> {
     let id: WorkspaceId = parse_id(&id)?;
     state
@@ -102,6 +104,7 @@ async fn create_bi(
 async fn provisioned(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<ProvisionedResource>>, ApiError> {
     state
         .run(move |s| s.list_provisioned(&auth))

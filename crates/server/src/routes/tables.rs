@@ -12,22 +12,20 @@ use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::{IncludeQuery, NoQuery};
 
-const INCLUDE: &[(&str, &str)] = &[("include", "columns,metadata,columnMetadata")];
-
 pub fn routes(api: Api) -> Api {
     api.get(
         "/v2/storage/tables",
         list_all,
         Doc::storage("List tables the token can see")
             .ok(Content::JsonList("Table"))
-            .query(INCLUDE),
+            .query::<IncludeQuery>(),
     )
     .get(
         "/v2/storage/buckets/{id}/tables",
         list_bucket,
         Doc::storage("List a bucket's tables")
             .ok(Content::JsonList("Table"))
-            .query(INCLUDE),
+            .query::<IncludeQuery>(),
     )
     .post(
         "/v2/storage/buckets/{id}/tables",
@@ -142,6 +140,7 @@ async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Table>, ApiError> {
     let id: TableId = parse_id(&id)?;
     state.run(move |s| s.get_table(&auth, &id)).await.map(Json)

@@ -39,6 +39,7 @@ pub fn routes(api: Api) -> Api {
 async fn list(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<Token>>, ApiError> {
     state.run(move |s| s.list_tokens(&auth)).await.map(Json)
 }
@@ -56,6 +57,7 @@ async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Token>, ApiError> {
     let id: TokenId = parse_id(&id)?;
     state.run(move |s| s.get_token(&auth, id)).await.map(Json)

@@ -47,6 +47,7 @@ pub fn routes(api: Api) -> Api {
 async fn list_own(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<ProjectUser>>, ApiError> {
     state
         .run(move |s| s.list_project_users(&auth))
@@ -58,6 +59,7 @@ async fn list(
     State(state): State<AppState>,
     _: ManageAuth,
     Path(id): Path<String>,
+    _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<ProjectUser>>, ApiError> {
     let id: ProjectId = parse_id(&id)?;
     state.run(move |s| s.list_users(id)).await.map(Json)

@@ -26,6 +26,7 @@ mod orchestrations;
 mod projects;
 mod provisioning;
 mod queries;
+mod query_docs;
 mod quotas;
 mod restart;
 mod retries;

@@ -12,19 +12,19 @@ query! {
     pub struct ImportQuery {
         /// Keep existing rows: upsert on the primary key, append without one.
         pub incremental: bool = flag "incremental",
-        /// The file's columns, when it has no header row.
+        /// The file's columns when it has no header row: comma-separated or repeated `columns[]`.
         pub columns: Option<Vec<String>> = list "columns",
         /// The file has no header row.
         pub without_headers: bool = flag "withoutHeaders",
-        /// Field delimiter.
+        /// Field delimiter: one character, default `,`.
         pub delimiter: Option<String> = string "delimiter",
-        /// Enclosure character.
+        /// Enclosure: one character, default `"`, empty for none.
         pub enclosure: Option<String> = string "enclosure",
         /// Take `_timestamp` from the file.
         pub use_timestamp_from_data_file: bool = flag "useTimestampFromDataFile",
-        /// Give every imported row this `_timestamp`.
+        /// Give every imported row this `_timestamp` (ISO 8601).
         pub timestamp: Option<String> = string "timestamp",
-        /// Apply the import once.
+        /// Apply this import once; a replay with the same key changes nothing.
         pub idempotency_key: Option<String> = string "idempotencyKey",
         /// The rows the body holds; any other count is refused.
         pub expected_rows: Option<u64> = parse "expectedRows",
@@ -35,19 +35,19 @@ query! {
     /// `GET /v2/storage/tables/{id}/export`. A row filter is `whereFilters` (JSON, any number of
     /// columns) or the reference clients' `whereColumn` + `whereValues[]` + `whereOperator`.
     pub struct ExportQuery {
-        /// Only these columns, in this order.
+        /// Only these columns, in this order: comma-separated or repeated `columns[]`.
         pub columns: Option<Vec<String>> = list "columns",
-        /// Rows changed at or after this.
+        /// Rows whose `_timestamp` is at or after this time (ISO 8601, a unix time, or relative such as `-2 days`).
         pub changed_since: Option<String> = string "changedSince",
-        /// Rows changed before this.
+        /// Rows whose `_timestamp` is before this time (same forms as `changedSince`).
         pub changed_until: Option<String> = string "changedUntil",
-        /// Row filters as JSON.
+        /// Row filters as a JSON array of `{column, operator: eq|ne, values}`.
         pub where_filters: Option<Vec<ColumnFilter>> = json "whereFilters",
-        /// The column of the single filter.
+        /// The column of a single filter, with `whereValues[]`.
         pub where_column: Option<ColumnName> = parse "whereColumn",
-        /// The values of the single filter, each taken whole.
+        /// A value of the single filter, repeated as `whereValues[]` (each taken whole).
         pub where_values: Vec<String> = values "whereValues",
-        /// How the single filter compares (`eq` when left out).
+        /// How the single filter compares: `eq` (default) or `ne` (also spelled `neq`).
         pub where_operator: Option<WhereOperator> = parse "whereOperator",
         /// At most this many rows.
         pub limit: Option<u64> = parse "limit",

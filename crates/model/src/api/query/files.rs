@@ -11,7 +11,7 @@ query! {
         pub tags: Option<Vec<String>> = list "tags",
         /// Never expires.
         pub is_permanent: bool = flag "isPermanent",
-        /// Days until it is deleted.
+        /// Days until it is deleted, default 15.
         pub max_age_days: Option<u32> = parse "maxAgeDays",
     }
 }
@@ -21,9 +21,17 @@ query! {
     pub struct FileListQuery {
         /// Only files with all these tags (`tags[]=a&tags[]=b`, or `tags=a,b`).
         pub tags: Option<Vec<String>> = list "tags",
-        /// At most this many.
+        /// At most this many (1 to 1000).
         pub limit: Option<u32> = parse "limit",
         /// Skip this many of the matching files first.
         pub offset: Option<u32> = parse "offset",
+    }
+}
+
+query! {
+    /// `GET /v2/storage/files/{id}`: `kbcstorage` asks for credentials when it downloads.
+    pub struct FileDetailQuery {
+        /// Add the credentials a download with the provider's own SDK needs.
+        pub federation_token: bool = flag "federationToken",
     }
 }

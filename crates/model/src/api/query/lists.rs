@@ -6,7 +6,7 @@ use crate::{ComponentId, ConfigId, EventId, ProjectId};
 query! {
     /// Listings of buckets and tables: which extra parts each item carries.
     pub struct IncludeQuery {
-        /// Comma-separated parts (`columns,metadata,columnMetadata`).
+        /// Extra parts, comma-separated: `columns`, `metadata`, `columnMetadata` (tables), `metadata` (buckets).
         pub include: Option<Vec<String>> = list "include",
     }
 }
@@ -31,13 +31,13 @@ query! {
 query! {
     /// `GET /v2/storage/events`.
     pub struct EventListQuery {
-        /// Only of this object type.
+        /// Only of this object type: bucket, table, file, token or project.
         pub object_type: Option<String> = string "objectType",
-        /// Only of this object.
+        /// Only of this object (its id).
         pub object_id: Option<String> = string "objectId",
-        /// Only after this event.
+        /// Only events after this one.
         pub since_id: Option<EventId> = parse "sinceId",
-        /// At most this many.
+        /// At most this many (1 to 1000, default 100).
         pub limit: Option<u32> = parse "limit",
     }
 }
@@ -49,11 +49,11 @@ query! {
         pub component: Option<String> = string "component",
         /// Only jobs of this configuration.
         pub config: Option<String> = string "config",
-        /// Only jobs in this status.
+        /// Only jobs in this status: waiting, processing, success, error or cancelled.
         pub status: Option<String> = string "status",
-        /// Only this run.
+        /// Only this run: the job and every job it started.
         pub run_id: Option<String> = string "runId",
-        /// At most this many.
+        /// At most this many (1 to 1000, default 100).
         pub limit: Option<u32> = parse "limit",
     }
 }
@@ -65,7 +65,7 @@ query! {
         pub include: Option<Vec<String>> = list "include",
         /// List the trash.
         pub is_deleted: bool = flag "isDeleted",
-        /// Only components of this type.
+        /// Only components of this type: extractor, writer, application, transformation or orchestrator.
         pub component_type: Option<String> = string "componentType",
     }
 }
@@ -87,7 +87,7 @@ query! {
         pub component_id: Option<ComponentId> = parse "componentId",
         /// The project that may open them.
         pub project_id: Option<ProjectId> = parse "projectId",
-        /// The configuration that may open them.
+        /// The configuration that may open them (needs both of the above).
         pub config_id: Option<ConfigId> = parse "configId",
     }
 }

@@ -20,6 +20,10 @@ pub trait Query: Sized {
     /// The parameter names the endpoint accepts, as the reference platform spells them.
     const ACCEPTED: &'static [&'static str];
 
+    /// Each accepted parameter with how it is read and what it does: the OpenAPI document is
+    /// written from this, so the documentation cannot name a parameter the endpoint refuses.
+    const PARAMS: &'static [QueryParam];
+
     /// Reads the parameters out of a query whose names are all in `ACCEPTED`.
     fn from_raw(raw: &RawQuery) -> Result<Self, QueryError>;
 
@@ -32,20 +36,56 @@ pub trait Query: Sized {
     }
 }
 
-/// Declares a query struct: each field with its type, how it is read (`flag`, `string`, `list`,
-/// `values`, `parse` or `json`, see [`RawQuery`]) and its name on the wire.
+/// One parameter of a [`Query`], as the OpenAPI document describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueryParam {
+    /// The name on the wire (a `values` parameter is sent as `name[]`).
+    pub name: &'static str,
+    /// How its value is read.
+    pub kind: QueryKind,
+    /// The field's doc comment.
+    pub doc: &'static str,
+}
+
+/// How a parameter's value is read; see the methods of [`RawQuery`] of the same names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(non_camel_case_types)]
+pub enum QueryKind {
+    /// A boolean in any of the reference clients' spellings.
+    flag,
+    /// Text taken as given.
+    string,
+    /// Comma-separated or repeated `name[]`.
+    list,
+    /// Repeated `name[]`, each value taken whole.
+    values,
+    /// One value of a typed form (a number, an id, an enumeration).
+    parse,
+    /// JSON text.
+    json,
+}
+
+/// Declares a query struct: each field with its doc comment, its type, how it is read (`flag`,
+/// `string`, `list`, `values`, `parse` or `json`, see [`RawQuery`]) and its name on the wire.
 macro_rules! query {
     ($(#[$m:meta])* pub struct $name:ident {
-        $($(#[$fm:meta])* pub $field:ident: $ty:ty = $kind:ident $key:literal,)*
+        $($(#[doc = $doc:literal])* pub $field:ident: $ty:ty = $kind:ident $key:literal,)*
     }) => {
         $(#[$m])*
         #[derive(Debug, Clone, Default, PartialEq)]
         pub struct $name {
-            $($(#[$fm])* pub $field: $ty,)*
+            $($(#[doc = $doc])* pub $field: $ty,)*
         }
 
         impl $crate::api::query::Query for $name {
             const ACCEPTED: &'static [&'static str] = &[$($key),*];
+            const PARAMS: &'static [$crate::api::query::QueryParam] = &[$(
+                $crate::api::query::QueryParam {
+                    name: $key,
+                    kind: $crate::api::query::QueryKind::$kind,
+                    doc: concat!($($doc),*),
+                }
+            ),*];
 
             #[allow(unused_variables)]
             fn from_raw(
