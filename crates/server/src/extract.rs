@@ -135,6 +135,98 @@ pub(crate) fn invalid_body(e: serde_json::Error) -> ApiError {
     ApiError::bad_request("invalidBody", body_error_message(&e.to_string()))
 }
 
+/// A route's one path id, parsed by the extractor (see [`parse_id`] for the answer to one that
+/// cannot be an id), so no handler holds an unparsed id.
+pub struct Id<T>(pub T);
+
+/// A route's path ids, in the order of the path: `Ids<(ComponentId, ConfigId)>`.
+pub struct Ids<T>(pub T);
+
+/// Path ids read from the path's segments in order.
+pub trait FromSegments: Sized {
+    /// How many segments the route's path has.
+    const COUNT: usize;
+    /// Parses exactly `COUNT` segments.
+    fn from_segments(segments: &[String]) -> Result<Self, ApiError>;
+}
+
+macro_rules! from_segments {
+    ($count:literal; $($t:ident $i:tt),*) => {
+        impl<$($t: FromStr<Err = stackport_model::IdError>),*> FromSegments for ($($t,)*) {
+            const COUNT: usize = $count;
+            fn from_segments(segments: &[String]) -> Result<Self, ApiError> {
+                Ok(($(parse_id::<$t>(&segments[$i])?,)*))
+            }
+        }
+    };
+}
+from_segments!(2; A 0, B 1);
+from_segments!(3; A 0, B 1, C 2);
+
+/// The route's path segments, decoded; a route whose path has another number of them than its
+/// handler names is a bug of the route table, answered as one.
+async fn segments<S: Send + Sync>(
+    parts: &mut Parts,
+    state: &S,
+    count: usize,
+) -> Result<Vec<String>, ApiError> {
+    let axum::extract::Path(segments) =
+        axum::extract::Path::<Vec<String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| {
+                ApiError::bad_request("invalidPath", format!("the path cannot be read: {e}"))
+            })?;
+    if segments.len() != count {
+        return Err(ApiError::from(stackport_stack::Error::internal(
+            "reading the path ids",
+            format!(
+                "route {} has {} path ids, its handler reads {count}",
+                parts.uri.path(),
+                segments.len()
+            ),
+        )));
+    }
+    Ok(segments)
+}
+
+impl<S: Send + Sync, T: FromStr<Err = stackport_model::IdError>> FromRequestParts<S> for Id<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let segments = segments(parts, state, 1).await?;
+        parse_id(&segments[0]).map(Id)
+    }
+}
+
+impl<S: Send + Sync, T: FromSegments> FromRequestParts<S> for Ids<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let segments = segments(parts, state, T::COUNT).await?;
+        T::from_segments(&segments).map(Ids)
+    }
+}
+
+/// A configuration's version number in a path: 1, 2, …
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VersionNumber(pub u64);
+
+impl FromStr for VersionNumber {
+    type Err = stackport_model::IdError;
+
+    fn from_str(raw: &str) -> Result<Self, Self::Err> {
+        raw.parse::<u64>()
+            .ok()
+            .filter(|v| *v > 0)
+            .map(VersionNumber)
+            .ok_or_else(|| stackport_model::IdError {
+                what: "version",
+                value: raw.chars().take(200).collect(),
+                rule: "versions are positive whole numbers",
+            })
+    }
+}
+
 /// Parses a path segment into a typed id. Every path id names an object that should exist, and
 /// one spelled so that it cannot be an id names none: that is a 404 with the object's not-found
 /// code, as the reference platform answers (its clients treat a 404 as "not there", a 400 as a
@@ -159,6 +251,7 @@ fn id_not_found(e: stackport_model::IdError) -> ApiError {
         "workspace" => "workspaces.notFound",
         "orchestration" => "orchestrations.notFound",
         "job" => "queue.jobs.notFound",
+        "version" => "components.configurations.versionNotFound",
         "project" => "manage.projects.notFound",
         _ => "notFound",
     };

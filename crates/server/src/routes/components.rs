@@ -1,11 +1,11 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::Json;
 use stackport_model::api::query::NoQuery;
 use stackport_model::api::{Component, ComponentConfigurations, ComponentType};
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, ManageAuth, StorageAuth};
+use crate::extract::{AppJson, Id, ManageAuth, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::{ComponentListQuery, IncludeQuery};
@@ -57,10 +57,9 @@ pub fn routes(api: Api) -> Api {
 async fn get_one(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(component): Path<String>,
+    Id(component): Id<ComponentId>,
     ApiQuery(query): ApiQuery<IncludeQuery>,
 ) -> Result<Json<ComponentConfigurations>, ApiError> {
-    let component: ComponentId = parse_id(&component)?;
     let include = super::configs::include(query.include.as_deref(), false);
     state
         .run(move |s| s.get_component(&auth, &component, include))

@@ -1,7 +1,7 @@
 //! Configurations, rows, state, versions, trash and configuration metadata. Every route is
 //! served under `/v2/storage/components/…` and, the same, `/v2/storage/branch/default/components/…`.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use stackport_model::api::{
@@ -15,7 +15,7 @@ use stackport_stack::{ConfigInclude, MetadataObject};
 use crate::api::{Api, Content, Doc};
 use crate::body::RawBody;
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::extract::{AppJson, Id, Ids, StorageAuth, VersionNumber};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::ConfigListQuery;
@@ -212,17 +212,12 @@ pub fn routes(api: Api) -> Api {
     )
 }
 
-fn ids(component: &str, config: &str) -> Result<(ComponentId, ConfigId), ApiError> {
-    Ok((parse_id(component)?, parse_id(config)?))
-}
-
 async fn list(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(component): Path<String>,
+    Id(component): Id<ComponentId>,
     ApiQuery(query): ApiQuery<ConfigListQuery>,
 ) -> Result<Json<Vec<Configuration>>, ApiError> {
-    let component: ComponentId = parse_id(&component)?;
     let include = include(query.include.as_deref(), true);
     let deleted = query.is_deleted;
     state
@@ -234,10 +229,9 @@ async fn list(
 async fn create(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(component): Path<String>,
+    Id(component): Id<ComponentId>,
     AppJson(new): AppJson<NewConfiguration>,
 ) -> Result<(StatusCode, Json<Configuration>), ApiError> {
-    let component: ComponentId = parse_id(&component)?;
     let config = state
         .run(move |s| s.create_config(&auth, &component, &new))
         .await?;
@@ -247,10 +241,9 @@ async fn create(
 async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config)): Path<(String, String)>,
+    Ids((component, config)): Ids<(ComponentId, ConfigId)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Configuration>, ApiError> {
-    let (component, config) = ids(&component, &config)?;
     state
         .run(move |s| s.get_config(&auth, &component, &config))
         .await
@@ -260,10 +253,9 @@ async fn get(
 async fn update(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config)): Path<(String, String)>,
+    Ids((component, config)): Ids<(ComponentId, ConfigId)>,
     AppJson(update): AppJson<ConfigurationUpdate>,
 ) -> Result<Json<Configuration>, ApiError> {
-    let (component, config) = ids(&component, &config)?;
     state
         .run(move |s| s.update_config(&auth, &component, &config, &update))
         .await
@@ -273,10 +265,9 @@ async fn update(
 async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config)): Path<(String, String)>,
+    Ids((component, config)): Ids<(ComponentId, ConfigId)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let (component, config) = ids(&component, &config)?;
     state
         .run(move |s| s.delete_config(&auth, &component, &config))
         .await?;
@@ -286,9 +277,8 @@ async fn delete(
 async fn restore(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config)): Path<(String, String)>,
+    Ids((component, config)): Ids<(ComponentId, ConfigId)>,
 ) -> Result<Json<Configuration>, ApiError> {
-    let (component, config) = ids(&component, &config)?;
     state
         .run(move |s| s.restore_config(&auth, &component, &config))
         .await
@@ -298,10 +288,9 @@ async fn restore(
 async fn put_state(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config)): Path<(String, String)>,
+    Ids((component, config)): Ids<(ComponentId, ConfigId)>,
     AppJson(body): AppJson<StateUpdate>,
 ) -> Result<Json<Configuration>, ApiError> {
-    let (component, config) = ids(&component, &config)?;
     state
         .run(move |s| s.update_config_state(&auth, &component, &config, &body.state))
         .await
@@ -311,10 +300,9 @@ async fn put_state(
 async fn secrets(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config)): Path<(String, String)>,
+    Ids((component, config)): Ids<(ComponentId, ConfigId)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<SecretStatus>>, ApiError> {
-    let (component, config) = ids(&component, &config)?;
     state
         .run(move |s| s.config_secrets(&auth, &component, &config))
         .await
@@ -324,34 +312,21 @@ async fn secrets(
 async fn versions(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config)): Path<(String, String)>,
+    Ids((component, config)): Ids<(ComponentId, ConfigId)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<ConfigVersion>>, ApiError> {
-    let (component, config) = ids(&component, &config)?;
     state
         .run(move |s| s.list_config_versions(&auth, &component, &config))
         .await
         .map(Json)
 }
 
-/// A version in the path; like every path id, one that cannot be a version is not found.
-fn version_number(raw: &str) -> Result<u64, ApiError> {
-    raw.parse::<u64>().ok().filter(|v| *v > 0).ok_or_else(|| {
-        ApiError::from(stackport_stack::Error::not_found(
-            "components.configurations.versionNotFound",
-            format!("version '{raw}' not found: versions are positive whole numbers"),
-        ))
-    })
-}
-
 async fn version(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config, version)): Path<(String, String, String)>,
+    Ids((component, config, VersionNumber(version))): Ids<(ComponentId, ConfigId, VersionNumber)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<ConfigVersion>, ApiError> {
-    let (component, config) = ids(&component, &config)?;
-    let version = version_number(&version)?;
     state
         .run(move |s| s.get_config_version(&auth, &component, &config, version))
         .await
@@ -361,11 +336,9 @@ async fn version(
 async fn rollback(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config, version)): Path<(String, String, String)>,
+    Ids((component, config, VersionNumber(version))): Ids<(ComponentId, ConfigId, VersionNumber)>,
     RawBody(body): RawBody,
 ) -> Result<Json<Configuration>, ApiError> {
-    let (component, config) = ids(&component, &config)?;
-    let version = version_number(&version)?;
     // The body is optional: an empty one rolls back with the default description.
     let change = if body.iter().all(u8::is_ascii_whitespace) {
         None
@@ -383,10 +356,9 @@ async fn rollback(
 async fn list_rows(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config)): Path<(String, String)>,
+    Ids((component, config)): Ids<(ComponentId, ConfigId)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<ConfigRow>>, ApiError> {
-    let (component, config) = ids(&component, &config)?;
     state
         .run(move |s| s.list_rows(&auth, &component, &config))
         .await
@@ -396,31 +368,21 @@ async fn list_rows(
 async fn create_row(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config)): Path<(String, String)>,
+    Ids((component, config)): Ids<(ComponentId, ConfigId)>,
     AppJson(new): AppJson<NewRow>,
 ) -> Result<(StatusCode, Json<ConfigRow>), ApiError> {
-    let (component, config) = ids(&component, &config)?;
     let row = state
         .run(move |s| s.create_row(&auth, &component, &config, &new))
         .await?;
     Ok((StatusCode::CREATED, Json(row)))
 }
 
-fn row_ids(
-    component: &str,
-    config: &str,
-    row: &str,
-) -> Result<(ComponentId, ConfigId, RowId), ApiError> {
-    Ok((parse_id(component)?, parse_id(config)?, parse_id(row)?))
-}
-
 async fn get_row(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config, row)): Path<(String, String, String)>,
+    Ids((component, config, row)): Ids<(ComponentId, ConfigId, RowId)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<ConfigRow>, ApiError> {
-    let (component, config, row) = row_ids(&component, &config, &row)?;
     state
         .run(move |s| s.get_row(&auth, &component, &config, &row))
         .await
@@ -430,10 +392,9 @@ async fn get_row(
 async fn update_row(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config, row)): Path<(String, String, String)>,
+    Ids((component, config, row)): Ids<(ComponentId, ConfigId, RowId)>,
     AppJson(update): AppJson<RowUpdate>,
 ) -> Result<Json<ConfigRow>, ApiError> {
-    let (component, config, row) = row_ids(&component, &config, &row)?;
     state
         .run(move |s| s.update_row(&auth, &component, &config, &row, &update))
         .await
@@ -443,10 +404,9 @@ async fn update_row(
 async fn delete_row(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config, row)): Path<(String, String, String)>,
+    Ids((component, config, row)): Ids<(ComponentId, ConfigId, RowId)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let (component, config, row) = row_ids(&component, &config, &row)?;
     state
         .run(move |s| s.delete_row(&auth, &component, &config, &row))
         .await?;
@@ -456,10 +416,9 @@ async fn delete_row(
 async fn put_row_state(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config, row)): Path<(String, String, String)>,
+    Ids((component, config, row)): Ids<(ComponentId, ConfigId, RowId)>,
     AppJson(body): AppJson<StateUpdate>,
 ) -> Result<Json<ConfigRow>, ApiError> {
-    let (component, config, row) = row_ids(&component, &config, &row)?;
     state
         .run(move |s| s.update_row_state(&auth, &component, &config, &row, &body.state))
         .await
@@ -469,10 +428,9 @@ async fn put_row_state(
 async fn list_metadata(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config)): Path<(String, String)>,
+    Ids((component, config)): Ids<(ComponentId, ConfigId)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<MetadataEntry>>, ApiError> {
-    let (component, config) = ids(&component, &config)?;
     let object = MetadataObject::Configuration(component, config);
     state
         .run(move |s| s.list_metadata(&auth, &object))
@@ -483,10 +441,9 @@ async fn list_metadata(
 async fn write_metadata(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config)): Path<(String, String)>,
+    Ids((component, config)): Ids<(ComponentId, ConfigId)>,
     AppJson(write): AppJson<ConfigMetadataWrite>,
 ) -> Result<(StatusCode, Json<Vec<MetadataEntry>>), ApiError> {
-    let (component, config) = ids(&component, &config)?;
     let object = MetadataObject::Configuration(component, config);
     let write = MetadataWrite::from(write);
     let entries = state
@@ -498,11 +455,9 @@ async fn write_metadata(
 async fn delete_metadata(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, config, id)): Path<(String, String, String)>,
+    Ids((component, config, id)): Ids<(ComponentId, ConfigId, MetadataId)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let (component, config) = ids(&component, &config)?;
-    let id: MetadataId = parse_id(&id)?;
     let object = MetadataObject::Configuration(component, config);
     state
         .run(move |s| s.delete_metadata(&auth, &object, id))

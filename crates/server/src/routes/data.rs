@@ -4,7 +4,7 @@ use stackport_model::api::query::NoQuery;
 use std::io::{self, Write};
 
 use axum::body::Body;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
@@ -18,7 +18,7 @@ use tokio::sync::mpsc;
 use crate::api::{Api, Content, Doc};
 use crate::body::{spool, SpoolLimit};
 use crate::error::ApiError;
-use crate::extract::{parse_id, StorageAuth};
+use crate::extract::{Id, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 
@@ -62,12 +62,11 @@ fn is_gzip(headers: &HeaderMap) -> bool {
 async fn import(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<TableId>,
     ApiQuery(query): ApiQuery<ImportQuery>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<ImportResult>, ApiError> {
-    let id: TableId = parse_id(&id)?;
     let options = ImportOptions {
         incremental: query.incremental,
         columns: query.columns,
@@ -143,10 +142,9 @@ impl Write for ChannelWriter {
 async fn fingerprint(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<TableId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<TableFingerprint>, ApiError> {
-    let id: TableId = parse_id(&id)?;
     state
         .run(move |s| s.table_fingerprint(&auth, &id))
         .await
@@ -156,10 +154,9 @@ async fn fingerprint(
 async fn export(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<TableId>,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let id: TableId = parse_id(&id)?;
     let options = ExportOptions {
         where_filters: query.row_filters()?,
         columns: query.columns,

@@ -1,4 +1,4 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use stackport_model::api::query::NoQuery;
@@ -8,7 +8,7 @@ use stackport_stack::JobFilter;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::extract::{AppJson, Id, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::JobListQuery;
@@ -84,18 +84,16 @@ async fn list(
 async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<JobId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Job>, ApiError> {
-    let id: JobId = parse_id(&id)?;
     state.run(move |s| s.get_job(&auth, id)).await.map(Json)
 }
 
 async fn kill(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<JobId>,
 ) -> Result<Json<Job>, ApiError> {
-    let id: JobId = parse_id(&id)?;
     state.run(move |s| s.kill_job(&auth, id)).await.map(Json)
 }

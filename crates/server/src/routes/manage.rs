@@ -1,4 +1,4 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use stackport_model::api::{
@@ -8,7 +8,7 @@ use stackport_model::ProjectId;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, ManageAuth, StorageAuth};
+use crate::extract::{AppJson, Id, ManageAuth, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::MasterTokenQuery;
@@ -101,20 +101,18 @@ async fn create_project(
 async fn get_project(
     State(state): State<AppState>,
     _: ManageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<ProjectId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Project>, ApiError> {
-    let id: ProjectId = parse_id(&id)?;
     state.run(move |s| s.get_project(id)).await.map(Json)
 }
 
 async fn delete_project(
     State(state): State<AppState>,
     _: ManageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<ProjectId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let id: ProjectId = parse_id(&id)?;
     state.run(move |s| s.delete_project(id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -122,10 +120,9 @@ async fn delete_project(
 async fn create_master_token(
     State(state): State<AppState>,
     _: ManageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<ProjectId>,
     ApiQuery(query): ApiQuery<MasterTokenQuery>,
 ) -> Result<(StatusCode, Json<Token>), ApiError> {
-    let id: ProjectId = parse_id(&id)?;
     let description = query.description;
     let token = state
         .run(move |s| s.create_master_token(id, description.as_deref()))

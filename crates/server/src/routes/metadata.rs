@@ -1,13 +1,13 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use stackport_model::api::{MetadataEntry, MetadataWrite};
-use stackport_model::{BucketId, MetadataId, TableId};
+use stackport_model::{BucketId, ColumnName, MetadataId, TableId};
 use stackport_stack::MetadataObject;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::extract::{AppJson, Id, Ids, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::NoQuery;
@@ -72,14 +72,6 @@ pub fn routes(api: Api) -> Api {
     )
 }
 
-fn bucket(id: &str) -> Result<MetadataObject, ApiError> {
-    Ok(MetadataObject::Bucket(parse_id::<BucketId>(id)?))
-}
-
-fn table(id: &str) -> Result<MetadataObject, ApiError> {
-    Ok(MetadataObject::Table(parse_id::<TableId>(id)?))
-}
-
 async fn list(
     state: AppState,
     auth: stackport_stack::TokenAuth,
@@ -107,9 +99,8 @@ async fn delete(
     state: AppState,
     auth: stackport_stack::TokenAuth,
     object: MetadataObject,
-    id: &str,
+    id: MetadataId,
 ) -> Result<StatusCode, ApiError> {
-    let id: MetadataId = parse_id(id)?;
     state
         .run(move |s| s.delete_metadata(&auth, &object, id))
         .await?;
@@ -119,65 +110,64 @@ async fn delete(
 async fn list_bucket(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<BucketId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<MetadataEntry>>, ApiError> {
-    list(state, auth, bucket(&id)?).await
+    list(state, auth, MetadataObject::Bucket(id)).await
 }
 
 async fn write_bucket(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<BucketId>,
     AppJson(body): AppJson<MetadataWrite>,
 ) -> Result<(StatusCode, Json<Vec<MetadataEntry>>), ApiError> {
-    write(state, auth, bucket(&id)?, body).await
+    write(state, auth, MetadataObject::Bucket(id), body).await
 }
 
 async fn delete_bucket(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((id, metadata_id)): Path<(String, String)>,
+    Ids((id, metadata_id)): Ids<(BucketId, MetadataId)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
-    delete(state, auth, bucket(&id)?, &metadata_id).await
+    delete(state, auth, MetadataObject::Bucket(id), metadata_id).await
 }
 
 async fn list_table(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<TableId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<MetadataEntry>>, ApiError> {
-    list(state, auth, table(&id)?).await
+    list(state, auth, MetadataObject::Table(id)).await
 }
 
 async fn write_table(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<TableId>,
     AppJson(body): AppJson<MetadataWrite>,
 ) -> Result<(StatusCode, Json<Vec<MetadataEntry>>), ApiError> {
-    write(state, auth, table(&id)?, body).await
+    write(state, auth, MetadataObject::Table(id), body).await
 }
 
 async fn delete_table(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((id, metadata_id)): Path<(String, String)>,
+    Ids((id, metadata_id)): Ids<(TableId, MetadataId)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
-    delete(state, auth, table(&id)?, &metadata_id).await
+    delete(state, auth, MetadataObject::Table(id), metadata_id).await
 }
 
 async fn list_column(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((id, column)): Path<(String, String)>,
+    Ids((id, column)): Ids<(TableId, ColumnName)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<MetadataEntry>>, ApiError> {
-    let object = MetadataObject::Column(parse_id(&id)?, parse_id(&column)?);
-    list(state, auth, object).await
+    list(state, auth, MetadataObject::Column(id, column)).await
 }
 
 async fn list_project(
@@ -199,8 +189,8 @@ async fn write_project(
 async fn delete_project(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(metadata_id): Path<String>,
+    Id(metadata_id): Id<MetadataId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
-    delete(state, auth, MetadataObject::Project, &metadata_id).await
+    delete(state, auth, MetadataObject::Project, metadata_id).await
 }

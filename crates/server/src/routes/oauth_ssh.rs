@@ -1,6 +1,6 @@
 //! OAuth credentials and SSH keys: the secrets a project gets from outside, sealed on arrival.
 
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use stackport_model::api::{NewOAuthCredentials, NewSshKey, OAuthCredentials, SshKeyPair};
@@ -8,7 +8,7 @@ use stackport_model::{ComponentId, CredentialsId};
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::extract::{AppJson, Id, Ids, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::NoQuery;
@@ -50,10 +50,9 @@ pub fn routes(api: Api) -> Api {
 async fn list(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(component): Path<String>,
+    Id(component): Id<ComponentId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<OAuthCredentials>>, ApiError> {
-    let component: ComponentId = parse_id(&component)?;
     state
         .run(move |s| s.list_oauth_credentials(&auth, &component))
         .await
@@ -63,10 +62,9 @@ async fn list(
 async fn create(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(component): Path<String>,
+    Id(component): Id<ComponentId>,
     AppJson(new): AppJson<NewOAuthCredentials>,
 ) -> Result<(StatusCode, Json<OAuthCredentials>), ApiError> {
-    let component: ComponentId = parse_id(&component)?;
     let created = state
         .run(move |s| s.create_oauth_credentials(&auth, &component, &new))
         .await?;
@@ -76,11 +74,9 @@ async fn create(
 async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, id)): Path<(String, String)>,
+    Ids((component, id)): Ids<(ComponentId, CredentialsId)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<OAuthCredentials>, ApiError> {
-    let component: ComponentId = parse_id(&component)?;
-    let id: CredentialsId = parse_id(&id)?;
     state
         .run(move |s| s.get_oauth_credentials(&auth, &component, &id))
         .await
@@ -90,11 +86,9 @@ async fn get(
 async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((component, id)): Path<(String, String)>,
+    Ids((component, id)): Ids<(ComponentId, CredentialsId)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let component: ComponentId = parse_id(&component)?;
-    let id: CredentialsId = parse_id(&id)?;
     state
         .run(move |s| s.delete_oauth_credentials(&auth, &component, &id))
         .await?;

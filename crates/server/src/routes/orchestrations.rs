@@ -1,4 +1,4 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use stackport_model::api::{NewOrchestration, Orchestration, OrchestrationUpdate};
@@ -6,7 +6,7 @@ use stackport_model::OrchestrationId;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::extract::{AppJson, Id, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::NoQuery;
@@ -68,10 +68,9 @@ async fn create(
 async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<OrchestrationId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Orchestration>, ApiError> {
-    let id: OrchestrationId = parse_id(&id)?;
     state
         .run(move |s| s.get_orchestration(&auth, id))
         .await
@@ -81,10 +80,9 @@ async fn get(
 async fn update(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<OrchestrationId>,
     AppJson(update): AppJson<OrchestrationUpdate>,
 ) -> Result<Json<Orchestration>, ApiError> {
-    let id: OrchestrationId = parse_id(&id)?;
     state
         .run(move |s| s.update_orchestration(&auth, id, &update))
         .await
@@ -94,10 +92,9 @@ async fn update(
 async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<OrchestrationId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let id: OrchestrationId = parse_id(&id)?;
     state
         .run(move |s| s.delete_orchestration(&auth, id))
         .await?;

@@ -1,4 +1,4 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use stackport_model::api::{NewToken, Token};
@@ -6,7 +6,7 @@ use stackport_model::TokenId;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::extract::{AppJson, Id, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::NoQuery;
@@ -56,20 +56,18 @@ async fn create(
 async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<TokenId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Token>, ApiError> {
-    let id: TokenId = parse_id(&id)?;
     state.run(move |s| s.get_token(&auth, id)).await.map(Json)
 }
 
 async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<TokenId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let id: TokenId = parse_id(&id)?;
     state.run(move |s| s.delete_token(&auth, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -6,7 +6,7 @@ use stackport_model::ProjectId;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, ManageAuth, StorageAuth};
+use crate::extract::{parse_id, AppJson, Id, ManageAuth, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::NoQuery;
@@ -58,20 +58,18 @@ async fn list_own(
 async fn list(
     State(state): State<AppState>,
     _: ManageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<ProjectId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Vec<ProjectUser>>, ApiError> {
-    let id: ProjectId = parse_id(&id)?;
     state.run(move |s| s.list_users(id)).await.map(Json)
 }
 
 async fn invite(
     State(state): State<AppState>,
     _: ManageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<ProjectId>,
     AppJson(new): AppJson<NewProjectUser>,
 ) -> Result<(StatusCode, Json<ProjectUser>), ApiError> {
-    let id: ProjectId = parse_id(&id)?;
     let user = state.run(move |s| s.invite_user(id, &new)).await?;
     Ok((StatusCode::CREATED, Json(user)))
 }
