@@ -336,8 +336,10 @@ pub(crate) fn evaluate(
             Info,
             "triggers.inactive",
             format!("{} triggers", project.triggers.len()),
-            "triggers get new ids and are restored inactive: the tokens they run with do not move".into(),
-            "on the destination give each one a token (runWithTokenId) and set isActive to true".into(),
+            "triggers get new ids and are restored inactive: the tokens they run with do not move"
+                .into(),
+            "on the destination give each one a token (runWithTokenId) and set isActive to true"
+                .into(),
         ));
     }
     if src_stack.ip_addresses != dst_stack.ip_addresses {

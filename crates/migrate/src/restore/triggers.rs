@@ -92,7 +92,10 @@ pub(crate) async fn restore_triggers(
                 && e.component == new.component
                 && e.configuration_id == new.configuration_id
                 && e.cool_down_period_minutes == new.cool_down_period_minutes
-                && e.tables.iter().map(|w| &w.table_id).eq(new.table_ids.iter())
+                && e.tables
+                    .iter()
+                    .map(|w| &w.table_id)
+                    .eq(new.table_ids.iter())
         });
         let id = match found {
             Some(e) => e.id,

@@ -145,7 +145,11 @@ fn check_triggers(s: &Snapshot, configs: &HashSet<(String, String)>) -> Result<(
                 format!("trigger {} {what}, which the snapshot does not have", t.id),
             ))
         };
-        if let Some(table) = t.tables.iter().find(|w| !tables.contains(&w.table_id.to_string())) {
+        if let Some(table) = t
+            .tables
+            .iter()
+            .find(|w| !tables.contains(&w.table_id.to_string()))
+        {
             return refused(format!("watches table {}", table.table_id));
         }
         let runs = if t.component.as_str() == crate::ORCHESTRATOR {
@@ -156,10 +160,7 @@ fn check_triggers(s: &Snapshot, configs: &HashSet<(String, String)>) -> Result<(
             configs.contains(&(t.component.to_string(), t.configuration_id.to_string()))
         };
         if !runs {
-            return refused(format!(
-                "runs {}/{}",
-                t.component, t.configuration_id
-            ));
+            return refused(format!("runs {}/{}", t.component, t.configuration_id));
         }
     }
     Ok(())
