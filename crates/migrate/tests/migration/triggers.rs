@@ -5,6 +5,11 @@ use stackport_migrate::snapshot::{self, SnapshotOptions};
 use stackport_migrate::{run, RestoreOptions, RunOptions};
 use stackport_model::api::{NewToken, NewTrigger, Table};
 
+use serde_json::json;
+
+use crate::snapshot_defects::{
+    copy_dir, damaged, files, manifest, refusal, rewrite_json, with_good_snapshot, write_manifest,
+};
 use crate::world::*;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -164,6 +169,58 @@ async fn triggers_move_inactive_and_the_checklist_names_their_token() {
             .any(|d| d.field == "coolDownPeriodMinutes"),
         "{:#?}",
         v.differences
+    );
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_version_1_snapshot_reads_as_one_without_triggers() {
+    let (world, good) = with_good_snapshot("snap-v1").await;
+    let copy = damaged(&world, &good, |dir| {
+        std::fs::remove_file(dir.join("triggers.json")).unwrap();
+        let mut m = manifest(dir);
+        m["formatVersion"] = json!(1);
+        m["inventory"].as_object_mut().unwrap().remove("triggers");
+        files(&mut m).retain(|f| f["path"] != "triggers.json");
+        write_manifest(dir, &m);
+    });
+    let snap = snapshot::open(&copy).unwrap();
+    assert_eq!(snap.manifest.format_version, 1);
+    assert!(snap.triggers.is_empty());
+
+    // A version-2 snapshot without its triggers.json is incomplete.
+    let copy = world.work("v2-without-triggers");
+    copy_dir(&good, &copy);
+    std::fs::remove_file(copy.join("triggers.json")).unwrap();
+    let mut m = manifest(&copy);
+    files(&mut m).retain(|f| f["path"] != "triggers.json");
+    write_manifest(&copy, &m);
+    let (file, _) = refusal(&copy);
+    assert_eq!(file, "triggers.json");
+    world.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_trigger_on_a_table_the_snapshot_lacks_is_refused() {
+    let (world, good) = with_good_snapshot("snap-trigger").await;
+    let copy = damaged(&world, &good, |dir| {
+        rewrite_json(dir, "triggers.json", |doc| {
+            *doc = json!([{
+                "id": "7", "runWithTokenId": 3, "component": "orchestrator",
+                "configurationId": "1", "lastRun": null, "coolDownPeriodMinutes": 5,
+                "creatorToken": {"id": 3, "description": "x"},
+                "tables": [{"tableId": "in.c-crm.not-in-the-snapshot"}], "isActive": true
+            }]);
+        });
+        let mut m = manifest(dir);
+        m["inventory"]["triggers"] = json!(1);
+        write_manifest(dir, &m);
+    });
+    let (file, problem) = refusal(&copy);
+    assert_eq!(file, "triggers.json", "{problem}");
+    assert!(
+        problem.contains("in.c-crm.not-in-the-snapshot"),
+        "{problem}"
     );
     world.stop().await;
 }
