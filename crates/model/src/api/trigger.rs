@@ -16,8 +16,8 @@ pub struct Trigger {
     pub run_with_token_id: TokenId,
     pub component: ComponentId,
     pub configuration_id: ConfigId,
-    /// When it last queued its job; null until then.
-    #[serde(with = "serde_rfc3339::option")]
+    /// When it last queued its job; null until then (and when an answer leaves it out).
+    #[serde(default, with = "serde_rfc3339::option")]
     pub last_run: Option<Timestamp>,
     pub cool_down_period_minutes: u32,
     /// Who created it.
@@ -125,5 +125,20 @@ mod tests {
         assert_eq!(new.configuration_id.as_str(), "12");
         let update: TriggerUpdate = serde_json::from_str(r#"{"configurationId": "x"}"#).unwrap();
         assert_eq!(update.configuration_id.unwrap().as_str(), "x");
+    }
+
+    #[test]
+    fn an_answer_without_last_run_or_is_active_reads() {
+        let t: Trigger = serde_json::from_str(
+            r#"{"id": "4", "runWithTokenId": 3, "component": "orchestrator",
+                "configurationId": "12", "coolDownPeriodMinutes": 5,
+                "creatorToken": {"id": 3, "description": "x"}, "tables": []}"#,
+        )
+        .unwrap();
+        assert_eq!(t.last_run, None);
+        assert!(
+            t.is_active,
+            "the reference has no isActive: its triggers fire"
+        );
     }
 }
