@@ -29,3 +29,7 @@ pub use report::{Report, ReportFiles};
 pub use restore::{restore, RestoreOptions, RestoreOutcome};
 pub use run::{run, RunOptions, RunOutcome};
 pub use verify::{verify, verify_transformations, Difference, Verification};
+
+/// The component id of an orchestration's job and trigger (its configuration id is the
+/// orchestration's id), as the stacks spell it.
+pub(crate) const ORCHESTRATOR: &str = "orchestrator";

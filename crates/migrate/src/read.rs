@@ -2,7 +2,8 @@
 
 use stackport_client::{Client, ClientError, EventQuery, JobQuery};
 use stackport_model::api::{
-    Bucket, Configuration, MetadataEntry, Orchestration, ProvisionedResource, Table, VerifiedToken,
+    Bucket, Configuration, MetadataEntry, Orchestration, ProvisionedResource, Table, Trigger,
+    VerifiedToken,
 };
 use stackport_model::ComponentId;
 
@@ -19,6 +20,7 @@ pub(crate) struct SourceProject {
     pub tables: Vec<Table>,
     pub configs: Vec<(ComponentId, Configuration)>,
     pub orchestrations: Vec<Orchestration>,
+    pub triggers: Vec<Trigger>,
     pub provisioned: Vec<ProvisionedResource>,
     pub metadata: Vec<MetadataEntry>,
     pub not_moved: NotMoved,
@@ -92,6 +94,10 @@ pub(crate) async fn read_project(client: &Client) -> Result<SourceProject> {
         .list_orchestrations()
         .await
         .api(|| "listing the source's orchestrations".into())?;
+    let triggers = client
+        .list_triggers()
+        .await
+        .api(|| "listing the source's triggers".into())?;
     let provisioned = client
         .list_provisioned()
         .await
@@ -163,6 +169,7 @@ pub(crate) async fn read_project(client: &Client) -> Result<SourceProject> {
         tables,
         configs,
         orchestrations,
+        triggers,
         provisioned,
         metadata,
         not_moved: NotMoved {

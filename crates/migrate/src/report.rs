@@ -9,7 +9,7 @@ use serde::Serialize;
 
 use crate::checklist::changed_since_inputs;
 use crate::error::{MigrateError, Result};
-use crate::restore::{OrchestrationMapping, ProvisionedMapping, RestoreOutcome};
+use crate::restore::{OrchestrationMapping, ProvisionedMapping, RestoreOutcome, TriggerMapping};
 use crate::snapshot::format::{SecretKind, StackRef};
 use crate::snapshot::Snapshot;
 
@@ -33,6 +33,8 @@ pub struct Report {
     pub timing: Timing,
     /// Orchestrations: old id → new id.
     pub orchestrations: Vec<OrchestrationMapping>,
+    /// Triggers: old id → new id, each restored inactive.
+    pub triggers: Vec<TriggerMapping>,
     /// Provisioned resources: old id → new id.
     pub provisioned: Vec<ProvisionedMapping>,
     /// What was left behind, in counts.
@@ -69,6 +71,8 @@ pub struct Moved {
     pub configuration_rows: u64,
     /// Orchestrations.
     pub orchestrations: u64,
+    /// Triggers.
+    pub triggers: u64,
     /// Workspaces and BI projects provisioned again.
     pub provisioned: u64,
 }
@@ -96,7 +100,7 @@ pub struct Timing {
 #[serde(rename_all = "camelCase")]
 pub struct ChecklistItem {
     /// The kind of task: `reauthorizeOAuth`, `reenterSecret`, `setUpSshTunnel`,
-    /// `updateIpAllowList`, `inviteUser`, `enableOrchestration`, `runProvisionedWriter`,
+    /// `updateIpAllowList`, `inviteUser`, `enableOrchestration`, `setTriggerToken`, `runProvisionedWriter`,
     /// `expectFullReload`, `createToken`, `deleteSourceProject`.
     pub task: String,
     /// The object, e.g. `configuration keboola.ex-db-mysql/orders (Orders DB)`.
@@ -250,6 +254,37 @@ impl Report {
                 ),
             ));
         }
+        for t in &restore.triggers {
+            let token = if t.source_token_description.is_empty() {
+                format!("token {}", t.source_token_id)
+            } else {
+                format!(
+                    "token {} ('{}')",
+                    t.source_token_id, t.source_token_description
+                )
+            };
+            checklist.push(item(
+                "setTriggerToken",
+                format!(
+                    "trigger {} of {}, source id {}",
+                    t.new_id,
+                    config_label(&t.component_id, &t.configuration_id),
+                    t.old_id
+                ),
+                format!(
+                    "it ran with {token} on the source, which does not move; it is restored \
+                     inactive with the restorer's token: create a token on the destination that \
+                     may run the configuration, then set it and switch the trigger on (PUT \
+                     /v2/storage/triggers/{} with runWithTokenId and isActive=true){}",
+                    t.new_id,
+                    if t.was_active {
+                        ""
+                    } else {
+                        "; it was inactive on the source too"
+                    }
+                ),
+            ));
+        }
         for p in &restore.provisioned {
             checklist.push(item(
                 "runProvisionedWriter",
@@ -336,6 +371,7 @@ impl Report {
                 configurations: restore.configurations,
                 configuration_rows: restore.configuration_rows,
                 orchestrations: restore.orchestrations.len() as u64,
+                triggers: restore.triggers.len() as u64,
                 provisioned: restore.provisioned.len() as u64,
             },
             timing: Timing {
@@ -355,6 +391,7 @@ impl Report {
                 },
             },
             orchestrations: restore.orchestrations.clone(),
+            triggers: restore.triggers.clone(),
             provisioned: restore.provisioned.clone(),
             not_moved,
             checklist,
@@ -393,7 +430,7 @@ impl Report {
         );
         let _ = writeln!(
             s,
-            "  moved: {} buckets, {} tables, {} aliases, {} rows ({:.1} MiB), {} configurations ({} rows), {} orchestrations, {} provisioned resources",
+            "  moved: {} buckets, {} tables, {} aliases, {} rows ({:.1} MiB), {} configurations ({} rows), {} orchestrations, {} triggers, {} provisioned resources",
             m.buckets,
             m.tables,
             m.aliases,
@@ -402,6 +439,7 @@ impl Report {
             m.configurations,
             m.configuration_rows,
             m.orchestrations,
+            m.triggers,
             m.provisioned
         );
         let _ = writeln!(
@@ -513,6 +551,7 @@ impl Report {
             ("Configurations", m.configurations),
             ("Configuration rows", m.configuration_rows),
             ("Orchestrations", m.orchestrations),
+            ("Triggers (restored inactive)", m.triggers),
             ("Provisioned resources", m.provisioned),
         ] {
             let _ = writeln!(s, "| {what} | {n} |");
@@ -566,6 +605,12 @@ impl Report {
                 o.new_id
             ));
         }
+        for t in self.triggers.iter().filter(|t| t.old_id != t.new_id) {
+            changed.push(format!(
+                "| trigger of {}/{} | {} | {} |",
+                t.component_id, t.configuration_id, t.old_id, t.new_id
+            ));
+        }
         for p in self.provisioned.iter().filter(|p| p.old_id != p.new_id) {
             changed.push(format!(
                 "| {} of {}/{} | {} | {} |",
@@ -579,8 +624,8 @@ impl Report {
         if changed.is_empty() {
             let _ = writeln!(
                 s,
-                "Nothing got a new id: buckets, tables, configurations, rows, orchestrations and \
-                 provisioned resources keep theirs.\n"
+                "Nothing got a new id: buckets, tables, configurations, rows, orchestrations, \
+                 triggers and provisioned resources keep theirs.\n"
             );
         } else {
             let _ = writeln!(

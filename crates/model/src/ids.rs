@@ -112,6 +112,13 @@ numeric_id!(
     "orchestration id"
 );
 numeric_id!(
+    @string
+    /// A trigger; written as a string, as the reference platform answers it. The stack numbers
+    /// them, so they change when a project moves.
+    TriggerId,
+    "trigger id"
+);
+numeric_id!(
     /// A provisioned SQL workspace.
     WorkspaceId,
     "workspace id"

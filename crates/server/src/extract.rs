@@ -70,32 +70,56 @@ impl<T: DeserializeOwned> FromRequest<AppState> for AppJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
-        let Some(kind) = body_kind(req.headers()) else {
-            return Err(ApiError::bad_request(
-                "invalidBody",
-                "the request body is not valid: send it as JSON with Content-Type: \
-                 application/json, or as a form with Content-Type: \
-                 application/x-www-form-urlencoded",
-            ));
-        };
-        let RawBody(bytes) = RawBody::from_request(req, state).await?;
-        let text = std::str::from_utf8(&bytes).map_err(|e| {
-            ApiError::bad_request("invalidBody", format!("the request body is not UTF-8: {e}"))
-        })?;
-        match kind {
-            BodyKind::Json => {
-                state.stack.check_json_depth(text, "the request body")?;
-                serde_json::from_str(text)
-                    .map(AppJson)
-                    .map_err(invalid_body)
-            }
-            BodyKind::Form => {
-                let max_depth = state.stack.settings().limits.max_json_depth;
-                crate::form::parse(text, max_depth)
-                    .and_then(|tree| crate::form::from_tree(tree, max_depth))
-                    .map(AppJson)
-                    .map_err(|e| invalid_form(e, max_depth))
-            }
+        read_body(req, state, &[]).await.map(AppJson)
+    }
+}
+
+/// A body type whose form may repeat a list field's plain name (`x=a&x=b`).
+pub trait FormLists {
+    /// The fields that may.
+    const LIST_FIELDS: &'static [&'static str];
+}
+
+/// [`AppJson`] for a body type with [`FormLists`].
+pub struct AppJsonLists<T>(pub T);
+
+impl<T: DeserializeOwned + FormLists> FromRequest<AppState> for AppJsonLists<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &AppState) -> Result<Self, ApiError> {
+        read_body(req, state, T::LIST_FIELDS)
+            .await
+            .map(AppJsonLists)
+    }
+}
+
+async fn read_body<T: DeserializeOwned>(
+    req: Request,
+    state: &AppState,
+    lists: &[&str],
+) -> Result<T, ApiError> {
+    let Some(kind) = body_kind(req.headers()) else {
+        return Err(ApiError::bad_request(
+            "invalidBody",
+            "the request body is not valid: send it as JSON with Content-Type: \
+             application/json, or as a form with Content-Type: \
+             application/x-www-form-urlencoded",
+        ));
+    };
+    let RawBody(bytes) = RawBody::from_request(req, state).await?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| {
+        ApiError::bad_request("invalidBody", format!("the request body is not UTF-8: {e}"))
+    })?;
+    match kind {
+        BodyKind::Json => {
+            state.stack.check_json_depth(text, "the request body")?;
+            serde_json::from_str(text).map_err(invalid_body)
+        }
+        BodyKind::Form => {
+            let max_depth = state.stack.settings().limits.max_json_depth;
+            crate::form::parse_with_lists(text, max_depth, lists)
+                .and_then(|tree| crate::form::from_tree(tree, max_depth))
+                .map_err(|e| invalid_form(e, max_depth))
         }
     }
 }
@@ -250,6 +274,7 @@ fn id_not_found(e: stackport_model::IdError) -> ApiError {
         "credentials" => "oauth.credentialsNotFound",
         "workspace" => "workspaces.notFound",
         "orchestration" => "orchestrations.notFound",
+        "trigger" => "storage.triggers.notFound",
         "job" => "queue.jobs.notFound",
         "version" => "components.configurations.versionNotFound",
         "project" => "manage.projects.notFound",

@@ -17,6 +17,7 @@ mod meta {
     mod schedules;
     mod tables;
     mod tokens;
+    mod triggers;
     mod users;
     mod workspaces;
 }

@@ -331,6 +331,17 @@ pub(crate) fn evaluate(
             "enable each one on the destination when its secrets and authorizations are in place".into(),
         ));
     }
+    if !project.triggers.is_empty() {
+        findings.push(finding(
+            Info,
+            "triggers.inactive",
+            format!("{} triggers", project.triggers.len()),
+            "triggers get new ids and are restored inactive: the tokens they run with do not move"
+                .into(),
+            "on the destination give each one a token (runWithTokenId) and set isActive to true"
+                .into(),
+        ));
+    }
     if src_stack.ip_addresses != dst_stack.ip_addresses {
         findings.push(finding(
             Warning,
@@ -413,6 +424,7 @@ pub(crate) fn evaluate(
         configurations,
         configuration_rows,
         orchestrations: project.orchestrations.len() as u64,
+        triggers: project.triggers.len() as u64,
         provisioned: project.provisioned.len() as u64,
         not_moved,
     };
@@ -422,6 +434,7 @@ pub(crate) fn evaluate(
         + 5 * project.configs.len() as u64
         + 2 * configuration_rows
         + inventory.orchestrations
+        + inventory.triggers
         + inventory.provisioned;
     let data_seconds = 2.0 * inventory.bytes as f64 / NOMINAL_BYTES_PER_SECOND;
     let estimated_seconds = source_seconds + requests as f64 * dest_latency + data_seconds;

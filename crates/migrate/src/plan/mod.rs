@@ -68,6 +68,8 @@ pub struct PlanInventory {
     pub configuration_rows: u64,
     /// Orchestrations.
     pub orchestrations: u64,
+    /// Triggers.
+    pub triggers: u64,
     /// Workspaces and BI projects to provision again.
     pub provisioned: u64,
     /// What will not move, with counts.

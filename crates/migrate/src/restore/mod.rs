@@ -1,13 +1,14 @@
 //! `snapshot restore`: writes a checked snapshot into an empty destination project, in the order
 //! the seed fixes: project metadata, buckets, tables and their metadata, table data, aliases,
 //! configurations (rows, state, row order, `isDisabled`, metadata), provisioned resources,
-//! orchestrations.
+//! orchestrations, triggers.
 
 mod configs;
 mod metadata;
 mod orchestrations;
 mod resume;
 mod storage;
+mod triggers;
 
 use std::sync::Arc;
 use std::time::Instant;
@@ -24,6 +25,7 @@ use crate::Endpoint;
 
 pub(crate) use configs::secret_key;
 pub use orchestrations::{OrchestrationMapping, ProvisionedMapping};
+pub use triggers::TriggerMapping;
 
 /// How to restore.
 #[derive(Debug, Clone)]
@@ -81,6 +83,8 @@ pub struct RestoreOutcome {
     pub configuration_rows: u64,
     /// Old and new orchestration ids.
     pub orchestrations: Vec<OrchestrationMapping>,
+    /// Old and new trigger ids; every one restored inactive.
+    pub triggers: Vec<TriggerMapping>,
     /// Resources provisioned again on the destination.
     pub provisioned: Vec<ProvisionedMapping>,
     /// Secrets the destination set itself (`component/config/path`), e.g. the credentials of
@@ -152,6 +156,7 @@ pub async fn restore(
             + inv.aliases
             + inv.configurations
             + inv.orchestrations
+            + inv.triggers
             + inv.provisioned,
     );
     let mut outcome = RestoreOutcome {
@@ -167,6 +172,7 @@ pub async fn restore(
         configurations: 0,
         configuration_rows: 0,
         orchestrations: Vec::new(),
+        triggers: Vec::new(),
         provisioned: Vec::new(),
         filled_by_destination: Vec::new(),
         warnings: Vec::new(),
@@ -284,6 +290,7 @@ async fn write_all(
     configs::restore_configurations(client, snapshot, instant_text, timer, outcome).await?;
     orchestrations::restore_provisioned(client, snapshot, timer, outcome, true).await?;
     orchestrations::restore_orchestrations(client, snapshot, timer, outcome, true).await?;
+    triggers::restore_triggers(client, snapshot, timer, outcome, true).await?;
     configs::secrets_filled_by_destination(client, snapshot, outcome).await?;
     storage::check_row_counts(client, snapshot).await?;
     Ok(())

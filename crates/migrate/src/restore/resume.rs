@@ -26,6 +26,7 @@ pub(crate) async fn describe_finished(
     let timer = PhaseTimer::start(&quiet, Phase::Restore, 0, 0, 0);
     restore_provisioned(client, snapshot, &timer, outcome, false).await?;
     restore_orchestrations(client, snapshot, &timer, outcome, false).await?;
+    super::triggers::restore_triggers(client, snapshot, &timer, outcome, false).await?;
     super::configs::secrets_filled_by_destination(client, snapshot, outcome).await?;
     Ok(())
 }

@@ -131,7 +131,39 @@ pub(crate) fn check_structure(s: &Snapshot) -> Result<()> {
             }
         }
     }
+    check_triggers(s, &configs)?;
     check_inventory(s)
+}
+
+/// Each trigger watches tables of the snapshot and runs a configuration or orchestration of it.
+fn check_triggers(s: &Snapshot, configs: &HashSet<(String, String)>) -> Result<()> {
+    let tables: HashSet<String> = s.tables.iter().map(|e| e.table.id.to_string()).collect();
+    for t in &s.triggers {
+        let refused = |what: String| {
+            Err(MigrateError::snapshot(
+                paths::TRIGGERS,
+                format!("trigger {} {what}, which the snapshot does not have", t.id),
+            ))
+        };
+        if let Some(table) = t
+            .tables
+            .iter()
+            .find(|w| !tables.contains(&w.table_id.to_string()))
+        {
+            return refused(format!("watches table {}", table.table_id));
+        }
+        let runs = if t.component.as_str() == crate::ORCHESTRATOR {
+            s.orchestrations
+                .iter()
+                .any(|o| o.id.to_string() == t.configuration_id.as_str())
+        } else {
+            configs.contains(&(t.component.to_string(), t.configuration_id.to_string()))
+        };
+        if !runs {
+            return refused(format!("runs {}/{}", t.component, t.configuration_id));
+        }
+    }
+    Ok(())
 }
 
 /// The manifest's counts must be what the documents hold: a mismatch means files were swapped
@@ -161,6 +193,7 @@ fn check_inventory(s: &Snapshot) -> Result<()> {
             .map(|c| c.configuration.rows.as_ref().map_or(0, |r| r.len()) as u64)
             .sum(),
         orchestrations: s.orchestrations.len() as u64,
+        triggers: s.triggers.len() as u64,
         provisioned: s.provisioned.len() as u64,
         secrets_removed: s.secrets.len() as u64,
     };

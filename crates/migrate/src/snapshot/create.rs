@@ -200,7 +200,9 @@ pub(crate) async fn create_from(
     inventory.buckets = project.buckets.len() as u64;
     inventory.orchestrations = project.orchestrations.len() as u64;
     inventory.provisioned = project.provisioned.len() as u64;
+    inventory.triggers = project.triggers.len() as u64;
     dir.json(paths::ORCHESTRATIONS, &project.orchestrations)?;
+    dir.json(paths::TRIGGERS, &project.triggers)?;
     dir.json(paths::PROVISIONED, &project.provisioned)?;
     dir.json(paths::SECRETS, &secrets)?;
     dir.json(paths::NOT_MOVED, &project.not_moved)?;

@@ -5,12 +5,16 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 use stackport_model::api::{
-    Bucket, MetadataEntry, Orchestration, Project, ProvisionedResource, Table, UserRole, UserStatus,
+    Bucket, MetadataEntry, Orchestration, Project, ProvisionedResource, Table, Trigger, UserRole,
+    UserStatus,
 };
 use stackport_model::{BucketId, ComponentId, ConfigId, RowId, TableId, TokenId};
 
-/// The version this code writes and the only one it reads.
-pub const FORMAT_VERSION: u32 = 1;
+/// The version this code writes. Version 2 added `triggers.json` and `inventory.triggers`.
+pub const FORMAT_VERSION: u32 = 2;
+
+/// The oldest version this code reads: a version-1 snapshot reads as one without triggers.
+pub const OLDEST_FORMAT_VERSION: u32 = 1;
 
 /// File names inside a snapshot.
 pub mod paths {
@@ -26,6 +30,8 @@ pub mod paths {
     pub const ORCHESTRATIONS: &str = "orchestrations.json";
     /// Workspaces and BI projects.
     pub const PROVISIONED: &str = "provisioned.json";
+    /// Triggers as the source returned them (from version 2).
+    pub const TRIGGERS: &str = "triggers.json";
     /// Where each removed secret was.
     pub const SECRETS: &str = "secrets.json";
     /// What the migration does not carry.
@@ -107,6 +113,9 @@ pub struct Inventory {
     pub configuration_rows: u64,
     /// Orchestrations.
     pub orchestrations: u64,
+    /// Triggers (from version 2; 0 in a version-1 snapshot).
+    #[serde(default)]
+    pub triggers: u64,
     /// Workspaces and BI projects.
     pub provisioned: u64,
     /// Secret values, OAuth links and SSH keys removed.
@@ -353,6 +362,9 @@ pub struct TrashedConfig {
 
 /// `orchestrations.json`.
 pub type OrchestrationsDoc = Vec<Orchestration>;
+
+/// `triggers.json`.
+pub type TriggersDoc = Vec<Trigger>;
 
 /// `provisioned.json`.
 pub type ProvisionedDoc = Vec<ProvisionedResource>;

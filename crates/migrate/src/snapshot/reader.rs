@@ -45,6 +45,8 @@ pub struct Snapshot {
     pub orchestrations: OrchestrationsDoc,
     /// `provisioned.json`.
     pub provisioned: ProvisionedDoc,
+    /// `triggers.json`; empty in a version-1 snapshot.
+    pub triggers: TriggersDoc,
     /// `secrets.json`.
     pub secrets: Vec<RemovedSecret>,
     /// `not-moved.json`.
@@ -78,6 +80,9 @@ pub fn open(root: &Path) -> Result<Snapshot> {
     .into_iter()
     .map(String::from)
     .collect();
+    if manifest.format_version >= 2 {
+        expected.insert(paths::TRIGGERS.into());
+    }
     let project: ProjectDoc = read_doc(root, paths::PROJECT, &listed, MAX_JSON_BYTES)?;
     let buckets: BucketsDoc = read_doc(root, paths::BUCKETS, &listed, MAX_JSON_BYTES)?;
     let tables: Vec<TableEntry> = read_doc(root, paths::TABLES, &listed, MAX_JSON_BYTES)?;
@@ -133,6 +138,11 @@ pub fn open(root: &Path) -> Result<Snapshot> {
         configurations,
         orchestrations: read_doc(root, paths::ORCHESTRATIONS, &listed, MAX_JSON_BYTES)?,
         provisioned: read_doc(root, paths::PROVISIONED, &listed, MAX_JSON_BYTES)?,
+        triggers: if manifest.format_version >= 2 {
+            read_doc(root, paths::TRIGGERS, &listed, MAX_JSON_BYTES)?
+        } else {
+            Vec::new()
+        },
         secrets: read_doc(root, paths::SECRETS, &listed, MAX_JSON_BYTES)?,
         not_moved: read_doc(root, paths::NOT_MOVED, &listed, MAX_JSON_BYTES)?,
         manifest,
@@ -171,12 +181,12 @@ fn read_manifest(root: &Path) -> Result<(Manifest, String)> {
     let value: serde_json::Value = serde_json::from_slice(&text)
         .map_err(|e| MigrateError::snapshot(paths::MANIFEST, format!("is not JSON: {e}")))?;
     match value.get("formatVersion").and_then(|v| v.as_u64()) {
-        Some(v) if v == u64::from(FORMAT_VERSION) => {}
+        Some(v) if (u64::from(OLDEST_FORMAT_VERSION)..=u64::from(FORMAT_VERSION)).contains(&v) => {}
         Some(v) => {
             return Err(MigrateError::snapshot(
                 paths::MANIFEST,
                 format!(
-                    "has format version {v}; this stackport reads version {FORMAT_VERSION}: use a stackport that knows version {v}"
+                    "has format version {v}; this stackport reads versions {OLDEST_FORMAT_VERSION} to {FORMAT_VERSION}: use a stackport that knows version {v}"
                 ),
             ))
         }

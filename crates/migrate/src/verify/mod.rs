@@ -8,6 +8,7 @@ mod configs;
 mod orchestrations;
 mod tables;
 mod transformations;
+mod triggers;
 
 use std::path::Path;
 
@@ -42,6 +43,8 @@ pub struct Verification {
     pub configurations: u64,
     /// Orchestrations compared.
     pub orchestrations: u64,
+    /// Triggers compared.
+    pub triggers: u64,
     /// SQL transformations run as dry runs on both sides and compared by their outputs
     /// (`--run-transformations`; 0 otherwise).
     pub transformations: u64,
@@ -123,7 +126,8 @@ pub(crate) async fn verify_with(
         .await
         .api(|| "listing the source's provisioned resources".into())?;
     configs::compare(&src, &dst, &provisioned, &mut v).await?;
-    orchestrations::compare(&src, &dst, map, &mut v).await?;
+    let orchestration_ids = orchestrations::compare(&src, &dst, map, &mut v).await?;
+    triggers::compare(&src, &dst, &orchestration_ids, &mut v).await?;
     v.seconds = started.elapsed().as_secs_f64();
     Ok(v)
 }

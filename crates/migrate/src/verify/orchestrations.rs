@@ -24,12 +24,13 @@ pub(super) fn id_map_from_report(work_dir: &Path) -> Option<BTreeMap<u64, u64>> 
         .collect()
 }
 
+/// Returns the id map it went by (source id → destination id), for the triggers.
 pub(super) async fn compare(
     src: &Client,
     dst: &Client,
     map: Option<&BTreeMap<u64, u64>>,
     v: &mut Verification,
-) -> Result<()> {
+) -> Result<BTreeMap<u64, u64>> {
     let source = src
         .list_orchestrations()
         .await
@@ -112,5 +113,5 @@ pub(super) async fn compare(
             }
         }
     }
-    Ok(())
+    Ok(ids)
 }

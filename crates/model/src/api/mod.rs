@@ -19,6 +19,7 @@ mod secrets;
 mod stack;
 mod table;
 mod token;
+mod trigger;
 mod user;
 
 pub use bucket::*;
@@ -38,4 +39,5 @@ pub use secrets::*;
 pub use stack::*;
 pub use table::*;
 pub use token::*;
+pub use trigger::*;
 pub use user::*;

@@ -15,6 +15,7 @@ use super::{
     NewOAuthCredentials, NewOrchestration, NewProject, NewProjectUser, NewSshKey, NewTable,
     NewToken, NewWorkspace, OrchestrationUpdate, PrimaryKey, ProjectUserUpdate,
 };
+use super::{NewTrigger, TriggerUpdate};
 use crate::ids::*;
 
 /// One request body type: the name the route table gives it, its schema, and a parse through
@@ -56,6 +57,8 @@ request_bodies!(
     Rollback,
     NewOrchestration,
     OrchestrationUpdate,
+    NewTrigger,
+    TriggerUpdate,
     NewJob,
     NewProject,
     NewProjectUser,
@@ -140,6 +143,18 @@ impl JsonSchema for OrchestrationId {
     }
     fn schema_name() -> Cow<'static, str> {
         "OrchestrationId".into()
+    }
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({ "type": "integer", "minimum": 1, "examples": [1] })
+    }
+}
+
+impl JsonSchema for TokenId {
+    fn inline_schema() -> bool {
+        true
+    }
+    fn schema_name() -> Cow<'static, str> {
+        "TokenId".into()
     }
     fn json_schema(_: &mut SchemaGenerator) -> Schema {
         json_schema!({ "type": "integer", "minimum": 1, "examples": [1] })

@@ -442,7 +442,7 @@ mod tests {
     use serde::Deserialize;
     use stackport_model::api::RawJson;
 
-    use super::super::parse;
+    use super::super::tree::parse;
     use super::*;
 
     #[derive(Debug, Deserialize, PartialEq)]

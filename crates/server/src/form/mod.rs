@@ -10,4 +10,4 @@ mod de;
 mod tree;
 
 pub use de::{from_tree, FormError};
-pub use tree::parse;
+pub use tree::parse_with_lists;

@@ -66,13 +66,25 @@ enum Segment<'a> {
     Key(&'a str),
 }
 
-/// Reads a form body into a tree; a field nested deeper than `max_depth` levels (counted as in
-/// JSON: `a=1` is one level, `a[b]=1` two) is refused before it is stored.
+/// [`parse_with_lists`] without list fields.
+#[cfg(test)]
 pub fn parse(body: &str, max_depth: usize) -> Result<Node, FormError> {
+    parse_with_lists(body, max_depth, &[])
+}
+
+/// Reads a form body into a tree; a field nested deeper than `max_depth` levels (counted as in
+/// JSON: `a=1` is one level, `a[b]=1` two) is refused before it is stored. A plain name of
+/// `lists` may repeat and means a list (`x=a&x=b` is `x[]=a&x[]=b`), as Python's `requests`
+/// writes a list in a form; any other repeated name is refused, since which of its values was
+/// meant cannot be known.
+pub fn parse_with_lists(body: &str, max_depth: usize, lists: &[&str]) -> Result<Node, FormError> {
     let pairs: Vec<(String, String)> = serde_urlencoded::from_str(body)
         .map_err(|e| FormError::invalid(format!("the form is not valid: {e}")))?;
     let mut root = Branch::new();
-    for (field, value) in pairs {
+    for (mut field, value) in pairs {
+        if lists.contains(&field.as_str()) {
+            field.push_str("[]");
+        }
         let segments = segments(&field)?;
         if segments.len() > max_depth {
             return Err(FormError::too_deep(format!(
@@ -235,6 +247,22 @@ mod tests {
             assert!(!e.too_deep, "{body}");
             assert!(e.to_string().contains("form field '"), "{body}: {e}");
         }
+    }
+
+    #[test]
+    fn a_list_field_may_repeat_its_plain_name() {
+        let tree = parse_with_lists("ids=a&ids=b&n=1", 10, &["ids"]).unwrap();
+        let Node::Branch(root) = tree else {
+            panic!("a form is a branch")
+        };
+        let entries = root.into_entries();
+        assert_eq!(entries[0].0, "ids");
+        let Node::Branch(ids) = &entries[0].1 else {
+            panic!("ids is a list")
+        };
+        assert!(ids.is_list());
+        assert_eq!(ids.clone().into_entries().len(), 2);
+        assert!(parse_with_lists("n=1&n=2", 10, &["ids"]).is_err());
     }
 
     #[test]

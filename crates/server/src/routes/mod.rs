@@ -15,6 +15,7 @@ mod orchestrations;
 mod provisioning;
 mod tables;
 mod tokens;
+mod triggers;
 mod users;
 
 use axum::extract::Request;
@@ -38,6 +39,7 @@ pub fn api() -> Api {
     let api = encryption::routes(api);
     let api = oauth_ssh::routes(api);
     let api = orchestrations::routes(api);
+    let api = triggers::routes(api);
     let api = jobs::routes(api);
     let api = users::routes(api);
     let api = provisioning::routes(api);

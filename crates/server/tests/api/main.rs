@@ -34,5 +34,6 @@ mod shapes;
 mod slow_clients;
 mod tables;
 mod tokens;
+mod triggers;
 mod unknown_fields;
 mod users;

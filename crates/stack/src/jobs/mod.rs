@@ -59,7 +59,7 @@ impl JobControl {
         self.shutting_down.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    fn notify(&self) {
+    pub(crate) fn notify(&self) {
         *self.queued.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         self.wake.notify_all();
     }
@@ -115,7 +115,7 @@ impl Stack {
     }
 
     /// A job must name something that exists and that this stack can run, before it is queued.
-    fn check_job_target(&self, auth: &TokenAuth, new: &NewJob) -> Result<()> {
+    pub(crate) fn check_job_target(&self, auth: &TokenAuth, new: &NewJob) -> Result<()> {
         if new.component.as_str() == ORCHESTRATOR {
             if new.mode == JobMode::DryRun {
                 return Err(Error::invalid(
@@ -261,7 +261,7 @@ impl Stack {
 }
 
 /// Queues a checked job inside `tx`, with the event that says so.
-fn insert_job(
+pub(crate) fn insert_job(
     tx: &mut Tx<'_>,
     auth: &TokenAuth,
     new: &NewJob,

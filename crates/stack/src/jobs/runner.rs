@@ -136,11 +136,15 @@ impl Drop for JobRunner {
     }
 }
 
-/// Queues scheduled orchestrations whose minute has come, checking every second.
+/// Queues scheduled orchestrations whose minute has come, and triggers whose cool-down has
+/// passed, checking every second.
 fn schedule(stack: &Stack, stopping: &AtomicBool) {
     while !stopping.load(Ordering::SeqCst) {
         if let Err(e) = stack.run_due_schedules() {
             tracing::warn!(error = %e, "running the schedules failed");
+        }
+        if let Err(e) = stack.run_due_triggers() {
+            tracing::warn!(error = %e, "running the triggers failed");
         }
         let guard = stack.jobs.queued.lock().unwrap_or_else(|e| e.into_inner());
         if !stopping.load(Ordering::SeqCst) {

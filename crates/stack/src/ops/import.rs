@@ -393,6 +393,7 @@ impl Stack {
         let by = auth.token_ref();
         self.store.write(|tx| {
             touch_bucket(tx, project.id, id.bucket())?;
+            tx.triggers().mark_table_changed(project.id, &table.id)?;
             record(
                 tx,
                 project.id,
@@ -411,6 +412,11 @@ impl Stack {
                 },
             )
         })?;
+        // The import is done whatever a trigger does; one that cannot fire now is retried on
+        // the scheduler's next tick.
+        if let Err(e) = self.run_due_triggers() {
+            tracing::warn!(table = %id, error = %e, "running the triggers after an import failed");
+        }
         Ok(ImportResult {
             table_id: id.clone(),
             imported_rows: imported,

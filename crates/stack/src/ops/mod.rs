@@ -21,6 +21,7 @@ pub mod ssh;
 mod sweep;
 pub mod tables;
 pub mod tokens;
+pub mod triggers;
 mod typing;
 pub mod users;
 

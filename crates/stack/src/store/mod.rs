@@ -26,6 +26,7 @@ mod projects;
 mod schedules;
 mod tables;
 mod tokens;
+mod triggers;
 mod tx;
 mod users;
 mod workspaces;
@@ -42,6 +43,7 @@ pub use projects::*;
 pub use schedules::*;
 pub use tables::*;
 pub use tokens::*;
+pub use triggers::*;
 pub(crate) use tx::Meta;
 pub use tx::Tx;
 pub use users::*;
@@ -97,4 +99,6 @@ pub trait MetaTx {
     fn jobs(&mut self) -> &mut dyn JobQueue;
     /// The scheduler's slots: each scheduled minute queues its job once.
     fn schedules(&mut self) -> &mut dyn ScheduleSlots;
+    /// Triggers: configurations run when their watched tables have all been imported into.
+    fn triggers(&mut self) -> &mut dyn TriggerStore;
 }

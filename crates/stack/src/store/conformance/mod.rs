@@ -21,6 +21,7 @@ mod schedules;
 mod tables;
 mod tokens;
 mod transactions;
+mod triggers;
 mod users;
 mod workspaces;
 
@@ -44,6 +45,7 @@ pub fn run_all(new_store: NewStore<'_>) {
     workspaces::run(new_store);
     jobs::run(new_store);
     schedules::run(new_store);
+    triggers::run(new_store);
 }
 
 /// A new project in `tx`, for cases that need one to hang their records on.
