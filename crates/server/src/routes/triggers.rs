@@ -1,4 +1,4 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use stackport_model::api::query::{NoQuery, TriggerListQuery};
@@ -7,7 +7,7 @@ use stackport_model::TriggerId;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, AppJsonLists, FormLists, StorageAuth};
+use crate::extract::{AppJson, AppJsonLists, FormLists, Id, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 
@@ -20,7 +20,8 @@ pub fn routes(api: Api) -> Api {
         "/v2/storage/triggers",
         list,
         Doc::storage("The project's triggers, optionally of one component or configuration")
-            .ok(Content::JsonList("Trigger")),
+            .ok(Content::JsonList("Trigger"))
+            .query::<TriggerListQuery>(),
     )
     .post(
         "/v2/storage/triggers",
@@ -79,20 +80,18 @@ async fn create(
 async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<TriggerId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Trigger>, ApiError> {
-    let id: TriggerId = parse_id(&id)?;
     state.run(move |s| s.get_trigger(&auth, id)).await.map(Json)
 }
 
 async fn update(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<TriggerId>,
     AppJsonLists(update): AppJsonLists<TriggerUpdate>,
 ) -> Result<Json<Trigger>, ApiError> {
-    let id: TriggerId = parse_id(&id)?;
     state
         .run(move |s| s.update_trigger(&auth, id, &update))
         .await
@@ -102,10 +101,9 @@ async fn update(
 async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<TriggerId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let id: TriggerId = parse_id(&id)?;
     state.run(move |s| s.delete_trigger(&auth, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
