@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema/v2.sql"),
     include_str!("schema/v3.sql"),
     include_str!("schema/v4.sql"),
+    include_str!("schema/v5.sql"),
 ];
 
 /// One connection behind a mutex: metadata operations are short, and one writer is what
@@ -179,6 +180,10 @@ impl MetaTx for SqliteTx<'_> {
     }
 
     fn schedules(&mut self) -> &mut dyn ScheduleSlots {
+        self
+    }
+
+    fn storage_jobs(&mut self) -> &mut dyn StorageJobStore {
         self
     }
 }

@@ -88,18 +88,8 @@ async fn import(
     body: Body,
 ) -> Result<Json<ImportResult>, ApiError> {
     let id: TableId = parse_id(&id)?;
-    let options = ImportOptions {
-        incremental: query.incremental,
-        columns: query.columns,
-        without_headers: query.without_headers,
-        delimiter: query.delimiter,
-        enclosure: query.enclosure,
-        use_timestamp_from_data_file: query.use_timestamp_from_data_file,
-        gzip: is_gzip(&headers),
-        timestamp: query.timestamp,
-        idempotency_key: query.idempotency_key,
-        expected_rows: query.expected_rows,
-    };
+    let mut options: ImportOptions = query;
+    options.gzip |= is_gzip(&headers);
     // The whole body first: a slow client must not hold the project's writer while it sends.
     let limit = SpoolLimit {
         bytes: state.stack.settings().limits.max_import_bytes,

@@ -24,6 +24,7 @@ mod oauth;
 mod orchestrations;
 mod projects;
 mod schedules;
+mod storage_jobs;
 mod tables;
 mod tokens;
 mod tx;
@@ -40,6 +41,7 @@ pub use oauth::*;
 pub use orchestrations::*;
 pub use projects::*;
 pub use schedules::*;
+pub use storage_jobs::*;
 pub use tables::*;
 pub use tokens::*;
 pub(crate) use tx::Meta;
@@ -97,4 +99,6 @@ pub trait MetaTx {
     fn jobs(&mut self) -> &mut dyn JobQueue;
     /// The scheduler's slots: each scheduled minute queues its job once.
     fn schedules(&mut self) -> &mut dyn ScheduleSlots;
+    /// Storage jobs: the asynchronous table and bucket operations.
+    fn storage_jobs(&mut self) -> &mut dyn StorageJobStore;
 }

@@ -9,11 +9,13 @@ mod data;
 mod files;
 mod lists;
 mod raw;
+mod storage_jobs;
 
 pub use data::*;
 pub use files::*;
 pub use lists::*;
 pub use raw::{QueryError, QueryWriter, RawQuery};
+pub use storage_jobs::*;
 
 /// The query of one endpoint.
 pub trait Query: Sized {

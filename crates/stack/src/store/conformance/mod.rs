@@ -18,6 +18,7 @@ mod oauth;
 mod orchestrations;
 mod projects;
 mod schedules;
+mod storage_jobs;
 mod tables;
 mod tokens;
 mod transactions;
@@ -44,6 +45,7 @@ pub fn run_all(new_store: NewStore<'_>) {
     workspaces::run(new_store);
     jobs::run(new_store);
     schedules::run(new_store);
+    storage_jobs::run(new_store);
 }
 
 /// A new project in `tx`, for cases that need one to hang their records on.
