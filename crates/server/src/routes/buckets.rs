@@ -1,5 +1,6 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::Json;
 use stackport_model::api::{Bucket, NewBucket};
 use stackport_model::BucketId;
@@ -75,11 +76,17 @@ async fn delete(
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
     ApiQuery(query): ApiQuery<BucketDeleteQuery>,
-) -> Result<StatusCode, ApiError> {
+) -> Result<axum::response::Response, ApiError> {
     let id: BucketId = parse_id(&id)?;
     let force = query.force;
+    if query.asynchronous {
+        let job = state
+            .run(move |s| s.delete_bucket_async(&auth, &id, force))
+            .await?;
+        return Ok((StatusCode::ACCEPTED, Json(job)).into_response());
+    }
     state
         .run(move |s| s.delete_bucket(&auth, &id, force))
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

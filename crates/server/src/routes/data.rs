@@ -11,7 +11,7 @@ use bytes::Bytes;
 use stackport_model::api::query::{ExportQuery, ImportQuery};
 use stackport_model::api::{ImportResult, TableFingerprint};
 use stackport_model::TableId;
-use stackport_stack::{ExportOptions, ImportOptions};
+use stackport_stack::{ExportOptions, ExportStream, ImportOptions};
 use tokio::sync::mpsc;
 
 use crate::api::{Api, Content, Doc};
@@ -169,18 +169,15 @@ async fn export(
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
     let id: TableId = parse_id(&id)?;
-    let options = ExportOptions {
-        where_filters: query.row_filters()?,
-        columns: query.columns,
-        changed_since: query.changed_since,
-        changed_until: query.changed_until,
-        limit: query.limit,
-        include_internal_timestamp: query.include_internal_timestamp,
-        gzip: query.gzip,
-    };
+    let options = ExportOptions::from_query(&query)?;
     let stream = state
         .run(move |s| s.prepare_export(&auth, &id, &options))
         .await?;
+    Ok(stream_export(&state, stream).await)
+}
+
+/// Streams a checked export as the response body (the synchronous export and the preview).
+pub(crate) async fn stream_export(state: &AppState, stream: ExportStream) -> Response {
     let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(4);
     let gzip = stream.gzip();
     let stack = state.stack.clone();
@@ -222,9 +219,9 @@ async fn export(
     } else {
         "text/csv; charset=utf-8"
     };
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, content_type)
         .body(body)
-        .expect("static headers are valid"))
+        .expect("static headers are valid")
 }

@@ -10,7 +10,8 @@ use crate::error::ApiError;
 use crate::extract::{parse_id, AppJson, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
-use stackport_model::api::query::{IncludeQuery, NoQuery};
+use axum::response::IntoResponse;
+use stackport_model::api::query::{IncludeQuery, NoQuery, TableDeleteQuery};
 
 const INCLUDE: &[(&str, &str)] = &[("include", "columns,metadata,columnMetadata")];
 
@@ -151,11 +152,15 @@ async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
     Path(id): Path<String>,
-    _: ApiQuery<NoQuery>,
-) -> Result<StatusCode, ApiError> {
+    ApiQuery(query): ApiQuery<TableDeleteQuery>,
+) -> Result<axum::response::Response, ApiError> {
     let id: TableId = parse_id(&id)?;
+    if query.asynchronous {
+        let job = state.run(move |s| s.delete_table_async(&auth, &id)).await?;
+        return Ok((StatusCode::ACCEPTED, Json(job)).into_response());
+    }
     state.run(move |s| s.delete_table(&auth, &id)).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn add_column(

@@ -46,8 +46,8 @@ pub const ORCHESTRATOR: &str = "orchestrator";
 /// jobs running now.
 #[derive(Default)]
 pub(crate) struct JobControl {
-    queued: Mutex<u64>,
-    wake: Condvar,
+    pub(crate) queued: Mutex<u64>,
+    pub(crate) wake: Condvar,
     running: Mutex<HashMap<JobId, Arc<Cancel>>>,
     /// Set (under the `running` lock) when the runner stops: a job that registers after that
     /// is stopped at once, and an orchestration stops waiting.
@@ -59,7 +59,7 @@ impl JobControl {
         self.shutting_down.load(std::sync::atomic::Ordering::SeqCst)
     }
 
-    fn notify(&self) {
+    pub(crate) fn notify(&self) {
         *self.queued.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         self.wake.notify_all();
     }

@@ -25,7 +25,11 @@ pub use stackport_model::api::query::ImportQuery as ImportOptions;
 /// The parameters of an import that name where its data comes from, or that the stack reads
 /// another way, checked before any byte is read. `dataFileId`/`dataUrl` belong to
 /// `import-async`, which clears them before it imports the file.
-fn check_options(id: &TableId, table: &TableRecord, options: &ImportOptions) -> Result<()> {
+pub(crate) fn check_options(
+    id: &TableId,
+    table: &TableRecord,
+    options: &ImportOptions,
+) -> Result<()> {
     if options.data_file_id.is_some() || options.data_url.is_some() {
         return Err(Error::invalid(
             "storage.import.sourceNotBody",
@@ -70,6 +74,14 @@ fn join(columns: &[ColumnName]) -> String {
         .map(|c| c.as_str())
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// The CSV dialect an import's `delimiter` and `enclosure` ask for.
+pub(crate) fn dialect_of(options: &ImportOptions) -> Result<Dialect> {
+    Ok(Dialect {
+        delimiter: single_byte(options.delimiter.as_deref(), b',', "delimiter")?.unwrap_or(b','),
+        enclosure: single_byte(options.enclosure.as_deref(), b'"', "enclosure")?,
+    })
 }
 
 fn single_byte(value: Option<&str>, default: u8, what: &str) -> Result<Option<u8>> {
@@ -181,11 +193,7 @@ impl Stack {
                 return Ok(replay);
             }
         }
-        let dialect = Dialect {
-            delimiter: single_byte(options.delimiter.as_deref(), b',', "delimiter")?
-                .unwrap_or(b','),
-            enclosure: single_byte(options.enclosure.as_deref(), b'"', "enclosure")?,
-        };
+        let dialect = dialect_of(options)?;
         let limits = &self.settings.limits;
         let limited = Limited::new(
             body,
@@ -646,7 +654,7 @@ fn row_error(id: &TableId, line: u64, message: String) -> Error {
     )
 }
 
-fn csv_error(id: &TableId, e: CsvError) -> Error {
+pub(crate) fn csv_error(id: &TableId, e: CsvError) -> Error {
     match e {
         CsvError::Syntax { line, message } => Error::invalid(
             "storage.import.invalidCsv",
