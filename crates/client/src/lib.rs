@@ -9,6 +9,7 @@ mod error;
 mod jobs;
 mod params;
 mod project_extras;
+mod storage_jobs;
 
 use bytes::Bytes;
 use futures_util::{Stream, TryStreamExt};
@@ -257,7 +258,11 @@ impl Client {
     pub async fn delete_bucket(&self, id: &BucketId, force: bool) -> Result<()> {
         self.delete(
             &format!("/v2/storage/buckets/{id}"),
-            &BucketDeleteQuery { force }.to_pairs(),
+            &BucketDeleteQuery {
+                force,
+                ..Default::default()
+            }
+            .to_pairs(),
         )
         .await
     }

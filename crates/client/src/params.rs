@@ -45,6 +45,7 @@ impl ImportParams {
             timestamp: self.timestamp.clone(),
             idempotency_key: self.idempotency_key.clone(),
             expected_rows: self.expected_rows,
+            ..Default::default()
         }
         .to_pairs()
     }
