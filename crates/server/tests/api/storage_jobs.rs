@@ -270,7 +270,7 @@ async fn another_projects_job_is_not_found_and_reads_refuse_unknown_params() {
     );
     let http = reqwest::Client::new();
     for path in [
-        format!("/v2/storage/jobs?limt=1"),
+        "/v2/storage/jobs?limt=1".to_string(),
         format!("/v2/storage/jobs/{}?x=1", job.id),
         format!("/v2/storage/tables/{t}/data-preview?limt=1"),
         format!("/v2/storage/tables/{t}?asynch=1"),

@@ -5,9 +5,7 @@ use stackport_model::api::{StorageJobError, StorageJobStatus, StorageOperation, 
 use stackport_model::{ProjectId, StorageJobId, TokenId};
 
 use super::{new_project, read, write, NewStore};
-use crate::store::{
-    MetaTx, MetadataStore, NewStorageJobRecord, StorageJobEnd, StorageJobRecord, StorageJobStore,
-};
+use crate::store::{MetaTx, MetadataStore, NewStorageJobRecord, StorageJobEnd, StorageJobRecord};
 
 pub(super) fn run(new_store: NewStore<'_>) {
     accepted_jobs_read_back_in_their_project_only(new_store);
