@@ -51,7 +51,9 @@ fn an_interrupted_job_fails_and_a_waiting_one_runs_after_reopening() {
     let error = failed.error.expect("an error");
     assert_eq!(error.code, "storage.jobs.interrupted");
     assert!(
-        error.message.contains("was processing when the stack stopped"),
+        error
+            .message
+            .contains("was processing when the stack stopped"),
         "{}",
         error.message
     );

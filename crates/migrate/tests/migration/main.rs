@@ -11,4 +11,5 @@ mod refusals;
 mod snapshot_contents;
 mod snapshot_defects;
 mod special_files;
+mod storage_job_history;
 mod verification;
