@@ -358,7 +358,7 @@ impl Client {
     ) -> Result<ImportResult> {
         let mut req = self
             .request(Method::POST, &format!("/v2/storage/tables/{id}/import"))?
-            .query(&params.query())
+            .query(&params.to_pairs())
             .header("Content-Type", "text/csv")
             .body(body);
         if params.gzip {

@@ -38,6 +38,11 @@ pub fn routes(api: Api) -> Api {
                 ("timestamp", "give every imported row this _timestamp (ISO 8601)"),
                 ("idempotencyKey", "apply this import once; a replay with the same key changes nothing"),
                 ("expectedRows", "the number of rows the data holds; any other count is refused and nothing is imported"),
+                ("gzip", "the body is gzip (as Content-Encoding: gzip)"),
+                ("escapedBy", "only empty"),
+                ("primaryKey", "kbcstorage's load columns: the file's columns (see docs/api.md)"),
+                ("dataFileId", "refused: import-async takes a file"),
+                ("dataUrl", "refused: import-async takes a file"),
             ]),
     )
     .get(
