@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::token::TokenRef;
-use crate::ids::StorageJobId;
+use crate::ids::{StorageJobId, TableId};
 use crate::time::{serde_rfc3339, Timestamp};
 
 /// Where a storage job is. Unlike queue jobs, storage jobs cannot be killed: they end in
@@ -114,6 +114,10 @@ pub struct StorageJob {
     pub url: String,
     /// What it does.
     pub operation_name: StorageOperation,
+    /// The table it works on (for `tableCreate`, the table it made, once it has); none for a
+    /// bucket delete.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub table_id: Option<TableId>,
     /// The object it works on and the parameters it was given.
     pub operation_params: serde_json::Value,
     /// What it made, once it succeeded (the table, the import's counts, the file); null before.

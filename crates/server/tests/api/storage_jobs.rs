@@ -97,6 +97,7 @@ async fn a_kbcstorage_table_create_is_accepted_polled_and_names_the_table() {
     assert_eq!(done.status, StorageJobStatus::Success, "{:?}", done.error);
     assert!(done.start_time.is_some() && done.end_time.is_some());
     assert_eq!(done.results["id"], "in.c-main.people");
+    assert_eq!(done.table_id, Some(table_id("in.c-main.people")));
     let table = client
         .get_table(&table_id("in.c-main.people"))
         .await
@@ -123,6 +124,7 @@ async fn a_kbcstorage_load_answers_the_reference_import_results() {
     assert_eq!(response.status(), 202);
     let job: StorageJob = response.json().await.unwrap();
     assert_eq!(job.operation_name, StorageOperation::TableImport);
+    assert_eq!(job.table_id.as_ref(), Some(&t));
     let done = wait(&client, &job).await;
     assert_eq!(done.status, StorageJobStatus::Success, "{:?}", done.error);
     assert_eq!(

@@ -46,8 +46,16 @@ impl Stack {
         if let serde_json::Value::Object(fields) = &mut params {
             fields.insert(key.into(), json!(job.object_id));
         }
+        let table_id = match job.operation {
+            StorageOperation::BucketDelete => None,
+            StorageOperation::TableCreate => {
+                job.results["id"].as_str().and_then(|t| t.parse().ok())
+            }
+            _ => job.object_id.parse().ok(),
+        };
         StorageJob {
             url: format!("{base}/v2/storage/jobs/{}", job.id),
+            table_id,
             id: job.id,
             status: job.status,
             operation_name: job.operation,
