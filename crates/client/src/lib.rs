@@ -9,6 +9,7 @@ mod error;
 mod jobs;
 mod params;
 mod project_extras;
+mod storage_jobs;
 mod triggers;
 
 use bytes::Bytes;
@@ -258,7 +259,11 @@ impl Client {
     pub async fn delete_bucket(&self, id: &BucketId, force: bool) -> Result<()> {
         self.delete(
             &format!("/v2/storage/buckets/{id}"),
-            &BucketDeleteQuery { force }.to_pairs(),
+            &BucketDeleteQuery {
+                force,
+                ..Default::default()
+            }
+            .to_pairs(),
         )
         .await
     }
@@ -354,7 +359,7 @@ impl Client {
     ) -> Result<ImportResult> {
         let mut req = self
             .request(Method::POST, &format!("/v2/storage/tables/{id}/import"))?
-            .query(&params.query())
+            .query(&params.to_pairs())
             .header("Content-Type", "text/csv")
             .body(body);
         if params.gzip {

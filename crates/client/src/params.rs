@@ -1,54 +1,13 @@
 //! Query parameters of the calls that take many, written through the model's query structs so
 //! that each name is spelled where the server reads it.
 
-use stackport_model::api::query::{
-    EventListQuery, ExportQuery, FileUploadQuery, ImportQuery, Query,
-};
+use stackport_model::api::query::{EventListQuery, ExportQuery, FileUploadQuery, Query};
 use stackport_model::api::ColumnFilter;
 use stackport_model::EventId;
 
-/// Options of an import.
-#[derive(Debug, Clone, Default)]
-pub struct ImportParams {
-    /// Upsert on the key, or append.
-    pub incremental: bool,
-    /// The file's columns; it then has no header.
-    pub columns: Option<Vec<String>>,
-    /// The file has no header row.
-    pub without_headers: bool,
-    /// Field delimiter.
-    pub delimiter: Option<String>,
-    /// Enclosure character.
-    pub enclosure: Option<String>,
-    /// Take `_timestamp` from the file.
-    pub use_timestamp_from_data_file: bool,
-    /// The body is gzip.
-    pub gzip: bool,
-    /// Give every imported row this `_timestamp` (ISO 8601).
-    pub timestamp: Option<String>,
-    /// Apply the import once; a replay with the same key changes nothing.
-    pub idempotency_key: Option<String>,
-    /// The rows the body holds: the stack refuses the import (and commits nothing) when it
-    /// parsed another number.
-    pub expected_rows: Option<u64>,
-}
-
-impl ImportParams {
-    pub(crate) fn query(&self) -> Vec<(String, String)> {
-        ImportQuery {
-            incremental: self.incremental,
-            columns: self.columns.clone(),
-            without_headers: self.without_headers,
-            delimiter: self.delimiter.clone(),
-            enclosure: self.enclosure.clone(),
-            use_timestamp_from_data_file: self.use_timestamp_from_data_file,
-            timestamp: self.timestamp.clone(),
-            idempotency_key: self.idempotency_key.clone(),
-            expected_rows: self.expected_rows,
-        }
-        .to_pairs()
-    }
-}
+/// Options of an import: the model's one struct of import parameters, which the server reads
+/// too (`gzip` also sends `Content-Encoding: gzip`).
+pub use stackport_model::api::query::ImportQuery as ImportParams;
 
 /// Options of an export.
 #[derive(Debug, Clone, Default)]

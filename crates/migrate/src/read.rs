@@ -1,6 +1,7 @@
 //! Reads everything a migration needs to know about the source project, with read-only calls.
 
 use stackport_client::{Client, ClientError, EventQuery, JobQuery};
+use stackport_model::api::query::StorageJobListQuery;
 use stackport_model::api::{
     Bucket, Configuration, MetadataEntry, Orchestration, ProvisionedResource, Table, Trigger,
     VerifiedToken,
@@ -163,6 +164,18 @@ pub(crate) async fn read_project(client: &Client) -> Result<SourceProject> {
         .await
         .api(|| "listing the source's jobs".into())?
         .len() as u64;
+    // A stack from before storage jobs has no such endpoint (404): it has none to leave behind.
+    let storage_jobs = match client
+        .list_storage_jobs(&StorageJobListQuery {
+            limit: Some(LISTING_LIMIT),
+            offset: None,
+        })
+        .await
+    {
+        Ok(jobs) => jobs.len() as u64,
+        Err(ClientError::Api { status: 404, .. }) => 0,
+        Err(e) => return Err(e).api(|| "listing the source's storage jobs".into()),
+    };
     Ok(SourceProject {
         verified,
         buckets,
@@ -178,6 +191,7 @@ pub(crate) async fn read_project(client: &Client) -> Result<SourceProject> {
             files,
             events,
             jobs,
+            storage_jobs,
             configuration_versions: versions,
             trashed_configurations: trashed,
             incomplete,

@@ -335,6 +335,7 @@ impl Report {
             ("files".to_string(), nm.files),
             ("events".to_string(), nm.events),
             ("jobs and their logs".to_string(), nm.jobs),
+            ("storage jobs".to_string(), nm.storage_jobs),
             (
                 "configuration versions".to_string(),
                 nm.configuration_versions,

@@ -128,6 +128,11 @@ numeric_id!(
     JobId,
     "job id"
 );
+numeric_id!(
+    /// A storage job: an asynchronous table or bucket operation; ids grow with time.
+    StorageJobId,
+    "storage job id"
+);
 
 /// Longest component, configuration or row id.
 pub const MAX_TEXT_ID_LEN: usize = 128;

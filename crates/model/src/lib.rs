@@ -14,5 +14,6 @@ pub mod time;
 pub use backend_name::BackendName;
 pub use ids::{
     BucketId, ColumnName, ComponentId, ConfigId, CredentialsId, EventId, FileId, IdError, JobId,
-    MetadataId, OrchestrationId, ProjectId, RowId, Stage, TableId, TokenId, TriggerId, WorkspaceId,
+    MetadataId, OrchestrationId, ProjectId, RowId, Stage, StorageJobId, TableId, TokenId,
+    TriggerId, WorkspaceId,
 };

@@ -97,6 +97,15 @@ impl Doc {
         }
     }
 
+    /// A 202 response with the accepted job.
+    pub const fn accepted(self, name: &'static str) -> Self {
+        Doc {
+            response: Content::Json(name),
+            status: 202,
+            ..self
+        }
+    }
+
     /// A 204 response.
     pub const fn no_content(self) -> Self {
         Doc {

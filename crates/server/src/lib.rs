@@ -11,6 +11,7 @@ mod extract;
 mod form;
 mod listen;
 mod openapi;
+mod params;
 mod query;
 mod routes;
 mod unknown_field;

@@ -15,6 +15,7 @@ mod meta {
     mod orchestrations;
     mod projects;
     mod schedules;
+    mod storage_jobs;
     mod tables;
     mod tokens;
     mod triggers;

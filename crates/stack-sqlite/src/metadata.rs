@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("schema/v3.sql"),
     include_str!("schema/v4.sql"),
     include_str!("schema/v5.sql"),
+    include_str!("schema/v6.sql"),
 ];
 
 /// One connection behind a mutex: metadata operations are short, and one writer is what
@@ -184,6 +185,10 @@ impl MetaTx for SqliteTx<'_> {
     }
 
     fn triggers(&mut self) -> &mut dyn TriggerStore {
+        self
+    }
+
+    fn storage_jobs(&mut self) -> &mut dyn StorageJobStore {
         self
     }
 }

@@ -22,6 +22,8 @@ pub enum ErrorKind {
     Timeout,
     /// The stack is at a limit of what it serves at once; try again shortly (503).
     Unavailable,
+    /// A feature this stack does not have (501).
+    Unsupported,
     /// A fault inside the stack (500); the message shown is generic.
     Internal,
 }

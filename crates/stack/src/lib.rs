@@ -25,6 +25,7 @@ mod secret;
 pub mod secrets;
 pub mod settings;
 mod stack;
+mod storage_jobs;
 pub mod store;
 
 #[cfg(any(test, feature = "test-clock"))]

@@ -104,6 +104,7 @@ impl Stack {
         };
         stack.sweep_orphaned_tables()?;
         stack.recover_jobs()?;
+        stack.recover_storage_jobs()?;
         let swept = stack.sweep_stored_files()?;
         if swept > 0 {
             tracing::warn!(files = swept, "removed stored files that had no record");

@@ -366,6 +366,7 @@ pub(crate) fn evaluate(
     not_moved.insert("files".to_string(), nm.files);
     not_moved.insert("events".to_string(), nm.events);
     not_moved.insert("jobs".to_string(), nm.jobs);
+    not_moved.insert("storageJobs".to_string(), nm.storage_jobs);
     not_moved.insert(
         "configurationVersions".to_string(),
         nm.configuration_versions,
@@ -378,6 +379,7 @@ pub(crate) fn evaluate(
         ("files", nm.files),
         ("events", nm.events),
         ("jobs and their logs", nm.jobs),
+        ("storage jobs", nm.storage_jobs),
         ("configuration versions", nm.configuration_versions),
         (
             "trashed configurations",
@@ -388,8 +390,10 @@ pub(crate) fn evaluate(
     ] {
         if n > 0 {
             let count = if n >= u64::from(LISTING_LIMIT)
-                && matches!(what, "files" | "events" | "jobs and their logs")
-            {
+                && matches!(
+                    what,
+                    "files" | "events" | "jobs and their logs" | "storage jobs"
+                ) {
                 format!("at least {n}")
             } else {
                 n.to_string()

@@ -307,6 +307,10 @@ pub struct NotMoved {
     /// up to 1,000). Absent in snapshots taken before stacks ran jobs.
     #[serde(default)]
     pub jobs: u64,
+    /// Storage jobs: the history of asynchronous table imports, exports and deletes (counted
+    /// up to 1,000). Absent in snapshots taken before stacks had them.
+    #[serde(default)]
+    pub storage_jobs: u64,
     /// Configuration versions (the history of live configurations).
     pub configuration_versions: u64,
     /// Configurations in the trash.

@@ -11,5 +11,6 @@ mod refusals;
 mod snapshot_contents;
 mod snapshot_defects;
 mod special_files;
+mod storage_job_history;
 mod triggers;
 mod verification;

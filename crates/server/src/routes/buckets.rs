@@ -1,5 +1,6 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::IntoResponse;
 use axum::Json;
 use stackport_model::api::query::NoQuery;
 use stackport_model::api::{Bucket, NewBucket};
@@ -7,7 +8,7 @@ use stackport_model::BucketId;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::extract::{AppJson, Id, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::{BucketDeleteQuery, IncludeQuery};
@@ -65,23 +66,27 @@ async fn create(
 async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<BucketId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Bucket>, ApiError> {
-    let id: BucketId = parse_id(&id)?;
     state.run(move |s| s.get_bucket(&auth, &id)).await.map(Json)
 }
 
 async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<BucketId>,
     ApiQuery(query): ApiQuery<BucketDeleteQuery>,
-) -> Result<StatusCode, ApiError> {
-    let id: BucketId = parse_id(&id)?;
+) -> Result<axum::response::Response, ApiError> {
     let force = query.force;
+    if query.asynchronous {
+        let job = state
+            .run(move |s| s.delete_bucket_async(&auth, &id, force))
+            .await?;
+        return Ok((StatusCode::ACCEPTED, Json(job)).into_response());
+    }
     state
         .run(move |s| s.delete_bucket(&auth, &id, force))
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(StatusCode::NO_CONTENT.into_response())
 }

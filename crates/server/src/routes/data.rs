@@ -12,7 +12,7 @@ use bytes::Bytes;
 use stackport_model::api::query::{ExportQuery, ImportQuery};
 use stackport_model::api::{ImportResult, TableFingerprint};
 use stackport_model::TableId;
-use stackport_stack::{ExportOptions, ImportOptions};
+use stackport_stack::{ExportOptions, ExportStream, ImportOptions};
 use tokio::sync::mpsc;
 
 use crate::api::{Api, Content, Doc};
@@ -67,18 +67,8 @@ async fn import(
     headers: HeaderMap,
     body: Body,
 ) -> Result<Json<ImportResult>, ApiError> {
-    let options = ImportOptions {
-        incremental: query.incremental,
-        columns: query.columns,
-        without_headers: query.without_headers,
-        delimiter: query.delimiter,
-        enclosure: query.enclosure,
-        use_timestamp_from_data_file: query.use_timestamp_from_data_file,
-        gzip: is_gzip(&headers),
-        timestamp: query.timestamp,
-        idempotency_key: query.idempotency_key,
-        expected_rows: query.expected_rows,
-    };
+    let mut options: ImportOptions = query;
+    options.gzip |= is_gzip(&headers);
     // The whole body first: a slow client must not hold the project's writer while it sends.
     let limit = SpoolLimit {
         bytes: state.stack.settings().limits.max_import_bytes,
@@ -157,18 +147,15 @@ async fn export(
     Id(id): Id<TableId>,
     ApiQuery(query): ApiQuery<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let options = ExportOptions {
-        where_filters: query.row_filters()?,
-        columns: query.columns,
-        changed_since: query.changed_since,
-        changed_until: query.changed_until,
-        limit: query.limit,
-        include_internal_timestamp: query.include_internal_timestamp,
-        gzip: query.gzip,
-    };
+    let options = ExportOptions::from_query(&query)?;
     let stream = state
         .run(move |s| s.prepare_export(&auth, &id, &options))
         .await?;
+    Ok(stream_export(&state, stream).await)
+}
+
+/// Streams a checked export as the response body (the synchronous export and the preview).
+pub(crate) async fn stream_export(state: &AppState, stream: ExportStream) -> Response {
     let (tx, mut rx) = mpsc::channel::<io::Result<Bytes>>(4);
     let gzip = stream.gzip();
     let stack = state.stack.clone();
@@ -210,9 +197,9 @@ async fn export(
     } else {
         "text/csv; charset=utf-8"
     };
-    Ok(Response::builder()
+    Response::builder()
         .status(StatusCode::OK)
         .header(header::CONTENT_TYPE, content_type)
         .body(body)
-        .expect("static headers are valid"))
+        .expect("static headers are valid")
 }

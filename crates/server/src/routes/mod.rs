@@ -1,5 +1,6 @@
 //! Routes, one module per resource; each adds its routes to the table.
 
+mod async_tables;
 mod buckets;
 mod components;
 mod configs;
@@ -13,6 +14,7 @@ mod metadata;
 mod oauth_ssh;
 mod orchestrations;
 mod provisioning;
+mod storage_jobs;
 mod tables;
 mod tokens;
 mod triggers;
@@ -32,6 +34,8 @@ pub fn api() -> Api {
     let api = buckets::routes(api);
     let api = tables::routes(api);
     let api = data::routes(api);
+    let api = async_tables::routes(api);
+    let api = storage_jobs::routes(api);
     let api = metadata::routes(api);
     let api = files::routes(api);
     let api = components::routes(api);

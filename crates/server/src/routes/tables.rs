@@ -1,4 +1,4 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use stackport_model::api::{NewAlias, NewColumn, NewTable, PrimaryKey, Table};
@@ -7,10 +7,11 @@ use stackport_stack::TableInclude;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::extract::{AppJson, Id, Ids, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
-use stackport_model::api::query::{IncludeQuery, NoQuery};
+use axum::response::IntoResponse;
+use stackport_model::api::query::{IncludeQuery, NoQuery, TableDeleteQuery};
 
 pub fn routes(api: Api) -> Api {
     api.get(
@@ -49,7 +50,9 @@ pub fn routes(api: Api) -> Api {
     .delete(
         "/v2/storage/tables/{id}",
         delete,
-        Doc::storage("Delete a table or alias").no_content(),
+        Doc::storage("Delete a table or alias (async=true: 202 with a storage job)")
+            .no_content()
+            .query::<TableDeleteQuery>(),
     )
     .post(
         "/v2/storage/tables/{id}/columns",
@@ -99,10 +102,9 @@ async fn list_all(
 async fn list_bucket(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(bucket): Id<BucketId>,
     ApiQuery(query): ApiQuery<IncludeQuery>,
 ) -> Result<Json<Vec<Table>>, ApiError> {
-    let bucket: BucketId = parse_id(&id)?;
     let include = include(&query);
     state
         .run(move |s| s.list_tables(&auth, Some(&bucket), include))
@@ -113,10 +115,9 @@ async fn list_bucket(
 async fn create(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(bucket): Id<BucketId>,
     AppJson(new): AppJson<NewTable>,
 ) -> Result<(StatusCode, Json<Table>), ApiError> {
-    let bucket: BucketId = parse_id(&id)?;
     let table = state
         .run(move |s| s.create_table(&auth, &bucket, &new))
         .await?;
@@ -126,10 +127,9 @@ async fn create(
 async fn create_alias(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(bucket): Id<BucketId>,
     AppJson(new): AppJson<NewAlias>,
 ) -> Result<(StatusCode, Json<Table>), ApiError> {
-    let bucket: BucketId = parse_id(&id)?;
     let table = state
         .run(move |s| s.create_alias(&auth, &bucket, &new))
         .await?;
@@ -139,31 +139,32 @@ async fn create_alias(
 async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<TableId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Table>, ApiError> {
-    let id: TableId = parse_id(&id)?;
     state.run(move |s| s.get_table(&auth, &id)).await.map(Json)
 }
 
 async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
-    _: ApiQuery<NoQuery>,
-) -> Result<StatusCode, ApiError> {
-    let id: TableId = parse_id(&id)?;
+    Id(id): Id<TableId>,
+    ApiQuery(query): ApiQuery<TableDeleteQuery>,
+) -> Result<axum::response::Response, ApiError> {
+    if query.asynchronous {
+        let job = state.run(move |s| s.delete_table_async(&auth, &id)).await?;
+        return Ok((StatusCode::ACCEPTED, Json(job)).into_response());
+    }
     state.run(move |s| s.delete_table(&auth, &id)).await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(StatusCode::NO_CONTENT.into_response())
 }
 
 async fn add_column(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<TableId>,
     AppJson(new): AppJson<NewColumn>,
 ) -> Result<(StatusCode, Json<Table>), ApiError> {
-    let id: TableId = parse_id(&id)?;
     let table = state.run(move |s| s.add_column(&auth, &id, &new)).await?;
     Ok((StatusCode::CREATED, Json(table)))
 }
@@ -171,11 +172,9 @@ async fn add_column(
 async fn delete_column(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path((id, column)): Path<(String, String)>,
+    Ids((id, column)): Ids<(TableId, ColumnName)>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Table>, ApiError> {
-    let id: TableId = parse_id(&id)?;
-    let column: ColumnName = parse_id(&column)?;
     state
         .run(move |s| s.delete_column(&auth, &id, &column))
         .await
@@ -185,10 +184,9 @@ async fn delete_column(
 async fn set_primary_key(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<TableId>,
     AppJson(key): AppJson<PrimaryKey>,
 ) -> Result<Json<Table>, ApiError> {
-    let id: TableId = parse_id(&id)?;
     if key.columns.is_empty() {
         return Err(ApiError::bad_request(
             "storage.tables.emptyPrimaryKey",
@@ -204,10 +202,9 @@ async fn set_primary_key(
 async fn remove_primary_key(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<TableId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Table>, ApiError> {
-    let id: TableId = parse_id(&id)?;
     state
         .run(move |s| s.set_primary_key(&auth, &id, &[]))
         .await

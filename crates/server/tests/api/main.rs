@@ -4,6 +4,7 @@
 mod helpers;
 
 mod aliases;
+mod async_tables;
 mod auth;
 mod buckets;
 mod components;
@@ -32,6 +33,7 @@ mod restart;
 mod retries;
 mod shapes;
 mod slow_clients;
+mod storage_jobs;
 mod tables;
 mod tokens;
 mod triggers;

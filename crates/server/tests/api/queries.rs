@@ -117,7 +117,7 @@ async fn an_unknown_query_parameter_is_refused_naming_it_and_nothing_changes() {
     assert_refused(
         &answer,
         "force",
-        "takes no query parameters",
+        "this endpoint accepts async",
         "table delete",
     );
     let answer = call(

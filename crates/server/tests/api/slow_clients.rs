@@ -79,14 +79,15 @@ async fn a_stalled_body_is_answered_408_naming_the_limit() {
     let (project, client) = app.new_project_full("p").await;
     let t = bucket_with_table(&client, "a", "t", &["id", "v"], &[]).await;
     import_csv(&client, &t, "id,v\n9,kept\n").await;
+    let before = client.table_fingerprint(&t).await.expect("a fingerprint");
     let mut stream = stalled_import(&app, &project.token, &t.to_string()).await;
     let answer = read_until_closed(&mut stream).await;
     assert!(answer.starts_with("HTTP/1.1 408"), "{answer}");
     assert!(answer.contains("limits.bodyIdleTimeoutSeconds"), "{answer}");
-    assert_eq!(
-        export_csv(&client, &t).await,
-        canonical(&["id", "v"], &[&["9", "kept"]])
-    );
+    // The rows are compared by fingerprint, not by an export: with this stack's one-second
+    // idle limit, a streamed export on a loaded machine can itself be cut off as idle.
+    let after = client.table_fingerprint(&t).await.expect("a fingerprint");
+    assert_eq!((after.rows_count, &after.hash), (1, &before.hash));
 
     // A JSON body that stalls likewise.
     let mut stream = TcpStream::connect(address(&app)).await.unwrap();

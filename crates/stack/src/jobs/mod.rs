@@ -46,8 +46,8 @@ pub const ORCHESTRATOR: &str = "orchestrator";
 /// jobs running now.
 #[derive(Default)]
 pub(crate) struct JobControl {
-    queued: Mutex<u64>,
-    wake: Condvar,
+    pub(crate) queued: Mutex<u64>,
+    pub(crate) wake: Condvar,
     running: Mutex<HashMap<JobId, Arc<Cancel>>>,
     /// Set (under the `running` lock) when the runner stops: a job that registers after that
     /// is stopped at once, and an orchestration stops waiting.

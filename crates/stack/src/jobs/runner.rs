@@ -77,6 +77,17 @@ impl JobRunner {
             })
             .collect::<Vec<_>>();
         let mut threads = threads;
+        // Storage jobs have workers of their own, so a long queue job never delays them (see
+        // `storage_jobs::run` for why their number keeps projects independent).
+        for i in 0..workers.max(2) {
+            let stack = stack.clone();
+            let stopping = stopping.clone();
+            let worker = std::thread::Builder::new()
+                .name(format!("storage-job-worker-{i}"))
+                .spawn(move || crate::storage_jobs::work(&stack, &stopping))
+                .expect("a storage job worker thread starts");
+            threads.push(worker);
+        }
         let scheduler = {
             let stack = stack.clone();
             let stopping = stopping.clone();

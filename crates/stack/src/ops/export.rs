@@ -148,6 +148,37 @@ impl Stack {
     }
 }
 
+/// `data-preview` answers at most this many rows, and this many when `limit` is left out (the
+/// reference's numbers).
+pub const PREVIEW_MAX_ROWS: u64 = 1000;
+const PREVIEW_DEFAULT_ROWS: u64 = 100;
+
+impl Stack {
+    /// Checks a `data-preview`: an export with a header, of at most [`PREVIEW_MAX_ROWS`] rows.
+    pub fn prepare_preview(
+        &self,
+        auth: &TokenAuth,
+        id: &TableId,
+        options: &ExportOptions,
+    ) -> Result<ExportStream> {
+        let limit = options.limit.unwrap_or(PREVIEW_DEFAULT_ROWS);
+        if limit == 0 || limit > PREVIEW_MAX_ROWS {
+            return Err(Error::invalid(
+                "storage.preview.invalidLimit",
+                format!(
+                    "limit {limit} must be 1 to {PREVIEW_MAX_ROWS}; export the table \
+                     (POST tables/{id}/export-async) for more rows"
+                ),
+            ));
+        }
+        let options = ExportOptions {
+            limit: Some(limit),
+            ..options.clone()
+        };
+        self.prepare_export(auth, id, &options)
+    }
+}
+
 impl ExportStream {
     /// Whether the output is gzip.
     pub fn gzip(&self) -> bool {
@@ -196,6 +227,20 @@ impl ExportStream {
         }
     }
 
+    /// [`ExportStream::write_to`] without the header row, as the reference's `export-async`
+    /// files are (its clients prepend the header themselves). The header is one line, since a
+    /// column name holds no line break, so it is cut at the first `\n` before compression.
+    pub(crate) fn write_headerless(&self, stack: &Stack, out: &mut dyn Write) -> Result<u64> {
+        if self.gzip {
+            let mut gz = flate2::write::GzEncoder::new(out, flate2::Compression::fast());
+            let n = self.write_csv(stack, &mut SkipFirstLine::new(&mut gz))?;
+            gz.finish()?;
+            Ok(n)
+        } else {
+            self.write_csv(stack, &mut SkipFirstLine::new(out))
+        }
+    }
+
     fn write_csv(&self, stack: &Stack, out: &mut dyn Write) -> Result<u64> {
         let layout = CsvLayout {
             timestamp_column: self.include_timestamp,
@@ -207,6 +252,59 @@ impl ExportStream {
             layout,
             out,
         )
+    }
+}
+
+/// Drops what is written up to and with the first `\n`.
+struct SkipFirstLine<W> {
+    inner: W,
+    skipping: bool,
+}
+
+impl<W: Write> SkipFirstLine<W> {
+    fn new(inner: W) -> Self {
+        SkipFirstLine {
+            inner,
+            skipping: true,
+        }
+    }
+}
+
+impl<W: Write> Write for SkipFirstLine<W> {
+    fn write(&mut self, data: &[u8]) -> std::io::Result<usize> {
+        if !self.skipping {
+            return self.inner.write(data);
+        }
+        match data.iter().position(|&b| b == b'\n') {
+            None => Ok(data.len()),
+            Some(end) => {
+                self.skipping = false;
+                self.inner.write_all(&data[end + 1..])?;
+                Ok(data.len())
+            }
+        }
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+impl ExportOptions {
+    /// The options an export query asks for (the synchronous export, `export-async` and
+    /// `data-preview` all read the one [`ExportQuery`](stackport_model::api::query::ExportQuery)).
+    pub fn from_query(
+        query: &stackport_model::api::query::ExportQuery,
+    ) -> std::result::Result<ExportOptions, stackport_model::api::query::QueryError> {
+        Ok(ExportOptions {
+            where_filters: query.row_filters()?,
+            columns: query.columns.clone(),
+            changed_since: query.changed_since.clone(),
+            changed_until: query.changed_until.clone(),
+            limit: query.limit,
+            include_internal_timestamp: query.include_internal_timestamp,
+            gzip: query.gzip,
+        })
     }
 }
 

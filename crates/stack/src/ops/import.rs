@@ -18,33 +18,70 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::store::TableRecord;
 use crate::Stack;
 
-/// How the CSV is shaped and merged; the query parameters of an import.
-#[derive(Debug, Clone, Default)]
-pub struct ImportOptions {
-    /// Keep existing rows: upsert on the primary key, or append without one.
-    pub incremental: bool,
-    /// The file's columns, in order; the file then has no header row.
-    pub columns: Option<Vec<String>>,
-    /// The file has no header row; without `columns` its columns are the table's, in order.
-    pub without_headers: bool,
-    /// One character; `,` by default.
-    pub delimiter: Option<String>,
-    /// One character, or empty for none; `"` by default.
-    pub enclosure: Option<String>,
-    /// Take each row's `_timestamp` from a `_timestamp` column of the file.
-    pub use_timestamp_from_data_file: bool,
-    /// The body is gzip-compressed.
-    pub gzip: bool,
-    /// Give every imported row this `_timestamp` instead of the import time. A migration uses it
-    /// so that all rows of a project carry the one migration instant, whatever chunk they came in.
-    pub timestamp: Option<String>,
-    /// Applies the import once: a second import with the same key (a replay after a crash, when
-    /// the client never saw the answer) changes nothing and answers as the first did.
-    pub idempotency_key: Option<String>,
-    /// The number of rows the sender says the body holds. Checked inside the import's own
-    /// transaction, so a body that holds fewer or more (a truncated or tampered snapshot chunk)
-    /// is refused with none of its rows committed.
-    pub expected_rows: Option<u64>,
+/// How the CSV is shaped and merged: the one struct of an import's parameters, shared with the
+/// API's query (and the `import-async` form body) and the typed client.
+pub use stackport_model::api::query::ImportQuery as ImportOptions;
+
+/// The parameters of an import that name where its data comes from, or that the stack reads
+/// another way, checked before any byte is read. `dataFileId`/`dataUrl` belong to
+/// `import-async`, which clears them before it imports the file.
+pub(crate) fn check_options(
+    id: &TableId,
+    table: &TableRecord,
+    options: &ImportOptions,
+) -> Result<()> {
+    if options.data_file_id.is_some() || options.data_url.is_some() {
+        return Err(Error::invalid(
+            "storage.import.sourceNotBody",
+            format!(
+                "dataFileId and dataUrl name the data of POST tables/{id}/import-async; this \
+                 endpoint imports its request body: send the CSV as the body, or use import-async"
+            ),
+        ));
+    }
+    if options.escaped_by.as_deref().is_some_and(|e| !e.is_empty()) {
+        return Err(Error::invalid(
+            "storage.import.escapedByUnsupported",
+            "escapedBy is not supported: leave it empty and quote values with the enclosure",
+        ));
+    }
+    if let Some(named) = &options.primary_key {
+        if options.columns.is_some() {
+            return Err(Error::invalid(
+                "storage.import.invalidColumns",
+                "pass the file's columns once: columns or primaryKey[], not both",
+            ));
+        }
+        for name in named {
+            if !table.columns.iter().any(|c| c.as_str() == name) {
+                return Err(Error::invalid(
+                    "storage.import.invalidColumns",
+                    format!(
+                        "primaryKey[] (kbcstorage's load columns: the file's columns) names \
+                         '{name}', which {id} does not have; its columns are {}",
+                        join(&table.columns)
+                    ),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn join(columns: &[ColumnName]) -> String {
+    columns
+        .iter()
+        .map(|c| c.as_str())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// The CSV dialect an import's `delimiter` and `enclosure` ask for.
+pub(crate) fn dialect_of(options: &ImportOptions) -> Result<Dialect> {
+    Ok(Dialect {
+        delimiter: single_byte(options.delimiter.as_deref(), b',', "delimiter")?.unwrap_or(b','),
+        enclosure: single_byte(options.enclosure.as_deref(), b'"', "enclosure")?,
+    })
 }
 
 fn single_byte(value: Option<&str>, default: u8, what: &str) -> Result<Option<u8>> {
@@ -136,6 +173,7 @@ impl Stack {
     ) -> Result<ImportResult> {
         let table = self.table_for(auth, id, BucketPermission::Write)?;
         table.require_not_alias("import into its source table")?;
+        check_options(id, &table, options)?;
         let project = self.get_project(auth.project())?;
         let backend = self.backend(&project.backend)?;
         if let Some(key) = options.idempotency_key.as_deref() {
@@ -155,11 +193,7 @@ impl Stack {
                 return Ok(replay);
             }
         }
-        let dialect = Dialect {
-            delimiter: single_byte(options.delimiter.as_deref(), b',', "delimiter")?
-                .unwrap_or(b','),
-            enclosure: single_byte(options.enclosure.as_deref(), b'"', "enclosure")?,
-        };
+        let dialect = dialect_of(options)?;
         let limits = &self.settings.limits;
         let limited = Limited::new(
             body,
@@ -186,6 +220,9 @@ impl Stack {
         // Which columns the file has.
         let header: Vec<String> = match (&options.columns, options.without_headers) {
             (Some(cols), _) => cols.clone(),
+            (None, true) if options.primary_key.is_some() => {
+                options.primary_key.clone().unwrap_or_default()
+            }
             (None, true) => table.columns.iter().map(|c| c.to_string()).collect(),
             (None, false) => {
                 if !reader.read_record(&mut row).map_err(map_csv)? {
@@ -199,6 +236,20 @@ impl Stack {
                 (0..row.len()).map(|i| row.get(i).to_string()).collect()
             }
         };
+        if let (Some(named), false) = (&options.primary_key, options.without_headers) {
+            if named != &header {
+                return Err(Error::invalid(
+                    "storage.import.invalidColumns",
+                    format!(
+                        "primaryKey[] (kbcstorage's load columns) names {} but the file's header \
+                         is {}; leave the columns out for a file with a header, or send \
+                         withoutHeaders=1 for a file without one",
+                        named.join(", "),
+                        header.join(", ")
+                    ),
+                ));
+            }
+        }
         // Rows inserted without a non-nullable column would break the definition's promise.
         let required: Vec<ColumnName> = table
             .definition
@@ -609,7 +660,7 @@ fn row_error(id: &TableId, line: u64, message: String) -> Error {
     )
 }
 
-fn csv_error(id: &TableId, e: CsvError) -> Error {
+pub(crate) fn csv_error(id: &TableId, e: CsvError) -> Error {
     match e {
         CsvError::Syntax { line, message } => Error::invalid(
             "storage.import.invalidCsv",

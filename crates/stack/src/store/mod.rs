@@ -24,6 +24,7 @@ mod oauth;
 mod orchestrations;
 mod projects;
 mod schedules;
+mod storage_jobs;
 mod tables;
 mod tokens;
 mod triggers;
@@ -41,6 +42,7 @@ pub use oauth::*;
 pub use orchestrations::*;
 pub use projects::*;
 pub use schedules::*;
+pub use storage_jobs::*;
 pub use tables::*;
 pub use tokens::*;
 pub use triggers::*;
@@ -101,4 +103,6 @@ pub trait MetaTx {
     fn schedules(&mut self) -> &mut dyn ScheduleSlots;
     /// Triggers: configurations run when their watched tables have all been imported into.
     fn triggers(&mut self) -> &mut dyn TriggerStore;
+    /// Storage jobs: the asynchronous table and bucket operations.
+    fn storage_jobs(&mut self) -> &mut dyn StorageJobStore;
 }

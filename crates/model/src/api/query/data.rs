@@ -5,10 +5,13 @@ use std::str::FromStr;
 
 use super::{query, QueryError};
 use crate::api::{ColumnFilter, FilterOperator};
-use crate::ColumnName;
+use crate::{ColumnName, FileId};
 
 query! {
-    /// `POST /v2/storage/tables/{id}/import`: the body is the CSV, the options are these.
+    /// The parameters of an import, wherever it comes from: the query of
+    /// `POST /v2/storage/tables/{id}/import` (the body is the CSV), the form body of
+    /// `POST /v2/storage/tables/{id}/import-async` (the CSV is a Storage file), and the options
+    /// the stack's own jobs import with.
     pub struct ImportQuery {
         /// Keep existing rows: upsert on the primary key, append without one.
         pub incremental: bool = flag "incremental",
@@ -28,6 +31,17 @@ query! {
         pub idempotency_key: Option<String> = string "idempotencyKey",
         /// The rows the body holds; any other count is refused.
         pub expected_rows: Option<u64> = parse "expectedRows",
+        /// The data is gzip-compressed (the synchronous import also reads `Content-Encoding`).
+        pub gzip: bool = flag "gzip",
+        /// An escape character; only empty (none) is supported.
+        pub escaped_by: Option<String> = string "escapedBy",
+        /// The Storage file to import (`import-async` only).
+        pub data_file_id: Option<FileId> = parse "dataFileId",
+        /// A URL to fetch the data from (`import-async` only).
+        pub data_url: Option<String> = string "dataUrl",
+        /// What `kbcstorage` sends its `columns` argument as: the file's columns (see
+        /// `docs/api.md`, "Storage jobs").
+        pub primary_key: Option<Vec<String>> = list "primaryKey",
     }
 }
 

@@ -25,6 +25,8 @@ query! {
     pub struct BucketDeleteQuery {
         /// Also delete the bucket's tables.
         pub force: bool = flag "force",
+        /// Answer 202 with a storage job that deletes the bucket, instead of deleting it now.
+        pub asynchronous: bool = flag "async",
     }
 }
 

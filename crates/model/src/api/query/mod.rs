@@ -9,12 +9,14 @@ mod data;
 mod files;
 mod lists;
 mod raw;
+mod storage_jobs;
 mod triggers;
 
 pub use data::*;
 pub use files::*;
 pub use lists::*;
 pub use raw::{QueryError, QueryWriter, RawQuery};
+pub use storage_jobs::*;
 pub use triggers::*;
 
 /// The query of one endpoint.

@@ -18,6 +18,7 @@ mod oauth;
 mod orchestrations;
 mod projects;
 mod schedules;
+mod storage_jobs;
 mod tables;
 mod tokens;
 mod transactions;
@@ -46,6 +47,7 @@ pub fn run_all(new_store: NewStore<'_>) {
     jobs::run(new_store);
     schedules::run(new_store);
     triggers::run(new_store);
+    storage_jobs::run(new_store);
 }
 
 /// A new project in `tx`, for cases that need one to hang their records on.

@@ -1,0 +1,163 @@
+//! The storage job workers. A project's storage jobs run one at a time, in the order they were
+//! accepted (the claim in the store guarantees it), so an import never races the export or the
+//! delete queued after it. Projects do not wait for each other: the workers are as many as the
+//! queue's (`jobs.workers`, at least two), and a project holds at most one of them, so one
+//! project's long import leaves the others' jobs a worker to run on.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use stackport_model::api::query::{BucketDeleteQuery, ExportQuery, ImportQuery};
+use stackport_model::api::{StorageJobError, StorageJobStatus, StorageOperation};
+use stackport_model::{BucketId, TableId};
+
+use super::parse_params;
+use crate::error::{Error, Result};
+use crate::ops::auth::TokenAuth;
+use crate::ops::events::{record_at_level, NewEvent};
+use crate::store::{StorageJobEnd, StorageJobRecord};
+use crate::Stack;
+
+/// A worker: takes jobs until `stopping`. A job it took runs to its end even when the stack
+/// stops (table operations are not interruptible); the stop waits for it.
+pub(crate) fn work(stack: &Stack, stopping: &AtomicBool) {
+    while !stopping.load(Ordering::SeqCst) {
+        let seen = *stack.jobs.queued.lock().unwrap_or_else(|e| e.into_inner());
+        let started = stack.now_micros();
+        match stack
+            .store
+            .write(|tx| tx.storage_jobs().claim_storage_job(started))
+        {
+            Ok(Some(job)) => {
+                run_job(stack, job);
+                continue;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "taking a storage job failed"),
+        }
+        let guard = stack.jobs.queued.lock().unwrap_or_else(|e| e.into_inner());
+        if *guard == seen && !stopping.load(Ordering::SeqCst) {
+            let _ = stack
+                .jobs
+                .wake
+                .wait_timeout(guard, Duration::from_millis(500));
+        }
+    }
+}
+
+fn run_job(stack: &Stack, job: StorageJobRecord) {
+    let outcome = match stack.auth_of_token(job.project, job.token.id) {
+        Some(auth) => execute(stack, &auth, &job),
+        None => Err(Error::forbidden(format!(
+            "token {} that asked for storage job {} was deleted or has expired; ask again \
+             with another token",
+            job.token.id, job.id
+        ))),
+    };
+    let (status, results, error) = match outcome {
+        Ok(results) => (StorageJobStatus::Success, results, None),
+        Err(e) => {
+            let message = match e.kind() {
+                // The message of a fault is for the log only, as in a synchronous answer.
+                crate::error::ErrorKind::Internal => {
+                    tracing::error!(job = %job.id, error = %e, "a storage job failed");
+                    "an internal error occurred; the stack's log has the details".to_string()
+                }
+                _ => e.message().to_string(),
+            };
+            let error = StorageJobError {
+                code: e.code().to_string(),
+                message,
+            };
+            (StorageJobStatus::Error, Value::Null, Some(error))
+        }
+    };
+    let ended = stack.store.write(|tx| {
+        let ended_micros = tx.now_micros();
+        tx.storage_jobs().finish_storage_job(
+            job.id,
+            &StorageJobEnd {
+                status,
+                results: &results,
+                error: error.as_ref(),
+                ended_micros,
+            },
+        )?;
+        let (level, event, message) = match &error {
+            None => (
+                "info",
+                "storage.jobSucceeded",
+                format!(
+                    "Storage job {} ({}) succeeded",
+                    job.id,
+                    job.operation.as_str()
+                ),
+            ),
+            Some(e) => (
+                "error",
+                "storage.jobFailed",
+                format!(
+                    "Storage job {} ({}) failed: {}",
+                    job.id,
+                    job.operation.as_str(),
+                    e.message
+                ),
+            ),
+        };
+        record_at_level(
+            tx,
+            job.project,
+            Some(&job.token),
+            level,
+            NewEvent {
+                event,
+                message,
+                object_type: "storageJob",
+                object_id: job.id.to_string(),
+                params: json!({"operationName": job.operation.as_str(), "status": status.as_str()}),
+            },
+        )
+    });
+    if let Err(e) = ended {
+        tracing::error!(job = %job.id, error = %e, "recording the end of a storage job failed");
+    }
+    stack.jobs.notify();
+}
+
+/// Runs the operation with the synchronous call the API's own endpoint makes.
+fn execute(stack: &Stack, auth: &TokenAuth, job: &StorageJobRecord) -> Result<Value> {
+    match job.operation {
+        StorageOperation::TableCreate => {
+            let bucket: BucketId = job.object_id.parse()?;
+            let table = stack.create_table_from_file(auth, &bucket, &parse_params(job)?)?;
+            Ok(serde_json::to_value(table)?)
+        }
+        StorageOperation::TableImport => {
+            let table: TableId = job.object_id.parse()?;
+            let query: ImportQuery = parse_params(job)?;
+            stack.import_table_from_file(auth, &table, &query)
+        }
+        StorageOperation::TableExport => {
+            let table: TableId = job.object_id.parse()?;
+            let query: ExportQuery = parse_params(job)?;
+            stack.export_table_to_file(auth, &table, &query)
+        }
+        StorageOperation::BucketDelete => {
+            let bucket: BucketId = job.object_id.parse()?;
+            let query: BucketDeleteQuery = parse_params(job)?;
+            stack.delete_bucket(auth, &bucket, query.force)?;
+            Ok(Value::Null)
+        }
+        StorageOperation::TableDelete => {
+            let table: TableId = job.object_id.parse()?;
+            stack.delete_table(auth, &table)?;
+            Ok(Value::Null)
+        }
+        StorageOperation::TableOptimize => {
+            let table: TableId = job.object_id.parse()?;
+            stack.get_table(auth, &table)?;
+            Ok(Value::Null)
+        }
+    }
+}
