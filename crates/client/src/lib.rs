@@ -9,6 +9,7 @@ mod error;
 mod jobs;
 mod params;
 mod project_extras;
+mod workspaces;
 
 use bytes::Bytes;
 use futures_util::{Stream, TryStreamExt};

@@ -11,9 +11,10 @@ use super::component::Component;
 use super::configuration::*;
 use super::json::RawJson;
 use super::{
-    ConfigMetadataWrite, MetadataWrite, NewAlias, NewBiProject, NewBucket, NewColumn, NewJob,
-    NewOAuthCredentials, NewOrchestration, NewProject, NewProjectUser, NewSshKey, NewTable,
-    NewToken, NewWorkspace, OrchestrationUpdate, PrimaryKey, ProjectUserUpdate,
+    ConfigMetadataWrite, MetadataWrite, NewAlias, NewBiProject, NewBucket, NewColumn,
+    NewExternalEvent, NewJob, NewOAuthCredentials, NewOrchestration, NewProject, NewProjectUser,
+    NewSshKey, NewTable, NewToken, NewWorkspace, OrchestrationUpdate, PrimaryKey,
+    ProjectUserUpdate, WorkspaceLoadRequest, WorkspacePublicKey,
 };
 use crate::ids::*;
 
@@ -61,6 +62,9 @@ request_bodies!(
     NewProjectUser,
     ProjectUserUpdate,
     NewWorkspace,
+    WorkspacePublicKey,
+    WorkspaceLoadRequest,
+    NewExternalEvent,
     NewBiProject,
     NewOAuthCredentials,
     NewSshKey,

@@ -1,5 +1,6 @@
 //! Routes, one module per resource; each adds its routes to the table.
 
+mod branches;
 mod buckets;
 mod components;
 mod configs;
@@ -41,6 +42,7 @@ pub fn api() -> Api {
     let api = jobs::routes(api);
     let api = users::routes(api);
     let api = provisioning::routes(api);
+    let api = branches::routes(api);
     events::routes(api)
 }
 
