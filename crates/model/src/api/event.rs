@@ -50,12 +50,12 @@ pub struct NewExternalEvent {
     /// The run the event belongs to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub run_id: Option<String>,
+    /// Any JSON object (checked by the stack, so the refusal can name it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<serde_json::Value>,
     /// Any JSON object.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub params: Option<serde_json::Map<String, serde_json::Value>>,
-    /// Any JSON object.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub results: Option<serde_json::Map<String, serde_json::Value>>,
+    pub results: Option<serde_json::Value>,
     /// Seconds the run took, not negative.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<f64>,

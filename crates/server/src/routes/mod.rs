@@ -16,6 +16,7 @@ mod orchestrations;
 mod provisioning;
 mod tables;
 mod tokens;
+mod unsupported;
 mod users;
 
 use axum::extract::Request;
@@ -43,6 +44,7 @@ pub fn api() -> Api {
     let api = users::routes(api);
     let api = provisioning::routes(api);
     let api = branches::routes(api);
+    let api = unsupported::routes(api);
     events::routes(api)
 }
 

@@ -142,13 +142,25 @@ impl Stack {
                 ));
             }
         }
+        let object = |name: &str, value: &Option<serde_json::Value>| match value {
+            None | Some(serde_json::Value::Null) => Ok(serde_json::json!({})),
+            Some(v @ serde_json::Value::Object(_)) => Ok(v.clone()),
+            Some(_) => Err(Error::invalid(
+                "storage.events.invalidObject",
+                format!("{name} must be a JSON object, e.g. {{\"rows\": 10}}"),
+            )),
+        };
+        let (details, results) = (
+            object("params", &new.params)?,
+            object("results", &new.results)?,
+        );
         let params = serde_json::json!({
             "component": component,
             "configurationId": new.configuration_id,
             "runId": new.run_id,
             "description": new.description,
-            "params": new.params.clone().unwrap_or_default(),
-            "results": new.results.clone().unwrap_or_default(),
+            "params": details,
+            "results": results,
             "duration": new.duration,
         });
         let name = format!("ext.{component}.");
