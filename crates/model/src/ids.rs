@@ -68,15 +68,21 @@ macro_rules! numeric_id {
         impl FromStr for $name {
             type Err = IdError;
             fn from_str(s: &str) -> Result<Self, IdError> {
+                // Stores keep ids as SQL integers (i64): a larger number names nothing.
                 s.parse::<u64>()
                     .ok()
-                    .filter(|n| *n > 0)
+                    .filter(|n| *n > 0 && *n <= MAX_NUMERIC_ID)
                     .map($name)
-                    .ok_or_else(|| id_error($what, s, "use a positive whole number"))
+                    .ok_or_else(|| {
+                        id_error($what, s, "use a positive whole number up to 9223372036854775807")
+                    })
             }
         }
     };
 }
+
+/// The largest numeric id: what a signed 64-bit SQL integer holds.
+pub const MAX_NUMERIC_ID: u64 = i64::MAX as u64;
 
 numeric_id!(
     /// A project, unique within one stack; another stack numbers its projects on its own.

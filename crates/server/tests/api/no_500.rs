@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::helpers::*;
-use crate::raw::{form, load_form, post_ok, send, Body};
+use crate::raw::{form, load_form, post_ok, send, Body, BROKEN};
 
 use reqwest::Method;
 
@@ -107,6 +107,39 @@ fn cases(ws: u64) -> Vec<Case> {
         get("/v2/storage/tables/in.c-main.t/data-preview?changedSince=yesterday"),
         get("/v2/storage/tables/in.c-main.t/data-preview?format=parquet"),
         delete("/v2/storage/tables/in.c-main.nope"),
+        // Ids and numbers past what a database column (i64) holds, though a u64 holds them.
+        get("/v2/storage/workspaces/18446744073709551615"),
+        delete("/v2/storage/workspaces/9223372036854775808"),
+        post("/v2/storage/workspaces/18446744073709551615/password", Body::None),
+        post("/v2/storage/workspaces/18446744073709551615/load", load_form(&[("in.c-main.t", "t")], true)),
+        get("/v2/storage/files/18446744073709551615"),
+        delete("/v2/storage/files/18446744073709551615"),
+        get("/v2/storage/jobs/18446744073709551615"),
+        get("/v2/storage/tokens/18446744073709551615"),
+        delete("/v2/storage/tokens/18446744073709551615"),
+        delete("/v2/storage/tables/in.c-main.t/metadata/18446744073709551615"),
+        delete("/v2/storage/buckets/in.c-main/metadata/18446744073709551615"),
+        delete("/v2/storage/branch/default/metadata/18446744073709551615"),
+        get("/v2/storage/dev-branches/18446744073709551615"),
+        get("/v2/storage/events?sinceId=9223372036854775808&limit=1"),
+        get("/v2/storage/files?sinceId=18446744073709551615"),
+        get("/v2/storage/files?limit=18446744073709551615&offset=9223372036854775808"),
+        get("/v2/storage/branch/default/components/keboola.ex-db-mysql/configs/18446744073709551615"),
+        get("/v2/storage/branch/default/components/keboola.ex-db-mysql/configs/c/versions/18446744073709551615"),
+        // Numbers past what a database column holds.
+        get("/v2/storage/tables/in.c-main.t/export?limit=18446744073709551615"),
+        get("/v2/storage/tables/in.c-main.t/export?limit=9223372036854775808"),
+        get("/v2/storage/files?limit=18446744073709551615&offset=18446744073709551615"),
+        get("/v2/storage/events?sinceId=18446744073709551615"),
+        get("/v2/storage/events?objectType=table&objectId=in.c-main.t&limit=1000"),
+        post("/v2/storage/tokens", Body::Json(json!({"description": "t", "expiresIn": 18446744073709551615u64}))),
+        post("/v2/storage/tokens", form(&[("description", "t"), ("expiresIn", "-1")])),
+        post("/v2/storage/tokens", form(&[("description", "t"), ("bucketPermissions[in.c-nope]", "read")])),
+        post("/v2/storage/tokens", form(&[("description", "t"), ("bucketPermissions[in.c-main]", "admin")])),
+        post("/v2/storage/tables/in.c-main.t/import?idempotencyKey=%01", Body::Raw("text/csv", "id,v\n2,b\n")),
+        post("/v2/storage/tables/in.c-main.t/import", Body::Raw("text/csv", "id,nope\n2,b\n")),
+        post("/v2/storage/tables/in.c-main.t/import", Body::Raw("text/csv", "")),
+        post("/v2/storage/tables/in.c-main.t/import", Body::Raw("text/csv", "id,v\n\"2,b\n")),
         // Table metadata.
         post(
             "/v2/storage/tables/in.c-main.t/metadata",
@@ -342,7 +375,8 @@ async fn no_request_kbcstorage_can_make_answers_a_5xx_it_would_wait_out() {
     let count = cases.len();
     for (method, path, body) in cases {
         let (status, answer) = send(&app, &created.token, method.clone(), &path, body).await;
-        if status >= 500 && status != 501 {
+        let broken = answer.as_str().is_some_and(|a| a.starts_with(BROKEN));
+        if (status >= 500 && status != 501) || broken {
             waited_out.push(format!("{method} {path}: {status} {answer}"));
         }
         if status >= 400 && status != 404 && status != 405 {
@@ -354,7 +388,7 @@ async fn no_request_kbcstorage_can_make_answers_a_5xx_it_would_wait_out() {
     }
     assert!(
         waited_out.is_empty(),
-        "{} of {count} requests answered a 5xx kbcstorage retries:\n{}",
+        "{} of {count} requests answered a 5xx kbcstorage retries (or broke off):\n{}",
         waited_out.len(),
         waited_out.join("\n")
     );

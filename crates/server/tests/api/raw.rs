@@ -5,6 +5,9 @@ use serde_json::Value;
 
 use crate::helpers::TestApp;
 
+/// Starts the answer [`send`] gives for a body that broke off after the status was sent.
+pub const BROKEN: &str = "the answer broke off:";
+
 /// A request body.
 pub enum Body {
     None,
@@ -15,7 +18,7 @@ pub enum Body {
 }
 
 /// Sends `body` with `token` to `path`; returns the status and the answer (Null when it is
-/// not JSON).
+/// not JSON, a string starting with [`BROKEN`] when it broke off).
 pub async fn send(
     app: &TestApp,
     token: &str,
@@ -34,8 +37,10 @@ pub async fn send(
     };
     let response = request.send().await.expect("the server answers");
     let status = response.status().as_u16();
-    let text = response.text().await.expect("an answer");
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+    match response.text().await {
+        Ok(text) => (status, serde_json::from_str(&text).unwrap_or(Value::Null)),
+        Err(e) => (status, Value::String(format!("{BROKEN} {e}"))),
+    }
 }
 
 /// A POST that must succeed; its answer.
