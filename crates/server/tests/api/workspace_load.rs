@@ -234,3 +234,33 @@ async fn a_bad_load_is_refused_naming_what_is_wrong_and_writes_nothing() {
         (404, Some("workspaces.notFound"))
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn what_the_workspaces_user_made_in_the_way_is_a_conflict_not_a_fault() {
+    let app = spawn_app().await;
+    let (token, id, path) = project_with_workspace(&app).await;
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute_batch(
+        "CREATE VIEW mine AS SELECT 1 AS one;
+         CREATE TABLE strict_orders (id TEXT NOT NULL, amount TEXT CHECK (amount = 'never'));",
+    )
+    .unwrap();
+    drop(conn);
+    let load = format!("/v2/storage/workspaces/{id}/load");
+    for body in [
+        load_form(&[("in.c-main.orders", "mine")], true),
+        Body::Json(
+            json!({"input": [{"source": "in.c-main.orders", "destination": "strict_orders", "columns": ["id", "amount"], "incremental": true}]}),
+        ),
+    ] {
+        let (status, answer) = send(&app, &token, reqwest::Method::POST, &load, body).await;
+        assert_eq!(status, 409, "{answer}");
+        assert_eq!(answer["code"], "workspaces.loadConflict");
+    }
+    // The user's objects are as they were.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let one: i64 = conn
+        .query_row("SELECT one FROM mine", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(one, 1);
+}

@@ -62,7 +62,8 @@ pub(super) fn load(
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if !preserve {
         for table in user_tables(&tx)? {
-            tx.execute_batch(&format!("DROP TABLE {}", quote(&table)))?;
+            tx.execute_batch(&format!("DROP TABLE {}", quote(&table)))
+                .map_err(|e| in_the_way(&format!("dropping table '{table}'"), e))?;
         }
     }
     let mut counts = Vec::with_capacity(planned.len());
@@ -82,29 +83,59 @@ pub(super) fn load(
                 ));
             }
         } else {
-            tx.execute_batch(&format!("DROP TABLE IF EXISTS {table}"))?;
+            let replacing = format!("replacing table '{}'", p.destination);
+            tx.execute_batch(&format!("DROP TABLE IF EXISTS {table}"))
+                .map_err(|e| in_the_way(&replacing, e))?;
             let defs: Vec<String> = columns
                 .iter()
                 .map(|c| format!("{} TEXT", quote(c)))
                 .collect();
-            tx.execute_batch(&format!("CREATE TABLE {table} ({})", defs.join(", ")))?;
+            tx.execute_batch(&format!("CREATE TABLE {table} ({})", defs.join(", ")))
+                .map_err(|e| in_the_way(&replacing, e))?;
         }
         let names: Vec<String> = columns.iter().map(|c| quote(c)).collect();
         let marks = vec!["?"; columns.len()].join(", ");
-        let mut insert = tx.prepare(&format!(
-            "INSERT INTO {table} ({}) VALUES ({marks})",
-            names.join(", ")
-        ))?;
+        let writing = format!("writing rows to table '{}'", p.destination);
+        let mut insert = tx
+            .prepare(&format!(
+                "INSERT INTO {table} ({}) VALUES ({marks})",
+                names.join(", ")
+            ))
+            .map_err(|e| in_the_way(&writing, e))?;
         let count = rows(p, &mut |values, _timestamp| {
-            insert.execute(params_from_iter(
-                values.iter().map(|v| String::from_utf8_lossy(v)),
-            ))?;
+            insert
+                .execute(params_from_iter(
+                    values.iter().map(|v| String::from_utf8_lossy(v)),
+                ))
+                .map_err(|e| in_the_way(&writing, e))?;
             Ok(())
         })?;
         counts.push(count);
     }
     tx.commit()?;
     Ok(counts)
+}
+
+/// An error of a load's statement: when SQLite refused it for what the workspace holds (a
+/// view or index of that name, a constraint or trigger of the user's), a 409 saying so, since
+/// the workspace's user put it there; anything else (disk, I/O) is the stack's fault.
+fn in_the_way(doing: &str, e: rusqlite::Error) -> Error {
+    use rusqlite::ErrorCode::{ConstraintViolation, Unknown};
+    match &e {
+        rusqlite::Error::SqliteFailure(f, message)
+            if matches!(f.code, ConstraintViolation | Unknown) =>
+        {
+            Error::conflict(
+                "workspaces.loadConflict",
+                format!(
+                    "{doing} in the workspace failed: {}; an object of the workspace stands in \
+                     the way: drop it, or load under another destination",
+                    message.as_deref().unwrap_or("refused by the database")
+                ),
+            )
+        }
+        _ => Error::from(e),
+    }
 }
 
 /// The workspace's own tables: not its marker, not SQLite's.
