@@ -47,7 +47,27 @@ async fn the_main_branch_answers_by_default_and_by_its_id() {
     .await;
     assert_eq!(status, 404);
 
-    // branches.metadata(): a list of entries.
+    // branches.metadata(): a list of {id, key, value, provider, timestamp}, id a string.
     let (status, metadata) = get(&app, token, "/v2/storage/branch/default/metadata").await;
     assert_eq!((status, metadata), (200, Value::Array(vec![])));
+    crate::raw::post_ok(
+        &app,
+        token,
+        "/v2/storage/branch/default/metadata",
+        Body::Json(serde_json::json!({
+            "provider": "user",
+            "metadata": [{"key": "KBC.projectDescription", "value": "Sales"}]
+        })),
+    )
+    .await;
+    let (status, metadata) = get(&app, token, "/v2/storage/branch/default/metadata").await;
+    assert_eq!(status, 200);
+    let entry = &metadata[0];
+    assert!(entry["id"].is_string(), "{entry}");
+    assert_eq!(entry["key"], "KBC.projectDescription");
+    assert_eq!(entry["value"], "Sales");
+    assert!(
+        entry["provider"].is_string() && entry["timestamp"].is_string(),
+        "{entry}"
+    );
 }
