@@ -264,3 +264,48 @@ async fn what_the_workspaces_user_made_in_the_way_is_a_conflict_not_a_fault() {
         .unwrap();
     assert_eq!(one, 1);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_past_the_workspace_quota_stops_and_leaves_the_workspace_as_it_was() {
+    let mut settings = stackport_stack::StackSettings::local_default("127.0.0.1:0");
+    settings.quotas.workspace_bytes = 256 * 1024;
+    let app = spawn_app_with(settings).await;
+    let (token, id, path) = project_with_workspace(&app).await;
+    let client = app.client(&token);
+    let big = create_table(&client, &bucket_id("in.c-main"), "big", &["v"], &[])
+        .await
+        .id;
+    let row = "x".repeat(1000);
+    let mut csv = String::from("v\n");
+    for _ in 0..1000 {
+        csv.push_str(&row);
+        csv.push('\n');
+    }
+    import_csv(&client, &big, &csv).await;
+    let load = format!("/v2/storage/workspaces/{id}/load");
+    let (status, answer) = send(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        &load,
+        load_form(
+            &[("in.c-main.orders", "orders"), ("in.c-main.big", "big")],
+            true,
+        ),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (413, Some("project.quotaExceeded")),
+        "{answer}"
+    );
+    assert!(tables_of(&path).is_empty(), "nothing of the load is kept");
+    // What fits still loads.
+    post_ok(
+        &app,
+        &token,
+        &load,
+        load_form(&[("in.c-main.orders", "orders")], true),
+    )
+    .await;
+}

@@ -31,6 +31,19 @@ fn load_workspace(tx: &mut Tx<'_>, project: ProjectId, id: WorkspaceId) -> Resul
     })
 }
 
+/// The refusal of a workspace write past `quotas.workspaceBytes`.
+fn workspace_quota_exceeded(project: ProjectId, stored: u64, quota: u64) -> Error {
+    Error::new(
+        crate::ErrorKind::TooLarge,
+        "project.quotaExceeded",
+        format!(
+            "project {project}'s workspaces take {stored} bytes, at its quota of {quota} bytes \
+             (quotas.workspaceBytes); delete workspaces or ask the stack's administrator to \
+             raise the quota"
+        ),
+    )
+}
+
 /// What a stack-provisioned writer's configuration keeps as `parameters.db` to reach a
 /// workspace.
 fn workspace_db_parameter(workspace: &Workspace) -> Value {
@@ -214,9 +227,9 @@ impl Stack {
         Ok(workspace)
     }
 
-    /// Refuses a new workspace once the project's workspaces take `quotas.workspaceBytes` on
-    /// disk.
-    fn check_workspace_quota(&self, project: ProjectId, dir: &std::path::Path) -> Result<()> {
+    /// Refuses a new workspace (or a load) once the project's workspaces take
+    /// `quotas.workspaceBytes` on disk; otherwise the bytes left under the quota.
+    fn check_workspace_quota(&self, project: ProjectId, dir: &std::path::Path) -> Result<u64> {
         let quota = self.settings.quotas.workspace_bytes;
         let mut stored = 0u64;
         for entry in std::fs::read_dir(dir)? {
@@ -226,17 +239,9 @@ impl Stack {
             }
         }
         if stored >= quota {
-            return Err(Error::new(
-                crate::ErrorKind::TooLarge,
-                "project.quotaExceeded",
-                format!(
-                    "project {project}'s workspaces take {stored} bytes, at its quota of {quota} \
-                     bytes (quotas.workspaceBytes); delete workspaces or ask the stack's \
-                     administrator to raise the quota"
-                ),
-            ));
+            return Err(workspace_quota_exceeded(project, stored, quota));
         }
-        Ok(())
+        Ok(quota - stored)
     }
 
     /// The project's workspaces.

@@ -175,11 +175,26 @@ impl Stack {
             planned.push(p);
         }
         let dir = self.dir.join("workspaces").join(project.to_string());
-        self.check_workspace_quota(project, &dir)?;
+        let left = self.check_workspace_quota(project, &dir)?;
+        let quota = self.settings.quotas.workspace_bytes;
         let preserve = request.preserve.unwrap_or(true);
         let path = self.dir.join(&workspace.connection.database);
+        // The rows' bytes count against what the quota leaves, as they stream: a load that
+        // would pass it stops there and rolls back.
+        let mut loaded_bytes = 0u64;
         let loaded = sqlite_workspace::load(&path, preserve, &planned, &mut |p, visit| {
-            p.stream.visit_rows(self, visit)
+            p.stream.visit_rows(self, &mut |values, timestamp| {
+                loaded_bytes += values.iter().map(|v| v.len() as u64).sum::<u64>();
+                if loaded_bytes > left {
+                    return Err(super::workspace_quota_exceeded(
+                        project,
+                        quota - left + loaded_bytes,
+                        quota,
+                    )
+                    .context(format_args!("loading {} into workspace {id}", p.source)));
+                }
+                visit(values, timestamp)
+            })
         })?;
         let tables: Vec<LoadedTable> = planned
             .iter()
