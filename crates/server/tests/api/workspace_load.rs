@@ -309,3 +309,25 @@ async fn a_load_past_the_workspace_quota_stops_and_leaves_the_workspace_as_it_wa
     )
     .await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_workspace_whose_database_went_away_is_not_made_anew_by_a_load() {
+    let app = spawn_app().await;
+    let (token, id, path) = project_with_workspace(&app).await;
+    // As when the workspace is deleted between the load's look-up and its write.
+    std::fs::remove_file(&path).unwrap();
+    let (status, answer) = send(
+        &app,
+        &token,
+        reqwest::Method::POST,
+        &format!("/v2/storage/workspaces/{id}/load"),
+        load_form(&[("in.c-main.orders", "orders")], true),
+    )
+    .await;
+    assert_eq!(
+        (status, answer["code"].as_str()),
+        (404, Some("workspaces.notFound")),
+        "{answer}"
+    );
+    assert!(!path.exists());
+}

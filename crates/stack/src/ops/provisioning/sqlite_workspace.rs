@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-use rusqlite::{params_from_iter, Connection, TransactionBehavior};
+use rusqlite::{params_from_iter, Connection, OpenFlags, TransactionBehavior};
 use stackport_model::{ProjectId, WorkspaceId};
 
 use super::load::Planned;
@@ -57,7 +57,16 @@ pub(super) fn load(
     planned: &[Planned],
     rows: &mut dyn FnMut(&Planned, &mut RowVisitor<'_>) -> Result<u64>,
 ) -> Result<Vec<u64>> {
-    let mut conn = Connection::open(path)?;
+    // Never created here: a workspace deleted since it was looked up is gone, not made anew.
+    let mut conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_WRITE).map_err(
+        |e| match e.sqlite_error_code() {
+            Some(rusqlite::ErrorCode::CannotOpen) => Error::not_found(
+                "workspaces.notFound",
+                "the workspace's database is gone: the workspace was deleted during the load",
+            ),
+            _ => Error::from(e),
+        },
+    )?;
     conn.busy_timeout(BUSY_WAIT)?;
     let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
     if !preserve {
