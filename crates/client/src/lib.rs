@@ -11,6 +11,7 @@ mod params;
 mod project_extras;
 mod storage_jobs;
 mod triggers;
+mod workspaces;
 
 use bytes::Bytes;
 use futures_util::{Stream, TryStreamExt};

@@ -44,6 +44,7 @@ pub(crate) async fn seed_provisioned(client: &Client) -> anyhow::Result<SeededPr
         .create_workspace(&NewWorkspace {
             component_id: Some(snowflake.clone()),
             configuration_id: Some(warehouse.id.clone()),
+            ..Default::default()
         })
         .await
         .context("cannot provision the workspace of the warehouse writer")?;

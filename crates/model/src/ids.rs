@@ -29,11 +29,26 @@ fn id_error(what: &'static str, value: &str, rule: &'static str) -> IdError {
 macro_rules! numeric_id {
     ($(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
         #[serde(transparent)]
         pub struct $name(pub u64);
 
         numeric_id!(@common $name, $what);
+
+        impl<'de> Deserialize<'de> for $name {
+            /// A number, as written; one past [`MAX_NUMERIC_ID`] is refused here, at the
+            /// boundary, rather than by the store that cannot hold it.
+            fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let n = u64::deserialize(d)?;
+                if n > MAX_NUMERIC_ID {
+                    return Err(serde::de::Error::custom(format!(
+                        "{n} is not a {}: the largest is {MAX_NUMERIC_ID}",
+                        $what
+                    )));
+                }
+                Ok($name(n))
+            }
+        }
     };
     (@string $(#[$doc:meta])* $name:ident, $what:literal) => {
         $(#[$doc])*
@@ -51,6 +66,9 @@ macro_rules! numeric_id {
         impl<'de> Deserialize<'de> for $name {
             fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
                 match StringOrNumber::deserialize(d)? {
+                    StringOrNumber::Number(n) if n > MAX_NUMERIC_ID => Err(serde::de::Error::custom(
+                        format!("{n} is not a {}: the largest is {MAX_NUMERIC_ID}", $what),
+                    )),
                     StringOrNumber::Number(n) => Ok($name(n)),
                     StringOrNumber::String(s) => s.parse().map_err(serde::de::Error::custom),
                 }
@@ -68,15 +86,21 @@ macro_rules! numeric_id {
         impl FromStr for $name {
             type Err = IdError;
             fn from_str(s: &str) -> Result<Self, IdError> {
+                // Stores keep ids as SQL integers (i64): a larger number names nothing.
                 s.parse::<u64>()
                     .ok()
-                    .filter(|n| *n > 0)
+                    .filter(|n| *n > 0 && *n <= MAX_NUMERIC_ID)
                     .map($name)
-                    .ok_or_else(|| id_error($what, s, "use a positive whole number"))
+                    .ok_or_else(|| {
+                        id_error($what, s, "use a positive whole number up to 9223372036854775807")
+                    })
             }
         }
     };
 }
+
+/// The largest numeric id: what a signed 64-bit SQL integer holds.
+pub const MAX_NUMERIC_ID: u64 = i64::MAX as u64;
 
 numeric_id!(
     /// A project, unique within one stack; another stack numbers its projects on its own.
@@ -549,5 +573,25 @@ mod tests {
         ] {
             assert!(ColumnName::parse(bad).is_err(), "{bad}");
         }
+    }
+}
+
+#[cfg(test)]
+mod numeric_bounds {
+    use super::*;
+
+    #[test]
+    fn an_id_no_store_can_hold_is_refused_however_it_comes() {
+        let max = MAX_NUMERIC_ID.to_string();
+        let over = (MAX_NUMERIC_ID + 1).to_string();
+        assert_eq!(max.parse::<TokenId>().unwrap().0, MAX_NUMERIC_ID);
+        assert!(over.parse::<TokenId>().is_err());
+        assert!(serde_json::from_str::<TokenId>(&over).is_err());
+        assert_eq!(
+            serde_json::from_str::<TokenId>(&max).unwrap().0,
+            MAX_NUMERIC_ID
+        );
+        assert!(serde_json::from_str::<MetadataId>(&over).is_err());
+        assert!(serde_json::from_str::<MetadataId>(&format!("\"{over}\"")).is_err());
     }
 }

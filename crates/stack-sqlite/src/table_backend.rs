@@ -496,6 +496,8 @@ impl TableBackend for SqliteBackend {
         sql.push_str(&where_clause(query, &mut args));
         sql.push_str(&format!(" ORDER BY {ROW_KEY}"));
         if let Some(limit) = query.limit {
+            // SQLite's integers are i64: a larger limit (a client may send any u64) means all.
+            let limit = limit.min(i64::MAX as u64);
             sql.push_str(&format!(" LIMIT {limit}"));
         }
         // A read transaction gives the export one consistent view while imports go on.

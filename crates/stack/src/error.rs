@@ -22,8 +22,9 @@ pub enum ErrorKind {
     Timeout,
     /// The stack is at a limit of what it serves at once; try again shortly (503).
     Unavailable,
-    /// A feature this stack does not have (501).
-    Unsupported,
+    /// A feature of the reference platform the stack does not have (501): kbcstorage retries
+    /// every other 5xx for minutes, but gives up on this one at once.
+    NotImplemented,
     /// A fault inside the stack (500); the message shown is generic.
     Internal,
 }
@@ -64,6 +65,11 @@ impl Error {
     /// Exists already or conflicts.
     pub fn conflict(code: &'static str, message: impl Into<String>) -> Self {
         Self::new(ErrorKind::Conflict, code, message)
+    }
+
+    /// A feature the stack does not have; the message says what to do instead.
+    pub fn not_implemented(code: &'static str, message: impl Into<String>) -> Self {
+        Self::new(ErrorKind::NotImplemented, code, message)
     }
 
     /// Not allowed for this token.

@@ -41,6 +41,7 @@ pub use ops::export::{ExportOptions, ExportStream};
 pub use ops::files::{FileFilter, NewFile, StagedUpload};
 pub use ops::import::ImportOptions;
 pub use ops::metadata::MetadataObject;
+pub use ops::provisioning::LoadKind;
 pub use ops::tables::TableInclude;
 pub use settings::{BiAccount, JobSettings, Limits, NetworkSettings, Quotas, StackSettings};
 pub use stack::{Stack, Storage};

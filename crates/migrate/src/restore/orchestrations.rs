@@ -100,6 +100,7 @@ pub(crate) async fn restore_provisioned(
                     .create_workspace(&NewWorkspace {
                         component_id: Some(component.clone()),
                         configuration_id: Some(config.clone()),
+                        ..Default::default()
                     })
                     .await
                     .api(|| {

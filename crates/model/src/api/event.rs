@@ -29,3 +29,34 @@ pub struct Event {
     /// Details, by event.
     pub params: serde_json::Value,
 }
+
+/// Body of `POST /v2/storage/events`: an event a component or script reports about its own
+/// run, as the reference's event create takes it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, schemars::JsonSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct NewExternalEvent {
+    /// The component that reports (required): the event is named `ext.<component>.`.
+    pub component: String,
+    /// A sentence for people (required, not empty).
+    pub message: String,
+    /// `info` (the default), `success`, `warn` or `error`.
+    #[serde(rename = "type", default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    /// The configuration that ran, when the event is about one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub configuration_id: Option<String>,
+    /// The run the event belongs to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
+    /// Any JSON object (checked by the stack, so the refusal can name it).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub params: Option<serde_json::Value>,
+    /// Any JSON object.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub results: Option<serde_json::Value>,
+    /// Seconds the run took, not negative.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<f64>,
+}

@@ -1,5 +1,6 @@
 //! JSON shapes of the stack's HTTP API, one module per resource.
 
+mod branch;
 mod bucket;
 mod columns_metadata;
 mod component;
@@ -9,6 +10,7 @@ mod event;
 mod file;
 mod job;
 mod json;
+mod loose_bool;
 mod metadata;
 mod orchestration;
 mod project;
@@ -23,6 +25,7 @@ mod token;
 mod trigger;
 mod user;
 
+pub use branch::*;
 pub use bucket::*;
 pub use component::*;
 pub use configuration::*;

@@ -14,6 +14,11 @@ pub struct Project {
     pub name: String,
     /// The table storage backend the project's tables live in.
     pub backend: String,
+    /// The backend a workspace gets when none is asked: the project's own. kbcstorage reads
+    /// it (token verify's `owner.defaultBackend`) before creating a workspace, and would make
+    /// Snowflake key pairs were it `snowflake`.
+    #[serde(default)]
+    pub default_backend: String,
     /// Feature flags of the project.
     #[serde(default)]
     pub features: Vec<String>,

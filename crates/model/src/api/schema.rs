@@ -11,9 +11,10 @@ use super::component::Component;
 use super::configuration::*;
 use super::json::RawJson;
 use super::{
-    ConfigMetadataWrite, MetadataWrite, NewAlias, NewBiProject, NewBucket, NewColumn, NewJob,
-    NewOAuthCredentials, NewOrchestration, NewProject, NewProjectUser, NewSshKey, NewTable,
-    NewToken, NewWorkspace, OrchestrationUpdate, PrimaryKey, ProjectUserUpdate,
+    ConfigMetadataWrite, MetadataWrite, NewAlias, NewBiProject, NewBucket, NewColumn,
+    NewExternalEvent, NewJob, NewOAuthCredentials, NewOrchestration, NewProject, NewProjectUser,
+    NewSshKey, NewTable, NewToken, NewWorkspace, OrchestrationUpdate, PrimaryKey,
+    ProjectUserUpdate, WorkspaceLoadRequest, WorkspacePublicKey,
 };
 use super::{NewTrigger, TriggerUpdate};
 use crate::ids::*;
@@ -64,6 +65,9 @@ request_bodies!(
     NewProjectUser,
     ProjectUserUpdate,
     NewWorkspace,
+    WorkspacePublicKey,
+    WorkspaceLoadRequest,
+    NewExternalEvent,
     NewBiProject,
     NewOAuthCredentials,
     NewSshKey,

@@ -1,11 +1,12 @@
 use axum::extract::State;
+use axum::http::StatusCode;
 use axum::Json;
-use stackport_model::api::Event;
+use stackport_model::api::{Event, NewExternalEvent};
 use stackport_stack::EventFilter;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::StorageAuth;
+use crate::extract::{AppJson, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::EventListQuery;
@@ -18,6 +19,24 @@ pub fn routes(api: Api) -> Api {
             .ok(Content::JsonList("Event"))
             .query::<EventListQuery>(),
     )
+    .post(
+        "/v2/storage/events",
+        create,
+        Doc::storage("Record an event a component or script reports about its run")
+            .body(Content::Json("NewExternalEvent"))
+            .created("Event"),
+    )
+}
+
+async fn create(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    AppJson(new): AppJson<NewExternalEvent>,
+) -> Result<(StatusCode, Json<Event>), ApiError> {
+    let event = state
+        .run(move |s| s.create_external_event(&auth, &new))
+        .await?;
+    Ok((StatusCode::CREATED, Json(event)))
 }
 
 async fn list(

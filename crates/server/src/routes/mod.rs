@@ -1,6 +1,7 @@
 //! Routes, one module per resource; each adds its routes to the table.
 
 mod async_tables;
+mod branches;
 mod buckets;
 mod components;
 mod configs;
@@ -18,6 +19,7 @@ mod storage_jobs;
 mod tables;
 mod tokens;
 mod triggers;
+mod unsupported;
 mod users;
 
 use axum::extract::Request;
@@ -47,6 +49,8 @@ pub fn api() -> Api {
     let api = jobs::routes(api);
     let api = users::routes(api);
     let api = provisioning::routes(api);
+    let api = branches::routes(api);
+    let api = unsupported::routes(api);
     events::routes(api)
 }
 

@@ -1,12 +1,16 @@
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
-use stackport_model::api::{BiProject, NewBiProject, NewWorkspace, ProvisionedResource, Workspace};
-use stackport_model::WorkspaceId;
+use stackport_model::api::{
+    BiProject, NewBiProject, NewWorkspace, ProvisionedResource, Workspace, WorkspaceLoad,
+    WorkspaceLoadRequest, WorkspacePassword, WorkspacePublicKey,
+};
+use stackport_model::{ComponentId, ConfigId, WorkspaceId};
+use stackport_stack::LoadKind;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{parse_id, AppJson, StorageAuth};
+use crate::extract::{AppJson, Id, Ids, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::NoQuery;
@@ -33,6 +37,62 @@ pub fn routes(api: Api) -> Api {
         "/v2/storage/workspaces/{id}",
         delete,
         Doc::storage("Drop a workspace and its database").no_content(),
+    )
+    .post(
+        "/v2/storage/workspaces/{id}/load",
+        load,
+        Doc::storage(
+            "Load Storage tables into the workspace (done when answered); preserve=false drops \
+             its tables first",
+        )
+        .body(Content::Json("WorkspaceLoadRequest"))
+        .ok(Content::Json("WorkspaceLoad")),
+    )
+    .post(
+        "/v2/storage/workspaces/{id}/load-clone",
+        load_clone,
+        Doc::storage("Copy whole Storage tables into the workspace (done when answered)")
+            .body(Content::Json("WorkspaceLoadRequest"))
+            .ok(Content::Json("WorkspaceLoad")),
+    )
+    .post(
+        "/v2/storage/workspaces/{id}/password",
+        reset_password,
+        Doc::storage("A new password for the workspace, shown only in this answer")
+            .ok(Content::Json("WorkspacePassword")),
+    )
+    .post(
+        "/v2/storage/workspaces/{id}/public-key",
+        set_public_key,
+        Doc::storage("Set the PEM public key the workspace's user may log in with")
+            .body(Content::Json("WorkspacePublicKey"))
+            .ok(Content::Json("Workspace")),
+    )
+    .get(
+        "/v2/storage/components/{component}/configs/{config}/workspaces",
+        config_workspaces,
+        Doc::storage("The workspaces created for a configuration")
+            .ok(Content::JsonList("Workspace")),
+    )
+    .get(
+        "/v2/storage/branch/default/components/{component}/configs/{config}/workspaces",
+        config_workspaces,
+        Doc::storage("The workspaces created for a configuration")
+            .ok(Content::JsonList("Workspace")),
+    )
+    .post(
+        "/v2/storage/components/{component}/configs/{config}/workspaces",
+        create_config_workspace,
+        Doc::storage("Provision a workspace for a configuration")
+            .body(Content::Json("NewWorkspace"))
+            .created("Workspace"),
+    )
+    .post(
+        "/v2/storage/branch/default/components/{component}/configs/{config}/workspaces",
+        create_config_workspace,
+        Doc::storage("Provision a workspace for a configuration")
+            .body(Content::Json("NewWorkspace"))
+            .created("Workspace"),
     )
     .post(
         "/v2/storage/bi-projects",
@@ -71,10 +131,9 @@ async fn create(
 async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<WorkspaceId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<Workspace>, ApiError> {
-    let id: WorkspaceId = parse_id(&id)?;
     state
         .run(move |s| s.get_workspace(&auth, id))
         .await
@@ -84,12 +143,102 @@ async fn get(
 async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<WorkspaceId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let id: WorkspaceId = parse_id(&id)?;
     state.run(move |s| s.delete_workspace(&auth, id)).await?;
     Ok(StatusCode::NO_CONTENT)
+}
+
+async fn run_load(
+    state: AppState,
+    auth: stackport_stack::TokenAuth,
+    id: WorkspaceId,
+    request: WorkspaceLoadRequest,
+    kind: LoadKind,
+) -> Result<Json<WorkspaceLoad>, ApiError> {
+    state
+        .run(move |s| s.load_workspace(&auth, id, &request, kind))
+        .await
+        .map(Json)
+}
+
+async fn load(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    Id(id): Id<WorkspaceId>,
+    AppJson(request): AppJson<WorkspaceLoadRequest>,
+) -> Result<Json<WorkspaceLoad>, ApiError> {
+    run_load(state, auth, id, request, LoadKind::Load).await
+}
+
+async fn load_clone(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    Id(id): Id<WorkspaceId>,
+    AppJson(request): AppJson<WorkspaceLoadRequest>,
+) -> Result<Json<WorkspaceLoad>, ApiError> {
+    run_load(state, auth, id, request, LoadKind::Clone).await
+}
+
+async fn reset_password(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    Id(id): Id<WorkspaceId>,
+    _: ApiQuery<NoQuery>,
+) -> Result<Json<WorkspacePassword>, ApiError> {
+    state
+        .run(move |s| s.reset_workspace_password(&auth, id))
+        .await
+        .map(Json)
+}
+
+async fn set_public_key(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    Id(id): Id<WorkspaceId>,
+    AppJson(body): AppJson<WorkspacePublicKey>,
+) -> Result<Json<Workspace>, ApiError> {
+    state
+        .run(move |s| s.set_workspace_public_key(&auth, id, &body.public_key))
+        .await
+        .map(Json)
+}
+
+async fn config_workspaces(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    Ids((component, config)): Ids<(ComponentId, ConfigId)>,
+    _: ApiQuery<NoQuery>,
+) -> Result<Json<Vec<Workspace>>, ApiError> {
+    state
+        .run(move |s| s.list_config_workspaces(&auth, &component, &config))
+        .await
+        .map(Json)
+}
+
+async fn create_config_workspace(
+    State(state): State<AppState>,
+    StorageAuth(auth): StorageAuth,
+    Ids((component, config)): Ids<(ComponentId, ConfigId)>,
+    AppJson(new): AppJson<NewWorkspace>,
+) -> Result<(StatusCode, Json<Workspace>), ApiError> {
+    if new.component_id.as_ref().is_some_and(|c| *c != component)
+        || new.configuration_id.as_ref().is_some_and(|c| *c != config)
+    {
+        return Err(ApiError::bad_request(
+            "workspaces.invalid",
+            "componentId and configurationId of the body differ from the path's; leave them \
+             out, the path names the configuration",
+        ));
+    }
+    let new = NewWorkspace {
+        component_id: Some(component),
+        configuration_id: Some(config),
+        ..new
+    };
+    let created = state.run(move |s| s.create_workspace(&auth, &new)).await?;
+    Ok((StatusCode::CREATED, Json(created)))
 }
 
 async fn create_bi(

@@ -395,6 +395,7 @@ async fn a_stack_stopped_mid_job_fails_the_job_and_keeps_the_queue() {
         .create_workspace(&stackport_model::api::NewWorkspace {
             component_id: None,
             configuration_id: None,
+            ..Default::default()
         })
         .await
         .unwrap();

@@ -34,6 +34,7 @@ async fn a_provisioned_writer_gets_a_real_workspace_and_points_at_it() {
         .create_workspace(&NewWorkspace {
             component_id: Some(writer.clone()),
             configuration_id: Some(config.id.clone()),
+            ..Default::default()
         })
         .await
         .unwrap();
@@ -119,6 +120,7 @@ async fn workspaces_need_an_existing_configuration_when_they_name_one() {
             .create_workspace(&NewWorkspace {
                 component_id: Some(component("keboola.wr-db-snowflake")),
                 configuration_id: Some("missing".parse().unwrap()),
+                ..Default::default()
             })
             .await,
         404,
@@ -129,6 +131,7 @@ async fn workspaces_need_an_existing_configuration_when_they_name_one() {
             .create_workspace(&NewWorkspace {
                 component_id: Some(component("keboola.wr-db-snowflake")),
                 configuration_id: None,
+                ..Default::default()
             })
             .await,
         400,

@@ -12,10 +12,13 @@ use crate::SqliteTx;
 const COLUMNS: &str = "id, name, backend, features, created";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
+    let backend: String = r.get(2)?;
     Ok(Project {
         id: ProjectId(r.get(0)?),
         name: r.get(1)?,
-        backend: r.get(2)?,
+        // A project's workspaces live in its one backend.
+        default_backend: backend.clone(),
+        backend,
         features: from_json(&r.get::<_, String>(3)?)?,
         created: stackport_model::time::from_micros(r.get(4)?),
     })

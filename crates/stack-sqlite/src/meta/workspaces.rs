@@ -12,7 +12,8 @@ use crate::row::{parse_column, parse_optional_column};
 use crate::SqliteTx;
 
 const WORKSPACE_COLUMNS: &str = "id, component_id, config_id, backend, host, database_name, \
-    schema_name, user_name, sealed_password, created, creator_token_id, creator_description";
+    schema_name, user_name, sealed_password, created, creator_token_id, creator_description, \
+    login_type, statement_timeout_seconds, read_only_storage_access";
 
 fn workspace_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Workspace> {
     let schema: String = r.get(6)?;
@@ -28,9 +29,12 @@ fn workspace_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Workspace> {
             database: r.get(5)?,
             schema,
             user: r.get(7)?,
+            login_type: r.get(12)?,
             password: None,
             sealed_password: r.get(8)?,
         },
+        statement_timeout_seconds: r.get(13)?,
+        read_only_storage_access: r.get(14)?,
         created: stackport_model::time::from_micros(r.get(9)?),
         creator_token: TokenRef {
             id: TokenId(r.get(10)?),
@@ -60,8 +64,9 @@ impl WorkspaceStore for SqliteTx<'_> {
         self.conn.execute(
             "INSERT INTO workspaces (project_id, component_id, config_id, backend, host, \
              database_name, schema_name, user_name, sealed_password, created, \
-             creator_token_id, creator_description) \
-             VALUES (?1, ?2, ?3, ?4, ?5, '', '', '', ?6, ?7, ?8, ?9)",
+             creator_token_id, creator_description, login_type, statement_timeout_seconds, \
+             read_only_storage_access, public_key) \
+             VALUES (?1, ?2, ?3, ?4, ?5, '', '', '', ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 new.project.0,
                 new.config.map(|(component, _)| component.as_str()),
@@ -71,7 +76,11 @@ impl WorkspaceStore for SqliteTx<'_> {
                 new.sealed_password,
                 new.created_micros,
                 new.creator.id.0,
-                new.creator.description
+                new.creator.description,
+                new.options.login_type,
+                new.options.statement_timeout_seconds,
+                new.options.read_only_storage_access,
+                new.options.public_key
             ],
         )?;
         Ok(WorkspaceId(self.conn.last_insert_rowid() as u64))
@@ -108,6 +117,46 @@ impl WorkspaceStore for SqliteTx<'_> {
             "DELETE FROM workspaces WHERE project_id = ?1 AND id = ?2",
             params![project.0, id.0],
         )? > 0)
+    }
+
+    fn set_workspace_password(
+        &mut self,
+        project: ProjectId,
+        id: WorkspaceId,
+        sealed_password: &str,
+    ) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE workspaces SET sealed_password = ?3 WHERE project_id = ?1 AND id = ?2",
+            params![project.0, id.0, sealed_password],
+        )? > 0)
+    }
+
+    fn set_workspace_public_key(
+        &mut self,
+        project: ProjectId,
+        id: WorkspaceId,
+        public_key: &str,
+    ) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE workspaces SET public_key = ?3 WHERE project_id = ?1 AND id = ?2",
+            params![project.0, id.0, public_key],
+        )? > 0)
+    }
+
+    fn workspace_public_key(
+        &mut self,
+        project: ProjectId,
+        id: WorkspaceId,
+    ) -> Result<Option<String>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT public_key FROM workspaces WHERE project_id = ?1 AND id = ?2",
+                params![project.0, id.0],
+                |r| r.get::<_, Option<String>>(0),
+            )
+            .optional()?
+            .flatten())
     }
 
     fn insert_bi_project(&mut self, new: &NewBiProjectRecord<'_>) -> Result<()> {

@@ -1,7 +1,7 @@
 //! Events: one for every write, in the same transaction as the write where the write is in
 //! the metadata database.
 
-use stackport_model::api::{Event, TokenRef};
+use stackport_model::api::{Event, NewExternalEvent, TokenRef};
 use stackport_model::{EventId, ProjectId};
 
 use super::auth::TokenAuth;
@@ -91,6 +91,105 @@ impl Stack {
                     out.len() < limit as usize
                 })?;
             Ok(out)
+        })
+    }
+}
+
+/// The levels an event a client reports may have.
+const EXTERNAL_LEVELS: &[&str] = &["info", "success", "warn", "error"];
+
+/// The longest message an event a client reports may carry, in bytes.
+const MAX_MESSAGE: usize = 64 * 1024;
+
+impl Stack {
+    /// Records an event a component or script reports about its own run (the reference's
+    /// event create), named `ext.<component>.` like the reference names them.
+    pub fn create_external_event(&self, auth: &TokenAuth, new: &NewExternalEvent) -> Result<Event> {
+        let component: stackport_model::ComponentId =
+            new.component.trim().parse().map_err(|e| {
+                Error::invalid(
+                    "storage.events.invalidComponent",
+                    format!("component '{}' is not a component id: {e}", new.component),
+                )
+            })?;
+        if new.message.trim().is_empty() {
+            return Err(Error::invalid(
+                "storage.events.missingMessage",
+                "message is empty: say what happened, e.g. 'Extraction finished'",
+            ));
+        }
+        if new.message.len() > MAX_MESSAGE {
+            return Err(Error::invalid(
+                "storage.events.messageTooLong",
+                format!("message is {} bytes, over {MAX_MESSAGE}", new.message.len()),
+            ));
+        }
+        let level = new.kind.as_deref().unwrap_or("info");
+        if !EXTERNAL_LEVELS.contains(&level) {
+            return Err(Error::invalid(
+                "storage.events.invalidType",
+                format!(
+                    "type '{level}' is not one; accepted: {}",
+                    EXTERNAL_LEVELS.join(", ")
+                ),
+            ));
+        }
+        if let Some(d) = new.duration {
+            if !d.is_finite() || d < 0.0 {
+                return Err(Error::invalid(
+                    "storage.events.invalidDuration",
+                    format!("duration {d} is not a number of seconds (0 or more)"),
+                ));
+            }
+        }
+        let object = |name: &str, value: &Option<serde_json::Value>| match value {
+            None | Some(serde_json::Value::Null) => Ok(serde_json::json!({})),
+            Some(v @ serde_json::Value::Object(_)) => Ok(v.clone()),
+            Some(_) => Err(Error::invalid(
+                "storage.events.invalidObject",
+                format!("{name} must be a JSON object, e.g. {{\"rows\": 10}}"),
+            )),
+        };
+        let (details, results) = (
+            object("params", &new.params)?,
+            object("results", &new.results)?,
+        );
+        let params = serde_json::json!({
+            "component": component,
+            "configurationId": new.configuration_id,
+            "runId": new.run_id,
+            "description": new.description,
+            "params": details,
+            "results": results,
+            "duration": new.duration,
+        });
+        let name = format!("ext.{component}.");
+        let by = auth.token_ref();
+        let project = auth.project();
+        self.store.write(|tx| {
+            let created_micros = tx.now_micros();
+            let id = tx.events().insert_event(&NewEventRecord {
+                project,
+                event: &name,
+                level,
+                message: &new.message,
+                object_type: "component",
+                object_id: component.as_str(),
+                token: Some(&by),
+                params: &params,
+                created_micros,
+            })?;
+            Ok(Event {
+                id,
+                event: name.clone(),
+                kind: level.to_string(),
+                message: new.message.clone(),
+                object_type: "component".into(),
+                object_id: component.to_string(),
+                created: stackport_model::time::from_micros(created_micros),
+                token: Some(by.clone()),
+                params: params.clone(),
+            })
         })
     }
 }

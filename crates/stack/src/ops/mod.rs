@@ -2,6 +2,7 @@
 //! operations on one resource.
 
 pub mod auth;
+pub mod branches;
 pub mod buckets;
 pub mod components;
 pub mod configs;

@@ -2,7 +2,12 @@
 //! BI projects in its BI account. A migration cannot copy them (they belong to the source
 //! stack's accounts); it provisions new ones on the destination from this list.
 
+mod credentials;
+mod load;
+mod options;
 mod sqlite_workspace;
+
+pub use load::LoadKind;
 
 use serde_json::{json, Value};
 use stackport_model::api::{
@@ -23,6 +28,33 @@ fn load_workspace(tx: &mut Tx<'_>, project: ProjectId, id: WorkspaceId) -> Resul
             "workspaces.notFound",
             format!("workspace {id} not found in this project"),
         )
+    })
+}
+
+/// The refusal of a workspace write past `quotas.workspaceBytes`.
+fn workspace_quota_exceeded(project: ProjectId, stored: u64, quota: u64) -> Error {
+    Error::new(
+        crate::ErrorKind::TooLarge,
+        "project.quotaExceeded",
+        format!(
+            "project {project}'s workspaces take {stored} bytes, at its quota of {quota} bytes \
+             (quotas.workspaceBytes); delete workspaces or ask the stack's administrator to \
+             raise the quota"
+        ),
+    )
+}
+
+/// What a stack-provisioned writer's configuration keeps as `parameters.db` to reach a
+/// workspace.
+fn workspace_db_parameter(workspace: &Workspace) -> Value {
+    let c = &workspace.connection;
+    json!({
+        "driver": c.backend,
+        "host": c.host,
+        "database": c.database,
+        "schema": c.schema,
+        "user": c.user,
+        "#password": c.sealed_password,
     })
 }
 
@@ -118,6 +150,7 @@ impl Stack {
                 ))
             }
         };
+        let options = options::check(new, &project.backend)?;
         let provisioned_writer = target.as_ref().is_some_and(|(component, _)| {
             self.registry.get(component).and_then(|c| c.provisions) == Some(Provision::Workspace)
         });
@@ -148,6 +181,7 @@ impl Stack {
                 sealed_password: &sealed,
                 created_micros,
                 creator: &by,
+                options: &options,
             })?;
             let name = format!("WORKSPACE_{id}");
             let database = format!("workspaces/{}/{id}.sqlite", project.id);
@@ -163,22 +197,11 @@ impl Stack {
             sqlite_workspace::create(&self.dir.join(&database), id, project.id, created_micros)?;
             let workspace = load_workspace(tx, project.id, id)?;
             if let (true, Some((component, config))) = (provisioned_writer, &target) {
-                let c = &workspace.connection;
                 self.point_config_at(
                     tx,
                     auth,
                     (component, config),
-                    vec![(
-                        "db",
-                        json!({
-                            "driver": c.backend,
-                            "host": c.host,
-                            "database": c.database,
-                            "schema": c.schema,
-                            "user": c.user,
-                            "#password": c.sealed_password,
-                        }),
-                    )],
+                    vec![("db", workspace_db_parameter(&workspace))],
                     &format!("Provisioned workspace {id}"),
                 )?;
             }
@@ -204,9 +227,9 @@ impl Stack {
         Ok(workspace)
     }
 
-    /// Refuses a new workspace once the project's workspaces take `quotas.workspaceBytes` on
-    /// disk.
-    fn check_workspace_quota(&self, project: ProjectId, dir: &std::path::Path) -> Result<()> {
+    /// Refuses a new workspace (or a load) once the project's workspaces take
+    /// `quotas.workspaceBytes` on disk; otherwise the bytes left under the quota.
+    fn check_workspace_quota(&self, project: ProjectId, dir: &std::path::Path) -> Result<u64> {
         let quota = self.settings.quotas.workspace_bytes;
         let mut stored = 0u64;
         for entry in std::fs::read_dir(dir)? {
@@ -216,17 +239,9 @@ impl Stack {
             }
         }
         if stored >= quota {
-            return Err(Error::new(
-                crate::ErrorKind::TooLarge,
-                "project.quotaExceeded",
-                format!(
-                    "project {project}'s workspaces take {stored} bytes, at its quota of {quota} \
-                     bytes (quotas.workspaceBytes); delete workspaces or ask the stack's \
-                     administrator to raise the quota"
-                ),
-            ));
+            return Err(workspace_quota_exceeded(project, stored, quota));
         }
-        Ok(())
+        Ok(quota - stored)
     }
 
     /// The project's workspaces.
@@ -234,6 +249,27 @@ impl Stack {
         auth.require_manage_buckets()?;
         self.store
             .read(|tx| tx.workspaces().list_workspaces(auth.project()))
+    }
+
+    /// The workspaces created for a configuration (which must exist).
+    pub fn list_config_workspaces(
+        &self,
+        auth: &TokenAuth,
+        component: &ComponentId,
+        config: &ConfigId,
+    ) -> Result<Vec<Workspace>> {
+        auth.require_manage_buckets()?;
+        self.store.read(|tx| {
+            self.provisioning_target(tx, auth, component, config, None)?;
+            let all = tx.workspaces().list_workspaces(auth.project())?;
+            Ok(all
+                .into_iter()
+                .filter(|w| {
+                    w.component_id.as_ref() == Some(component)
+                        && w.configuration_id.as_ref() == Some(config)
+                })
+                .collect())
+        })
     }
 
     /// One workspace.

@@ -222,7 +222,7 @@ impl Stack {
             )),
             (Some(file), None) => self.get_file(auth, file).map(drop),
             (None, Some(_)) => Err(Error::new(
-                crate::error::ErrorKind::Unsupported,
+                crate::error::ErrorKind::NotImplemented,
                 "storage.jobs.dataUrlUnsupported",
                 "this stack does not fetch dataUrl: upload the file (POST /v2/storage/files) \
                  and pass its id as dataFileId",

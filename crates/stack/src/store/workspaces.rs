@@ -18,6 +18,18 @@ pub struct NewWorkspaceRecord<'a> {
     pub sealed_password: &'a str,
     pub created_micros: i64,
     pub creator: &'a TokenRef,
+    /// What the creator asked for; kept and shown.
+    pub options: &'a WorkspaceOptions,
+}
+
+/// A workspace's settings from its create request.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct WorkspaceOptions {
+    pub login_type: String,
+    pub statement_timeout_seconds: Option<u64>,
+    pub read_only_storage_access: bool,
+    /// A PEM public key, checked by the stack.
+    pub public_key: Option<String>,
 }
 
 /// Where a workspace's data is and who logs in to it.
@@ -55,6 +67,26 @@ pub trait WorkspaceStore {
     fn list_workspaces(&mut self, project: ProjectId) -> Result<Vec<Workspace>>;
     /// Deletes the workspace's record; false if there was none.
     fn delete_workspace(&mut self, project: ProjectId, id: WorkspaceId) -> Result<bool>;
+    /// Replaces the workspace's sealed password; false when there is no such workspace.
+    fn set_workspace_password(
+        &mut self,
+        project: ProjectId,
+        id: WorkspaceId,
+        sealed_password: &str,
+    ) -> Result<bool>;
+    /// Replaces the workspace's public key; false when there is no such workspace.
+    fn set_workspace_public_key(
+        &mut self,
+        project: ProjectId,
+        id: WorkspaceId,
+        public_key: &str,
+    ) -> Result<bool>;
+    /// The workspace's public key, if one was set.
+    fn workspace_public_key(
+        &mut self,
+        project: ProjectId,
+        id: WorkspaceId,
+    ) -> Result<Option<String>>;
 
     /// Inserts a BI project; a `pid` the project has already is refused.
     fn insert_bi_project(&mut self, new: &NewBiProjectRecord<'_>) -> Result<()>;

@@ -5,7 +5,8 @@ use stackport_model::{ComponentId, ConfigId, ProjectId, WorkspaceId};
 use super::orchestrations::token;
 use super::{new_project, read, write, NewStore};
 use crate::store::{
-    MetaTx, NewBiProjectRecord, NewWorkspaceRecord, WorkspaceNames, WorkspaceStore,
+    MetaTx, NewBiProjectRecord, NewWorkspaceRecord, WorkspaceNames, WorkspaceOptions,
+    WorkspaceStore,
 };
 
 pub(super) fn run(new_store: NewStore<'_>) {
@@ -14,6 +15,7 @@ pub(super) fn run(new_store: NewStore<'_>) {
     bi_projects_read_back_and_pids_are_unique(new_store);
     uncommitted_resources_are_rolled_back(new_store);
     deleting_the_project_removes_its_resources(new_store);
+    options_password_and_public_key_read_back(new_store);
 }
 
 const T0: i64 = 1_700_000_000_000_000;
@@ -35,6 +37,10 @@ fn insert(tx: &mut dyn MetaTx, project: ProjectId, for_config: bool, created: i6
             sealed_password: SEALED,
             created_micros: created,
             creator: &token(4),
+            options: &WorkspaceOptions {
+                login_type: "default".into(),
+                ..WorkspaceOptions::default()
+            },
         })
         .expect("a workspace is inserted")
 }
@@ -330,3 +336,56 @@ fn deleting_the_project_removes_its_resources(new_store: NewStore<'_>) {
 
 // The trait is used through `dyn`: keep it object safe.
 const _: Option<&dyn WorkspaceStore> = None;
+
+fn options_password_and_public_key_read_back(new_store: NewStore<'_>) {
+    let store = new_store();
+    let (project, id, other) = write(store.as_ref(), |tx| {
+        let project = new_project(tx, "o");
+        let other = new_project(tx, "p");
+        let id = tx
+            .workspaces()
+            .insert_workspace(&NewWorkspaceRecord {
+                project,
+                config: None,
+                backend: "sqlite",
+                host: "stack.example.com",
+                sealed_password: SEALED,
+                created_micros: T0,
+                creator: &token(4),
+                options: &WorkspaceOptions {
+                    login_type: "default".into(),
+                    statement_timeout_seconds: Some(7200),
+                    read_only_storage_access: true,
+                    public_key: None,
+                },
+            })
+            .unwrap();
+        (project, id, other)
+    });
+    let got = read(store.as_ref(), |tx| {
+        tx.workspaces().get_workspace(project, id).unwrap().unwrap()
+    });
+    assert_eq!(got.connection.login_type, "default");
+    assert_eq!(got.statement_timeout_seconds, Some(7200));
+    assert!(got.read_only_storage_access);
+    write(store.as_ref(), |tx| {
+        let w = tx.workspaces();
+        assert_eq!(w.workspace_public_key(project, id).unwrap(), None);
+        assert!(w.set_workspace_password(project, id, "sealed-2").unwrap());
+        assert!(w.set_workspace_public_key(project, id, "PEM").unwrap());
+        assert!(
+            !w.set_workspace_password(other, id, "x").unwrap(),
+            "another project's workspace is not changed"
+        );
+        assert!(!w.set_workspace_public_key(other, id, "x").unwrap());
+        assert_eq!(w.workspace_public_key(other, id).unwrap(), None);
+    });
+    let (got, key) = read(store.as_ref(), |tx| {
+        (
+            tx.workspaces().get_workspace(project, id).unwrap().unwrap(),
+            tx.workspaces().workspace_public_key(project, id).unwrap(),
+        )
+    });
+    assert_eq!(got.connection.sealed_password, "sealed-2");
+    assert_eq!(key.as_deref(), Some("PEM"));
+}
