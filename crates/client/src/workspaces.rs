@@ -9,13 +9,13 @@ use crate::{Client, Result};
 
 impl Client {
     /// Loads Storage tables into a workspace (`load`), or copies whole tables (`load-clone`
-    /// when `clone`).
+    /// when `clone`): the storage job that does it (see [`Client::wait_for_storage_job`]).
     pub async fn load_workspace(
         &self,
         id: WorkspaceId,
         request: &WorkspaceLoadRequest,
         clone: bool,
-    ) -> Result<WorkspaceLoad> {
+    ) -> Result<StorageJob> {
         let kind = if clone { "load-clone" } else { "load" };
         self.post(&format!("/v2/storage/workspaces/{id}/{kind}"), request)
             .await

@@ -63,6 +63,10 @@ pub enum StorageOperation {
     TableDelete,
     /// `POST tables/{id}/optimize`: nothing to do on this stack's backends.
     TableOptimize,
+    /// `POST workspaces/{id}/load`: tables' rows into a workspace.
+    WorkspaceLoad,
+    /// `POST workspaces/{id}/load-clone`: whole tables into a workspace.
+    WorkspaceLoadClone,
 }
 
 impl StorageOperation {
@@ -75,6 +79,8 @@ impl StorageOperation {
             StorageOperation::BucketDelete => "bucketDelete",
             StorageOperation::TableDelete => "tableDelete",
             StorageOperation::TableOptimize => "tableOptimize",
+            StorageOperation::WorkspaceLoad => "workspaceLoad",
+            StorageOperation::WorkspaceLoadClone => "workspaceLoadClone",
         }
     }
 
@@ -87,6 +93,8 @@ impl StorageOperation {
             StorageOperation::BucketDelete,
             StorageOperation::TableDelete,
             StorageOperation::TableOptimize,
+            StorageOperation::WorkspaceLoad,
+            StorageOperation::WorkspaceLoadClone,
         ]
         .into_iter()
         .find(|o| o.as_str() == s)

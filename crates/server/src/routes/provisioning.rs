@@ -2,7 +2,7 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use stackport_model::api::{
-    BiProject, NewBiProject, NewWorkspace, ProvisionedResource, Workspace, WorkspaceLoad,
+    BiProject, NewBiProject, NewWorkspace, ProvisionedResource, StorageJob, Workspace,
     WorkspaceLoadRequest, WorkspacePassword, WorkspacePublicKey,
 };
 use stackport_model::{ComponentId, ConfigId, WorkspaceId};
@@ -42,18 +42,18 @@ pub fn routes(api: Api) -> Api {
         "/v2/storage/workspaces/{id}/load",
         load,
         Doc::storage(
-            "Load Storage tables into the workspace (done when answered); preserve=false drops \
-             its tables first",
+            "Load Storage tables into the workspace: a storage job whose results are the \
+             loaded tables; preserve=false drops its tables first",
         )
         .body(Content::Json("WorkspaceLoadRequest"))
-        .ok(Content::Json("WorkspaceLoad")),
+        .accepted("StorageJob"),
     )
     .post(
         "/v2/storage/workspaces/{id}/load-clone",
         load_clone,
-        Doc::storage("Copy whole Storage tables into the workspace (done when answered)")
+        Doc::storage("Copy whole Storage tables into the workspace: a storage job")
             .body(Content::Json("WorkspaceLoadRequest"))
-            .ok(Content::Json("WorkspaceLoad")),
+            .accepted("StorageJob"),
     )
     .post(
         "/v2/storage/workspaces/{id}/password",
@@ -156,11 +156,11 @@ async fn run_load(
     id: WorkspaceId,
     request: WorkspaceLoadRequest,
     kind: LoadKind,
-) -> Result<Json<WorkspaceLoad>, ApiError> {
-    state
-        .run(move |s| s.load_workspace(&auth, id, &request, kind))
-        .await
-        .map(Json)
+) -> Result<(StatusCode, Json<StorageJob>), ApiError> {
+    let job = state
+        .run(move |s| s.load_workspace_async(&auth, id, &request, kind))
+        .await?;
+    Ok((StatusCode::ACCEPTED, Json(job)))
 }
 
 async fn load(
@@ -168,7 +168,7 @@ async fn load(
     StorageAuth(auth): StorageAuth,
     Id(id): Id<WorkspaceId>,
     AppJson(request): AppJson<WorkspaceLoadRequest>,
-) -> Result<Json<WorkspaceLoad>, ApiError> {
+) -> Result<(StatusCode, Json<StorageJob>), ApiError> {
     run_load(state, auth, id, request, LoadKind::Load).await
 }
 
@@ -177,7 +177,7 @@ async fn load_clone(
     StorageAuth(auth): StorageAuth,
     Id(id): Id<WorkspaceId>,
     AppJson(request): AppJson<WorkspaceLoadRequest>,
-) -> Result<Json<WorkspaceLoad>, ApiError> {
+) -> Result<(StatusCode, Json<StorageJob>), ApiError> {
     run_load(state, auth, id, request, LoadKind::Clone).await
 }
 

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use crate::helpers::*;
-use crate::raw::{form, load_form, post_ok, send, Body, BROKEN};
+use crate::raw::{form, load_form, post_done, post_ok, send, wait_job, Body, BROKEN};
 
 use reqwest::Method;
 
@@ -362,7 +362,7 @@ async fn no_request_kbcstorage_can_make_answers_a_5xx_it_would_wait_out() {
     .await;
     let ws = ws["id"].as_u64().unwrap();
     // A table already in the workspace with other columns, for the incremental case.
-    post_ok(
+    post_done(
         &app,
         &created.token,
         &format!("/v2/storage/workspaces/{ws}/load"),
@@ -378,6 +378,14 @@ async fn no_request_kbcstorage_can_make_answers_a_5xx_it_would_wait_out() {
         let broken = answer.as_str().is_some_and(|a| a.starts_with(BROKEN));
         if (status >= 500 && status != 501) || broken {
             waited_out.push(format!("{method} {path}: {status} {answer}"));
+        }
+        // An accepted storage job must not end in a fault either: the client would see an
+        // error it cannot act on.
+        if status == 202 && answer["operationName"].is_string() {
+            let job = wait_job(&app, &created.token, &answer).await;
+            if job["error"]["code"] == "internal" {
+                waited_out.push(format!("{method} {path}: job ended in a fault: {job}"));
+            }
         }
         if status >= 400 && status != 404 && status != 405 {
             assert!(

@@ -5,7 +5,7 @@
 use serde_json::{json, Value};
 
 use crate::helpers::*;
-use crate::raw::{form, load_form, post_ok, send, Body};
+use crate::raw::{failed_job, form, load_form, post_done, post_ok, send, send_job, Body};
 
 /// A project with `in.c-main.orders` (2 rows) and `in.c-main.people` (1 row), and a workspace.
 async fn project_with_workspace(app: &TestApp) -> (String, u64, std::path::PathBuf) {
@@ -71,7 +71,7 @@ async fn kbcstorage_loads_land_in_the_workspace_and_preserve_false_drops_the_res
     let load = format!("/v2/storage/workspaces/{id}/load");
 
     // The dict form: input[0][source], input[0][destination], preserve=true.
-    let answer = post_ok(
+    let answer = post_done(
         &app,
         &token,
         &load,
@@ -85,7 +85,7 @@ async fn kbcstorage_loads_land_in_the_workspace_and_preserve_false_drops_the_res
         json!([{"source": "in.c-main.orders", "destination": "orders", "rows": 2}])
     );
     // The list form, JSON, with columns: added beside what is there.
-    post_ok(
+    post_done(
         &app,
         &token,
         &load,
@@ -107,7 +107,7 @@ async fn kbcstorage_loads_land_in_the_workspace_and_preserve_false_drops_the_res
     );
 
     // preserve=false: only what this load brings is left; the marker table stays.
-    post_ok(
+    post_done(
         &app,
         &token,
         &load,
@@ -125,7 +125,7 @@ async fn kbcstorage_loads_land_in_the_workspace_and_preserve_false_drops_the_res
     assert_eq!(marker, id);
 
     // load-clone copies whole tables the same way.
-    let answer = post_ok(
+    let answer = post_done(
         &app,
         &token,
         &format!("/v2/storage/workspaces/{id}/load-clone"),
@@ -198,7 +198,7 @@ async fn a_bad_load_is_refused_naming_what_is_wrong_and_writes_nothing() {
         ),
     ];
     for (body, status, says) in cases {
-        let (got, answer) = send(&app, &token, reqwest::Method::POST, &load, body).await;
+        let (got, answer) = send_job(&app, &token, reqwest::Method::POST, &load, body).await;
         assert_eq!(got, status, "{answer}");
         if status != 200 {
             let message = answer["error"].as_str().unwrap();
@@ -253,9 +253,9 @@ async fn what_the_workspaces_user_made_in_the_way_is_a_conflict_not_a_fault() {
             json!({"input": [{"source": "in.c-main.orders", "destination": "strict_orders", "columns": ["id", "amount"], "incremental": true}]}),
         ),
     ] {
-        let (status, answer) = send(&app, &token, reqwest::Method::POST, &load, body).await;
-        assert_eq!(status, 409, "{answer}");
-        assert_eq!(answer["code"], "workspaces.loadConflict");
+        // Found when the job writes: the job fails with the conflict.
+        let (code, message) = failed_job(&app, &token, &load, body).await;
+        assert_eq!(code, "workspaces.loadConflict", "{message}");
     }
     // The user's objects are as they were.
     let conn = rusqlite::Connection::open(&path).unwrap();
@@ -283,10 +283,9 @@ async fn a_load_past_the_workspace_quota_stops_and_leaves_the_workspace_as_it_wa
     }
     import_csv(&client, &big, &csv).await;
     let load = format!("/v2/storage/workspaces/{id}/load");
-    let (status, answer) = send(
+    let (code, message) = failed_job(
         &app,
         &token,
-        reqwest::Method::POST,
         &load,
         load_form(
             &[("in.c-main.orders", "orders"), ("in.c-main.big", "big")],
@@ -294,14 +293,10 @@ async fn a_load_past_the_workspace_quota_stops_and_leaves_the_workspace_as_it_wa
         ),
     )
     .await;
-    assert_eq!(
-        (status, answer["code"].as_str()),
-        (413, Some("project.quotaExceeded")),
-        "{answer}"
-    );
+    assert_eq!(code, "project.quotaExceeded", "{message}");
     assert!(tables_of(&path).is_empty(), "nothing of the load is kept");
     // What fits still loads.
-    post_ok(
+    post_done(
         &app,
         &token,
         &load,
@@ -316,18 +311,13 @@ async fn a_workspace_whose_database_went_away_is_not_made_anew_by_a_load() {
     let (token, id, path) = project_with_workspace(&app).await;
     // As when the workspace is deleted between the load's look-up and its write.
     std::fs::remove_file(&path).unwrap();
-    let (status, answer) = send(
+    let (code, message) = failed_job(
         &app,
         &token,
-        reqwest::Method::POST,
         &format!("/v2/storage/workspaces/{id}/load"),
         load_form(&[("in.c-main.orders", "orders")], true),
     )
     .await;
-    assert_eq!(
-        (status, answer["code"].as_str()),
-        (404, Some("workspaces.notFound")),
-        "{answer}"
-    );
+    assert_eq!(code, "workspaces.notFound", "{message}");
     assert!(!path.exists());
 }

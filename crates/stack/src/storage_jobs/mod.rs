@@ -11,14 +11,16 @@ use serde_json::json;
 use stackport_model::api::query::{
     AsyncTableCreateQuery, ExportQuery, ImportQuery, Query, StorageJobListQuery,
 };
+use stackport_model::api::WorkspaceLoadRequest;
 use stackport_model::api::{
     BucketPermission, StorageJob, StorageJobError, StorageJobStatus, StorageOperation,
 };
-use stackport_model::{BucketId, StorageJobId, TableId};
+use stackport_model::{BucketId, StorageJobId, TableId, WorkspaceId};
 
 use crate::error::{Error, Result};
 use crate::ops::auth::TokenAuth;
 use crate::ops::events::{record, NewEvent};
+use crate::ops::provisioning::LoadKind;
 use crate::store::{NewStorageJobRecord, StorageJobEnd, StorageJobRecord};
 use crate::{ExportOptions, Stack};
 pub(crate) use run::work;
@@ -41,13 +43,16 @@ impl Stack {
         let mut params = job.params;
         let key = match job.operation {
             StorageOperation::BucketDelete | StorageOperation::TableCreate => "bucketId",
+            StorageOperation::WorkspaceLoad | StorageOperation::WorkspaceLoadClone => "workspaceId",
             _ => "tableId",
         };
         if let serde_json::Value::Object(fields) = &mut params {
             fields.insert(key.into(), json!(job.object_id));
         }
         let table_id = match job.operation {
-            StorageOperation::BucketDelete => None,
+            StorageOperation::BucketDelete
+            | StorageOperation::WorkspaceLoad
+            | StorageOperation::WorkspaceLoadClone => None,
             StorageOperation::TableCreate => {
                 job.results["id"].as_str().and_then(|t| t.parse().ok())
             }
@@ -234,6 +239,24 @@ impl Stack {
         }
     }
 
+    /// `POST workspaces/{id}/load` (and `load-clone`): the load checked as it would be run,
+    /// then a job that runs it; its results are the synchronous load's.
+    pub fn load_workspace_async(
+        &self,
+        auth: &TokenAuth,
+        id: WorkspaceId,
+        request: &WorkspaceLoadRequest,
+        kind: LoadKind,
+    ) -> Result<StorageJob> {
+        self.check_workspace_load(auth, id, request, kind)?;
+        self.accept_params(
+            auth,
+            kind.operation(),
+            &id.to_string(),
+            serde_json::to_value(request)?,
+        )
+    }
+
     /// Stores a checked job `waiting`, with the event that says so, and wakes a worker.
     fn accept(
         &self,
@@ -242,7 +265,17 @@ impl Stack {
         object_id: &str,
         pairs: Vec<(String, String)>,
     ) -> Result<StorageJob> {
-        let params = params::to_json(&pairs);
+        self.accept_params(auth, operation, object_id, params::to_json(&pairs))
+    }
+
+    /// [`Stack::accept`] for an operation whose parameters are a JSON body, stored as given.
+    fn accept_params(
+        &self,
+        auth: &TokenAuth,
+        operation: StorageOperation,
+        object_id: &str,
+        params: serde_json::Value,
+    ) -> Result<StorageJob> {
         let token = auth.token_ref();
         let project = auth.project();
         let job = self.store.write(|tx| {

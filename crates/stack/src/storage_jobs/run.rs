@@ -9,13 +9,15 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 use stackport_model::api::query::{BucketDeleteQuery, ExportQuery, ImportQuery};
+use stackport_model::api::WorkspaceLoadRequest;
 use stackport_model::api::{StorageJobError, StorageJobStatus, StorageOperation};
-use stackport_model::{BucketId, TableId};
+use stackport_model::{BucketId, TableId, WorkspaceId};
 
 use super::parse_params;
 use crate::error::{Error, Result};
 use crate::ops::auth::TokenAuth;
 use crate::ops::events::{record_at_level, NewEvent};
+use crate::ops::provisioning::LoadKind;
 use crate::store::{StorageJobEnd, StorageJobRecord};
 use crate::Stack;
 
@@ -158,6 +160,17 @@ fn execute(stack: &Stack, auth: &TokenAuth, job: &StorageJobRecord) -> Result<Va
             let table: TableId = job.object_id.parse()?;
             stack.get_table(auth, &table)?;
             Ok(Value::Null)
+        }
+        StorageOperation::WorkspaceLoad | StorageOperation::WorkspaceLoadClone => {
+            let id: WorkspaceId = job.object_id.parse()?;
+            let request: WorkspaceLoadRequest = serde_json::from_value(job.params.clone())
+                .map_err(|e| Error::invalid("storage.jobs.invalidParams", e.to_string()))?;
+            let kind = match job.operation {
+                StorageOperation::WorkspaceLoad => LoadKind::Load,
+                _ => LoadKind::Clone,
+            };
+            let load = stack.load_workspace(auth, id, &request, kind)?;
+            Ok(serde_json::to_value(load.results)?)
         }
     }
 }

@@ -7,7 +7,8 @@ use std::collections::HashSet;
 
 use serde_json::json;
 use stackport_model::api::{
-    LoadedTable, WorkspaceLoad, WorkspaceLoadInput, WorkspaceLoadRequest, WorkspaceLoadResults,
+    LoadedTable, StorageOperation, Workspace, WorkspaceLoad, WorkspaceLoadInput,
+    WorkspaceLoadRequest, WorkspaceLoadResults,
 };
 use stackport_model::{TableId, WorkspaceId};
 
@@ -26,10 +27,11 @@ pub enum LoadKind {
 }
 
 impl LoadKind {
-    fn operation(self) -> &'static str {
+    /// The storage job operation that runs this kind of load.
+    pub fn operation(self) -> StorageOperation {
         match self {
-            LoadKind::Load => "workspaceLoad",
-            LoadKind::Clone => "workspaceLoadClone",
+            LoadKind::Load => StorageOperation::WorkspaceLoad,
+            LoadKind::Clone => StorageOperation::WorkspaceLoadClone,
         }
     }
 }
@@ -140,14 +142,26 @@ impl Stack {
         })
     }
 
-    /// Loads tables into workspace `id`: with `preserve` false its tables are dropped first.
-    pub fn load_workspace(
+    /// Every check a load makes before it writes: the workspace, each input's table and
+    /// options, distinct destinations. The storage job that runs the load is accepted only
+    /// when these pass, so the client sees such a mistake at once as a 4xx.
+    pub(crate) fn check_workspace_load(
         &self,
         auth: &TokenAuth,
         id: WorkspaceId,
         request: &WorkspaceLoadRequest,
         kind: LoadKind,
-    ) -> Result<WorkspaceLoad> {
+    ) -> Result<()> {
+        self.plan_workspace_load(auth, id, request, kind).map(drop)
+    }
+
+    fn plan_workspace_load(
+        &self,
+        auth: &TokenAuth,
+        id: WorkspaceId,
+        request: &WorkspaceLoadRequest,
+        kind: LoadKind,
+    ) -> Result<(Workspace, Vec<Planned>)> {
         auth.require_manage_buckets()?;
         let project = auth.project();
         let workspace = self.store.read(|tx| load_workspace(tx, project, id))?;
@@ -174,6 +188,19 @@ impl Stack {
             }
             planned.push(p);
         }
+        Ok((workspace, planned))
+    }
+
+    /// Loads tables into workspace `id`: with `preserve` false its tables are dropped first.
+    pub fn load_workspace(
+        &self,
+        auth: &TokenAuth,
+        id: WorkspaceId,
+        request: &WorkspaceLoadRequest,
+        kind: LoadKind,
+    ) -> Result<WorkspaceLoad> {
+        let (workspace, planned) = self.plan_workspace_load(auth, id, request, kind)?;
+        let project = auth.project();
         let dir = self.dir.join("workspaces").join(project.to_string());
         let left = self.check_workspace_quota(project, &dir)?;
         let quota = self.settings.quotas.workspace_bytes;
@@ -222,7 +249,7 @@ impl Stack {
         })?;
         Ok(WorkspaceLoad {
             status: "success".into(),
-            operation_name: kind.operation().into(),
+            operation_name: kind.operation().as_str().into(),
             results: WorkspaceLoadResults {
                 workspace_id: id,
                 tables,
