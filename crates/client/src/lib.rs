@@ -473,7 +473,7 @@ impl Client {
         let query = FileListQuery {
             tags: (!tags.is_empty()).then(|| tags.iter().map(|t| t.to_string()).collect()),
             limit,
-            offset: None,
+            ..Default::default()
         }
         .to_pairs();
         self.json(

@@ -1,5 +1,6 @@
 //! JSON shapes of the stack's HTTP API, one module per resource.
 
+mod blob;
 mod bucket;
 mod columns_metadata;
 mod component;
@@ -21,6 +22,7 @@ mod table;
 mod token;
 mod user;
 
+pub use blob::*;
 pub use bucket::*;
 pub use component::*;
 pub use configuration::*;

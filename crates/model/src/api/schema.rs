@@ -13,7 +13,7 @@ use super::json::RawJson;
 use super::{
     ConfigMetadataWrite, MetadataWrite, NewAlias, NewBiProject, NewBucket, NewColumn, NewJob,
     NewOAuthCredentials, NewOrchestration, NewProject, NewProjectUser, NewSshKey, NewTable,
-    NewToken, NewWorkspace, OrchestrationUpdate, PrimaryKey, ProjectUserUpdate,
+    NewToken, NewWorkspace, OrchestrationUpdate, PrepareFile, PrimaryKey, ProjectUserUpdate,
 };
 use crate::ids::*;
 
@@ -65,6 +65,7 @@ request_bodies!(
     NewOAuthCredentials,
     NewSshKey,
     Component,
+    PrepareFile,
 );
 
 /// The `components/schemas` of an OpenAPI 3.0 document holding the schemas of the request

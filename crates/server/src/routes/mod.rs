@@ -1,5 +1,6 @@
 //! Routes, one module per resource; each adds its routes to the table.
 
+mod blob;
 mod buckets;
 mod components;
 mod configs;
@@ -33,6 +34,7 @@ pub fn api() -> Api {
     let api = data::routes(api);
     let api = metadata::routes(api);
     let api = files::routes(api);
+    let api = blob::routes(api);
     let api = components::routes(api);
     let api = configs::routes(api);
     let api = encryption::routes(api);

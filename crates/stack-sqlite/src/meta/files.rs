@@ -42,8 +42,8 @@ impl FileRecords for SqliteTx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO files (project_id, name, size_bytes, sha256, tags, is_permanent, \
-                 max_age_days, created, expires, creator_token_id, creator_description) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 max_age_days, created, expires, creator_token_id, creator_description, prepared) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
             )?
             .execute(params![
                 new.project.0,
@@ -57,15 +57,41 @@ impl FileRecords for SqliteTx<'_> {
                 new.expires_micros,
                 new.creator.id.0,
                 new.creator.description,
+                new.prepared,
             ])?;
         Ok(FileId(self.conn.last_insert_rowid() as u64))
+    }
+
+    fn complete_prepared_file(
+        &mut self,
+        project: ProjectId,
+        id: FileId,
+        size_bytes: u64,
+        sha256: &str,
+        expires_micros: Option<i64>,
+    ) -> Result<bool> {
+        Ok(self.conn.execute(
+            "UPDATE files SET prepared = 0, size_bytes = ?3, sha256 = ?4, expires = ?5 \
+             WHERE project_id = ?1 AND id = ?2 AND prepared = 1",
+            params![project.0, id.0, size_bytes as i64, sha256, expires_micros],
+        )? > 0)
+    }
+
+    fn get_prepared_file(&mut self, project: ProjectId, id: FileId) -> Result<Option<FileInfo>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM files WHERE project_id = ?1 AND id = ?2 AND prepared = 1"
+            ))?
+            .query_row(params![project.0, id.0], from_row)
+            .optional()?)
     }
 
     fn get_file(&mut self, project: ProjectId, id: FileId) -> Result<Option<FileInfo>> {
         Ok(self
             .conn
             .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM files WHERE project_id = ?1 AND id = ?2"
+                "SELECT {COLUMNS} FROM files WHERE project_id = ?1 AND id = ?2 AND prepared = 0"
             ))?
             .query_row(params![project.0, id.0], from_row)
             .optional()?)
@@ -78,7 +104,7 @@ impl FileRecords for SqliteTx<'_> {
         visit: &mut dyn FnMut(FileInfo) -> bool,
     ) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM files WHERE project_id = ?1 \
+            "SELECT {COLUMNS} FROM files WHERE project_id = ?1 AND prepared = 0 \
              AND (expires IS NULL OR expires > ?2) \
              AND (?3 IS NULL OR creator_token_id = ?3) ORDER BY id DESC"
         ))?;

@@ -20,6 +20,9 @@ pub struct NewFileRecord<'a> {
     /// None for a file that never expires.
     pub expires_micros: Option<i64>,
     pub creator: &'a TokenRef,
+    /// Prepared for an upload that has not arrived: not read or listed as a file until
+    /// [`FileRecords::complete_prepared_file`]; `expires_micros` is then the upload's deadline.
+    pub prepared: bool,
 }
 
 /// Which of a project's files to scan.
@@ -35,9 +38,21 @@ pub struct FileScan {
 pub trait FileRecords {
     /// Inserts a file's record; ids are never reused, also after the file is deleted.
     fn insert_file(&mut self, new: &NewFileRecord<'_>) -> Result<FileId>;
-    /// The file's record, expired or not.
+    /// Records that a prepared file's bytes arrived: its size, digest and expiry; whether it was
+    /// a prepared file of `project` (a finished one is left as it was).
+    fn complete_prepared_file(
+        &mut self,
+        project: ProjectId,
+        id: FileId,
+        size_bytes: u64,
+        sha256: &str,
+        expires_micros: Option<i64>,
+    ) -> Result<bool>;
+    /// A prepared file's record, expired or not; none for a finished one.
+    fn get_prepared_file(&mut self, project: ProjectId, id: FileId) -> Result<Option<FileInfo>>;
+    /// The (finished) file's record, expired or not.
     fn get_file(&mut self, project: ProjectId, id: FileId) -> Result<Option<FileInfo>>;
-    /// Hands `project`'s files matching `scan` to `visit`, newest (greatest id) first, until
+    /// Hands `project`'s finished files matching `scan` to `visit`, newest (greatest id) first, until
     /// `visit` returns false.
     fn scan_files(
         &mut self,
