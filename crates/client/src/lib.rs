@@ -4,6 +4,7 @@
 //! exactly as it would to a stack on another continent. A client made [`Client::read_only`]
 //! refuses every request that could change the stack, before it is sent.
 
+mod blob;
 mod components;
 mod error;
 mod jobs;

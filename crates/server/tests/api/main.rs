@@ -5,6 +5,7 @@ mod helpers;
 
 mod aliases;
 mod auth;
+mod blob;
 mod buckets;
 mod components;
 mod configs;
