@@ -97,10 +97,13 @@ impl BlockLog {
     }
 }
 
+/// One log, shared by the requests writing to it.
+type SharedLog = Arc<Mutex<BlockLog>>;
+
 /// Every prepared file's block log.
 #[derive(Default)]
 pub(crate) struct BlockLogs {
-    logs: Mutex<HashMap<(ProjectId, FileId), Arc<Mutex<BlockLog>>>>,
+    logs: Mutex<HashMap<(ProjectId, FileId), SharedLog>>,
 }
 
 impl BlockLogs {
@@ -110,7 +113,7 @@ impl BlockLogs {
         project: ProjectId,
         file: FileId,
         begin: impl FnOnce() -> Result<BlockLog>,
-    ) -> Result<Arc<Mutex<BlockLog>>> {
+    ) -> Result<SharedLog> {
         let mut logs = self.logs.lock().expect("block logs lock");
         if let Some(log) = logs.get(&(project, file)) {
             return Ok(log.clone());
@@ -121,7 +124,7 @@ impl BlockLogs {
     }
 
     /// The log of `file`, if blocks were sent.
-    pub(crate) fn get(&self, project: ProjectId, file: FileId) -> Option<Arc<Mutex<BlockLog>>> {
+    pub(crate) fn get(&self, project: ProjectId, file: FileId) -> Option<SharedLog> {
         self.logs
             .lock()
             .expect("block logs lock")
