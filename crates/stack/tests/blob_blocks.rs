@@ -24,7 +24,7 @@ fn two_blocks(stack: &Stack) -> (Grant, String, String) {
         name: "b.bin".into(),
         ..Default::default()
     };
-    let (file, grant) = stack.prepare_file(&me, &new, None).unwrap();
+    let (file, grant) = stack.prepare_file(&me, &new, None, false).unwrap();
     let (c, b) = (container(grant.project), blob_name(&file));
     for (id, bytes) in [("QQ==", &b"first "[..]), ("Qg==", &b"second"[..])] {
         let mut upload = stack.stage_blob(&grant, &c, &b).unwrap();

@@ -22,7 +22,7 @@ pub struct PrepareFile {
     /// Never expires.
     #[serde(default)]
     pub is_permanent: bool,
-    /// Sliced files (a manifest and its parts) are not supported yet: 501.
+    /// Parts and a manifest are uploaded (`<blobName><part>`, `<blobName>manifest`).
     #[serde(default)]
     pub is_sliced: bool,
     /// Accepted and ignored: the stack does not encrypt file bytes itself (the answer says
@@ -56,7 +56,6 @@ pub struct FileResource {
     pub region: String,
     /// A signed download URL that a plain GET reads (empty for a prepared file).
     pub url: String,
-    pub is_sliced: bool,
     pub is_encrypted: bool,
     pub is_public: bool,
     /// The file's blob.

@@ -101,7 +101,7 @@ async fn a_prepared_file_is_uploaded_with_put_blob_and_read_back_signed() {
     assert_eq!(detail.file.size_bytes, 300_001);
     assert_eq!(detail.file.tags, strings(&["a", "b"]));
     assert!(detail.file.is_permanent && detail.file.expires.is_none());
-    assert!(!detail.is_sliced);
+    assert!(!detail.file.is_sliced);
     assert_eq!(detail.region, "local");
     assert!(detail.abs_credentials.is_some());
     let plain = client.file_resource(prepared.file.id, false).await.unwrap();
@@ -356,16 +356,104 @@ async fn the_size_limit_is_enforced_while_streaming_and_leaves_the_file_prepared
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn sliced_and_public_files_are_not_supported_yet() {
+async fn a_sliced_file_is_its_parts_in_the_order_of_its_manifest() {
     let app = spawn_app().await;
     let client = app.new_project("p").await;
-    let mut sliced = prepare("s.csv");
-    sliced.is_sliced = true;
-    let err = expect_status(client.prepare_file(&sliced).await, 501);
-    assert_eq!(err.code, "storage.files.slicedNotSupported");
+    let mut new = prepare("s.csv");
+    new.is_sliced = true;
+    let prepared = client.prepare_file(&new).await.unwrap();
+    let params = prepared.abs_upload_params.clone().unwrap();
+    let base = prepared.url.split_once('?').unwrap();
+    let base = (base.0.trim_end_matches("manifest"), base.1);
+    assert!(prepared.url.contains("/s.csvmanifest?"), "{}", prepared.url);
+    let part_url = |part: &str| format!("{}{part}?{}", base.0, base.1);
+    for (part, body) in [
+        ("part_2", "3,4\n"),
+        ("part_1", "1,2\n"),
+        ("part_x", "unused\n"),
+    ] {
+        assert_eq!(
+            put_blob(&part_url(part), body.into())
+                .await
+                .status()
+                .as_u16(),
+            201
+        );
+    }
+    expect_status(client.file_resource(prepared.file.id, false).await, 404);
+    let entry = |part: &str| {
+        format!(
+            r#"{{"url": "https://{}.blob.core.windows.net/{}/{}{part}"}}"#,
+            params.account_name, params.container, params.blob_name
+        )
+    };
+    let unknown = format!(r#"{{"entries": [{}]}}"#, entry("part_9"));
+    let code = azure_error(put_blob(&part_url("manifest"), unknown.into()).await, 400).await;
+    assert!(code.contains("part_9"), "{code}");
+    let manifest = format!(
+        r#"{{"entries": [{}, {}]}}"#,
+        entry("part_1"),
+        entry("part_2")
+    );
+    assert_eq!(
+        put_blob(&part_url("manifest"), manifest.into())
+            .await
+            .status()
+            .as_u16(),
+        201
+    );
+
+    let detail = client.file_resource(prepared.file.id, true).await.unwrap();
+    assert!(detail.file.is_sliced);
+    assert_eq!(detail.file.size_bytes, 8);
+    // Its url is the manifest's; each entry's url names a part the way kbcstorage splits it.
+    let listed: serde_json::Value = reqwest::get(&detail.url)
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let urls: Vec<&str> = listed["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["url"].as_str().unwrap())
+        .collect();
+    let read = |url: &str| {
+        let sig = detail.url.split_once('?').unwrap().1.to_string();
+        let blob = url
+            .split(&format!(
+                "blob.core.windows.net/{}/",
+                detail.abs_path.container
+            ))
+            .nth(1)
+            .unwrap()
+            .to_string();
+        let at = format!(
+            "{}/blob/{}/{blob}?{sig}",
+            app.url, detail.abs_path.container
+        );
+        async move { reqwest::get(at).await.unwrap().text().await.unwrap() }
+    };
+    assert_eq!(urls.len(), 2);
+    assert_eq!(read(urls[0]).await, "1,2\n");
+    assert_eq!(read(urls[1]).await, "3,4\n");
+    // The file's content is the parts in order: what the Storage API's download reads.
+    let whole = detail.url.replace("manifest?", "?");
+    assert_eq!(
+        reqwest::get(whole).await.unwrap().text().await.unwrap(),
+        "1,2\n3,4\n"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn public_files_are_not_supported() {
+    let app = spawn_app().await;
+    let client = app.new_project("p").await;
     let mut public = prepare("s.csv");
     public.is_public = true;
-    expect_status(client.prepare_file(&public).await, 501);
+    let err = expect_status(client.prepare_file(&public).await, 501);
+    assert_eq!(err.code, "storage.files.publicNotSupported");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

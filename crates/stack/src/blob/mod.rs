@@ -11,7 +11,7 @@ pub mod sas;
 use std::io::Read;
 
 use serde_json::json;
-use stackport_model::api::FileInfo;
+use stackport_model::api::{FileInfo, FileSlice};
 use stackport_model::{FileId, ProjectId};
 
 use blocks::BlockLog;
@@ -39,6 +39,60 @@ pub fn container(project: ProjectId) -> String {
 /// The blob of a file.
 pub fn blob_name(file: &FileInfo) -> String {
     format!("{}/{}", file.id, file.name)
+}
+
+/// Which blob of a prepared file a write is to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Target {
+    /// The file (not sliced).
+    Whole,
+    /// A part of a sliced file, by its name after the file's blob.
+    Part(String),
+    /// The manifest of a sliced file: writing it finishes the file.
+    Manifest,
+}
+
+/// A part's name after the file's blob: what Azure and the reference's tools write
+/// (`part0001`, `.part_1.gz`), nothing that could be read as a path.
+fn valid_part(part: &str) -> bool {
+    !part.is_empty()
+        && part.len() <= 64
+        && part
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "._-".contains(c))
+}
+
+/// The parts a manifest names, in order: each entry's `url` after `/<container>/<blob>`.
+fn manifest_parts(manifest: &[u8], container_name: &str, blob: &str) -> Result<Vec<String>> {
+    #[derive(serde::Deserialize)]
+    struct Manifest {
+        entries: Vec<Entry>,
+    }
+    #[derive(serde::Deserialize)]
+    struct Entry {
+        url: String,
+    }
+    let invalid = |m: String| {
+        Error::invalid(
+            "InvalidInput",
+            format!(
+                "the manifest must be {{\"entries\": [{{\"url\": \"https://<account>.blob.core.windows.net/{container_name}/{blob}<part>\"}}, ...]}}: {m}"
+            ),
+        )
+    };
+    let parsed: Manifest = serde_json::from_slice(manifest).map_err(|e| invalid(e.to_string()))?;
+    let prefix = format!("/{container_name}/{blob}");
+    parsed
+        .entries
+        .iter()
+        .map(|e| {
+            let at = e
+                .url
+                .find(&prefix)
+                .ok_or_else(|| invalid(format!("entry '{}' is not a part of this file", e.url)))?;
+            Ok(e.url[at + prefix.len()..].to_string())
+        })
+        .collect()
 }
 
 fn blob_not_found(what: impl std::fmt::Display) -> Error {
@@ -75,6 +129,7 @@ impl Stack {
         auth: &TokenAuth,
         new: &NewFile,
         size_bytes: Option<u64>,
+        sliced: bool,
     ) -> Result<(FileInfo, Grant)> {
         validate(new)?;
         let limit = self.settings.limits.max_file_bytes;
@@ -105,6 +160,7 @@ impl Stack {
                 expires_micros: Some(expires_secs * 1_000_000),
                 creator: &by,
                 prepared: true,
+                sliced,
             })?;
             tx.files()
                 .get_prepared_file(project, id)?
@@ -165,8 +221,18 @@ impl Stack {
         Ok(rest)
     }
 
-    /// The prepared file `grant` may write, named `rest` in its blob.
-    fn prepared_target(&self, grant: &Grant, container_name: &str, blob: &str) -> Result<FileInfo> {
+    /// What a write to `blob` of `container` with `grant` writes.
+    pub fn blob_target(&self, grant: &Grant, container_name: &str, blob: &str) -> Result<Target> {
+        Ok(self.prepared_target(grant, container_name, blob)?.1)
+    }
+
+    /// The prepared file `grant` may write, and which of its blobs `blob` is.
+    fn prepared_target(
+        &self,
+        grant: &Grant,
+        container_name: &str,
+        blob: &str,
+    ) -> Result<(FileInfo, Target)> {
         let rest = Self::check_target(grant, Access::Write, container_name, blob)?;
         let file = self.store.read(|tx| {
             let now = tx.now_micros();
@@ -187,13 +253,26 @@ impl Stack {
         })?;
         let file = file
             .ok_or_else(|| blob_not_found(format!("file {} (deleted or expired)", grant.file)))?;
-        if rest != file.name {
-            return Err(blob_not_found(format!(
-                "{blob}; the prepared blob is {}",
-                blob_name(&file)
-            )));
-        }
-        Ok(file)
+        let suffix = rest.strip_prefix(file.name.as_str());
+        let target = match suffix {
+            Some("") if !file.is_sliced => Target::Whole,
+            Some("manifest") if file.is_sliced => Target::Manifest,
+            Some(part) if file.is_sliced && valid_part(part) => Target::Part(part.to_string()),
+            _ if file.is_sliced => {
+                return Err(blob_not_found(format!(
+                    "{blob}; a sliced file's parts are {name}<part> (a part name of 1 to 64 \
+                     letters, digits, '.', '_' or '-') and its manifest {name}manifest",
+                    name = blob_name(&file)
+                )))
+            }
+            _ => {
+                return Err(blob_not_found(format!(
+                    "{blob}; the prepared blob is {}",
+                    blob_name(&file)
+                )))
+            }
+        };
+        Ok((file, target))
     }
 
     /// Begins the body of a Put Blob (or of a Put Block) to the prepared file of `grant`.
@@ -213,18 +292,47 @@ impl Stack {
         self.stage_for(grant.project, limit.saturating_sub(taken))
     }
 
-    /// Put Blob: the staged body is the file.
+    /// Put Blob: the staged body is the file, or one part of a sliced one (then there is no
+    /// file yet: none).
     pub fn put_blob(
         &self,
         grant: &Grant,
         container_name: &str,
         blob: &str,
         upload: StagedUpload,
+    ) -> Result<Option<FileInfo>> {
+        match self.prepared_target(grant, container_name, blob)?.1 {
+            Target::Whole => {
+                let file = self.complete_prepared(grant, upload, &[])?;
+                self.blocks.remove(grant.project, grant.file);
+                Ok(Some(file))
+            }
+            Target::Part(part) => {
+                self.stage_block(grant, &part, upload)?;
+                Ok(None)
+            }
+            Target::Manifest => Err(Error::invalid(
+                "InvalidInput",
+                "a manifest is read whole and committed with put_manifest",
+            )),
+        }
+    }
+
+    /// The manifest of a sliced file (`{"entries": [{"url": ".../<container>/<blob><part>"}]}`)
+    /// names its parts in order: they are the file.
+    pub fn put_manifest(
+        &self,
+        grant: &Grant,
+        container_name: &str,
+        blob: &str,
+        manifest: &[u8],
     ) -> Result<FileInfo> {
-        self.prepared_target(grant, container_name, blob)?;
-        let file = self.complete_prepared(grant, upload)?;
-        self.blocks.remove(grant.project, grant.file);
-        Ok(file)
+        let (file, target) = self.prepared_target(grant, container_name, blob)?;
+        if target != Target::Manifest {
+            return Err(blob_not_found(blob));
+        }
+        let parts = manifest_parts(manifest, &container(grant.project), &blob_name(&file))?;
+        self.commit_staged(grant, &parts, true)
     }
 
     /// Put Block: the staged body is block `block_id` of the prepared file.
@@ -234,9 +342,20 @@ impl Stack {
         container_name: &str,
         blob: &str,
         block_id: &str,
-        mut upload: StagedUpload,
+        upload: StagedUpload,
     ) -> Result<()> {
-        self.prepared_target(grant, container_name, blob)?;
+        if self.prepared_target(grant, container_name, blob)?.1 != Target::Whole {
+            return Err(Error::invalid(
+                "InvalidInput",
+                "a part of a sliced file is uploaded with one Put Blob, not in blocks; upload \
+                 parts of at most 64 MiB (the SDK's max_single_put_size)",
+            ));
+        }
+        self.stage_block(grant, block_id, upload)
+    }
+
+    /// Appends a staged body to the file's block log as block (or part) `block_id`.
+    fn stage_block(&self, grant: &Grant, block_id: &str, mut upload: StagedUpload) -> Result<()> {
         let stored = upload.staged.finish()?;
         let log = self.blocks.get_or_begin(grant.project, grant.file, || {
             Ok(BlockLog::new(
@@ -258,12 +377,26 @@ impl Stack {
         blob: &str,
         ids: &[String],
     ) -> Result<FileInfo> {
-        self.prepared_target(grant, container_name, blob)?;
+        if self.prepared_target(grant, container_name, blob)?.1 != Target::Whole {
+            return Err(blob_not_found(blob));
+        }
+        self.commit_staged(grant, ids, false)
+    }
+
+    /// Makes the staged blocks (or parts) `ids`, in order, the file.
+    fn commit_staged(&self, grant: &Grant, ids: &[String], sliced: bool) -> Result<FileInfo> {
         let log = self.blocks.get(grant.project, grant.file);
+        let mut slices = Vec::new();
         let mut upload = self.stage_for(grant.project, self.settings.limits.max_file_bytes)?;
         if let Some(log) = &log {
             let log = log.lock().expect("block log lock");
-            for (offset, len) in log.places(ids)? {
+            for (id, (offset, len)) in ids.iter().zip(log.places(ids)?) {
+                if sliced {
+                    slices.push(FileSlice {
+                        name: id.clone(),
+                        size_bytes: len,
+                    });
+                }
                 let mut part = log.log.read_back(offset)?.take(len);
                 let mut buf = vec![0u8; 256 * 1024];
                 loop {
@@ -282,7 +415,7 @@ impl Stack {
                 format!("the block list names block '{id}', but no block was uploaded; send the blocks with Put Block first"),
             ));
         }
-        let file = self.complete_prepared(grant, upload)?;
+        let file = self.complete_prepared(grant, upload, &slices)?;
         self.blocks.remove(grant.project, grant.file);
         Ok(file)
     }
@@ -296,27 +429,94 @@ impl Stack {
         offset: u64,
     ) -> Result<(FileInfo, FileReader)> {
         let rest = Self::check_target(grant, Access::Read, container_name, blob)?;
-        let file = self
+        let (file, slices) = self
             .store
             .read(|tx| {
                 let now = tx.now_micros();
-                Ok(tx
+                let Some(file) = tx
                     .files()
                     .get_file(grant.project, grant.file)?
-                    .filter(|f| f.expires.is_none_or(|e| e.timestamp_micros() > now)))
+                    .filter(|f| f.expires.is_none_or(|e| e.timestamp_micros() > now))
+                else {
+                    return Ok(None);
+                };
+                let slices = tx.files().file_slices(grant.project, grant.file)?;
+                Ok(Some((file, slices)))
             })?
-            .filter(|f| f.name == rest)
             .ok_or_else(|| blob_not_found(blob))?;
-        let reader = self
+        let suffix = rest
+            .strip_prefix(file.name.as_str())
+            .ok_or_else(|| blob_not_found(blob))?;
+        // The whole file, or (of a sliced one) its manifest or one part: a range of the whole.
+        let (start, size) = match (suffix, &slices) {
+            ("", _) => (0, file.size_bytes),
+            ("manifest", Some(slices)) => {
+                let manifest = self.manifest(grant.project, &file, slices);
+                let size = manifest.len() as u64;
+                let at = (offset.min(size)) as usize;
+                return Ok((
+                    file,
+                    FileReader {
+                        size,
+                        reader: Box::new(std::io::Cursor::new(manifest[at..].to_vec())),
+                    },
+                ));
+            }
+            (part, Some(slices)) => {
+                let mut start = 0;
+                let mut found = None;
+                for slice in slices {
+                    if slice.name == part {
+                        found = Some((start, slice.size_bytes));
+                        break;
+                    }
+                    start += slice.size_bytes;
+                }
+                found.ok_or_else(|| blob_not_found(blob))?
+            }
+            _ => return Err(blob_not_found(blob)),
+        };
+        let opened = self
             .files
-            .open_at(grant.project, grant.file, offset)?
+            .open_at(grant.project, grant.file, start + offset.min(size))?
             .ok_or_else(|| blob_not_found(blob))?;
-        Ok((file, reader))
+        Ok((
+            file,
+            FileReader {
+                size,
+                reader: Box::new(opened.reader.take(size - offset.min(size))),
+            },
+        ))
+    }
+
+    /// A sliced file's manifest as the reference writes it: its parts' URLs have the Azure
+    /// form `https://<account>.blob.core.windows.net/<container>/<blob>`, which is what
+    /// `kbcstorage` splits to find each part's blob (it downloads through the connection
+    /// string's endpoint, not these hosts).
+    fn manifest(&self, project: ProjectId, file: &FileInfo, slices: &[FileSlice]) -> Vec<u8> {
+        let entries: Vec<_> = slices
+            .iter()
+            .map(|s| {
+                json!({ "url": format!(
+                    "https://{}.blob.core.windows.net/{}/{}{}",
+                    self.settings.id,
+                    container(project),
+                    blob_name(file),
+                    s.name
+                ) })
+            })
+            .collect();
+        serde_json::to_vec(&json!({ "entries": entries })).expect("JSON of strings")
     }
 
     /// Records that the prepared file's bytes arrived (`upload`): checked against the quota and
     /// moved in place in the transaction that finishes the record.
-    fn complete_prepared(&self, grant: &Grant, mut upload: StagedUpload) -> Result<FileInfo> {
+    fn complete_prepared(
+        &self,
+        grant: &Grant,
+        mut upload: StagedUpload,
+        slices: &[FileSlice],
+    ) -> Result<FileInfo> {
         let stored = upload.staged.finish()?;
         let quota = self.settings.quotas.file_bytes;
         let (project, id) = (grant.project, grant.file);
@@ -338,7 +538,7 @@ impl Stack {
             let (_, expires) = lifetime(&new, now);
             if !tx
                 .files()
-                .complete_prepared_file(project, id, stored.size, &stored.sha256, expires)?
+                .complete_prepared_file(project, id, stored.size, &stored.sha256, expires, slices)?
             {
                 return Err(blob_not_found(format!("file {id}")));
             }

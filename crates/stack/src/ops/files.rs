@@ -220,6 +220,7 @@ impl Stack {
                 expires_micros,
                 creator: &by,
                 prepared: false,
+                sliced: false,
             })?;
             record(
                 tx,

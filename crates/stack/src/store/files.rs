@@ -1,6 +1,6 @@
 //! The records of Storage files (their bytes are behind the file seam, [`crate::files`]).
 
-use stackport_model::api::{FileInfo, TokenRef};
+use stackport_model::api::{FileInfo, FileSlice, TokenRef};
 use stackport_model::{FileId, ProjectId, TokenId};
 
 use crate::error::Result;
@@ -23,6 +23,8 @@ pub struct NewFileRecord<'a> {
     /// Prepared for an upload that has not arrived: not read or listed as a file until
     /// [`FileRecords::complete_prepared_file`]; `expires_micros` is then the upload's deadline.
     pub prepared: bool,
+    /// Sliced: its bytes come as parts and a manifest.
+    pub sliced: bool,
 }
 
 /// Which of a project's files to scan.
@@ -47,7 +49,10 @@ pub trait FileRecords {
         size_bytes: u64,
         sha256: &str,
         expires_micros: Option<i64>,
+        slices: &[FileSlice],
     ) -> Result<bool>;
+    /// A sliced file's parts, in order; none for a file that is not sliced.
+    fn file_slices(&mut self, project: ProjectId, id: FileId) -> Result<Option<Vec<FileSlice>>>;
     /// A prepared file's record, expired or not; none for a finished one.
     fn get_prepared_file(&mut self, project: ProjectId, id: FileId) -> Result<Option<FileInfo>>;
     /// The (finished) file's record, expired or not.

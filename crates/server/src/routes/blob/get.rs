@@ -72,7 +72,8 @@ pub(super) async fn get(
     let (file, opened) = state
         .run(move |s| s.open_blob(&grant, &container, &blob, offset))
         .await?;
-    let size = file.size_bytes;
+    // The blob's: the file, or one part or the manifest of a sliced file.
+    let size = opened.size;
     let mut b = Response::builder()
         .header("content-type", "application/octet-stream")
         .header("etag", etag(&file))

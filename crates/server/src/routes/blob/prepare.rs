@@ -33,14 +33,6 @@ pub(super) async fn prepare(
     _: ApiQuery<NoQuery>,
     AppJson(body): AppJson<PrepareFile>,
 ) -> Result<Response, ApiError> {
-    if body.is_sliced {
-        return Ok(not_implemented(
-            "storage.files.slicedNotSupported",
-            "sliced files (isSliced=1, a manifest and its parts) are not supported by this \
-             stack yet; upload the data as one file (isSliced=0)"
-                .into(),
-        ));
-    }
     if body.is_public {
         return Ok(not_implemented(
             "storage.files.publicNotSupported",
@@ -55,10 +47,10 @@ pub(super) async fn prepare(
         is_permanent: body.is_permanent,
         max_age_days: None,
     };
-    let size = body.size_bytes;
+    let (size, sliced) = (body.size_bytes, body.is_sliced);
     let answer = state
         .run(move |s| {
-            let (file, grant) = s.prepare_file(&auth, &new, size)?;
+            let (file, grant) = s.prepare_file(&auth, &new, size, sliced)?;
             let endpoint = resource::blob_endpoint(&headers, s);
             Ok(resource::prepared(s, &endpoint, file, &grant))
         })

@@ -7,7 +7,7 @@ use axum::response::Response;
 use base64::Engine;
 use futures_util::StreamExt;
 use stackport_model::api::FileInfo;
-use stackport_stack::blob::{Grant, MAX_BLOCK_ID_BYTES};
+use stackport_stack::blob::{Grant, Target, MAX_BLOCK_ID_BYTES};
 use stackport_stack::{Error, StagedUpload};
 
 use super::errors::BlobError;
@@ -16,7 +16,8 @@ use crate::body::body_error;
 use crate::routes::files::{write_block, UPLOAD_BLOCK};
 use crate::AppState;
 
-/// The most a block list's XML may have: 50,000 ids of 64 bytes in base64, with their tags.
+/// The most a block list's XML (50,000 ids of 64 bytes in base64, with their tags) or a
+/// manifest may have.
 const MAX_BLOCK_LIST_BYTES: usize = 8 * 1024 * 1024;
 
 pub(super) async fn put(
@@ -123,12 +124,36 @@ async fn put_blob(
             ),
         )));
     }
+    let target = {
+        let (c, b) = (container.clone(), blob.clone());
+        state.run(move |s| s.blob_target(&grant, &c, &b)).await?
+    };
+    if target == Target::Manifest {
+        let manifest = bounded(body).await?;
+        let file = state
+            .run_transfer(move |s| s.put_manifest(&grant, &container, &blob, &manifest))
+            .await?;
+        return Ok(created(Some(&file)));
+    }
     let upload = begin(&state, grant, &container, &blob).await?;
     let upload = receive(&state, upload, body).await?;
     let file = state
         .run_transfer(move |s| s.put_blob(&grant, &container, &blob, upload))
         .await?;
-    Ok(created(Some(&file)))
+    Ok(created(file.as_ref()))
+}
+
+/// A small body (a block list, a manifest), whole.
+async fn bounded(body: Body) -> Result<bytes::Bytes, BlobError> {
+    axum::body::to_bytes(body, MAX_BLOCK_LIST_BYTES)
+        .await
+        .map_err(|e| {
+            BlobError(Error::new(
+                stackport_stack::ErrorKind::TooLarge,
+                "RequestBodyTooLarge",
+                format!("a block list or manifest has at most {MAX_BLOCK_LIST_BYTES} bytes: {e}"),
+            ))
+        })
 }
 
 async fn put_block(
@@ -154,15 +179,7 @@ async fn put_block_list(
     blob: String,
     body: Body,
 ) -> Result<Response, BlobError> {
-    let bytes = axum::body::to_bytes(body, MAX_BLOCK_LIST_BYTES)
-        .await
-        .map_err(|e| {
-            BlobError(Error::new(
-                stackport_stack::ErrorKind::TooLarge,
-                "RequestBodyTooLarge",
-                format!("a block list has at most {MAX_BLOCK_LIST_BYTES} bytes: {e}"),
-            ))
-        })?;
+    let bytes = bounded(body).await?;
     let ids = block_list(&bytes)?;
     let file = state
         .run_transfer(move |s| s.put_block_list(&grant, &container, &blob, &ids))

@@ -38,10 +38,12 @@ fn quote_path(s: &str) -> String {
     out
 }
 
-/// The signed URL of a file's blob.
+/// The signed URL of a file's blob (of a sliced file's manifest, which is what the reference's
+/// `url` of a sliced file is).
 pub(crate) fn signed_url(stack: &Stack, endpoint: &str, file: &FileInfo, grant: &Grant) -> String {
+    let manifest = if file.is_sliced { "manifest" } else { "" };
     format!(
-        "{endpoint}/{}/{}?{}",
+        "{endpoint}/{}/{}{manifest}?{}",
         container(grant.project),
         quote_path(&blob_name(file)),
         stack.sign(grant)
@@ -68,7 +70,6 @@ fn base(stack: &Stack, file: FileInfo, project: &Grant, url: String) -> FileReso
         provider: FILE_PROVIDER.into(),
         region: stack.settings().region.clone(),
         url,
-        is_sliced: false,
         is_encrypted: false,
         is_public: false,
         abs_credentials: None,
@@ -94,7 +95,8 @@ pub(crate) fn finished(
 }
 
 /// A prepared file: its `url` is the signed upload URL (a plain `PUT` with
-/// `x-ms-blob-type: BlockBlob` uploads it) and `absUploadParams` drive the SDK.
+/// `x-ms-blob-type: BlockBlob` uploads it; of a sliced file, the manifest's, and the parts go
+/// to `<blobName><part>`) and `absUploadParams` drive the SDK.
 pub(crate) fn prepared(
     stack: &Stack,
     endpoint: &str,

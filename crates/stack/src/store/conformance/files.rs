@@ -1,6 +1,6 @@
 //! [`super::super::FileRecords`]'s cases.
 
-use stackport_model::api::TokenRef;
+use stackport_model::api::{FileSlice, TokenRef};
 use stackport_model::{FileId, ProjectId, TokenId};
 
 use super::{new_project, read, write, NewStore};
@@ -50,6 +50,7 @@ fn insert(
             expires_micros: expires,
             creator: by,
             prepared: false,
+            sliced: false,
         })
         .expect("a file's record is inserted")
 }
@@ -356,6 +357,7 @@ fn a_prepared_file_is_hidden_until_completed(new_store: NewStore<'_>) {
                 expires_micros: Some(T0 + DAY),
                 creator: &by,
                 prepared: true,
+                sliced: false,
             })
             .unwrap();
         (p, id)
@@ -374,16 +376,16 @@ fn a_prepared_file_is_hidden_until_completed(new_store: NewStore<'_>) {
     let other = write(store.as_ref(), |tx| new_project(tx, "other"));
     assert!(!write(store.as_ref(), |tx| tx
         .files()
-        .complete_prepared_file(other, id, 5, "ab", None)
+        .complete_prepared_file(other, id, 5, "ab", None, &[])
         .unwrap()));
     assert!(write(store.as_ref(), |tx| tx
         .files()
-        .complete_prepared_file(p, id, 5, "ab", None)
+        .complete_prepared_file(p, id, 5, "ab", None, &[])
         .unwrap()));
     assert!(
         !write(store.as_ref(), |tx| tx
             .files()
-            .complete_prepared_file(p, id, 9, "cd", None)
+            .complete_prepared_file(p, id, 9, "cd", None, &[])
             .unwrap()),
         "a finished file is not completed twice"
     );
@@ -393,5 +395,47 @@ fn a_prepared_file_is_hidden_until_completed(new_store: NewStore<'_>) {
         assert_eq!((done.size_bytes, done.sha256.as_str()), (5, "ab"));
         assert_eq!(done.expires, None);
         assert_eq!(scan(tx, p, everything(T0)), vec!["up.csv".to_string()]);
+        assert!(!done.is_sliced);
+        assert_eq!(tx.files().file_slices(p, id).unwrap(), None);
+    });
+    let sliced = write(store.as_ref(), |tx| {
+        tx.files()
+            .insert_file(&NewFileRecord {
+                project: p,
+                name: "s.csv",
+                size_bytes: 0,
+                sha256: "",
+                tags: &[],
+                is_permanent: true,
+                max_age_days: None,
+                created_micros: T0,
+                expires_micros: Some(T0 + DAY),
+                creator: &by,
+                prepared: true,
+                sliced: true,
+            })
+            .unwrap()
+    });
+    let parts = vec![
+        FileSlice {
+            name: "part2".into(),
+            size_bytes: 3,
+        },
+        FileSlice {
+            name: "part1".into(),
+            size_bytes: 4,
+        },
+    ];
+    assert!(write(store.as_ref(), |tx| tx
+        .files()
+        .complete_prepared_file(p, sliced, 7, "ef", None, &parts)
+        .unwrap()));
+    read(store.as_ref(), |tx| {
+        assert!(tx.files().get_file(p, sliced).unwrap().unwrap().is_sliced);
+        assert_eq!(
+            tx.files().file_slices(p, sliced).unwrap(),
+            Some(parts),
+            "in order"
+        );
     });
 }
