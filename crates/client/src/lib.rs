@@ -4,6 +4,7 @@
 //! exactly as it would to a stack on another continent. A client made [`Client::read_only`]
 //! refuses every request that could change the stack, before it is sent.
 
+mod blob;
 mod components;
 mod error;
 mod jobs;
@@ -480,7 +481,7 @@ impl Client {
         let query = FileListQuery {
             tags: (!tags.is_empty()).then(|| tags.iter().map(|t| t.to_string()).collect()),
             limit,
-            offset: None,
+            ..Default::default()
         }
         .to_pairs();
         self.json(

@@ -17,6 +17,13 @@ impl ApiError {
     }
 }
 
+impl ApiError {
+    /// The stack's error inside, for endpoints that answer errors in another shape.
+    pub(crate) fn into_inner(self) -> Error {
+        self.0
+    }
+}
+
 impl From<Error> for ApiError {
     fn from(e: Error) -> Self {
         ApiError(e)
@@ -69,7 +76,7 @@ impl IntoResponse for ApiError {
     }
 }
 
-fn rand_id() -> u64 {
+pub(crate) fn rand_id() -> u64 {
     use std::hash::{BuildHasher, Hasher};
     let mut h = std::collections::hash_map::RandomState::new().build_hasher();
     h.write_u128(

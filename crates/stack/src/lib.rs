@@ -13,6 +13,7 @@
 //! component registry), `master.key` (owner-only), `spool/`, `jobs/` and `workspaces/`.
 
 pub mod backend;
+pub mod blob;
 mod clock;
 pub mod csv;
 mod error;

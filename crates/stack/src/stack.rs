@@ -39,6 +39,8 @@ pub struct Stack {
     pub(crate) registry: Registry,
     /// The job queue's wake-up and the stop switches of running jobs.
     pub(crate) jobs: JobControl,
+    /// Uncommitted blocks of blob uploads, in memory: a restart drops them.
+    pub(crate) blocks: crate::blob::BlockLogs,
 }
 
 const SETTINGS_FILE: &str = "stack.json";
@@ -101,6 +103,7 @@ impl Stack {
             dir: dir.to_path_buf(),
             registry,
             jobs: JobControl::default(),
+            blocks: Default::default(),
         };
         stack.sweep_orphaned_tables()?;
         stack.recover_jobs()?;

@@ -33,4 +33,17 @@ pub struct FileInfo {
     pub expires: Option<Timestamp>,
     /// Who uploaded it.
     pub creator_token: Option<TokenRef>,
+    /// Uploaded as parts and a manifest through the blob endpoint (its content is the parts,
+    /// one after another).
+    #[serde(default)]
+    pub is_sliced: bool,
+}
+
+/// One part of a sliced file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FileSlice {
+    /// Its blob name after the file's (`part0001` of blob `12/data.csv` is `12/data.csvpart0001`).
+    pub name: String,
+    pub size_bytes: u64,
 }

@@ -1,5 +1,6 @@
 //! JSON shapes of the stack's HTTP API, one module per resource.
 
+mod blob;
 mod branch;
 mod bucket;
 mod columns_metadata;
@@ -25,6 +26,7 @@ mod token;
 mod trigger;
 mod user;
 
+pub use blob::*;
 pub use branch::*;
 pub use bucket::*;
 pub use component::*;

@@ -13,7 +13,7 @@ use super::json::RawJson;
 use super::{
     ConfigMetadataWrite, MetadataWrite, NewAlias, NewBiProject, NewBucket, NewColumn,
     NewExternalEvent, NewJob, NewOAuthCredentials, NewOrchestration, NewProject, NewProjectUser,
-    NewSshKey, NewTable, NewToken, NewWorkspace, OrchestrationUpdate, PrimaryKey,
+    NewSshKey, NewTable, NewToken, NewWorkspace, OrchestrationUpdate, PrepareFile, PrimaryKey,
     ProjectUserUpdate, WorkspaceLoadRequest, WorkspacePublicKey,
 };
 use super::{NewTrigger, TriggerUpdate};
@@ -72,6 +72,7 @@ request_bodies!(
     NewOAuthCredentials,
     NewSshKey,
     Component,
+    PrepareFile,
 );
 
 /// The `components/schemas` of an OpenAPI 3.0 document holding the schemas of the request

@@ -1,21 +1,22 @@
 use std::io::Read;
 
 use axum::body::Body;
-use axum::extract::{Path, State};
-use axum::http::{header, StatusCode};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::Response;
 use axum::Json;
 use futures_util::StreamExt;
 use stackport_model::api::query::{FileDetailQuery, FileListQuery, FileUploadQuery, NoQuery};
-use stackport_model::api::FileInfo;
+use stackport_model::api::{FileInfo, FileResource};
 use stackport_model::FileId;
 use stackport_stack::{FileFilter, NewFile, StagedUpload};
 
 use crate::api::{Api, Content, Doc};
 use crate::body::body_error;
 use crate::error::ApiError;
-use crate::extract::{parse_id, StorageAuth};
+use crate::extract::{Id, StorageAuth};
 use crate::query::ApiQuery;
+use crate::routes::blob::resource;
 use crate::AppState;
 
 pub fn routes(api: Api) -> Api {
@@ -31,14 +32,14 @@ pub fn routes(api: Api) -> Api {
         "/v2/storage/files",
         list,
         Doc::storage("List files, newest first")
-            .ok(Content::JsonList("FileInfo"))
+            .ok(Content::JsonList("FileResource"))
             .query::<FileListQuery>(),
     )
     .get(
         "/v2/storage/files/{id}",
         get,
-        Doc::storage("One file's facts")
-            .ok(Content::Json("FileInfo"))
+        Doc::storage("One file's facts, its blob and a signed download url")
+            .ok(Content::Json("FileResource"))
             .query::<FileDetailQuery>(),
     )
     .get(
@@ -94,10 +95,10 @@ async fn upload(
 }
 
 /// How much of an upload's body is gathered before it is written.
-const UPLOAD_BLOCK: usize = 1024 * 1024;
+pub(crate) const UPLOAD_BLOCK: usize = 1024 * 1024;
 
 /// Writes `block` to the staged upload on the blocking pool; hands both back for the next.
-async fn write_block(
+pub(crate) async fn write_block(
     state: &AppState,
     mut upload: StagedUpload,
     mut block: Vec<u8>,
@@ -114,15 +115,27 @@ async fn write_block(
 async fn list(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
+    headers: HeaderMap,
     ApiQuery(query): ApiQuery<FileListQuery>,
-) -> Result<Json<Vec<FileInfo>>, ApiError> {
+) -> Result<Json<Vec<FileResource>>, ApiError> {
+    let mut tags = query.tags.unwrap_or_default();
+    tags.extend(query.q.map(|q| q.0).unwrap_or_default());
     let filter = FileFilter {
-        tags: query.tags.unwrap_or_default(),
+        tags,
         limit: query.limit,
         offset: query.offset.unwrap_or(0),
+        since_id: query.since_id.map(FileId),
+        max_id: query.max_id.map(FileId),
     };
     state
-        .run(move |s| s.list_files(&auth, &filter))
+        .run(move |s| {
+            let endpoint = resource::blob_endpoint(&headers, s);
+            let project = auth.project();
+            Ok(s.list_files(&auth, &filter)?
+                .into_iter()
+                .map(|f| resource::finished(s, &endpoint, project, f, false))
+                .collect())
+        })
         .await
         .map(Json)
 }
@@ -130,22 +143,32 @@ async fn list(
 async fn get(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
-    // The detail of a stored file already carries its download `url`; no SDK credentials exist
-    // to add until files are served through the blob endpoint.
-    _: ApiQuery<FileDetailQuery>,
-) -> Result<Json<FileInfo>, ApiError> {
-    let id: FileId = parse_id(&id)?;
-    state.run(move |s| s.get_file(&auth, id)).await.map(Json)
+    Id(id): Id<FileId>,
+    headers: HeaderMap,
+    ApiQuery(query): ApiQuery<FileDetailQuery>,
+) -> Result<Json<FileResource>, ApiError> {
+    state
+        .run(move |s| {
+            let file = s.get_file(&auth, id)?;
+            let endpoint = resource::blob_endpoint(&headers, s);
+            Ok(resource::finished(
+                s,
+                &endpoint,
+                auth.project(),
+                file,
+                query.federation_token,
+            ))
+        })
+        .await
+        .map(Json)
 }
 
 async fn download(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<FileId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<Response, ApiError> {
-    let id: FileId = parse_id(&id)?;
     let (info, file) = state.run(move |s| s.open_file(&auth, id)).await?;
     let disposition = format!(
         "attachment; filename=\"{}\"",
@@ -164,7 +187,7 @@ async fn download(
 }
 
 /// A download's blocks, each read on the blocking pool: a slow client holds no thread.
-fn read_blocks(
+pub(crate) fn read_blocks(
     reader: Box<dyn Read + Send>,
 ) -> impl futures_util::Stream<Item = std::io::Result<Vec<u8>>> {
     futures_util::stream::try_unfold(Some(reader), |reader| async move {
@@ -200,10 +223,9 @@ const DOWNLOAD_BLOCK: usize = 64 * 1024;
 async fn delete(
     State(state): State<AppState>,
     StorageAuth(auth): StorageAuth,
-    Path(id): Path<String>,
+    Id(id): Id<FileId>,
     _: ApiQuery<NoQuery>,
 ) -> Result<StatusCode, ApiError> {
-    let id: FileId = parse_id(&id)?;
     state.run(move |s| s.delete_file(&auth, id)).await?;
     Ok(StatusCode::NO_CONTENT)
 }

@@ -1,6 +1,7 @@
 //! Routes, one module per resource; each adds its routes to the table.
 
 mod async_tables;
+mod blob;
 mod branches;
 mod buckets;
 mod components;
@@ -40,6 +41,7 @@ pub fn api() -> Api {
     let api = storage_jobs::routes(api);
     let api = metadata::routes(api);
     let api = files::routes(api);
+    let api = blob::routes(api);
     let api = components::routes(api);
     let api = configs::routes(api);
     let api = encryption::routes(api);

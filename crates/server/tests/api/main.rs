@@ -6,6 +6,7 @@ mod helpers;
 mod aliases;
 mod async_tables;
 mod auth;
+mod blob;
 mod branches;
 mod buckets;
 mod components;

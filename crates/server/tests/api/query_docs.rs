@@ -67,6 +67,11 @@ async fn every_read_and_delete_refuses_an_unknown_parameter_listing_what_its_doc
     let mut checked = 0;
     let mut wrong = Vec::new();
     for (path, item) in document["paths"].as_object().expect("paths") {
+        // The blob endpoint speaks Azure's Blob protocol, whose query is the signature and
+        // Azure's own operation names, not this API's parameters.
+        if path.starts_with("/blob/") {
+            continue;
+        }
         for (method, operation) in item.as_object().expect("operations") {
             let method = match method.as_str() {
                 "get" => Method::GET,

@@ -1,7 +1,7 @@
 //! The records of Storage files (their bytes are behind the file seam).
 
 use rusqlite::{params, OptionalExtension};
-use stackport_model::api::{FileInfo, TokenRef};
+use stackport_model::api::{FileInfo, FileSlice, TokenRef};
 use stackport_model::{FileId, ProjectId, TokenId};
 use stackport_stack::store::{FileRecords, FileScan, NewFileRecord};
 use stackport_stack::Result;
@@ -10,7 +10,7 @@ use crate::row::{from_json, to_json};
 use crate::SqliteTx;
 
 const COLUMNS: &str = "id, name, size_bytes, sha256, tags, is_permanent, max_age_days, created, \
-                       expires, creator_token_id, creator_description";
+                       expires, creator_token_id, creator_description, slices IS NOT NULL";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileInfo> {
     let creator: Option<u64> = r.get(9)?;
@@ -34,6 +34,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<FileInfo> {
                 .flatten()
                 .unwrap_or_default(),
         }),
+        is_sliced: r.get(11)?,
     })
 }
 
@@ -42,8 +43,8 @@ impl FileRecords for SqliteTx<'_> {
         self.conn
             .prepare_cached(
                 "INSERT INTO files (project_id, name, size_bytes, sha256, tags, is_permanent, \
-                 max_age_days, created, expires, creator_token_id, creator_description) \
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                 max_age_days, created, expires, creator_token_id, creator_description, prepared, slices) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?
             .execute(params![
                 new.project.0,
@@ -57,15 +58,64 @@ impl FileRecords for SqliteTx<'_> {
                 new.expires_micros,
                 new.creator.id.0,
                 new.creator.description,
+                new.prepared,
+                new.sliced.then_some("[]"),
             ])?;
         Ok(FileId(self.conn.last_insert_rowid() as u64))
+    }
+
+    fn complete_prepared_file(
+        &mut self,
+        project: ProjectId,
+        id: FileId,
+        size_bytes: u64,
+        sha256: &str,
+        expires_micros: Option<i64>,
+        slices: &[FileSlice],
+    ) -> Result<bool> {
+        // A file prepared sliced stays sliced (its slices are set), any other stays NULL.
+        Ok(self.conn.execute(
+            "UPDATE files SET prepared = 0, size_bytes = ?3, sha256 = ?4, expires = ?5, \
+             slices = CASE WHEN slices IS NULL THEN NULL ELSE ?6 END \
+             WHERE project_id = ?1 AND id = ?2 AND prepared = 1",
+            params![
+                project.0,
+                id.0,
+                size_bytes as i64,
+                sha256,
+                expires_micros,
+                to_json(&slices)
+            ],
+        )? > 0)
+    }
+
+    fn file_slices(&mut self, project: ProjectId, id: FileId) -> Result<Option<Vec<FileSlice>>> {
+        let slices: Option<Option<String>> = self
+            .conn
+            .prepare_cached("SELECT slices FROM files WHERE project_id = ?1 AND id = ?2")?
+            .query_row(params![project.0, id.0], |r| r.get(0))
+            .optional()?;
+        match slices.flatten() {
+            Some(json) => Ok(Some(from_json(&json)?)),
+            None => Ok(None),
+        }
+    }
+
+    fn get_prepared_file(&mut self, project: ProjectId, id: FileId) -> Result<Option<FileInfo>> {
+        Ok(self
+            .conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM files WHERE project_id = ?1 AND id = ?2 AND prepared = 1"
+            ))?
+            .query_row(params![project.0, id.0], from_row)
+            .optional()?)
     }
 
     fn get_file(&mut self, project: ProjectId, id: FileId) -> Result<Option<FileInfo>> {
         Ok(self
             .conn
             .prepare_cached(&format!(
-                "SELECT {COLUMNS} FROM files WHERE project_id = ?1 AND id = ?2"
+                "SELECT {COLUMNS} FROM files WHERE project_id = ?1 AND id = ?2 AND prepared = 0"
             ))?
             .query_row(params![project.0, id.0], from_row)
             .optional()?)
@@ -78,7 +128,7 @@ impl FileRecords for SqliteTx<'_> {
         visit: &mut dyn FnMut(FileInfo) -> bool,
     ) -> Result<()> {
         let mut stmt = self.conn.prepare_cached(&format!(
-            "SELECT {COLUMNS} FROM files WHERE project_id = ?1 \
+            "SELECT {COLUMNS} FROM files WHERE project_id = ?1 AND prepared = 0 \
              AND (expires IS NULL OR expires > ?2) \
              AND (?3 IS NULL OR creator_token_id = ?3) ORDER BY id DESC"
         ))?;

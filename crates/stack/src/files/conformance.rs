@@ -21,6 +21,8 @@ pub fn run(store: &dyn FileStore) {
     a_reader_of_a_deleted_file_reads_it_all_or_fails(store, ProjectId(9008));
     deleting_a_project_deletes_its_files(store, ProjectId(9009), ProjectId(9010));
     concurrent_puts_of_different_files(store, ProjectId(9011));
+    opens_at_an_offset(store, ProjectId(9012));
+    a_staged_file_reads_back_from_an_offset(store, ProjectId(9013));
 }
 
 /// Bytes of every value, over several blocks of any reader.
@@ -194,4 +196,40 @@ fn concurrent_puts_of_different_files(store: &dyn FileStore, p: ProjectId) {
         let bytes = content(200_000 + i as usize, i as usize);
         assert!(read_all(store, p, FileId(i)).unwrap() == bytes, "file {i}");
     }
+}
+
+fn opens_at_an_offset(store: &dyn FileStore, p: ProjectId) {
+    let bytes = content(300_000, 5);
+    put(store, p, FileId(1), &bytes);
+    for offset in [0usize, 1, 123_457, 299_999, 300_000, 400_000] {
+        let opened = store.open_at(p, FileId(1), offset as u64).unwrap().unwrap();
+        assert_eq!(opened.size, bytes.len() as u64, "the whole file's size");
+        let mut out = Vec::new();
+        let mut reader = opened.reader;
+        reader.read_to_end(&mut out).unwrap();
+        assert!(out == bytes[offset.min(bytes.len())..], "from {offset}");
+    }
+    assert!(store.open_at(p, FileId(2), 5).unwrap().is_none());
+}
+
+fn a_staged_file_reads_back_from_an_offset(store: &dyn FileStore, p: ProjectId) {
+    let bytes = content(200_000, 6);
+    let mut staged = store.stage(p, u64::MAX).unwrap();
+    staged.write(&bytes[..150_000]).unwrap();
+    let mut out = Vec::new();
+    staged
+        .read_back(100_000)
+        .unwrap()
+        .read_to_end(&mut out)
+        .unwrap();
+    assert!(out == bytes[100_000..150_000], "what was written so far");
+    staged.write(&bytes[150_000..]).unwrap();
+    staged.finish().unwrap();
+    let mut out = Vec::new();
+    staged.read_back(7).unwrap().read_to_end(&mut out).unwrap();
+    assert!(out == bytes[7..]);
+    assert!(
+        store.list(p).unwrap().is_empty(),
+        "reading back commits nothing"
+    );
 }

@@ -6,7 +6,7 @@
 //! on one data dir (a CLI command beside `serve`) leaves the other's uploads alone.
 
 use std::fs::File;
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::MetadataExt;
 use std::os::unix::io::AsRawFd;
 use std::path::{Path, PathBuf};
@@ -166,6 +166,16 @@ impl FileStore for LocalFileStore {
         }))
     }
 
+    fn open_at(&self, project: ProjectId, file: FileId, offset: u64) -> Result<Option<FileReader>> {
+        let Some(mut opened) = self.open(project, file)? else {
+            return Ok(None);
+        };
+        let mut handle = File::open(self.path(project, file))?;
+        handle.seek(SeekFrom::Start(offset))?;
+        opened.reader = Box::new(handle);
+        Ok(Some(opened))
+    }
+
     fn delete(&self, project: ProjectId, file: FileId) -> Result<bool> {
         remove_if_present(&self.path(project, file))
     }
@@ -210,6 +220,12 @@ impl StagedFile for LocalStaged {
             file.sync_all()?;
         }
         Ok(self.tally.stored())
+    }
+
+    fn read_back(&self, offset: u64) -> Result<Box<dyn Read + Send>> {
+        let mut handle = File::open(&self.path)?;
+        handle.seek(SeekFrom::Start(offset))?;
+        Ok(Box::new(handle))
     }
 
     fn commit(mut self: Box<Self>, file: FileId) -> Result<()> {

@@ -44,6 +44,15 @@ pub trait FileStore: Send + Sync {
     fn stage(&self, project: ProjectId, limit: u64) -> Result<Box<dyn StagedFile>>;
     /// The stored file, if there is one.
     fn open(&self, project: ProjectId, file: FileId) -> Result<Option<FileReader>>;
+    /// The stored file, read from byte `offset` on (a ranged download); its `size` is the whole
+    /// file's. An offset past the end reads nothing.
+    fn open_at(&self, project: ProjectId, file: FileId, offset: u64) -> Result<Option<FileReader>> {
+        let Some(mut opened) = self.open(project, file)? else {
+            return Ok(None);
+        };
+        std::io::copy(&mut (&mut opened.reader).take(offset), &mut std::io::sink())?;
+        Ok(Some(opened))
+    }
     /// Deletes a stored file; whether there was one. A reader opened before goes on reading the
     /// whole file or fails; it never returns other bytes.
     fn delete(&self, project: ProjectId, file: FileId) -> Result<bool>;
@@ -87,6 +96,9 @@ pub trait StagedFile: Send {
     fn write(&mut self, bytes: &[u8]) -> Result<()>;
     /// Makes what was written durable and says what it is; nothing more may be written.
     fn finish(&mut self) -> Result<Stored>;
+    /// What was written so far, read from byte `offset` on: staged blocks of a blob upload are
+    /// read back in the order the client commits them.
+    fn read_back(&self, offset: u64) -> Result<Box<dyn Read + Send>>;
     /// Puts the finished file in place as `file` (ids are never reused), durably.
     fn commit(self: Box<Self>, file: FileId) -> Result<()>;
 }

@@ -37,9 +37,13 @@ pub struct FileFilter {
     pub limit: Option<u32>,
     /// Skip this many matching files first (the reference clients page with it).
     pub offset: u32,
+    /// Only files with a greater id (`sinceId`).
+    pub since_id: Option<FileId>,
+    /// Only files with a smaller id (`maxId`).
+    pub max_id: Option<FileId>,
 }
 
-fn validate(new: &NewFile) -> Result<()> {
+pub(crate) fn validate(new: &NewFile) -> Result<()> {
     let bad = |m: String| Err(Error::invalid("storage.files.invalid", m));
     if new.name.trim().is_empty()
         || new.name.len() > 255
@@ -65,7 +69,7 @@ fn validate(new: &NewFile) -> Result<()> {
 
 /// A new file's days to live and the time it expires, uploaded at `now_micros`: none for a
 /// permanent one.
-fn lifetime(new: &NewFile, now_micros: i64) -> (Option<u32>, Option<i64>) {
+pub(crate) fn lifetime(new: &NewFile, now_micros: i64) -> (Option<u32>, Option<i64>) {
     if new.is_permanent {
         return (None, None);
     }
@@ -86,7 +90,7 @@ fn expired(file: &FileInfo, now_micros: i64) -> bool {
         .is_some_and(|e| e.timestamp_micros() <= now_micros)
 }
 
-fn file_not_found(id: FileId) -> Error {
+pub(crate) fn file_not_found(id: FileId) -> Error {
     Error::not_found(
         "storage.files.notFound",
         format!("file {id} not found (or expired)"),
@@ -94,7 +98,7 @@ fn file_not_found(id: FileId) -> Error {
 }
 
 /// The quota check of an upload of `size` bytes to a project storing `stored` bytes.
-fn check_quota(project: ProjectId, size: u64, stored: u64, quota: u64) -> Result<()> {
+pub(crate) fn check_quota(project: ProjectId, size: u64, stored: u64, quota: u64) -> Result<()> {
     if stored + size <= quota {
         return Ok(());
     }
@@ -112,9 +116,9 @@ fn check_quota(project: ProjectId, size: u64, stored: u64, quota: u64) -> Result
 /// An upload's bytes as they arrive, staged in the file store: nothing is visible until
 /// [`Stack::upload_staged_file`] records it, and dropping it leaves nothing.
 pub struct StagedUpload {
-    staged: Box<dyn StagedFile>,
-    project: ProjectId,
-    limit: u64,
+    pub(crate) staged: Box<dyn StagedFile>,
+    pub(crate) project: ProjectId,
+    pub(crate) limit: u64,
 }
 
 impl StagedUpload {
@@ -141,10 +145,14 @@ impl StagedUpload {
 impl Stack {
     /// Begins an upload to the token's project; its bytes go straight to the file store.
     pub fn stage_upload(&self, auth: &TokenAuth) -> Result<StagedUpload> {
-        let limit = self.settings.limits.max_file_bytes;
+        self.stage_for(auth.project(), self.settings.limits.max_file_bytes)
+    }
+
+    /// Begins an upload to `project` of at most `limit` bytes.
+    pub(crate) fn stage_for(&self, project: ProjectId, limit: u64) -> Result<StagedUpload> {
         Ok(StagedUpload {
-            staged: self.files.stage(auth.project(), limit)?,
-            project: auth.project(),
+            staged: self.files.stage(project, limit)?,
+            project,
             limit,
         })
     }
@@ -211,6 +219,8 @@ impl Stack {
                 created_micros: now,
                 expires_micros,
                 creator: &by,
+                prepared: false,
+                sliced: false,
             })?;
             record(
                 tx,
@@ -251,6 +261,13 @@ impl Stack {
             let mut out = Vec::new();
             let mut skip = filter.offset;
             tx.files().scan_files(auth.project(), &scan, &mut |file| {
+                if filter.since_id.is_some_and(|since| file.id <= since) {
+                    // Newest first: every file after this one is older still.
+                    return false;
+                }
+                if filter.max_id.is_some_and(|max| file.id >= max) {
+                    return true;
+                }
                 if filter.tags.iter().all(|t| file.tags.contains(t)) {
                     if skip > 0 {
                         skip -= 1;
@@ -334,6 +351,7 @@ impl Stack {
         for (project, id) in &expired {
             self.files.delete(*project, *id)?;
         }
+        self.purge_expired_blocks();
         Ok(expired.len() as u64)
     }
 

@@ -157,6 +157,16 @@ impl Keyring {
         XChaCha20Poly1305::new_from_slice(&key).expect("the key is 32 bytes")
     }
 
+    /// A key of its own for `purpose` (signing blob access signatures), derived from the master
+    /// key: what it signs can be checked only by this stack, and it opens no secret.
+    pub fn derived_key(&self, purpose: &str) -> [u8; 32] {
+        let hk = Hkdf::<Sha256>::new(Some(b"stackport keys"), &self.master);
+        let mut key = [0u8; 32];
+        hk.expand(format!("{}\n{purpose}", self.stack_id).as_bytes(), &mut key)
+            .expect("32 bytes is a valid HKDF-SHA256 output length");
+        key
+    }
+
     /// Seals `plaintext` for `binding` at `scope`.
     pub fn seal(&self, scope: Scope, binding: &Binding, plaintext: &str) -> String {
         let context = binding.context(&self.stack_id, scope);

@@ -1,6 +1,6 @@
 //! The records of Storage files (their bytes are behind the file seam, [`crate::files`]).
 
-use stackport_model::api::{FileInfo, TokenRef};
+use stackport_model::api::{FileInfo, FileSlice, TokenRef};
 use stackport_model::{FileId, ProjectId, TokenId};
 
 use crate::error::Result;
@@ -20,6 +20,11 @@ pub struct NewFileRecord<'a> {
     /// None for a file that never expires.
     pub expires_micros: Option<i64>,
     pub creator: &'a TokenRef,
+    /// Prepared for an upload that has not arrived: not read or listed as a file until
+    /// [`FileRecords::complete_prepared_file`]; `expires_micros` is then the upload's deadline.
+    pub prepared: bool,
+    /// Sliced: its bytes come as parts and a manifest.
+    pub sliced: bool,
 }
 
 /// Which of a project's files to scan.
@@ -35,9 +40,24 @@ pub struct FileScan {
 pub trait FileRecords {
     /// Inserts a file's record; ids are never reused, also after the file is deleted.
     fn insert_file(&mut self, new: &NewFileRecord<'_>) -> Result<FileId>;
-    /// The file's record, expired or not.
+    /// Records that a prepared file's bytes arrived: its size, digest and expiry; whether it was
+    /// a prepared file of `project` (a finished one is left as it was).
+    fn complete_prepared_file(
+        &mut self,
+        project: ProjectId,
+        id: FileId,
+        size_bytes: u64,
+        sha256: &str,
+        expires_micros: Option<i64>,
+        slices: &[FileSlice],
+    ) -> Result<bool>;
+    /// A sliced file's parts, in order; none for a file that is not sliced.
+    fn file_slices(&mut self, project: ProjectId, id: FileId) -> Result<Option<Vec<FileSlice>>>;
+    /// A prepared file's record, expired or not; none for a finished one.
+    fn get_prepared_file(&mut self, project: ProjectId, id: FileId) -> Result<Option<FileInfo>>;
+    /// The (finished) file's record, expired or not.
     fn get_file(&mut self, project: ProjectId, id: FileId) -> Result<Option<FileInfo>>;
-    /// Hands `project`'s files matching `scan` to `visit`, newest (greatest id) first, until
+    /// Hands `project`'s finished files matching `scan` to `visit`, newest (greatest id) first, until
     /// `visit` returns false.
     fn scan_files(
         &mut self,

@@ -106,7 +106,7 @@ fn check_tables(tx: &mut Tx<'_>, project: ProjectId, given: &[TableId]) -> Resul
 
 impl Stack {
     /// The run token must be a live token of the project that may run the configuration.
-    fn check_target(
+    fn check_trigger_target(
         &self,
         project: ProjectId,
         token: TokenId,
@@ -181,7 +181,7 @@ impl Stack {
         check_cool_down(new.cool_down_period_minutes)?;
         let project = auth.project();
         let component = component(&new.component);
-        self.check_target(
+        self.check_trigger_target(
             project,
             new.run_with_token_id,
             &component,
@@ -234,7 +234,7 @@ impl Stack {
             || update.configuration_id.is_some()
             || update.run_with_token_id.is_some()
         {
-            self.check_target(project, token, &component, &config)?;
+            self.check_trigger_target(project, token, &component, &config)?;
         }
         let by = auth.token_ref();
         self.store.write(|tx| {

@@ -1,6 +1,6 @@
 //! [`super::super::FileRecords`]'s cases.
 
-use stackport_model::api::TokenRef;
+use stackport_model::api::{FileSlice, TokenRef};
 use stackport_model::{FileId, ProjectId, TokenId};
 
 use super::{new_project, read, write, NewStore};
@@ -19,6 +19,7 @@ pub(super) fn run(new_store: NewStore<'_>) {
     deletes_the_expired_ones(new_store);
     an_uncommitted_file_is_rolled_back(new_store);
     deleting_the_project_removes_its_files(new_store);
+    a_prepared_file_is_hidden_until_completed(new_store);
 }
 
 fn token(id: u64) -> TokenRef {
@@ -48,6 +49,8 @@ fn insert(
             created_micros: T0,
             expires_micros: expires,
             creator: by,
+            prepared: false,
+            sliced: false,
         })
         .expect("a file's record is inserted")
 }
@@ -333,4 +336,106 @@ fn deleting_the_project_removes_its_files(new_store: NewStore<'_>) {
         .delete_expired_files(T0 + DAY)
         .unwrap())
     .is_empty());
+}
+
+fn a_prepared_file_is_hidden_until_completed(new_store: NewStore<'_>) {
+    let store = new_store();
+    let by = token(3);
+    let (p, id) = write(store.as_ref(), |tx| {
+        let p = new_project(tx, "p");
+        let id = tx
+            .files()
+            .insert_file(&NewFileRecord {
+                project: p,
+                name: "up.csv",
+                size_bytes: 0,
+                sha256: "",
+                tags: &[],
+                is_permanent: true,
+                max_age_days: None,
+                created_micros: T0,
+                expires_micros: Some(T0 + DAY),
+                creator: &by,
+                prepared: true,
+                sliced: false,
+            })
+            .unwrap();
+        (p, id)
+    });
+    read(store.as_ref(), |tx| {
+        assert!(tx.files().get_file(p, id).unwrap().is_none());
+        assert_eq!(scan(tx, p, everything(T0)), Vec::<String>::new());
+        let prepared = tx.files().get_prepared_file(p, id).unwrap().unwrap();
+        assert_eq!(prepared.name, "up.csv");
+        // Its deadline is what purges it if the upload never comes.
+        assert_eq!(
+            prepared.expires.map(|e| e.timestamp_micros()),
+            Some(T0 + DAY)
+        );
+    });
+    let other = write(store.as_ref(), |tx| new_project(tx, "other"));
+    assert!(!write(store.as_ref(), |tx| tx
+        .files()
+        .complete_prepared_file(other, id, 5, "ab", None, &[])
+        .unwrap()));
+    assert!(write(store.as_ref(), |tx| tx
+        .files()
+        .complete_prepared_file(p, id, 5, "ab", None, &[])
+        .unwrap()));
+    assert!(
+        !write(store.as_ref(), |tx| tx
+            .files()
+            .complete_prepared_file(p, id, 9, "cd", None, &[])
+            .unwrap()),
+        "a finished file is not completed twice"
+    );
+    read(store.as_ref(), |tx| {
+        assert!(tx.files().get_prepared_file(p, id).unwrap().is_none());
+        let done = tx.files().get_file(p, id).unwrap().unwrap();
+        assert_eq!((done.size_bytes, done.sha256.as_str()), (5, "ab"));
+        assert_eq!(done.expires, None);
+        assert_eq!(scan(tx, p, everything(T0)), vec!["up.csv".to_string()]);
+        assert!(!done.is_sliced);
+        assert_eq!(tx.files().file_slices(p, id).unwrap(), None);
+    });
+    let sliced = write(store.as_ref(), |tx| {
+        tx.files()
+            .insert_file(&NewFileRecord {
+                project: p,
+                name: "s.csv",
+                size_bytes: 0,
+                sha256: "",
+                tags: &[],
+                is_permanent: true,
+                max_age_days: None,
+                created_micros: T0,
+                expires_micros: Some(T0 + DAY),
+                creator: &by,
+                prepared: true,
+                sliced: true,
+            })
+            .unwrap()
+    });
+    let parts = vec![
+        FileSlice {
+            name: "part2".into(),
+            size_bytes: 3,
+        },
+        FileSlice {
+            name: "part1".into(),
+            size_bytes: 4,
+        },
+    ];
+    assert!(write(store.as_ref(), |tx| tx
+        .files()
+        .complete_prepared_file(p, sliced, 7, "ef", None, &parts)
+        .unwrap()));
+    read(store.as_ref(), |tx| {
+        assert!(tx.files().get_file(p, sliced).unwrap().unwrap().is_sliced);
+        assert_eq!(
+            tx.files().file_slices(p, sliced).unwrap(),
+            Some(parts),
+            "in order"
+        );
+    });
 }
