@@ -23,6 +23,7 @@ import itertools
 import json
 import os
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -45,7 +46,9 @@ TRIGGER_COMPONENT = "keboola.orchestrator"
 # --- which public methods the suite called -----------------------------------------------------------------
 
 SURFACE = set()  # "Class.method" of every public method of the installed client
-CALLED = set()  # what the running case called from this file; a fresh set per case
+# The methods the case running in this thread called from this file; per thread, so that a case that
+# outlived its deadline and still runs cannot count for the next one.
+CALLS = threading.local()
 
 
 def endpoint_classes(client):
@@ -79,7 +82,7 @@ def record_calls(classes):
 
             def wrapper(*args, __inner=inner, __key=key, **kwargs):
                 if os.path.abspath(sys._getframe(1).f_code.co_filename) == SUITE_FILE:
-                    RUNNING["called"].add(__key)
+                    getattr(CALLS, "called", set()).add(__key)
                 return __inner(*args, **kwargs)
 
             wrapper = functools.wraps(inner)(wrapper)
@@ -89,7 +92,6 @@ def record_calls(classes):
 # --- helpers -----------------------------------------------------------------------------------------------
 
 COUNTER = itertools.count(1)
-RUNNING = {"called": CALLED}
 
 
 def unique(prefix):
@@ -105,6 +107,14 @@ def write(path, data):
 def read(path):
     with open(path, "rb") as f:
         return f.read()
+
+
+def sha256_of(path):
+    digest = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def rows_csv(header, rows):
@@ -304,14 +314,13 @@ def _(ctx):
 
 @case("files.upload_file/download (block upload over 64 MiB)", "Files.upload_file Files.download")
 def _(ctx):
-    data = random.Random(14).randbytes(BIG_FILE_BYTES)
-    src = write(ctx.path("big.bin"), data)
+    src = write(ctx.path("big.bin"), random.Random(14).randbytes(BIG_FILE_BYTES))
     file_id = ctx.c.files.upload_file(src)
-    assert ctx.c.files.detail(file_id)["sizeBytes"] == len(data)
+    assert ctx.c.files.detail(file_id)["sizeBytes"] == BIG_FILE_BYTES
     local = ctx.c.files.download(file_id, ctx.path(unique("dl")))
-    got = read(local)
-    assert len(got) == len(data), "downloaded {} bytes of {}".format(len(got), len(data))
-    assert hashlib.sha256(got).digest() == hashlib.sha256(data).digest(), "downloaded bytes differ"
+    size = os.path.getsize(local)
+    assert size == BIG_FILE_BYTES, "downloaded {} bytes of {}".format(size, BIG_FILE_BYTES)
+    assert sha256_of(local) == sha256_of(src), "downloaded bytes differ from the uploaded ones"
 
 
 @case("files.prepare_upload(is_sliced=True) + SDK upload of parts and manifest + download", "Files.prepare_upload Files.detail Files.download")
@@ -645,9 +654,10 @@ def coverage_case(ctx):
 def run_case(fn, covers, ctx):
     """Runs fn(ctx) in a daemon thread; returns None, an exception, or 'timeout'."""
     outcome = {}
-    called = RUNNING["called"] = set()
+    called = set()
 
     def body():
+        CALLS.called = called
         try:
             fn(ctx)
         except BaseException as e:  # noqa: B902 - every failure of a case is reported, none ends the run
@@ -686,6 +696,7 @@ def main():
                    "end)".format(CASE_TIMEOUT) if error == "timeout" else reason(error))
             print("FAIL {}: {}".format(name, why), flush=True)
     print("{} passed, {} failed".format(passed, failed), flush=True)
+    shutil.rmtree(work, ignore_errors=True)
     return 1 if failed else 0
 
 
