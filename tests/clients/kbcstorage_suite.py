@@ -250,6 +250,8 @@ def _(ctx):
     detail = ctx.c.buckets.detail(created["id"])
     assert detail["id"] == created["id"] and detail["stage"] == "out"
     assert detail["description"] == "made by the suite"
+    assert created["id"] in detail["uri"], "bucket uri {!r}".format(detail.get("uri"))
+    assert detail["tables"] == [] and "attributes" in detail, "an empty bucket's tables/attributes"
     assert created["id"] in [b["id"] for b in ctx.c.buckets.list()]
 
 
@@ -369,18 +371,28 @@ def _(ctx):
 def _(ctx):
     table_id = ctx.table(HEADER, ROWS, primary_key=["id"])
     detail = ctx.c.tables.detail(table_id)
+    assert detail["id"] == table_id and detail["bucket"]["id"] == table_id.rsplit(".", 1)[0]
+    assert table_id in detail["uri"], "table uri {!r}".format(detail.get("uri"))
     assert detail["columns"] == HEADER, "columns {!r}".format(detail["columns"])
     assert detail["primaryKey"] == ["id"], "primaryKey {!r}".format(detail["primaryKey"])
+    assert detail["rowsCount"] == len(ROWS), "rowsCount {!r}".format(detail["rowsCount"])
+    missing = [k for k in ("created", "lastImportDate", "lastChangeDate", "metadata", "columnMetadata")
+               if k not in detail]
+    assert not missing, "table detail lacks {}".format(missing)
     assert table_id in [t["id"] for t in ctx.c.tables.list(include=["columns"])]
     got = ctx.export(table_id)
     assert got == rows_csv(HEADER, ROWS), "export_to_file wrote {!r}".format(got[:300])
+    plain = ctx.export(table_id, is_gzip=False)
+    assert plain == rows_csv(HEADER, ROWS), "export_to_file(is_gzip=False) wrote {!r}".format(plain[:300])
 
 
 @case("tables.load (full) replaces the rows", "Tables.load")
 def _(ctx):
     table_id = ctx.table(HEADER, ROWS, primary_key=["id"])
     new_rows = [["7", "Zoe", "Plzeň"], ["8", "", "Brno"]]
-    ctx.c.tables.load(table_id, write(ctx.path("full.csv"), rows_csv(HEADER, new_rows)))
+    results = ctx.c.tables.load(table_id, write(ctx.path("full.csv"), rows_csv(HEADER, new_rows)))
+    assert results["importedColumns"] == HEADER, "the load's results: {!r}".format(results)
+    assert results["totalRowsCount"] == len(new_rows), "the load's results: {!r}".format(results)
     got = ctx.export(table_id)
     assert got == rows_csv(HEADER, new_rows), "after a full load export_to_file wrote {!r}".format(got[:300])
 
@@ -394,6 +406,7 @@ def _(ctx):
     assert got[0] == HEADER
     want = sorted([ROWS[0]] + changes)
     assert sorted(got[1:]) == want, "rows after the upsert: {}".format(sorted(got[1:]))
+    assert ctx.c.tables.detail(table_id)["rowsCount"] == 3
 
 
 @case("tables.preview with where filters and columns", "Tables.preview")
@@ -417,6 +430,9 @@ def _(ctx):
                      changed_since="-2 days")
     want = rows_csv(["id", "name"], [[r[0], r[1]] for r in ROWS if r[2] == "Prague"])
     assert got == want, "export_to_file(columns, where, changed_since) wrote {!r}".format(got)
+    reordered = ctx.export(table_id, columns=["city", "id"], is_gzip=False)
+    assert reordered == rows_csv(["city", "id"], [[r[2], r[0]] for r in ROWS]), \
+        "export_to_file(columns=[city, id]) wrote {!r}".format(reordered)
     old = ctx.export(table_id, changed_until="-2 days")
     assert old == rows_csv(HEADER, []), "changed_until=-2 days should export no rows, wrote {!r}".format(old)
 
@@ -567,7 +583,11 @@ def _(ctx):
 @case("workspaces.create/detail/list/delete", "Workspaces.create Workspaces.detail Workspaces.list Workspaces.delete")
 def _(ctx):
     ws = ctx.workspace()
+    missing = [k for k in ("id", "type", "name", "component", "configurationId", "created", "connection",
+                           "creatorToken") if k not in ws]
+    assert not missing, "the created workspace lacks {}".format(missing)
     assert ws["type"] == "table", "workspace type {!r}".format(ws.get("type"))
+    assert ws["connection"]["backend"], "the workspace has no connection.backend"
     assert ws["connection"]["password"], "the create answer has no connection.password"
     detail = ctx.c.workspaces.detail(ws["id"])
     assert detail["id"] == ws["id"] and not detail["connection"].get("password"), \
