@@ -251,7 +251,10 @@ def _(ctx):
     assert detail["id"] == created["id"] and detail["stage"] == "out"
     assert detail["description"] == "made by the suite"
     assert created["id"] in detail["uri"], "bucket uri {!r}".format(detail.get("uri"))
-    assert detail["tables"] == [] and "attributes" in detail, "an empty bucket's tables/attributes"
+    # As on the reference, `tables` is the URL of the bucket's table list.
+    assert str(detail["tables"]).endswith("/buckets/{}/tables".format(created["id"])), \
+        "bucket tables {!r}".format(detail.get("tables"))
+    assert detail["attributes"] == [], "bucket attributes {!r}".format(detail.get("attributes"))
     assert created["id"] in [b["id"] for b in ctx.c.buckets.list()]
 
 
