@@ -21,7 +21,7 @@ const MANAGE_TOKEN: &str = "clients-manage-token-0123456789abcdefghij";
 const CASE_TIMEOUT_SECONDS: &str = "120";
 
 /// A generous bound on the whole suite, so that a stack that hangs fails CI instead of stalling it.
-const SUITE_DEADLINE: Duration = Duration::from_secs(20 * 60);
+const SUITE_DEADLINE: Duration = Duration::from_secs(15 * 60);
 
 fn repo_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
