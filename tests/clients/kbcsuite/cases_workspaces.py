@@ -25,10 +25,13 @@ def _(ctx):
 def _(ctx):
     table_id = ctx.table(HEADER, ROWS, primary_key=["id"])
     ws = ctx.workspace()
+    # As on the reference, a load answers a storage job (operationName workspaceLoad) to wait for.
     job = ctx.c.workspaces.load_tables(ws["id"], {table_id: "orders"})
+    assert "id" in job, "load_tables answered {!r}, not a storage job".format(job)
     assert ctx.c.jobs.block_for_success(job["id"]) is True, "the workspace load job did not succeed"
     again = ctx.c.workspaces.load_tables(ws["id"], [{"source": table_id, "destination": "orders2"}],
                                          preserve=False)
+    assert "id" in again, "load_tables answered {!r}, not a storage job".format(again)
     assert ctx.c.jobs.block_for_success(again["id"]) is True, "the second workspace load did not succeed"
 
 
