@@ -13,7 +13,9 @@ from .report import error_message
 # a caller lower, so the SDK uploads it as Put Block + Put Block List; not a multiple of its 4 MiB blocks.
 BIG_FILE_BYTES = 64 * 1024 * 1024 + 1024 * 1024 + 7
 CONFIG_COMPONENT = "keboola.ex-http"
-TRIGGER_COMPONENT = "keboola.orchestrator"
+# A component the stack runs: on the reference a trigger usually runs a flow (a keboola.orchestrator
+# configuration), which this stack stores but runs only as an orchestration (docs/api.md, Triggers).
+TRIGGER_COMPONENT = "keboola.sqlite-transformation"
 
 COUNTER = itertools.count(1)
 

@@ -54,15 +54,11 @@ pub struct Workspace {
     /// Always `table`.
     #[serde(rename = "type", default = "table_workspace")]
     pub workspace_type: String,
-    /// The component of the configuration it is for, spelled `component` as the reference does.
-    #[serde(
-        rename = "component",
-        alias = "componentId",
-        default,
-        skip_serializing_if = "Option::is_none"
-    )]
+    /// The component of the configuration it is for, spelled `component` as the reference does;
+    /// null (not left out, as the reference answers) for a workspace of no configuration.
+    #[serde(rename = "component", alias = "componentId", default)]
     pub component_id: Option<ComponentId>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(default)]
     pub configuration_id: Option<ConfigId>,
     pub connection: WorkspaceConnection,
     /// As asked at create; kept and shown (a SQLite workspace's queries are not cut short).

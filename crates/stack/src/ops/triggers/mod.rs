@@ -133,11 +133,20 @@ impl Stack {
                 ErrorKind::Forbidden => "storage.triggers.invalidRunWithToken",
                 _ => "storage.triggers.invalidConfiguration",
             };
+            // On the reference a flow is a keboola.orchestrator configuration; this stack runs
+            // flows as orchestrations, so the id must be one of those.
+            let hint = if e.code() == "orchestrations.notFound" {
+                "; a flow here is an orchestration (/v2/orchestrations): give its id as \
+                 configurationId, since a keboola.orchestrator configuration of the components \
+                 API is stored but not run by this stack"
+            } else {
+                ""
+            };
             Error::invalid(
                 code,
                 format!(
                     "component {component} configuration {config} cannot run with token \
-                     {token} (runWithTokenId): {}",
+                     {token} (runWithTokenId): {}{hint}",
                     e.message()
                 ),
             )
