@@ -63,6 +63,23 @@ impl JobControl {
         *self.queued.lock().unwrap_or_else(|e| e.into_inner()) += 1;
         self.wake.notify_all();
     }
+
+    /// How many wake-ups there have been: read before looking for work, then handed to
+    /// [`JobControl::wait_for_work`], so one that comes in between is not slept through.
+    pub(crate) fn wake_count(&self) -> u64 {
+        *self.queued.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Sleeps until a wake-up after `seen`, `stopping`, or half a second at most: the bound
+    /// means no lost wake-up can leave a waiting job unclaimed for long.
+    pub(crate) fn wait_for_work(&self, seen: u64, stopping: &std::sync::atomic::AtomicBool) {
+        let guard = self.queued.lock().unwrap_or_else(|e| e.into_inner());
+        if *guard == seen && !stopping.load(std::sync::atomic::Ordering::SeqCst) {
+            let _ = self
+                .wake
+                .wait_timeout(guard, std::time::Duration::from_millis(500));
+        }
+    }
 }
 
 impl Stack {

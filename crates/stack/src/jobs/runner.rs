@@ -166,7 +166,7 @@ fn schedule(stack: &Stack, stopping: &AtomicBool) {
 
 fn work(stack: &Arc<Stack>, stopping: &AtomicBool, orchestrations: &Mutex<Vec<JoinHandle<()>>>) {
     while !stopping.load(Ordering::SeqCst) {
-        let seen = *stack.jobs.queued.lock().unwrap_or_else(|e| e.into_inner());
+        let seen = stack.jobs.wake_count();
         let per_project = stack.settings.jobs.max_running_per_project;
         match stack.store.write(|tx| queue::claim(tx, per_project)) {
             Ok(Some(job)) if stopping.load(Ordering::SeqCst) => {
@@ -198,13 +198,7 @@ fn work(stack: &Arc<Stack>, stopping: &AtomicBool, orchestrations: &Mutex<Vec<Jo
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "taking a job from the queue failed"),
         }
-        let guard = stack.jobs.queued.lock().unwrap_or_else(|e| e.into_inner());
-        if *guard == seen && !stopping.load(Ordering::SeqCst) {
-            let _ = stack
-                .jobs
-                .wake
-                .wait_timeout(guard, Duration::from_millis(500));
-        }
+        stack.jobs.wait_for_work(seen, stopping);
     }
 }
 

@@ -5,7 +5,6 @@
 //! project's long import leaves the others' jobs a worker to run on.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::time::Duration;
 
 use serde_json::{json, Value};
 use stackport_model::api::query::{BucketDeleteQuery, ExportQuery, ImportQuery};
@@ -25,7 +24,7 @@ use crate::Stack;
 /// stops (table operations are not interruptible); the stop waits for it.
 pub(crate) fn work(stack: &Stack, stopping: &AtomicBool) {
     while !stopping.load(Ordering::SeqCst) {
-        let seen = *stack.jobs.queued.lock().unwrap_or_else(|e| e.into_inner());
+        let seen = stack.jobs.wake_count();
         let started = stack.now_micros();
         match stack
             .store
@@ -38,13 +37,7 @@ pub(crate) fn work(stack: &Stack, stopping: &AtomicBool) {
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "taking a storage job failed"),
         }
-        let guard = stack.jobs.queued.lock().unwrap_or_else(|e| e.into_inner());
-        if *guard == seen && !stopping.load(Ordering::SeqCst) {
-            let _ = stack
-                .jobs
-                .wake
-                .wait_timeout(guard, Duration::from_millis(500));
-        }
+        stack.jobs.wait_for_work(seen, stopping);
     }
 }
 

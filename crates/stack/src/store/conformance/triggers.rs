@@ -2,13 +2,13 @@
 
 use std::sync::LazyLock;
 
-use stackport_model::{ComponentId, ConfigId, ProjectId, TableId, TokenId};
+use stackport_model::{ComponentId, ConfigId, ProjectId, TableId, TokenId, TriggerId};
 
 use super::buckets::insert as insert_bucket;
 use super::orchestrations::token;
 use super::tables::{insert_table, table_id};
 use super::{new_project, read, write, NewStore};
-use crate::store::{MetaTx, TriggerFields, TriggerRecord};
+use crate::store::{MetaTx, MetadataStore, TriggerFields, TriggerRecord};
 
 pub(super) fn run(new_store: NewStore<'_>) {
     inserted_triggers_read_back_unmarked(new_store);
@@ -184,20 +184,25 @@ fn a_trigger_is_ready_when_every_table_is_marked(new_store: NewStore<'_>) {
     assert!(ready[0].all_changed());
 }
 
-fn a_run_is_taken_once(new_store: NewStore<'_>) {
-    let store = new_store();
+/// A trigger (active or not) of a new project watching its table `one`, marked changed once.
+fn marked_trigger(store: &dyn MetadataStore, active: bool) -> (ProjectId, TriggerId) {
     let tables = ids(&["one"]);
-    let (p, id) = write(store.as_ref(), |tx| {
+    write(store, |tx| {
         let p = project_with_tables(tx, "p");
         let id = tx
             .triggers()
-            .insert_trigger(p, &fields(&tables, true), &token(3))
+            .insert_trigger(p, &fields(&tables, active), &token(3))
             .unwrap();
         tx.triggers()
             .mark_table_changed(p, &table_id("in.c-a.one"))
             .unwrap();
         (p, id)
-    });
+    })
+}
+
+fn a_run_is_taken_once(new_store: NewStore<'_>) {
+    let store = new_store();
+    let (p, id) = marked_trigger(store.as_ref(), true);
     assert!(write(store.as_ref(), |tx| tx
         .triggers()
         .take_run(id, None, Some(100))
@@ -245,18 +250,7 @@ fn a_run_is_taken_once(new_store: NewStore<'_>) {
 
 fn inactive_triggers_mark_nothing(new_store: NewStore<'_>) {
     let store = new_store();
-    let tables = ids(&["one"]);
-    let (p, id) = write(store.as_ref(), |tx| {
-        let p = project_with_tables(tx, "p");
-        let id = tx
-            .triggers()
-            .insert_trigger(p, &fields(&tables, false), &token(3))
-            .unwrap();
-        tx.triggers()
-            .mark_table_changed(p, &table_id("in.c-a.one"))
-            .unwrap();
-        (p, id)
-    });
+    let (p, id) = marked_trigger(store.as_ref(), false);
     let got = read(store.as_ref(), |tx| {
         tx.triggers().get_trigger(p, id).unwrap()
     })
@@ -265,6 +259,7 @@ fn inactive_triggers_mark_nothing(new_store: NewStore<'_>) {
     assert!(!got.tables[0].changed);
     assert!(read(store.as_ref(), |tx| tx.triggers().ready_triggers().unwrap()).is_empty());
     // Active, marked, then switched off: the mark goes.
+    let tables = ids(&["one"]);
     write(store.as_ref(), |tx| {
         tx.triggers()
             .update_trigger(p, id, &fields(&tables, true))
