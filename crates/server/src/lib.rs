@@ -11,10 +11,12 @@ mod extract;
 mod form;
 mod listen;
 mod openapi;
+pub mod outbound_http;
 mod params;
 mod query;
 mod routes;
 mod unknown_field;
+mod url_fetch;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -102,6 +104,10 @@ pub async fn serve(
             }
         })
     };
+    // Storage jobs download `dataUrl` on this runtime.
+    stack.install_url_fetch(Arc::new(url_fetch::HttpFetch::new(
+        tokio::runtime::Handle::current(),
+    )));
     let runner = stackport_stack::JobRunner::start(stack.clone(), stack.settings().jobs.workers);
     let limits = stack.settings().limits.clone();
     let app = router(AppState::new(stack));

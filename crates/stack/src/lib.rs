@@ -28,6 +28,7 @@ pub mod settings;
 mod stack;
 mod storage_jobs;
 pub mod store;
+pub mod url_fetch;
 
 #[cfg(any(test, feature = "test-clock"))]
 pub use clock::ManualClock;

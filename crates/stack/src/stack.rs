@@ -41,6 +41,8 @@ pub struct Stack {
     pub(crate) jobs: JobControl,
     /// Uncommitted blocks of blob uploads, in memory: a restart drops them.
     pub(crate) blocks: crate::blob::BlockLogs,
+    /// How storage jobs read a `dataUrl`; none until the server installs one.
+    pub(crate) url_fetch: std::sync::OnceLock<Arc<dyn crate::url_fetch::UrlFetch>>,
 }
 
 const SETTINGS_FILE: &str = "stack.json";
@@ -104,6 +106,7 @@ impl Stack {
             registry,
             jobs: JobControl::default(),
             blocks: Default::default(),
+            url_fetch: Default::default(),
         };
         stack.sweep_orphaned_tables()?;
         stack.recover_jobs()?;
@@ -136,6 +139,11 @@ impl Stack {
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Stack {
         self.store.set_clock(clock);
         self
+    }
+
+    /// Lets storage jobs fetch `dataUrl` through `fetch`; the first one installed stays.
+    pub fn install_url_fetch(&self, fetch: Arc<dyn crate::url_fetch::UrlFetch>) {
+        let _ = self.url_fetch.set(fetch);
     }
 
     /// Now, by the stack's clock: every time the stack records comes from here.

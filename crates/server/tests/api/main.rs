@@ -12,6 +12,7 @@ mod buckets;
 mod components;
 mod configs;
 mod csv_limits;
+mod data_url;
 mod deep_json;
 mod encryption;
 mod errors;

@@ -3,6 +3,7 @@
 //! a 4xx, not a failed job), stored `waiting`, and run by a worker of [`run`] with the very
 //! operation the synchronous endpoint calls: a failed job carries that call's code and message.
 
+mod data_url;
 mod params;
 mod run;
 mod table_flows;
@@ -213,28 +214,24 @@ impl Stack {
     }
 
     /// The data of a table flow: a Storage file of the project (its existence checked now), or
-    /// a URL, refused since this stack fetches none.
+    /// a URL, checked as far as it can be before the job downloads it.
     fn check_source(
         &self,
         auth: &TokenAuth,
         file: Option<stackport_model::FileId>,
         url: Option<&str>,
     ) -> Result<()> {
-        match (file, url) {
+        match (file, url.filter(|u| !u.is_empty())) {
             (Some(_), Some(_)) => Err(Error::invalid(
                 "storage.jobs.invalidSource",
                 "pass dataFileId or dataUrl, not both",
             )),
             (Some(file), None) => self.get_file(auth, file).map(drop),
-            (None, Some(_)) => Err(Error::new(
-                crate::error::ErrorKind::NotImplemented,
-                "storage.jobs.dataUrlUnsupported",
-                "this stack does not fetch dataUrl: upload the file (POST /v2/storage/files) \
-                 and pass its id as dataFileId",
-            )),
+            (None, Some(url)) => self.check_data_url(url),
             (None, None) => Err(Error::invalid(
                 "storage.jobs.missingSource",
-                "dataFileId is required: upload the CSV (POST /v2/storage/files) and pass its id",
+                "dataFileId or dataUrl is required: upload the CSV (POST /v2/storage/files) and \
+                 pass its id, or give the address to download it from",
             )),
         }
     }

@@ -19,15 +19,6 @@ fn export_tags(table: &TableId) -> Vec<String> {
     vec!["table-export".into(), format!("tableId:{table}")]
 }
 
-fn required_file(file: Option<FileId>) -> Result<FileId> {
-    file.ok_or_else(|| {
-        Error::invalid(
-            "storage.jobs.missingSource",
-            "dataFileId is required: upload the CSV (POST /v2/storage/files) and pass its id",
-        )
-    })
-}
-
 impl Stack {
     /// Opens a Storage file for an import, gzip or not by its first bytes (the reference reads
     /// both).
@@ -51,7 +42,7 @@ impl Stack {
         bucket: &BucketId,
         query: &AsyncTableCreateQuery,
     ) -> Result<Table> {
-        let file = required_file(query.data_file_id)?;
+        let file = self.source_file(auth, query.data_file_id, query.data_url.as_deref())?;
         let options = ImportQuery {
             delimiter: query.delimiter.clone(),
             enclosure: query.enclosure.clone(),
@@ -120,7 +111,7 @@ impl Stack {
         table: &TableId,
         query: &ImportQuery,
     ) -> Result<Value> {
-        let file = required_file(query.data_file_id)?;
+        let file = self.source_file(auth, query.data_file_id, query.data_url.as_deref())?;
         let (gzip, mut reader) = self.open_data_file(auth, file)?;
         let options = ImportQuery {
             data_file_id: None,
