@@ -170,7 +170,7 @@ async fn a_remote_error_or_a_refused_redirect_fails_the_job() {
     let job = client
         .create_table_async(
             &bucket.id,
-            &create_from(&format!("{origin}/gone.csv?sig=s3cr3t")),
+            &create_from(&format!("{origin}/gone.csv?sig=s3cr3t-signature")),
         )
         .await
         .expect("the job is accepted");
@@ -180,6 +180,11 @@ async fn a_remote_error_or_a_refused_redirect_fails_the_job() {
     assert_eq!(error.code, "storage.jobs.dataUrlFetchFailed");
     assert!(error.message.contains("404"), "{}", error.message);
     assert!(!error.message.contains("s3cr3t"), "{}", error.message);
+    // A presigned URL's query is a credential: the job keeps the URL sealed, never in the
+    // clear, on disk or in its answer.
+    let shown = done.operation_params.to_string();
+    assert!(!shown.contains("s3cr3t"), "{shown}");
+    assert_no_plaintext(&app.dir, "s3cr3t-signature");
     let job = client
         .create_table_async(&bucket.id, &create_from(&format!("{origin}/moved")))
         .await

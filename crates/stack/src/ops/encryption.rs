@@ -123,6 +123,17 @@ impl Stack {
         self.keyring.seal(Scope::ProjectWide, &binding, plaintext)
     }
 
+    /// Opens what [`Stack::seal_project_wide`] sealed for `project`, for the stack's own use.
+    pub(crate) fn open_project_wide(&self, project: ProjectId, sealed: &str) -> Result<String> {
+        let binding = Self::binding_for(Some(project), None, None);
+        self.keyring.open(&binding, sealed).map_err(|e| {
+            Error::invalid(
+                "storage.jobs.invalidParams",
+                format!("a sealed value of the job does not open ({e:?}); ask again"),
+            )
+        })
+    }
+
     /// Seals one value for one configuration (`KBC::ConfigSecure::`).
     pub(crate) fn seal_for_config(
         &self,

@@ -35,6 +35,13 @@ impl Stack {
             .map_err(|e| Error::internal("network.outboundAllow", e))
     }
 
+    /// A `dataUrl` as the job stores it: sealed for the project, since a presigned URL's
+    /// query is a credential and stored job parameters are on disk and in answers.
+    pub(super) fn seal_data_url(&self, auth: &TokenAuth, url: Option<&str>) -> Option<String> {
+        url.filter(|u| !u.is_empty())
+            .map(|u| self.seal_project_wide(auth.project(), u))
+    }
+
     /// At request time: the URL checked as far as it can be without downloading it.
     pub(super) fn check_data_url(&self, url: &str) -> Result<()> {
         self.url_fetch()?.check(url, &self.outbound_allow()?)
@@ -50,7 +57,10 @@ impl Stack {
     ) -> Result<FileId> {
         match (file, url.filter(|u| !u.is_empty())) {
             (Some(file), _) => Ok(file),
-            (None, Some(url)) => self.download_data_url(auth, url),
+            (None, Some(sealed)) => {
+                let url = self.open_project_wide(auth.project(), sealed)?;
+                self.download_data_url(auth, &url)
+            }
             (None, None) => Err(Error::invalid(
                 "storage.jobs.missingSource",
                 "dataFileId or dataUrl is required: upload the CSV (POST /v2/storage/files) and \

@@ -127,11 +127,15 @@ impl Stack {
         };
         crate::ops::import::dialect_of(&options)?;
         check_escaped_by(query.escaped_by.as_deref())?;
+        let stored = AsyncTableCreateQuery {
+            data_url: self.seal_data_url(auth, query.data_url.as_deref()),
+            ..query.clone()
+        };
         self.accept(
             auth,
             StorageOperation::TableCreate,
             &bucket.to_string(),
-            query.to_pairs(),
+            stored.to_pairs(),
         )
     }
 
@@ -152,11 +156,15 @@ impl Stack {
         };
         crate::ops::import::check_options(id, &table, &checked)?;
         crate::ops::import::dialect_of(&checked)?;
+        let stored = ImportQuery {
+            data_url: self.seal_data_url(auth, query.data_url.as_deref()),
+            ..query.clone()
+        };
         self.accept(
             auth,
             StorageOperation::TableImport,
             &id.to_string(),
-            query.to_pairs(),
+            stored.to_pairs(),
         )
     }
 
