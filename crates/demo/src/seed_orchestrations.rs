@@ -3,8 +3,8 @@
 
 use anyhow::Context;
 use stackport_client::Client;
-use stackport_model::api::{NewOrchestration, OrchestrationTask};
-use stackport_model::OrchestrationId;
+use stackport_model::api::{NewOrchestration, NewTrigger, OrchestrationTask};
+use stackport_model::{ComponentId, ConfigId, OrchestrationId, TableId};
 
 use crate::seed_configs::ConfigRef;
 
@@ -44,7 +44,7 @@ pub(crate) async fn seed_orchestrations(
         continue_on_failure: i == 0,
         ..run(c, "Load")
     }));
-    client
+    let daily = client
         .create_orchestration(&NewOrchestration {
             name: "Daily pipeline".into(),
             crontab_record: Some("15 4 * * *".into()),
@@ -74,7 +74,33 @@ pub(crate) async fn seed_orchestrations(
         })
         .await
         .context("cannot create the orchestration 'Hourly revenue refresh'")?;
+    seed_trigger(client, daily.id).await?;
     Ok(3)
+}
+
+/// A trigger that runs the daily pipeline once the CRM tables have both been loaded again: a
+/// migration restores it inactive, with a checklist line for the token it runs with.
+async fn seed_trigger(client: &Client, pipeline: OrchestrationId) -> anyhow::Result<()> {
+    let token = client
+        .verify_token()
+        .await
+        .context("cannot read the seed's token")?;
+    let tables = ["in.c-crm.customers", "in.c-crm.notes"]
+        .iter()
+        .map(|t| crate::seed::parse_id::<TableId>(t))
+        .collect::<anyhow::Result<Vec<_>>>()?;
+    client
+        .create_trigger(&NewTrigger {
+            run_with_token_id: token.token.id,
+            component: crate::seed::parse_id::<ComponentId>("orchestrator")?,
+            configuration_id: crate::seed::parse_id::<ConfigId>(&pipeline.to_string())?,
+            cool_down_period_minutes: 60,
+            table_ids: tables,
+            is_active: None,
+        })
+        .await
+        .context("cannot create the trigger of the daily pipeline")?;
+    Ok(())
 }
 
 fn child_task(id: OrchestrationId) -> OrchestrationTask {

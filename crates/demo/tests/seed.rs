@@ -81,6 +81,22 @@ async fn the_demo_stacks_hold_a_realistic_project_and_an_empty_destination() {
         .unwrap();
     assert!(orchestrations.iter().any(|o| o.id == child));
     assert!(parent.tasks.iter().any(|t| t.config_id.is_some()));
+    // A trigger runs the pipeline once both CRM tables are loaded again; it has not yet.
+    let triggers = client.list_triggers().await.unwrap();
+    assert_eq!(triggers.len(), 1);
+    assert_eq!(
+        triggers[0].configuration_id.to_string(),
+        parent.id.to_string()
+    );
+    assert_eq!(
+        triggers[0]
+            .tables
+            .iter()
+            .map(|t| t.table_id.to_string())
+            .collect::<Vec<_>>(),
+        ["in.c-crm.customers", "in.c-crm.notes"]
+    );
+    assert!(triggers[0].is_active && triggers[0].last_run.is_none());
 
     // Provisioned resources.
     let provisioned = client.list_provisioned().await.unwrap();
