@@ -431,7 +431,7 @@ impl Report {
         );
         let _ = writeln!(
             s,
-            "  moved: {} buckets, {} tables, {} aliases, {} rows ({:.1} MiB), {} configurations ({} rows), {} orchestrations, {} triggers, {} provisioned resources",
+            "  moved: {} buckets, {} tables, {} aliases, {} rows ({:.1} MiB), {} configurations ({} rows), {} orchestrations, {}, {} provisioned resources",
             m.buckets,
             m.tables,
             m.aliases,
@@ -440,7 +440,7 @@ impl Report {
             m.configurations,
             m.configuration_rows,
             m.orchestrations,
-            m.triggers,
+            plural(m.triggers, "trigger"),
             m.provisioned
         );
         let _ = writeln!(
@@ -479,9 +479,13 @@ impl Report {
         }
         if let Some(v) = &self.verification {
             if v.matches() {
+                let triggers = match v.triggers {
+                    0 => String::new(),
+                    n => format!(", {}", plural(n, "trigger")),
+                };
                 let _ = writeln!(
                     s,
-                    "  verified: {} tables ({} rows), {} configurations and {} orchestrations match the source",
+                    "  verified: {} tables ({} rows), {} configurations{triggers} and {} orchestrations match the source",
                     v.tables, v.rows, v.configurations, v.orchestrations
                 );
                 if v.transformations > 0 {
@@ -681,4 +685,13 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<()> {
         .map_err(|e| crate::regular_file::work_dir_file(path, e))?
         .write_all(bytes)
         .map_err(|e| MigrateError::io(path, "writing the report", e))
+}
+
+/// `1 trigger`, `2 triggers`: a report line a person reads.
+fn plural(n: u64, thing: &str) -> String {
+    if n == 1 {
+        format!("1 {thing}")
+    } else {
+        format!("{n} {thing}s")
+    }
 }

@@ -18,7 +18,11 @@ async fn triggers_move_inactive_and_the_checklist_names_their_token() {
     let src = world.source_client();
     let dst = world.dest_client();
 
-    // Two triggers on the source: one runs an orchestration, one a transformation.
+    // Exactly two triggers on the source (the seed's own is removed): one runs an
+    // orchestration, one a transformation.
+    for seeded in src.list_triggers().await.unwrap() {
+        src.delete_trigger(seeded.id).await.unwrap();
+    }
     let runner = src
         .create_token(&NewToken {
             description: "Trigger runner".into(),
