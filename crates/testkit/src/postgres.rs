@@ -64,7 +64,9 @@ impl Cluster {
 
     /// Creates an empty database whose name starts with `prefix` (made safe as an identifier) and
     /// returns its superuser URL. The name also holds this process's id and a counter, so tests in
-    /// parallel, and test processes sharing a developer's server, never get the same one.
+    /// parallel, and test processes sharing a developer's server, never get the same one. Nothing
+    /// drops it: a private cluster goes with its process, and on a server of one's own the databases
+    /// of a failed test stay to be looked into.
     pub fn fresh_database(&self, prefix: &str) -> String {
         static SEQ: AtomicU64 = AtomicU64::new(0);
         let mut safe: String = prefix
