@@ -357,22 +357,3 @@ impl TableBackend for PostgresBackend {
         })
     }
 }
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    /// The database the tests run against: `STACKPORT_PG_URL` until the shared harness lands.
-    fn url() -> String {
-        std::env::var("STACKPORT_PG_URL").unwrap_or_else(|_| {
-            panic!("no PostgreSQL to test against: set STACKPORT_PG_URL to a fresh database")
-        })
-    }
-
-    #[test]
-    fn passes_the_conformance_suite() {
-        let backend = PostgresBackend::connect(&url()).unwrap();
-        assert_eq!(backend.name().as_str(), "postgresql");
-        stackport_stack::backend::conformance::run_all(&backend);
-    }
-}
