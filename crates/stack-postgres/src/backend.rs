@@ -31,7 +31,8 @@ impl PostgresBackend {
     pub const NAME: BackendName = BackendName::from_static("postgresql");
 
     /// A backend on the database at `url` (`postgres://user@host:port/db` or `key=value`
-    /// pairs), connecting once now so a wrong address is reported here, not at the first import.
+    /// pairs), connecting once now so a wrong address or a database that is not UTF8 is reported
+    /// here, not at the first import.
     pub fn connect(url: &str) -> Result<Self> {
         let config: Config = url.parse().map_err(|e| {
             Error::invalid(
@@ -42,7 +43,22 @@ impl PostgresBackend {
         let backend = PostgresBackend {
             pool: Pool::new(config),
         };
-        drop(backend.pool.get()?);
+        let encoding: String = backend
+            .pool
+            .get()?
+            .query_one("SHOW server_encoding", &[])
+            .map_err(pg)?
+            .get(0);
+        // Sizes are bytes of UTF-8 (`octet_length`), and values must come back byte for byte.
+        if encoding != "UTF8" {
+            return Err(Error::invalid(
+                "storage.backend.encoding",
+                format!(
+                    "the database's encoding is {encoding}; table data needs a UTF8 database \
+                     (CREATE DATABASE ... ENCODING 'UTF8')"
+                ),
+            ));
+        }
         Ok(backend)
     }
 
