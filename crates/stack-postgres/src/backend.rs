@@ -2,12 +2,13 @@
 //! [`crate::export`].
 
 use std::collections::HashMap;
+use std::io::Write;
 
 use postgres::{Config, Transaction};
 use stackport_model::{BackendName, ColumnName, ProjectId};
 use stackport_stack::backend::{
-    quote, AppliedImport, ExportQuery, ImportPlan, PhysicalName, RowFeed, RowVisitor, TableBackend,
-    TableStats,
+    quote, write_csv_from_rows, AppliedImport, CsvLayout, ExportQuery, ImportPlan, PhysicalName,
+    RowFeed, RowVisitor, TableBackend, TableStats,
 };
 use stackport_stack::{Error, Result};
 
@@ -289,6 +290,26 @@ impl TableBackend for PostgresBackend {
     ) -> Result<u64> {
         let mut conn = self.pool.get()?;
         crate::export::export(&mut conn, project, table.as_str(), query, visit)
+    }
+
+    /// Without the row times, the server writes the CSV itself ([`crate::csv_copy`]); with
+    /// them, the rows go through [`TableBackend::export`] and the stack's writer, which formats
+    /// times as the stack does for every year (SQL's formatting differs outside 1..9999).
+    fn export_csv(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        query: &ExportQuery<'_>,
+        layout: CsvLayout,
+        out: &mut dyn Write,
+    ) -> Result<u64> {
+        if layout.timestamp_column {
+            return write_csv_from_rows(query.columns, layout, out, &mut |visit| {
+                self.export(project, table, query, visit)
+            });
+        }
+        let mut conn = self.pool.get()?;
+        crate::csv_copy::write(&mut conn, project, table.as_str(), query, out)
     }
 
     fn count(

@@ -5,6 +5,7 @@
 //! Typed tables are stored as text like untyped ones for now: native types are a later slice.
 
 mod backend;
+mod csv_copy;
 mod error;
 mod export;
 mod import;

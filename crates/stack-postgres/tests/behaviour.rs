@@ -4,12 +4,14 @@
 
 mod support;
 
+use std::io::{self, Write};
 use std::sync::mpsc;
 use std::time::Duration;
 
 use stackport_model::{ColumnName, ProjectId};
 use stackport_stack::backend::{
-    ExportQuery, ImportPlan, PhysicalName, RowSink, TableBackend, TableStats,
+    write_csv_from_rows, CsvLayout, ExportQuery, ImportPlan, PhysicalName, RowSink, TableBackend,
+    TableStats,
 };
 use stackport_stack::Result;
 
@@ -165,4 +167,102 @@ fn two_projects_import_side_by_side() {
     assert_eq!(b.stats(pb, &tb).unwrap().rows_count, 1);
     b.drop_project(pa).unwrap();
     b.drop_project(pb).unwrap();
+}
+
+/// The bytes the server writes are the stack's writer's, value for value.
+#[test]
+fn the_servers_csv_is_the_stacks_csv() {
+    let (b, p) = (support::backend(), ProjectId(9306));
+    let c = cols(&["id", "v", "ctid"]);
+    let t = fresh(&b, p, "csv", &c);
+    let odd = [
+        "say \"hi\"",
+        "multi\nline\r\n",
+        "",
+        "日本語 😀",
+        "a,b",
+        "back\\slash\ttab",
+        "\"",
+        "\\N",
+        " lead and trail ",
+    ];
+    let rows: Vec<Vec<String>> = (0..3_000)
+        .map(|i| {
+            vec![
+                i.to_string(),
+                odd[i % odd.len()].to_string(),
+                odd[(i / 3) % odd.len()].to_string(),
+            ]
+        })
+        .collect();
+    import(&b, p, &t, &c, &rows).unwrap();
+    let q = ExportQuery {
+        columns: &c,
+        ..Default::default()
+    };
+    let mut server = Vec::new();
+    let n = b
+        .export_csv(p, &t, &q, CsvLayout::default(), &mut server)
+        .unwrap();
+    let mut stack = Vec::new();
+    write_csv_from_rows(&c, CsvLayout::default(), &mut stack, &mut |visit| {
+        b.export(p, &t, &q, visit)
+    })
+    .unwrap();
+    assert_eq!(n, 3_000, "rows counted");
+    assert!(server == stack, "the same bytes");
+    b.drop_project(p).unwrap();
+}
+
+/// A writer that takes `left` bytes and then fails, like a client that went away.
+struct Failing {
+    left: usize,
+}
+
+impl Write for Failing {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        if self.left < buf.len() {
+            return Err(io::Error::new(io::ErrorKind::BrokenPipe, "client gone"));
+        }
+        self.left -= buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// A client gone in the middle of a long COPY leaves a connection the next export can use.
+#[test]
+fn an_abandoned_csv_export_leaves_the_connection_usable() {
+    let (b, p) = (support::backend(), ProjectId(9307));
+    let c = cols(&["id", "v"]);
+    let t = fresh(&b, p, "gone", &c);
+    let rows: Vec<Vec<String>> = (0..20_000)
+        .map(|i| vec![i.to_string(), "x".repeat(20)])
+        .collect();
+    import(&b, p, &t, &c, &rows).unwrap();
+    let q = ExportQuery {
+        columns: &c,
+        ..Default::default()
+    };
+    for _ in 0..3 {
+        let err = b
+            .export_csv(
+                p,
+                &t,
+                &q,
+                CsvLayout::default(),
+                &mut Failing { left: 100_000 },
+            )
+            .unwrap_err();
+        assert!(err.to_string().contains("client gone"), "{err}");
+        assert_eq!(b.count(p, &t, &q).unwrap(), 20_000, "the next read works");
+    }
+    let mut all = Vec::new();
+    let n = b
+        .export_csv(p, &t, &q, CsvLayout::default(), &mut all)
+        .unwrap();
+    assert_eq!(n, 20_000);
+    b.drop_project(p).unwrap();
 }
