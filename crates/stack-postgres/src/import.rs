@@ -122,7 +122,7 @@ pub(crate) fn run(
     // transaction then rolls back.
     feed(&mut sink)?;
     let (received, bytes) = (sink.received, sink.bytes);
-    writer.finish().map_err(pg)?;
+    writer.finish().map_err(crate::error::import)?;
 
     let stats_table = schema::table(project, "_stackport_stats");
     if !plan.incremental {
