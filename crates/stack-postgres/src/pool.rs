@@ -2,6 +2,7 @@
 //! instead of queueing on one connection, and a request does not pay for a new login.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use postgres::{Client, Config, NoTls};
 use stackport_stack::Result;
@@ -10,6 +11,9 @@ use crate::error::pg;
 
 /// Idle connections kept for reuse; more may be open while busy.
 const MAX_IDLE: usize = 8;
+
+/// How long an idle connection may take to answer before it is given up for a new one.
+const VALIDATE_WITHIN: Duration = Duration::from_secs(10);
 
 pub(crate) struct Pool {
     config: Config,
@@ -31,10 +35,18 @@ impl Pool {
     }
 
     pub(crate) fn get(&self) -> Result<Conn<'_>> {
-        let reused = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
-        let client = match reused {
-            Some(c) if !c.is_closed() => c,
-            _ => self.config.connect(NoTls).map_err(pg)?,
+        let client = loop {
+            let reused = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();
+            match reused {
+                // One round trip, so a session the server ended while idle (a restart, a
+                // terminated backend) is replaced instead of failing the caller's call.
+                Some(mut c) => {
+                    if !c.is_closed() && c.is_valid(VALIDATE_WITHIN).is_ok() {
+                        break c;
+                    }
+                }
+                None => break self.config.connect(NoTls).map_err(pg)?,
+            }
         };
         Ok(Conn {
             pool: self,
