@@ -292,7 +292,7 @@ impl TableBackend for PostgresBackend {
         crate::export::export(&mut conn, project, table.as_str(), query, visit)
     }
 
-    /// Without the row times, the server writes the CSV itself ([`crate::csv_copy`]); with
+    /// Without the row times, the server writes the CSV itself (module `csv_copy`); with
     /// them, the rows go through [`TableBackend::export`] and the stack's writer, which formats
     /// times as the stack does for every year (SQL's formatting differs outside 1..9999).
     fn export_csv(

@@ -8,7 +8,7 @@
 //! microseconds, the primary key is a unique index `<table>_pk`, and every column is
 //! `TEXT NOT NULL DEFAULT ''`. A user's column name PostgreSQL cannot take as it is (a system
 //! column such as `ctid`, or over 63 bytes) is stored under a name derived from it
-//! ([`names`]).
+//! (module `names`).
 //!
 //! Not yet: typed tables with native column types (the trait hands over names only, so typed
 //! tables are stored as text like the rest), and the CSV export with row times still formats
