@@ -1,7 +1,8 @@
 //! What the workspace's tests share: temporary directories, walking what a test wrote,
-//! tampering with snapshots, and a real stack to run against.
+//! tampering with snapshots, a real stack to run against, and a real PostgreSQL server.
 //! Only ever a dev-dependency; nothing here reaches a release binary.
 
+pub mod postgres;
 pub mod snapshot;
 pub mod stack;
 
