@@ -1,6 +1,6 @@
 //! What the suite does not reach: exports longer than one fetch, the server refusing rows
 //! mid-import, names PostgreSQL cannot take as they are, and projects importing side by side.
-//! Each test uses projects of its own and drops them first, so a rerun starts clean.
+//! Each test has a database of its own.
 
 mod support;
 
@@ -23,7 +23,6 @@ fn cols(names: &[&str]) -> Vec<ColumnName> {
 }
 
 fn fresh(b: &dyn TableBackend, p: ProjectId, table: &str, c: &[ColumnName]) -> PhysicalName {
-    b.drop_project(p).unwrap();
     let t = PhysicalName::from_stored(table.into());
     b.create_table(p, &t, c, &[], 1).unwrap();
     t

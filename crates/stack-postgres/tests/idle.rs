@@ -1,6 +1,5 @@
 //! Pooled connections the server ended while they sat idle (a restart, a terminated
-//! session) are replaced, not handed out. A binary of its own: it ends every other session on
-//! the test database, which would break a test running beside it.
+//! session) are replaced, not handed out.
 
 mod support;
 
@@ -10,15 +9,11 @@ use stackport_stack::backend::TableBackend;
 /// The pooled connections the server ended while they sat idle are replaced, not handed out.
 #[test]
 fn idle_sessions_the_server_ended_are_replaced() {
-    let b = support::backend();
+    let url = support::url();
+    let b = support::on(&url);
     let p = ProjectId(9402);
-    b.drop_project(p).unwrap();
     assert_eq!(b.list_physical(p).unwrap(), Vec::<String>::new());
-    let mut admin = support::url()
-        .parse::<postgres::Config>()
-        .unwrap()
-        .connect(postgres::NoTls)
-        .unwrap();
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let others = "FROM pg_stat_activity WHERE datname = current_database() \
                   AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
     let killed = admin

@@ -8,11 +8,11 @@ use stackport_stack::backend::{ExportQuery, ImportPlan, PhysicalName, RowSink, T
 
 #[test]
 fn a_session_killed_mid_import_changes_nothing() {
-    let b = support::backend();
+    let url = support::url();
+    let b = support::on(&url);
     let p = ProjectId(9401);
     let c = vec![ColumnName::parse("id").unwrap()];
     let t = PhysicalName::from_stored("killed".into());
-    b.drop_project(p).unwrap();
     b.create_table(p, &t, &c, &[], 1).unwrap();
     let plan = |key| ImportPlan {
         table: &t,
@@ -28,17 +28,14 @@ fn a_session_killed_mid_import_changes_nothing() {
     .unwrap();
     let before = b.stats(p, &t).unwrap();
 
-    let mut admin = support::url()
-        .parse::<postgres::Config>()
-        .unwrap()
-        .connect(postgres::NoTls)
-        .unwrap();
+    let mut admin = postgres::Client::connect(&url, postgres::NoTls).unwrap();
     let result = b.import(p, &plan("kill/1"), &mut |s: &mut dyn RowSink| {
         s.insert(&["lost"], 1)?;
         let killed = admin
             .query(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                 WHERE query LIKE 'COPY _stackport_stage%' AND pid <> pg_backend_pid()",
+                 WHERE datname = current_database() AND query LIKE 'COPY _stackport_stage%' \
+                 AND pid <> pg_backend_pid()",
                 &[],
             )
             .unwrap();

@@ -1,20 +1,23 @@
-//! The database a test runs against.
+//! The database a test runs against: a fresh one on the test process's cluster.
 
 #![allow(dead_code)] // each test binary uses its part
 
 use stackport_stack_postgres::PostgresBackend;
+use stackport_testkit::postgres::Cluster;
 
-/// The test database's address: `STACKPORT_PG_URL` until the shared harness lands. Never a
-/// skip: without a server the test fails, saying what is missing.
+/// The superuser URL of a fresh, empty database. Never a skip: without a server the harness
+/// fails the test, saying what is missing.
 pub fn url() -> String {
-    std::env::var("STACKPORT_PG_URL").unwrap_or_else(|_| {
-        panic!("no PostgreSQL to test against: set STACKPORT_PG_URL to a fresh database")
-    })
+    Cluster::shared().fresh_database("backend")
 }
 
-/// A backend on the test database.
+/// A backend on a fresh database.
 pub fn backend() -> PostgresBackend {
-    let url = url();
-    PostgresBackend::connect(&url)
+    on(&url())
+}
+
+/// A backend on the database at `url`.
+pub fn on(url: &str) -> PostgresBackend {
+    PostgresBackend::connect(url)
         .unwrap_or_else(|e| panic!("cannot use the PostgreSQL database at '{url}': {e:?}"))
 }
