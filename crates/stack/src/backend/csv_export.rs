@@ -10,7 +10,8 @@ use crate::csv::CsvWriter;
 use crate::error::Result;
 
 /// Writes the header of `columns`, then each row `export` hands to its visitor, as it comes.
-pub(super) fn write(
+/// Public for a backend that overrides `export_csv` for some layouts and not others.
+pub fn write(
     columns: &[ColumnName],
     layout: CsvLayout,
     out: &mut dyn Write,

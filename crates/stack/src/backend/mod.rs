@@ -31,6 +31,7 @@ pub mod conformance;
 mod csv_export;
 mod registry;
 
+pub use csv_export::write as write_csv_from_rows;
 pub use registry::BackendRegistry;
 
 /// `ident` as a quoted SQL identifier.

@@ -1,0 +1,396 @@
+//! [`PostgresBackend`]: the structure changes and the reads around [`crate::import`] and
+//! [`crate::export`].
+
+use std::collections::HashMap;
+use std::io::Write;
+
+use postgres::{Config, Transaction};
+use stackport_model::{BackendName, ColumnName, ProjectId};
+use stackport_stack::backend::{
+    quote, write_csv_from_rows, AppliedImport, CsvLayout, ExportQuery, ImportPlan, PhysicalName,
+    RowFeed, RowVisitor, TableBackend, TableStats,
+};
+use stackport_stack::{Error, Result};
+
+use crate::error::pg;
+use crate::names::{self, qualified, schema};
+use crate::pool::Pool;
+use crate::schema::{is_bookkeeping, touch};
+
+/// Tables in the schemas `p<project id>` of one PostgreSQL database.
+pub struct PostgresBackend {
+    pool: Pool,
+}
+
+/// The unique index that holds a table's primary key, named after the table.
+fn key_index(table: &str) -> String {
+    quote(&format!("{table}_pk"))
+}
+
+impl PostgresBackend {
+    /// The name projects record.
+    pub const NAME: BackendName = BackendName::from_static("postgresql");
+
+    /// A backend on the database at `url` (`postgres://user@host:port/db` or `key=value`
+    /// pairs), connecting once now so a wrong address or a database that is not UTF8 is reported
+    /// here, not at the first import.
+    pub fn connect(url: &str) -> Result<Self> {
+        let config: Config = url.parse().map_err(|e| {
+            Error::invalid(
+                "storage.backend.invalidUrl",
+                format!("not a PostgreSQL connection string: {e}"),
+            )
+        })?;
+        let backend = PostgresBackend {
+            pool: Pool::new(config),
+        };
+        let encoding: String = backend
+            .pool
+            .get()?
+            .query_one("SHOW server_encoding", &[])
+            .map_err(pg)?
+            .get(0);
+        // Sizes are bytes of UTF-8 (`octet_length`), and values must come back byte for byte.
+        if encoding != "UTF8" {
+            return Err(Error::invalid(
+                "storage.backend.encoding",
+                format!(
+                    "the database's encoding is {encoding}; table data needs a UTF8 database \
+                     (CREATE DATABASE ... ENCODING 'UTF8')"
+                ),
+            ));
+        }
+        Ok(backend)
+    }
+
+    /// Runs `f` in a transaction holding the project's lock, with its schema created first
+    /// when `ensure`; commits if `f` succeeds.
+    fn write<T>(
+        &self,
+        project: ProjectId,
+        ensure: bool,
+        f: impl FnOnce(&mut Transaction<'_>) -> Result<T>,
+    ) -> Result<T> {
+        let mut conn = self.pool.get()?;
+        let mut tx = conn.transaction().map_err(pg)?;
+        crate::schema::lock(&mut tx, project)?;
+        if ensure {
+            crate::schema::ensure(&mut tx, project)?;
+        }
+        let out = f(&mut tx)?;
+        tx.commit().map_err(pg)?;
+        Ok(out)
+    }
+}
+
+/// Drops `table` (its key index goes with it) and its figures.
+fn drop_in(tx: &mut Transaction<'_>, project: ProjectId, table: &str) -> Result<()> {
+    tx.batch_execute(&format!(
+        "DROP TABLE IF EXISTS {}",
+        qualified(project, table)
+    ))
+    .map_err(pg)?;
+    tx.execute(
+        &format!(
+            "DELETE FROM {} WHERE tbl = $1",
+            crate::schema::table(project, "_stackport_stats")
+        ),
+        &[&table],
+    )
+    .map_err(pg)?;
+    Ok(())
+}
+
+fn create_key_index(
+    tx: &mut Transaction<'_>,
+    project: ProjectId,
+    table: &str,
+    primary_key: &[ColumnName],
+) -> Result<()> {
+    if primary_key.is_empty() {
+        return Ok(());
+    }
+    tx.batch_execute(&format!(
+        "CREATE UNIQUE INDEX {} ON {} ({})",
+        key_index(table),
+        qualified(project, table),
+        names::columns(primary_key).join(", ")
+    ))
+    .map_err(pg)
+}
+
+/// Refuses the key when rows repeat it, naming the first repeated value.
+fn refuse_duplicates(
+    tx: &mut Transaction<'_>,
+    project: ProjectId,
+    table: &str,
+    primary_key: &[ColumnName],
+) -> Result<()> {
+    let cols = names::columns(primary_key).join(", ");
+    let dup = tx
+        .query_opt(
+            &format!(
+                "SELECT concat_ws(', ', {cols}) FROM {} GROUP BY {cols} HAVING count(*) > 1 LIMIT 1",
+                qualified(project, table)
+            ),
+            &[],
+        )
+        .map_err(pg)?;
+    match dup {
+        None => Ok(()),
+        Some(row) => Err(Error::invalid(
+            "storage.tables.duplicatePrimaryKey",
+            format!(
+                "rows repeat the key ({}) in column(s) {}; remove the duplicates first",
+                row.get::<_, String>(0),
+                primary_key
+                    .iter()
+                    .map(|c| c.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        )),
+    }
+}
+
+impl TableBackend for PostgresBackend {
+    fn name(&self) -> BackendName {
+        Self::NAME
+    }
+
+    fn create_table(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        columns: &[ColumnName],
+        primary_key: &[ColumnName],
+        now_micros: i64,
+    ) -> Result<()> {
+        let table = table.as_str();
+        self.write(project, true, |tx| {
+            // An explicit row key keeps storage order (the order rows came in), which a heap
+            // does not promise once rows are updated.
+            let mut ddl = format!(
+                "CREATE TABLE {} (_stackport_row BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ",
+                qualified(project, table)
+            );
+            for c in names::columns(columns) {
+                ddl.push_str(&format!("{c} TEXT NOT NULL DEFAULT '', "));
+            }
+            ddl.push_str("_timestamp BIGINT NOT NULL)");
+            tx.batch_execute(&ddl).map_err(pg)?;
+            create_key_index(tx, project, table, primary_key)?;
+            tx.execute(
+                &format!(
+                    "INSERT INTO {} (tbl, last_change) VALUES ($1, $2)",
+                    crate::schema::table(project, "_stackport_stats")
+                ),
+                &[&table, &now_micros],
+            )
+            .map_err(pg)?;
+            Ok(())
+        })
+    }
+
+    fn drop_table(&self, project: ProjectId, table: &PhysicalName) -> Result<()> {
+        self.write(project, true, |tx| drop_in(tx, project, table.as_str()))
+    }
+
+    fn add_column(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        column: &ColumnName,
+        now_micros: i64,
+    ) -> Result<()> {
+        let table = table.as_str();
+        self.write(project, true, |tx| {
+            tx.batch_execute(&format!(
+                "ALTER TABLE {} ADD COLUMN {} TEXT NOT NULL DEFAULT ''",
+                qualified(project, table),
+                names::column(column)
+            ))
+            .map_err(pg)?;
+            touch(tx, project, table, now_micros, false)
+        })
+    }
+
+    fn drop_column(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        column: &ColumnName,
+        now_micros: i64,
+    ) -> Result<()> {
+        let table = table.as_str();
+        let t = qualified(project, table);
+        let c = names::column(column);
+        self.write(project, true, |tx| {
+            let removed: i64 = tx
+                .query_one(
+                    &format!("SELECT coalesce(sum(octet_length({c})), 0)::BIGINT FROM {t}"),
+                    &[],
+                )
+                .map_err(pg)?
+                .get(0);
+            tx.batch_execute(&format!("ALTER TABLE {t} DROP COLUMN {c}"))
+                .map_err(pg)?;
+            tx.execute(
+                &format!(
+                    "UPDATE {} SET data_size = data_size - $2 WHERE tbl = $1",
+                    crate::schema::table(project, "_stackport_stats")
+                ),
+                &[&table, &removed],
+            )
+            .map_err(pg)?;
+            touch(tx, project, table, now_micros, false)
+        })
+    }
+
+    fn set_primary_key(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        primary_key: &[ColumnName],
+        now_micros: i64,
+    ) -> Result<()> {
+        let table = table.as_str();
+        self.write(project, true, |tx| {
+            tx.batch_execute(&format!(
+                "DROP INDEX IF EXISTS {}.{}",
+                quote(&schema(project)),
+                key_index(table)
+            ))
+            .map_err(pg)?;
+            if !primary_key.is_empty() {
+                refuse_duplicates(tx, project, table, primary_key)?;
+                create_key_index(tx, project, table, primary_key)?;
+            }
+            touch(tx, project, table, now_micros, false)
+        })
+    }
+
+    fn import(
+        &self,
+        project: ProjectId,
+        plan: &ImportPlan<'_>,
+        feed: &mut RowFeed<'_>,
+    ) -> Result<TableStats> {
+        self.write(project, true, |tx| {
+            crate::import::run(tx, project, plan, feed)
+        })
+    }
+
+    fn export(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        query: &ExportQuery<'_>,
+        visit: &mut RowVisitor<'_>,
+    ) -> Result<u64> {
+        let mut conn = self.pool.get()?;
+        crate::export::export(&mut conn, project, table.as_str(), query, visit)
+    }
+
+    /// Without the row times, the server writes the CSV itself (module `csv_copy`); with
+    /// them, the rows go through [`TableBackend::export`] and the stack's writer, which formats
+    /// times as the stack does for every year (SQL's formatting differs outside 1..9999).
+    fn export_csv(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        query: &ExportQuery<'_>,
+        layout: CsvLayout,
+        out: &mut dyn Write,
+    ) -> Result<u64> {
+        if layout.timestamp_column {
+            return write_csv_from_rows(query.columns, layout, out, &mut |visit| {
+                self.export(project, table, query, visit)
+            });
+        }
+        let mut conn = self.pool.get()?;
+        crate::csv_copy::write(&mut conn, project, table.as_str(), query, out)
+    }
+
+    fn count(
+        &self,
+        project: ProjectId,
+        table: &PhysicalName,
+        query: &ExportQuery<'_>,
+    ) -> Result<u64> {
+        let mut conn = self.pool.get()?;
+        crate::export::count(&mut conn, project, table.as_str(), query)
+    }
+
+    fn stats(&self, project: ProjectId, table: &PhysicalName) -> Result<TableStats> {
+        let mut conn = self.pool.get()?;
+        crate::schema::read_stats(&mut *conn, project, table.as_str())
+    }
+
+    fn applied_import(&self, project: ProjectId, key: &str) -> Result<Option<AppliedImport>> {
+        let mut conn = self.pool.get()?;
+        if !crate::schema::exists(&mut *conn, project)? {
+            return Ok(None);
+        }
+        let row = conn
+            .query_opt(
+                &format!(
+                    "SELECT tbl, imported_rows FROM {} WHERE key = $1",
+                    crate::schema::table(project, "_stackport_import_keys")
+                ),
+                &[&key],
+            )
+            .map_err(pg)?;
+        Ok(row.map(|r| AppliedImport {
+            table: r.get(0),
+            imported_rows: r.get::<_, i64>(1) as u64,
+        }))
+    }
+
+    fn stats_all(&self, project: ProjectId) -> Result<HashMap<String, TableStats>> {
+        let mut conn = self.pool.get()?;
+        Ok(crate::schema::read_all_stats(&mut *conn, project)?
+            .into_iter()
+            .collect())
+    }
+
+    fn list_physical(&self, project: ProjectId) -> Result<Vec<String>> {
+        let mut conn = self.pool.get()?;
+        let rows = conn
+            .query(
+                "SELECT tablename FROM pg_tables WHERE schemaname = $1",
+                &[&schema(project)],
+            )
+            .map_err(pg)?;
+        let mut out: Vec<String> = rows
+            .iter()
+            .map(|r| r.get::<_, String>(0))
+            .filter(|n| !is_bookkeeping(n))
+            .collect();
+        out.sort();
+        Ok(out)
+    }
+
+    fn drop_physical(&self, project: ProjectId, name: &str) -> Result<()> {
+        if is_bookkeeping(name) {
+            return Err(Error::internal(
+                "dropping a physical table",
+                format!("'{name}' is the backend's own bookkeeping, not a table's data"),
+            ));
+        }
+        if !crate::schema::exists(&mut *self.pool.get()?, project)? {
+            return Ok(());
+        }
+        self.write(project, true, |tx| drop_in(tx, project, name))
+    }
+
+    fn drop_project(&self, project: ProjectId) -> Result<()> {
+        self.write(project, false, |tx| {
+            tx.batch_execute(&format!(
+                "DROP SCHEMA IF EXISTS {} CASCADE",
+                quote(&schema(project))
+            ))
+            .map_err(pg)
+        })
+    }
+}

@@ -1,0 +1,26 @@
+//! Table rows on a PostgreSQL server: one schema per project (`p<project id>`), one table per
+//! Storage table named by its `PhysicalName`, plus the schema's own bookkeeping tables
+//! (`_stackport_stats`, `_stackport_import_keys`) written in the same transaction as the rows,
+//! so figures and idempotency keys can never disagree with them.
+//!
+//! The layout follows the SQLite backend's, so both answer the conformance suite alike: an
+//! identity row key (`_stackport_row`) gives storage order, `_timestamp` is a `BIGINT` of
+//! microseconds, the primary key is a unique index `<table>_pk`, and every column is
+//! `TEXT NOT NULL DEFAULT ''`. A user's column name PostgreSQL cannot take as it is (a system
+//! column such as `ctid`, or over 63 bytes) is stored under a name derived from it
+//! (module `names`).
+//!
+//! Not yet: typed tables with native column types (the trait hands over names only, so typed
+//! tables are stored as text like the rest), and the CSV export with row times still formats
+//! them on this side rather than in the server's `COPY`.
+
+mod backend;
+mod csv_copy;
+mod error;
+mod export;
+mod import;
+mod names;
+mod pool;
+mod schema;
+
+pub use backend::PostgresBackend;
