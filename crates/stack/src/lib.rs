@@ -41,6 +41,7 @@ pub use ops::encryption::MAX_ENCRYPT_BYTES;
 pub use ops::events::EventFilter;
 pub use ops::export::{ExportOptions, ExportStream};
 pub use ops::files::{FileFilter, NewFile, StagedUpload};
+pub use ops::fingerprint::RowSum;
 pub use ops::import::ImportOptions;
 pub use ops::metadata::MetadataObject;
 pub use ops::provisioning::LoadKind;
