@@ -43,6 +43,10 @@ pub fn shown(url: &Url) -> String {
     let mut url = url.clone();
     url.set_query(None);
     url.set_fragment(None);
+    // A `user:password@` is a credential as much as a signature is; a URL that cannot have
+    // one (no host) has none to drop.
+    let _ = url.set_username("");
+    let _ = url.set_password(None);
     url.to_string()
 }
 
@@ -180,4 +184,15 @@ pub async fn pinned_client(url: &Url, allow: &AllowList) -> Result<reqwest::Clie
     builder
         .build()
         .map_err(|e| OutboundError::Failed(format!("cannot make an HTTP client: {}", describe(e))))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_shown_url_has_no_signature_and_no_credentials() {
+        let url = Url::parse("https://user:s3cret@h:8443/a/x.csv?sig=abc#frag").unwrap();
+        assert_eq!(shown(&url), "https://h:8443/a/x.csv");
+    }
 }

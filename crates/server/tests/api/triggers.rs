@@ -503,3 +503,55 @@ async fn a_trigger_cooling_down_across_a_restart_fires_once_after_it() {
         "it ran at the first tick after the restart"
     );
 }
+
+#[tokio::test]
+async fn a_trigger_runs_with_another_token_only_when_its_creator_may_manage_tokens() {
+    let app = spawn_app().await;
+    let (_, master) = app.new_project_full("Triggers").await;
+    let (a, _, config) = project(&master).await;
+    let master_id = master.verify_token().await.unwrap().token.id;
+    let loader = master
+        .create_token(&NewToken {
+            description: "loader".into(),
+            can_manage_buckets: true,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+    let client = app.client(loader.token.as_deref().unwrap());
+
+    // Naming the master token would run the configuration with the master's rights.
+    let e = expect_error(
+        client
+            .create_trigger(&new_trigger(master_id, &config, &[&a]))
+            .await,
+        403,
+        "storage.triggers.invalidRunWithToken",
+    );
+    assert!(e.error.contains("runWithTokenId"), "{}", e.error);
+    assert!(client.list_triggers().await.unwrap().is_empty());
+
+    // Its own token it may name; it may not switch the trigger to the master's afterwards.
+    let own = client
+        .create_trigger(&new_trigger(loader.id, &config, &[&a]))
+        .await
+        .expect("a trigger that runs with the creator's own token");
+    expect_error(
+        client
+            .update_trigger(
+                own.id,
+                &TriggerUpdate {
+                    run_with_token_id: Some(master_id),
+                    ..Default::default()
+                },
+            )
+            .await,
+        403,
+        "storage.triggers.invalidRunWithToken",
+    );
+    // The master token may name any token of the project.
+    master
+        .create_trigger(&new_trigger(loader.id, &config, &[&a]))
+        .await
+        .expect("a master token names another token");
+}

@@ -123,9 +123,29 @@ impl Stack {
         self.keyring.seal(Scope::ProjectWide, &binding, plaintext)
     }
 
-    /// Opens what [`Stack::seal_project_wide`] sealed for `project`, for the stack's own use.
-    pub(crate) fn open_project_wide(&self, project: ProjectId, sealed: &str) -> Result<String> {
-        let binding = Self::binding_for(Some(project), None, None);
+    /// What only the stack's own storage jobs open: bound to a component no configuration is
+    /// of, so no component's job (which opens its own configuration's secrets, and the
+    /// project-wide ones) can be handed one to open.
+    fn storage_job_binding(project: ProjectId) -> Binding {
+        Binding {
+            project: Some(project.0),
+            component: Some("stackport.storage-jobs".into()),
+            config: Some("params".into()),
+        }
+    }
+
+    /// Seals a storage job's parameter (a `dataUrl` whose query is a credential).
+    pub(crate) fn seal_for_storage_job(&self, project: ProjectId, plaintext: &str) -> String {
+        self.keyring.seal(
+            Scope::Config,
+            &Self::storage_job_binding(project),
+            plaintext,
+        )
+    }
+
+    /// Opens what [`Stack::seal_for_storage_job`] sealed for `project`.
+    pub(crate) fn open_for_storage_job(&self, project: ProjectId, sealed: &str) -> Result<String> {
+        let binding = Self::storage_job_binding(project);
         self.keyring.open(&binding, sealed).map_err(|e| {
             Error::invalid(
                 "storage.jobs.invalidParams",

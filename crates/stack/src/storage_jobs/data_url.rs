@@ -39,7 +39,7 @@ impl Stack {
     /// query is a credential and stored job parameters are on disk and in answers.
     pub(super) fn seal_data_url(&self, auth: &TokenAuth, url: Option<&str>) -> Option<String> {
         url.filter(|u| !u.is_empty())
-            .map(|u| self.seal_project_wide(auth.project(), u))
+            .map(|u| self.seal_for_storage_job(auth.project(), u))
     }
 
     /// At request time: the URL checked as far as it can be without downloading it.
@@ -58,7 +58,7 @@ impl Stack {
         match (file, url.filter(|u| !u.is_empty())) {
             (Some(file), _) => Ok(file),
             (None, Some(sealed)) => {
-                let url = self.open_project_wide(auth.project(), sealed)?;
+                let url = self.open_for_storage_job(auth.project(), sealed)?;
                 self.download_data_url(auth, &url)
             }
             (None, None) => Err(Error::invalid(
@@ -100,15 +100,26 @@ impl Stack {
     }
 }
 
-/// `url` without its query and fragment, which may hold a signature.
-pub(crate) fn shown(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or(url)
+/// `url` without its query and fragment, which may hold a signature, and without a
+/// `user:password@` before its host.
+pub(crate) fn shown(url: &str) -> String {
+    let url = url.split(['?', '#']).next().unwrap_or(url);
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+            let host = authority.rsplit_once('@').map_or(authority, |(_, h)| h);
+            format!("{scheme}://{host}{path}")
+        }
+        None => url.to_string(),
+    }
 }
 
 /// The last segment of the URL's path, if it makes a plain file name.
 fn file_name(url: &str) -> String {
     let path = shown(url);
-    let after_host = path.split_once("://").map_or(path, |(_, rest)| rest);
+    let after_host = path
+        .split_once("://")
+        .map_or(path.as_str(), |(_, rest)| rest);
     after_host
         .split_once('/')
         .and_then(|(_, p)| p.rsplit('/').next())
@@ -137,5 +148,10 @@ mod tests {
             shown("https://h/x.csv?X-Amz-Signature=1"),
             "https://h/x.csv"
         );
+        assert_eq!(
+            shown("https://user:s3cret@h:8443/a@b/x.csv#frag"),
+            "https://h:8443/a@b/x.csv"
+        );
+        assert_eq!(file_name("https://u:p@h/rows.csv"), "rows.csv");
     }
 }

@@ -43,7 +43,17 @@ pub(crate) fn work(stack: &Stack, stopping: &AtomicBool) {
 
 fn run_job(stack: &Stack, job: StorageJobRecord) {
     let outcome = match stack.auth_of_token(job.project, job.token.id) {
-        Some(auth) => execute(stack, &auth, &job),
+        // A panic must still end the job: a project's storage jobs run one at a time, so one
+        // left `processing` would hold back all its later ones until the next start.
+        Some(auth) => {
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| execute(stack, &auth, &job)))
+                .unwrap_or_else(|_| {
+                    Err(Error::internal(
+                        "running a storage job",
+                        format!("storage job {} panicked", job.id),
+                    ))
+                })
+        }
         None => Err(Error::forbidden(format!(
             "token {} that asked for storage job {} was deleted or has expired; ask again \
              with another token",
@@ -68,18 +78,44 @@ fn run_job(stack: &Stack, job: StorageJobRecord) {
             (StorageJobStatus::Error, Value::Null, Some(error))
         }
     };
-    let ended = stack.store.write(|tx| {
+    // For the same reason, recording the end is retried when the store is busy for a moment.
+    let mut ended = Err(Error::internal(
+        "recording the end of a storage job",
+        "not tried",
+    ));
+    for attempt in 0..5u64 {
+        ended = finish(stack, &job, status, &results, error.as_ref());
+        if ended.is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(200 * (attempt + 1)));
+    }
+    if let Err(e) = ended {
+        tracing::error!(job = %job.id, error = %e, "recording the end of a storage job failed");
+    }
+    stack.jobs.notify();
+}
+
+/// Records the end of `job` with the event that says how it ended, in one transaction.
+fn finish(
+    stack: &Stack,
+    job: &StorageJobRecord,
+    status: StorageJobStatus,
+    results: &Value,
+    error: Option<&StorageJobError>,
+) -> Result<()> {
+    stack.store.write(|tx| {
         let ended_micros = tx.now_micros();
         tx.storage_jobs().finish_storage_job(
             job.id,
             &StorageJobEnd {
                 status,
-                results: &results,
-                error: error.as_ref(),
+                results,
+                error,
                 ended_micros,
             },
         )?;
-        let (level, event, message) = match &error {
+        let (level, event, message) = match error {
             None => (
                 "info",
                 "storage.jobSucceeded",
@@ -113,11 +149,7 @@ fn run_job(stack: &Stack, job: StorageJobRecord) {
                 params: json!({"operationName": job.operation.as_str(), "status": status.as_str()}),
             },
         )
-    });
-    if let Err(e) = ended {
-        tracing::error!(job = %job.id, error = %e, "recording the end of a storage job failed");
-    }
-    stack.jobs.notify();
+    })
 }
 
 /// Runs the operation with the synchronous call the API's own endpoint makes.

@@ -108,11 +108,28 @@ impl Stack {
     /// The run token must be a live token of the project that may run the configuration.
     fn check_trigger_target(
         &self,
-        project: ProjectId,
+        caller: &TokenAuth,
         token: TokenId,
         component: &ComponentId,
         config: &ConfigId,
     ) -> Result<()> {
+        let project = caller.project();
+        // A trigger's jobs run with its token's rights: naming another token than one's own
+        // would be using that token, which only a token that may manage tokens may do.
+        if token != caller.token_id() {
+            caller.require_manage_tokens().map_err(|_| {
+                Error::new(
+                    ErrorKind::Forbidden,
+                    "storage.triggers.invalidRunWithToken",
+                    format!(
+                        "runWithTokenId: token {token} is not the calling token; a trigger runs \
+                         with another token's rights only when created by a master token or one \
+                         that may manage tokens; give your own token's id ({})",
+                        caller.token_id()
+                    ),
+                )
+            })?;
+        }
         let run_as = self.auth_of_token(project, token).ok_or_else(|| {
             Error::invalid(
                 "storage.triggers.invalidRunWithToken",
@@ -191,7 +208,7 @@ impl Stack {
         let project = auth.project();
         let component = component(&new.component);
         self.check_trigger_target(
-            project,
+            auth,
             new.run_with_token_id,
             &component,
             &new.configuration_id,
@@ -243,7 +260,7 @@ impl Stack {
             || update.configuration_id.is_some()
             || update.run_with_token_id.is_some()
         {
-            self.check_trigger_target(project, token, &component, &config)?;
+            self.check_trigger_target(auth, token, &component, &config)?;
         }
         let by = auth.token_ref();
         self.store.write(|tx| {
