@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::io::Write;
 
 use postgres::{Config, Transaction};
-use stackport_model::{BackendName, ColumnName, ProjectId};
+use stackport_model::{api::ColumnDefinition, BackendName, ColumnName, ProjectId};
 use stackport_stack::backend::{
     quote, write_csv_from_rows, AppliedImport, CsvLayout, ExportQuery, ImportPlan, PhysicalName,
     RowFeed, RowVisitor, TableBackend, TableStats,
@@ -14,6 +14,7 @@ use stackport_stack::{Error, Result};
 
 use crate::error::pg;
 use crate::names::{self, qualified, schema};
+use crate::native::{column_ddl, Layout};
 use crate::pool::Pool;
 use crate::schema::{is_bookkeeping, touch};
 
@@ -127,10 +128,14 @@ fn refuse_duplicates(
     primary_key: &[ColumnName],
 ) -> Result<()> {
     let cols = names::columns(primary_key).join(", ");
+    let shown = Layout::read(tx, project, table)?
+        .texts(table, None, primary_key)?
+        .join(", ");
     let dup = tx
         .query_opt(
             &format!(
-                "SELECT concat_ws(', ', {cols}) FROM {} GROUP BY {cols} HAVING count(*) > 1 LIMIT 1",
+                "SELECT concat_ws(', ', {shown}) FROM {} GROUP BY {cols} HAVING count(*) > 1 \
+                 LIMIT 1",
                 qualified(project, table)
             ),
             &[],
@@ -163,10 +168,20 @@ impl TableBackend for PostgresBackend {
         project: ProjectId,
         table: &PhysicalName,
         columns: &[ColumnName],
+        definitions: Option<&[ColumnDefinition]>,
         primary_key: &[ColumnName],
         now_micros: i64,
     ) -> Result<()> {
         let table = table.as_str();
+        if let Some(defs) = definitions {
+            let named: Vec<&ColumnName> = defs.iter().map(|d| &d.name).collect();
+            if named.len() != columns.len() || named.iter().zip(columns).any(|(d, c)| *d != c) {
+                return Err(Error::internal(
+                    "creating a typed table",
+                    format!("the definitions of {table} do not name its columns in order"),
+                ));
+            }
+        }
         self.write(project, true, |tx| {
             // An explicit row key keeps storage order (the order rows came in), which a heap
             // does not promise once rows are updated.
@@ -174,8 +189,9 @@ impl TableBackend for PostgresBackend {
                 "CREATE TABLE {} (_stackport_row BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ",
                 qualified(project, table)
             );
-            for c in names::columns(columns) {
-                ddl.push_str(&format!("{c} TEXT NOT NULL DEFAULT '', "));
+            for (i, c) in columns.iter().enumerate() {
+                let def = definitions.map(|d| &d[i]);
+                ddl.push_str(&format!("{} {}, ", names::column(c), column_ddl(def)));
             }
             ddl.push_str("_timestamp BIGINT NOT NULL)");
             tx.batch_execute(&ddl).map_err(pg)?;
@@ -201,14 +217,16 @@ impl TableBackend for PostgresBackend {
         project: ProjectId,
         table: &PhysicalName,
         column: &ColumnName,
+        definition: Option<&ColumnDefinition>,
         now_micros: i64,
     ) -> Result<()> {
         let table = table.as_str();
         self.write(project, true, |tx| {
             tx.batch_execute(&format!(
-                "ALTER TABLE {} ADD COLUMN {} TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE {} ADD COLUMN {} {}",
                 qualified(project, table),
-                names::column(column)
+                names::column(column),
+                column_ddl(definition)
             ))
             .map_err(pg)?;
             touch(tx, project, table, now_micros, false)
@@ -226,9 +244,17 @@ impl TableBackend for PostgresBackend {
         let t = qualified(project, table);
         let c = names::column(column);
         self.write(project, true, |tx| {
+            let text = Layout::read(tx, project, table)?.texts(
+                table,
+                None,
+                std::slice::from_ref(column),
+            )?;
             let removed: i64 = tx
                 .query_one(
-                    &format!("SELECT coalesce(sum(octet_length({c})), 0)::BIGINT FROM {t}"),
+                    &format!(
+                        "SELECT coalesce(sum(octet_length({})), 0)::BIGINT FROM {t}",
+                        text[0]
+                    ),
                     &[],
                 )
                 .map_err(pg)?

@@ -15,6 +15,9 @@ const MAX_IDLE: usize = 8;
 /// How long an idle connection may take to answer before it is given up for a new one.
 const VALIDATE_WITHIN: Duration = Duration::from_secs(10);
 
+/// See [`Pool::new`].
+const SESSION_OPTIONS: &str = "-c DateStyle=ISO,YMD -c extra_float_digits=1 -c TimeZone=UTC";
+
 pub(crate) struct Pool {
     config: Config,
     idle: Mutex<Vec<Client>>,
@@ -27,7 +30,15 @@ pub(crate) struct Conn<'p> {
 }
 
 impl Pool {
-    pub(crate) fn new(config: Config) -> Pool {
+    /// Every connection gets the settings the text forms of typed values depend on (ISO dates,
+    /// the shortest float that reads back the same, times without an offset read as UTC as
+    /// the stack reads them), after any options of the URL so that those cannot change them.
+    pub(crate) fn new(mut config: Config) -> Pool {
+        let options = match config.get_options() {
+            Some(own) => format!("{own} {SESSION_OPTIONS}"),
+            None => SESSION_OPTIONS.to_string(),
+        };
+        config.options(&options);
         Pool {
             config,
             idle: Mutex::new(Vec::new()),
