@@ -429,6 +429,7 @@ impl Stack {
                     backend
                         .import(project.id, &plan, &mut feed)
                         .map(Applied::Imported)
+                        .map_err(|e| refused_value(id, e))
                 });
                 // Dropping the receiver stops a parser still sending (after an insert failed).
                 drop(rx);
@@ -651,6 +652,16 @@ fn short_list<T: std::fmt::Display>(items: &[T]) -> String {
         out.push(format!("… {} more", items.len() - 8));
     }
     out.join(", ")
+}
+
+/// A value the backend refused names its column only: the table is this one.
+fn refused_value(id: &TableId, e: Error) -> Error {
+    match e.code() {
+        code @ (crate::backend::VALUE_WOULD_CHANGE | "storage.import.invalidValue") => {
+            Error::invalid(code, format!("cannot import into {id}: {}", e.message()))
+        }
+        _ => e,
+    }
 }
 
 fn row_error(id: &TableId, line: u64, message: String) -> Error {
