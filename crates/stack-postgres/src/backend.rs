@@ -129,7 +129,7 @@ fn refuse_duplicates(
 ) -> Result<()> {
     let cols = names::columns(primary_key).join(", ");
     let shown = Layout::read(tx, project, table)?
-        .texts(table, None, primary_key)?
+        .texts(table, primary_key)?
         .join(", ");
     let dup = tx
         .query_opt(
@@ -244,11 +244,8 @@ impl TableBackend for PostgresBackend {
         let t = qualified(project, table);
         let c = names::column(column);
         self.write(project, true, |tx| {
-            let text = Layout::read(tx, project, table)?.texts(
-                table,
-                None,
-                std::slice::from_ref(column),
-            )?;
+            let text =
+                Layout::read(tx, project, table)?.texts(table, std::slice::from_ref(column))?;
             let removed: i64 = tx
                 .query_one(
                     &format!(

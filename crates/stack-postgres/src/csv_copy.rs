@@ -101,7 +101,7 @@ pub(crate) fn write(
             bind(&mut tx, &mut n, &until, "bigint")?
         ));
     }
-    let cols = layout.texts(table, None, query.columns)?;
+    let cols = layout.texts(table, query.columns)?;
     // No columns still gives one (empty) record per row, as the stack's writer does.
     let select = if cols.is_empty() {
         "''".to_string()

@@ -75,7 +75,7 @@ pub(crate) fn export(
         .map_err(pg)?;
     let layout = Layout::read(&mut tx, project, table)?;
     let mut params = Params::new();
-    let mut cols = layout.texts(table, None, query.columns)?;
+    let mut cols = layout.texts(table, query.columns)?;
     cols.push("_timestamp".into());
     let mut sql = format!(
         "SELECT {} FROM {}",

@@ -280,23 +280,11 @@ impl Layout {
             })
     }
 
-    /// The SQL giving each of `columns` of `alias` back as the text imported, in order.
-    pub(crate) fn texts(
-        &self,
-        table: &str,
-        alias: Option<&str>,
-        columns: &[ColumnName],
-    ) -> Result<Vec<String>> {
+    /// The SQL giving each of `columns` back as the text imported, in order.
+    pub(crate) fn texts(&self, table: &str, columns: &[ColumnName]) -> Result<Vec<String>> {
         columns
             .iter()
-            .map(|c| {
-                let col = names::column(c);
-                let x = match alias {
-                    Some(a) => format!("{a}.{col}"),
-                    None => col,
-                };
-                Ok(self.of(table, c)?.text_sql(&x))
-            })
+            .map(|c| Ok(self.of(table, c)?.text_sql(&names::column(c))))
             .collect()
     }
 }
