@@ -732,3 +732,26 @@ pub(crate) fn csv_error(id: &TableId, e: CsvError) -> Error {
         CsvError::Io(e) => Error::internal(format!("reading the data for {id}"), e),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_the_backend_refuses_is_named_with_its_table() {
+        let id: TableId = "in.c-shop.orders".parse().unwrap();
+        let refused = Error::invalid(
+            crate::backend::VALUE_WOULD_CHANGE,
+            "column 'price' is NUMERIC(10,2): '1.5' (row 3) would be stored as '1.50'",
+        );
+        let named = refused_value(&id, refused);
+        assert_eq!(named.code(), crate::backend::VALUE_WOULD_CHANGE);
+        assert_eq!(
+            named.message(),
+            "cannot import into in.c-shop.orders: column 'price' is NUMERIC(10,2): '1.5' (row 3) \
+             would be stored as '1.50'"
+        );
+        let other = refused_value(&id, Error::invalid("test.other", "as it was"));
+        assert_eq!(other.message(), "as it was", "other errors pass unchanged");
+    }
+}
