@@ -92,6 +92,31 @@ impl Pool {
     }
 }
 
+impl Drop for Pool {
+    /// A blocking client owns a small runtime, and tokio refuses to drop a runtime on one of
+    /// its async threads, where the last reference to a stack may well go: the idle sessions
+    /// are then closed on a thread of their own.
+    fn drop(&mut self) {
+        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if idle.is_empty() {
+            return;
+        }
+        if tokio_context() {
+            let _ = std::thread::Builder::new()
+                .name("stackport-pg-close".into())
+                .spawn(move || drop(idle));
+        } else {
+            drop(idle);
+        }
+    }
+}
+
+/// Whether this thread belongs to a tokio runtime (also its blocking pool, where dropping
+/// would be allowed; telling the two apart is not worth a thread's start).
+fn tokio_context() -> bool {
+    tokio::runtime::Handle::try_current().is_ok()
+}
+
 impl std::ops::Deref for Conn<'_> {
     type Target = Client;
     fn deref(&self) -> &Client {
