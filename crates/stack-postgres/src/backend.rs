@@ -21,6 +21,8 @@ use crate::schema::{is_bookkeeping, touch};
 /// Tables in the schemas `p<project id>` of one PostgreSQL database.
 pub struct PostgresBackend {
     pool: Pool,
+    /// The id the stack registered the server under; projects placed here record it.
+    server: Option<String>,
 }
 
 /// The unique index that holds a table's primary key, named after the table.
@@ -36,32 +38,27 @@ impl PostgresBackend {
     /// pairs), connecting once now so a wrong address or a database that is not UTF8 is reported
     /// here, not at the first import.
     pub fn connect(url: &str) -> Result<Self> {
-        let config: Config = url.parse().map_err(|e| {
-            Error::invalid(
-                "storage.backend.invalidUrl",
-                format!("not a PostgreSQL connection string: {e}"),
-            )
-        })?;
         let backend = PostgresBackend {
-            pool: Pool::new(config),
+            pool: Pool::new(parse_config(url)?),
+            server: None,
         };
-        let encoding: String = backend
-            .pool
-            .get()?
-            .query_one("SHOW server_encoding", &[])
-            .map_err(pg)?
-            .get(0);
-        // Sizes are bytes of UTF-8 (`octet_length`), and values must come back byte for byte.
-        if encoding != "UTF8" {
-            return Err(Error::invalid(
-                "storage.backend.encoding",
-                format!(
-                    "the database's encoding is {encoding}; table data needs a UTF8 database \
-                     (CREATE DATABASE ... ENCODING 'UTF8')"
-                ),
-            ));
-        }
+        backend.pool.get()?;
         Ok(backend)
+    }
+
+    /// The backend of the stack's server `id` at `url`, connecting only when first used: a
+    /// server that is down when the stack starts must not keep it from serving the projects
+    /// that live elsewhere; its own projects' requests fail, naming it, until it is back.
+    pub fn on_server(id: &str, url: &str) -> Result<Self> {
+        Ok(PostgresBackend {
+            pool: Pool::new(parse_config(url)?),
+            server: Some(id.to_string()),
+        })
+    }
+
+    /// Connects once, to tell at start whether the server is reachable and usable.
+    pub fn check(&self) -> Result<()> {
+        self.pool.get().map(drop)
     }
 
     /// Runs `f` in a transaction holding the project's lock, with its schema created first
@@ -82,6 +79,22 @@ impl PostgresBackend {
         tx.commit().map_err(pg)?;
         Ok(out)
     }
+}
+
+/// Parses a connection string; the error never repeats it, as it may hold a password.
+fn parse_config(url: &str) -> Result<Config> {
+    let mut config: Config = url.parse().map_err(|e| {
+        Error::invalid(
+            "storage.backend.invalidUrl",
+            format!("not a PostgreSQL connection string: {e}"),
+        )
+    })?;
+    if config.get_connect_timeout().is_none() {
+        // A server that does not answer must fail the request, not hold its thread forever.
+        config.connect_timeout(std::time::Duration::from_secs(10));
+    }
+    config.application_name("stackport");
+    Ok(config)
 }
 
 /// Drops `table` (its key index goes with it) and its figures.
@@ -161,6 +174,10 @@ fn refuse_duplicates(
 impl TableBackend for PostgresBackend {
     fn name(&self) -> BackendName {
         Self::NAME
+    }
+
+    fn placement(&self) -> Option<&str> {
+        self.server.as_deref()
     }
 
     fn create_table(

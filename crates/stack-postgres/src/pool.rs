@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use postgres::{Client, Config, NoTls};
-use stackport_stack::Result;
+use stackport_stack::{Error, ErrorKind, Result};
 
 use crate::error::pg;
 
@@ -56,7 +56,7 @@ impl Pool {
                         break c;
                     }
                 }
-                None => break self.config.connect(NoTls).map_err(pg)?,
+                None => break self.open()?,
             }
         };
         Ok(Conn {
@@ -64,6 +64,68 @@ impl Pool {
             client: Some(client),
         })
     }
+}
+
+impl Pool {
+    /// A new session, checked to be one table data can live in: sizes are bytes of UTF-8
+    /// (`octet_length`) and values must come back byte for byte.
+    fn open(&self) -> Result<Client> {
+        let mut client = self.config.connect(NoTls).map_err(|e| {
+            let host = self.config.get_hosts().first().map(|h| match h {
+                postgres::config::Host::Tcp(h) => h.clone(),
+                postgres::config::Host::Unix(p) => p.display().to_string(),
+            });
+            let port = self.config.get_ports().first().copied().unwrap_or(5432);
+            Error::new(
+                ErrorKind::Unavailable,
+                "storage.backend.unavailable",
+                format!(
+                    "cannot reach the PostgreSQL server at {}:{port}: {}",
+                    host.unwrap_or_default(),
+                    crate::error::chain(&e)
+                ),
+            )
+        })?;
+        let encoding: String = client
+            .query_one("SHOW server_encoding", &[])
+            .map_err(pg)?
+            .get(0);
+        if encoding != "UTF8" {
+            return Err(Error::invalid(
+                "storage.backend.encoding",
+                format!(
+                    "the database's encoding is {encoding}; table data needs a UTF8 database \
+                     (CREATE DATABASE ... ENCODING 'UTF8')"
+                ),
+            ));
+        }
+        Ok(client)
+    }
+}
+
+impl Drop for Pool {
+    /// A blocking client owns a small runtime, and tokio refuses to drop a runtime on one of
+    /// its async threads, where the last reference to a stack may well go: the idle sessions
+    /// are then closed on a thread of their own.
+    fn drop(&mut self) {
+        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if idle.is_empty() {
+            return;
+        }
+        if tokio_context() {
+            let _ = std::thread::Builder::new()
+                .name("stackport-pg-close".into())
+                .spawn(move || drop(idle));
+        } else {
+            drop(idle);
+        }
+    }
+}
+
+/// Whether this thread belongs to a tokio runtime (also its blocking pool, where dropping
+/// would be allowed; telling the two apart is not worth a thread's start).
+fn tokio_context() -> bool {
+    tokio::runtime::Handle::try_current().is_ok()
 }
 
 impl std::ops::Deref for Conn<'_> {

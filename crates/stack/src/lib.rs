@@ -28,6 +28,7 @@ pub mod settings;
 mod stack;
 mod storage_jobs;
 pub mod store;
+pub mod table_servers;
 pub mod url_fetch;
 
 #[cfg(any(test, feature = "test-clock"))]

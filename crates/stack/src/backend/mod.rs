@@ -142,6 +142,13 @@ pub trait TableBackend: Send + Sync {
     /// The name projects record and settings offer (`sqlite`).
     fn name(&self) -> BackendName;
 
+    /// Which server of its kind this backend is (the id of a registered PostgreSQL server),
+    /// for a backend a stack may have several of; projects record it as their placement.
+    /// None for a backend there is only one of.
+    fn placement(&self) -> Option<&str> {
+        None
+    }
+
     /// Creates an empty table; `now_micros` becomes its last change.
     ///
     /// `definitions` is a typed table's definition of each column, in the order of `columns`

@@ -175,7 +175,7 @@ impl Stack {
         table.require_not_alias("import into its source table")?;
         check_options(id, &table, options)?;
         let project = self.get_project(auth.project())?;
-        let backend = self.backend(&project.backend)?;
+        let backend = self.project_backend(&project)?;
         if let Some(key) = options.idempotency_key.as_deref() {
             check_key(key)?;
             if let Some(replay) = self.replay(backend, project.id, &table, id, key, options)? {
