@@ -3,15 +3,18 @@
 //! person ask for it, because rows are text in every backend and move losslessly, while the
 //! two things that do not carry over are named one by one: SQL transformations written in the
 //! other backend's dialect (restored disabled, so nothing runs SQL the destination cannot
-//! execute, and put on the checklist), and typed columns whose values PostgreSQL may store in
-//! its own normal form.
+//! execute, and put on the checklist), and typed columns PostgreSQL takes values of in one form
+//! only (it refuses a value it would give back differently, so a source value in another form
+//! stops that table's restore, naming it).
 //!
 //! Everything here is decided from the two backends' names and the objects themselves, so the
 //! plan, the restore, a resumed restore, the report and `migrate verify` reach the same
 //! verdicts without passing anything between them.
 
 use serde::Serialize;
-use stackport_model::api::{BaseType, ColumnDefinition, Configuration, Table};
+#[cfg(test)]
+use stackport_model::api::BaseType;
+use stackport_model::api::{ColumnDefinition, Configuration, Table};
 use stackport_model::ComponentId;
 
 const SQLITE: &str = "sqlite";
@@ -53,32 +56,12 @@ pub(crate) fn rewrite_for(destination: &str) -> String {
     format!("rewrite for {}", label(destination))
 }
 
-/// How PostgreSQL may store a value of this column differently from the text SQLite kept, or
-/// `None` when the type maps without a change. PostgreSQL gives each type a native column;
-/// SQLite kept every value exactly as it was imported, so any value the type accepts in more
-/// than one spelling may come back in PostgreSQL's one spelling.
-// Mirrors the typed-column mapping of the PostgreSQL backend; the migration reaches stacks
-// only through their API, so the rule is stated here from the types alone.
+/// Why PostgreSQL may refuse values of this column that SQLite took, or `None` when it takes
+/// every value the stack accepts (STRING). The rule is the PostgreSQL backend's own
+/// ([`BaseType::postgres_form`]), shared through the model because the migration reaches
+/// stacks only through their API.
 pub(crate) fn postgresql_normalises(def: &ColumnDefinition) -> Option<&'static str> {
-    match def.basetype {
-        BaseType::Numeric => Some(
-            "PostgreSQL keeps NUMERIC as numeric: values come back with the column's scale \
-             (1.5 as 1.50), without a leading + or leading zeros",
-        ),
-        BaseType::Float => Some(
-            "PostgreSQL keeps FLOAT as double precision: values come back in its shortest form \
-             (1.0 as 1, 1e3 as 1000) and may differ in the last digit",
-        ),
-        BaseType::Boolean => Some(
-            "PostgreSQL keeps BOOLEAN as boolean: 1/0 and any capitalisation come back as \
-             true/false",
-        ),
-        BaseType::Timestamp => Some(
-            "PostgreSQL keeps TIMESTAMP as timestamp with time zone: values come back in one \
-             form and one time zone, whatever form they were written in",
-        ),
-        BaseType::Integer | BaseType::String | BaseType::Date => None,
-    }
+    def.basetype.postgres_form()
 }
 
 /// A configuration restored disabled because its SQL must be rewritten.
@@ -105,7 +88,7 @@ impl RewriteTransformation {
     }
 }
 
-/// A typed column PostgreSQL may store differently.
+/// A typed column PostgreSQL takes values of in one form only.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct TypedColumnChange {
@@ -115,7 +98,7 @@ pub struct TypedColumnChange {
     pub column: String,
     /// Its type as the definition spells it, e.g. `NUMERIC(12,2)`.
     pub basetype: String,
-    /// What may change.
+    /// The form PostgreSQL takes.
     pub change: String,
 }
 
@@ -228,8 +211,9 @@ impl BackendChange {
     /// What a person does about a typed column.
     pub(crate) fn typed_column_action(&self, c: &TypedColumnChange) -> String {
         format!(
-            "{}; the rows moved exactly as the source held them. Check programs that compare \
-             or parse this column's text",
+            "{}. The rows that reached the destination are exactly the source's; a source \
+             value in another form stops that table's restore with a message naming it: \
+             correct it in the source and run the migration again",
             c.change
         )
     }
@@ -270,17 +254,17 @@ mod tests {
     }
 
     #[test]
-    fn which_types_postgresql_normalises() {
+    fn which_types_postgresql_takes_in_one_form() {
         for t in [
+            BaseType::Integer,
             BaseType::Numeric,
             BaseType::Float,
             BaseType::Boolean,
+            BaseType::Date,
             BaseType::Timestamp,
         ] {
             assert!(postgresql_normalises(&column(t)).is_some(), "{t:?}");
         }
-        for t in [BaseType::Integer, BaseType::String, BaseType::Date] {
-            assert!(postgresql_normalises(&column(t)).is_none(), "{t:?}");
-        }
+        assert!(postgresql_normalises(&column(BaseType::String)).is_none());
     }
 }

@@ -209,8 +209,8 @@ async fn fill(client: &Client, backend: Backend) {
         .import_table(&orders, &ImportParams::default(), csv.into_bytes())
         .await
         .unwrap();
-    // Values in the form PostgreSQL's native types give back too, so the rows compare equal
-    // whichever way a backend stores them; the columns are listed either way.
+    // Values in the one form PostgreSQL's native types take, so the restore into PostgreSQL
+    // loads them; the columns are listed either way.
     let typed = client
         .create_table(
             &bucket,
@@ -486,6 +486,8 @@ async fn sqlite_into_postgresql_is_refused_by_default_and_allowed_with_the_flag(
     let typed = [
         "column amount of table in.c-shop.typed (NUMERIC(12,2))",
         "column at of table in.c-shop.typed (TIMESTAMP)",
+        "column day of table in.c-shop.typed (DATE)",
+        "column id of table in.c-shop.typed (INTEGER)",
         "column ok of table in.c-shop.typed (BOOLEAN)",
         "column ratio of table in.c-shop.typed (FLOAT)",
     ];

@@ -16,29 +16,7 @@ use stackport_model::api::{BaseType, ColumnDefinition};
 /// send. Rows that loaded into a table on SQLite may therefore not load into the same table
 /// on PostgreSQL. The forms are listed in `docs/api.md` (typed tables).
 pub fn postgres_may_refuse(def: &ColumnDefinition) -> Option<&'static str> {
-    Some(match def.basetype {
-        BaseType::String => return None,
-        BaseType::Integer => {
-            "INTEGER takes whole numbers only as PostgreSQL writes them: no '+' sign, no leading \
-             zeros ('7', not '+7' or '007')"
-        }
-        BaseType::Numeric => {
-            "NUMERIC takes numbers only as PostgreSQL writes them: all the scale's decimal places \
-             ('1.50' in NUMERIC(10,2), not '1.5'), no '+' sign, no leading zeros"
-        }
-        BaseType::Float => {
-            "FLOAT takes numbers only in their shortest form ('1', not '1.0'; '100000', not '1e5'; \
-             'Infinity', 'NaN')"
-        }
-        BaseType::Boolean => "BOOLEAN takes only 'true' and 'false' (not '1', '0' or 'TRUE')",
-        BaseType::Date => {
-            "DATE takes only YYYY-MM-DD with two-digit months and days ('2026-01-05')"
-        }
-        BaseType::Timestamp => {
-            "TIMESTAMP takes times only as the API writes them: RFC 3339 in UTC with '+00:00' and \
-             3 or 6 digits of fraction when not zero ('2026-11-29T14:00:00+00:00')"
-        }
-    })
+    def.basetype.postgres_form()
 }
 
 /// Parses `length`: a character count for STRING, `precision[,scale]` for NUMERIC.
