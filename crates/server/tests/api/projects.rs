@@ -57,9 +57,9 @@ async fn projects_are_created_listed_and_got() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deleted_project_takes_its_tokens_and_data_with_it() {
-    let app = spawn_app().await;
+both_backends!(deleted_project_takes_its_tokens_and_data_with_it);
+async fn deleted_project_takes_its_tokens_and_data_with_it(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (doomed, client) = app.new_project_full("doomed").await;
     let (kept, other) = app.new_project_full("kept").await;
     let t = bucket_with_table(&client, "c", "t", &["id"], &[]).await;
