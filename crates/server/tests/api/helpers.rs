@@ -9,7 +9,7 @@ use stackport_client::{Client, ClientError, ExportParams, ImportParams};
 use stackport_model::api::{
     Bucket, CreatedProject, ErrorBody, ImportResult, NewBucket, NewProject, NewTable, Table,
 };
-use stackport_model::{BucketId, ColumnName, Stage, TableId};
+use stackport_model::{BucketId, ColumnName, ProjectId, Stage, TableId};
 use stackport_stack::{ManualClock, StackSettings};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -226,6 +226,40 @@ impl Drop for TestApp {
             server.handle.abort();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Whether `project` has its tables' storage on the stack: on SQLite its file, on PostgreSQL
+/// its schema in the database of server `pg1`, read straight from the server.
+pub async fn project_storage_exists(app: &TestApp, project: ProjectId) -> bool {
+    match app.backend {
+        Backend::Sqlite => app
+            .dir
+            .join("tables")
+            .join(format!("{project}.sqlite"))
+            .exists(),
+        Backend::Postgresql => {
+            let settings: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(app.dir.join("stack.json")).unwrap())
+                    .expect("stack.json is JSON");
+            let url = settings["postgres"][0]["url"]
+                .as_str()
+                .expect("stack.json registers a PostgreSQL server")
+                .to_owned();
+            tokio::task::spawn_blocking(move || {
+                let mut client = postgres::Client::connect(&url, postgres::NoTls)
+                    .unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
+                let row = client
+                    .query_one(
+                        "SELECT count(*) FROM information_schema.schemata WHERE schema_name = $1",
+                        &[&format!("p{}", project.0)],
+                    )
+                    .unwrap();
+                row.get::<_, i64>(0) == 1
+            })
+            .await
+            .unwrap()
+        }
     }
 }
 

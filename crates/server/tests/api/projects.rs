@@ -79,8 +79,15 @@ async fn deleted_project_takes_its_tokens_and_data_with_it(backend: Backend) {
         .unwrap();
     let kept_table = bucket_with_table(&other, "c", "t", &["id"], &[]).await;
     import_csv(&other, &kept_table, "id\n2\n").await;
+    assert!(project_storage_exists(&app, doomed.project.id).await);
 
     app.manage.delete_project(doomed.project.id).await.unwrap();
+    assert!(
+        !project_storage_exists(&app, doomed.project.id).await,
+        "its tables are gone from {:?}",
+        app.backend
+    );
+    assert!(project_storage_exists(&app, kept.project.id).await);
     expect_error(client.verify_token().await, 401, "invalidToken");
     expect_error(
         app.manage.get_project(doomed.project.id).await,
