@@ -15,6 +15,7 @@ use stackport_stack::ManualClock;
 use crate::helpers::*;
 use crate::jobs::{run, sql_transformation};
 
+/// SQLite only, as in `jobs`: this transformation refuses a project on PostgreSQL.
 const SQL: &str = "keboola.sqlite-transformation";
 
 fn task(config: &str, phase: &str, continue_on_failure: bool) -> OrchestrationTask {

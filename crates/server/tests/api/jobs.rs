@@ -9,6 +9,9 @@ use stackport_model::{ComponentId, Stage};
 
 use crate::helpers::*;
 
+/// Runs in a SQLite workspace and refuses a project on PostgreSQL (the job fails saying so), so
+/// the transformation tests here stay on SQLite; PostgreSQL projects' transformations have a
+/// component of their own.
 const SQL: &str = "keboola.sqlite-transformation";
 const WAIT: Duration = Duration::from_secs(60);
 
