@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 use std::io::Write;
 
+use postgres::config::Host;
 use postgres::{Config, Transaction};
 use stackport_model::{BackendName, ColumnName, ProjectId};
 use stackport_stack::backend::{
-    quote, write_csv_from_rows, AppliedImport, CsvLayout, ExportQuery, ImportPlan, PhysicalName,
-    RowFeed, RowVisitor, TableBackend, TableStats,
+    quote, write_csv_from_rows, AppliedImport, ConnectionFacts, CsvLayout, ExportQuery, ImportPlan,
+    PhysicalName, RowFeed, RowVisitor, SqlHost, TableBackend, TableStats,
 };
 use stackport_stack::{Error, Result};
 
@@ -20,6 +21,10 @@ use crate::schema::{is_bookkeeping, touch};
 /// Tables in the schemas `p<project id>` of one PostgreSQL database.
 pub struct PostgresBackend {
     pool: Pool,
+    /// How workspace and sandbox accounts are named in this database.
+    naming: crate::accounts::Naming,
+    /// Where SQL clients reach the accounts.
+    facts: ConnectionFacts,
 }
 
 /// The unique index that holds a table's primary key, named after the table.
@@ -41,15 +46,32 @@ impl PostgresBackend {
                 format!("not a PostgreSQL connection string: {e}"),
             )
         })?;
-        let backend = PostgresBackend {
-            pool: Pool::new(config),
+        let facts = ConnectionFacts {
+            host: match config.get_hosts().first() {
+                Some(Host::Tcp(host)) => host.clone(),
+                _ => "localhost".to_string(),
+            },
+            port: config.get_ports().first().copied().unwrap_or(5432),
+            database: String::new(),
         };
-        let encoding: String = backend
-            .pool
-            .get()?
-            .query_one("SHOW server_encoding", &[])
-            .map_err(pg)?
-            .get(0);
+        let mut backend = PostgresBackend {
+            pool: Pool::new(config),
+            naming: crate::accounts::Naming::new(""),
+            facts,
+        };
+        let (encoding, database): (String, String) = {
+            let row = backend
+                .pool
+                .get()?
+                .query_one(
+                    "SELECT current_setting('server_encoding'), current_database()::text",
+                    &[],
+                )
+                .map_err(pg)?;
+            (row.get(0), row.get(1))
+        };
+        backend.naming = crate::accounts::Naming::new(&database);
+        backend.facts.database = database;
         // Sizes are bytes of UTF-8 (`octet_length`), and values must come back byte for byte.
         if encoding != "UTF8" {
             return Err(Error::invalid(
@@ -61,6 +83,18 @@ impl PostgresBackend {
             ));
         }
         Ok(backend)
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub(crate) fn naming(&self) -> &crate::accounts::Naming {
+        &self.naming
+    }
+
+    pub(crate) fn facts(&self) -> &ConnectionFacts {
+        &self.facts
     }
 
     /// Runs `f` in a transaction holding the project's lock, with its schema created first
@@ -384,7 +418,9 @@ impl TableBackend for PostgresBackend {
         self.write(project, true, |tx| drop_in(tx, project, name))
     }
 
+    /// The project's schema, and the accounts of its workspaces (they live on this server).
     fn drop_project(&self, project: ProjectId) -> Result<()> {
+        self.drop_workspace_accounts(project)?;
         self.write(project, false, |tx| {
             tx.batch_execute(&format!(
                 "DROP SCHEMA IF EXISTS {} CASCADE",
@@ -392,5 +428,9 @@ impl TableBackend for PostgresBackend {
             ))
             .map_err(pg)
         })
+    }
+
+    fn sql_host(&self) -> Option<&dyn SqlHost> {
+        Some(self)
     }
 }

@@ -13,11 +13,11 @@ use crate::names::{self, qualified};
 /// Rows fetched per round trip.
 const BATCH: i32 = 1_000;
 
-type Params = Vec<Box<dyn ToSql + Sync>>;
+pub(crate) type Params = Vec<Box<dyn ToSql + Sync>>;
 
 /// The `WHERE` clause of `query` (empty when it has no conditions), its values pushed onto
 /// `params` and named `$n` in their order.
-fn where_clause(query: &ExportQuery<'_>, params: &mut Params) -> String {
+pub(crate) fn where_clause(query: &ExportQuery<'_>, params: &mut Params) -> String {
     let mut parts = Vec::new();
     for f in query.filters {
         params.push(Box::new(f.values.clone()));
@@ -44,7 +44,7 @@ fn where_clause(query: &ExportQuery<'_>, params: &mut Params) -> String {
     }
 }
 
-fn refs(params: &Params) -> Vec<&(dyn ToSql + Sync)> {
+pub(crate) fn refs(params: &Params) -> Vec<&(dyn ToSql + Sync)> {
     params.iter().map(|p| p.as_ref()).collect()
 }
 

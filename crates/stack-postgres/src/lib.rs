@@ -10,10 +10,16 @@
 //! column such as `ctid`, or over 63 bytes) is stored under a name derived from it
 //! (module `names`).
 //!
+//! The server also hosts SQL accounts (`TableBackend::sql_host`): provisioned workspaces and
+//! transformation sandboxes, each a login role owning one schema (modules `accounts`,
+//! `account_load`, `sandbox`, `sql_host`).
+//!
 //! Not yet: typed tables with native column types (the trait hands over names only, so typed
 //! tables are stored as text like the rest), and the CSV export with row times still formats
 //! them on this side rather than in the server's `COPY`.
 
+mod account_load;
+mod accounts;
 mod backend;
 mod csv_copy;
 mod error;
@@ -21,6 +27,8 @@ mod export;
 mod import;
 mod names;
 mod pool;
+mod sandbox;
 mod schema;
+mod sql_host;
 
 pub use backend::PostgresBackend;
