@@ -34,29 +34,12 @@ pub async fn spawn(settings: impl FnOnce(&mut StackSettings) + Send + 'static) -
     let dir = TempDir::new("pg-served");
     let db_url = blocking(|| Cluster::shared().fresh_database("served")).await;
     let (path, url) = (dir.to_path_buf(), db_url.clone());
-    let stack = tokio::task::spawn_blocking(move || {
-        let stack = Stack::open_with(
-            &path,
-            || {
-                let mut s = StackSettings::local_default("127.0.0.1:0");
-                s.backends.push(BackendName::parse("postgresql").unwrap());
-                settings(&mut s);
-                s
-            },
-            |dir, s| {
-                let mut storage: Storage = stackport_stack_sqlite::embedded(dir, s)?;
-                storage
-                    .tables
-                    .push(Arc::new(PostgresBackend::connect(&url)?));
-                Ok(storage)
-            },
-        )
-        .expect("the stack opens");
+    let stack = blocking(move || {
+        let stack = open_stack(&path, &url, settings);
         stack.ensure_manage_token(Some(MANAGE_TOKEN)).unwrap();
         stack
     })
-    .await
-    .unwrap();
+    .await;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = oneshot::channel::<()>();
@@ -75,6 +58,31 @@ pub async fn spawn(settings: impl FnOnce(&mut StackSettings) + Send + 'static) -
         _dir: dir,
         _stop: stop,
     }
+}
+
+/// Opens the stack in `dir` on embedded metadata and the PostgreSQL database at `db_url`.
+pub fn open_stack(
+    dir: &std::path::Path,
+    db_url: &str,
+    settings: impl FnOnce(&mut StackSettings),
+) -> Stack {
+    Stack::open_with(
+        dir,
+        || {
+            let mut s = StackSettings::local_default("127.0.0.1:0");
+            s.backends.push(BackendName::parse("postgresql").unwrap());
+            settings(&mut s);
+            s
+        },
+        |dir, s| {
+            let mut storage: Storage = stackport_stack_sqlite::embedded(dir, s)?;
+            storage
+                .tables
+                .push(Arc::new(PostgresBackend::connect(db_url)?));
+            Ok(storage)
+        },
+    )
+    .expect("the stack opens")
 }
 
 impl App {
@@ -163,16 +171,8 @@ pub fn superuser(db_url: &str) -> postgres::Client {
 /// The roles and schemas of transformation sandboxes of the stack's database (roles belong to
 /// the whole cluster, which tests share: only this database's prefix counts).
 pub fn sandboxes(db_url: &str) -> Vec<String> {
-    use sha2::Digest;
     let mut su = superuser(db_url);
-    let db: String = su
-        .query_one("SELECT current_database()::text", &[])
-        .unwrap()
-        .get(0);
-    let prefix = format!(
-        "sp{}_sandbox_",
-        &hex::encode(sha2::Sha256::digest(db.as_bytes()))[..10]
-    );
+    let prefix = sandbox_prefix(&mut su);
     let mut names: Vec<String> = su
         .query(
             "SELECT rolname::text FROM pg_roles WHERE starts_with(rolname, $1) \
@@ -185,4 +185,17 @@ pub fn sandboxes(db_url: &str) -> Vec<String> {
         .collect();
     names.sort();
     names
+}
+
+/// What the stack's sandbox roles on this database start with (the database name's hash).
+pub fn sandbox_prefix(su: &mut postgres::Client) -> String {
+    use sha2::Digest;
+    let db: String = su
+        .query_one("SELECT current_database()::text", &[])
+        .unwrap()
+        .get(0);
+    format!(
+        "sp{}_sandbox_",
+        &hex::encode(sha2::Sha256::digest(db.as_bytes()))[..10]
+    )
 }

@@ -6,9 +6,11 @@
 //! as it was. The sandbox is dropped when the job ends, however it ends, and at each start
 //! ([`Stack::sweep_sandboxes`]) if a crash left it.
 //!
-//! Every statement runs under a `statement_timeout` of the job's time limit
-//! (`runner.timeoutSeconds` of the component, else `jobs.timeLimitSeconds`); as a script may
-//! lower or lift its own timeout, the time limit also cancels the statement from outside.
+//! Every statement runs under a `statement_timeout`: the configuration's
+//! `parameters.statementTimeoutSeconds` when it is below the job's time limit, else that limit
+//! (`runner.timeoutSeconds` of the component, else `jobs.timeLimitSeconds`). As a script may
+//! lift its own timeout (`SET statement_timeout = 0`), the time limit also cancels the running
+//! statement from outside.
 
 use std::time::Duration;
 
@@ -44,18 +46,49 @@ pub(super) fn run(
             job.component, project.id, project.backend
         ))
     })?;
-    let limit = TimeLimit::of(stack, job);
-    let timeout = Duration::from_secs(limit.seconds.max(1));
+    let timeout = StatementTimeout::of(stack, job, doc);
     let password = secret::random_string(32);
-    let mut sandbox = host.open_sandbox(&format!("job_{}", job.id), &password, timeout)?;
+    let mut sandbox = host.open_sandbox(
+        &format!("job_{}", job.id),
+        &password,
+        Duration::from_secs(timeout.seconds),
+    )?;
     cancel.watch_server_sql(Some(sandbox.canceller()));
-    let outcome = transform(stack, auth, job, cancel, host, &mut *sandbox, doc, &limit);
+    let outcome = transform(stack, auth, job, cancel, host, &mut *sandbox, doc, &timeout);
     cancel.watch_server_sql(None);
     // The sandbox goes now, before the outputs' imports (they hold what it made).
     drop(sandbox);
     match outcome? {
         Done::Result(value) => Ok(value),
         Done::Outputs(inputs, spooled) => write_outputs(stack, auth, job, cancel, inputs, spooled),
+    }
+}
+
+/// How long one statement may run, and which setting said so.
+struct StatementTimeout {
+    seconds: u64,
+    from: String,
+}
+
+impl StatementTimeout {
+    /// `parameters.statementTimeoutSeconds` of the configuration when it is below the job's
+    /// time limit, else the time limit.
+    fn of(stack: &Stack, job: &JobRecord, doc: &Document) -> StatementTimeout {
+        let limit = TimeLimit::of(stack, job).seconds.max(1);
+        match doc.parameters.statement_timeout_seconds {
+            Some(asked) if asked < limit => StatementTimeout {
+                seconds: asked.max(1),
+                from: "parameters.statementTimeoutSeconds of the configuration".into(),
+            },
+            _ => StatementTimeout {
+                seconds: limit,
+                from: format!(
+                    "the job's time limit: runner.timeoutSeconds of {} in the component \
+                     registry, else jobs.timeLimitSeconds in stack.json",
+                    job.component
+                ),
+            },
+        }
     }
 }
 
@@ -78,7 +111,7 @@ fn transform<'d>(
     host: &dyn SqlHost,
     sandbox: &mut dyn SqlSandbox,
     doc: &'d Document,
-    limit: &TimeLimit,
+    timeout: &StatementTimeout,
 ) -> Result<Done<'d>, Failure> {
     let inputs = load_inputs(stack, auth, job, host, sandbox, doc)?;
     for block in &doc.parameters.blocks {
@@ -89,10 +122,8 @@ fn transform<'d>(
                     cancel.check()?;
                     let why = if e.cancelled {
                         format!(
-                            "it ran past the statement timeout of {} s and was cancelled (the \
-                             job's time limit: runner.timeoutSeconds of {} in the component \
-                             registry, else jobs.timeLimitSeconds in stack.json)",
-                            limit.seconds, job.component
+                            "it ran past the statement timeout of {} s and was cancelled ({})",
+                            timeout.seconds, timeout.from
                         )
                     } else {
                         e.message.clone()
@@ -172,6 +203,7 @@ fn transform<'d>(
         })));
     }
     let mut spooled = Vec::new();
+    std::fs::create_dir_all(stack.dir.join(super::JOBS_DIR)).map_err(crate::Error::from)?;
     for (n, (output, destination, columns)) in planned.into_iter().enumerate() {
         cancel.check()?;
         let spool = Spool(

@@ -86,6 +86,10 @@ pub(crate) struct Output {
 #[serde(default)]
 pub(super) struct Parameters {
     pub blocks: Vec<Block>,
+    /// A statement timeout below the job's time limit, for transformations on a database
+    /// server (each statement is cancelled past it); the SQLite runner has only the job's.
+    #[serde(rename = "statementTimeoutSeconds")]
+    pub statement_timeout_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
