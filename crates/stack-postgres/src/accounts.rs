@@ -11,7 +11,7 @@
 //! The password reaches the server only as a SCRAM verifier computed here, so it is in no
 //! statement the server could log.
 
-use postgres::{GenericClient, Transaction};
+use postgres::{Client, GenericClient, Transaction};
 use sha2::{Digest, Sha256};
 use stackport_model::{ProjectId, WorkspaceId};
 use stackport_stack::backend::{quote, SqlAccount};
@@ -95,6 +95,7 @@ pub(crate) fn create(
     let schema = quote(&account.schema);
     let db = naming.database();
     let verifier = postgres_protocol::password::scram_sha_256(password.as_bytes());
+    lock(tx)?;
     tx.batch_execute(&format!(
         "REVOKE CREATE ON DATABASE {db} FROM PUBLIC;
          REVOKE CREATE ON SCHEMA public FROM PUBLIC;
@@ -137,22 +138,22 @@ pub(crate) fn set_password(
 
 /// Ends the role's sessions, drops its schema and whatever else it owns in this database, and
 /// the role; nothing to do for a role already gone.
-pub(crate) fn drop(client: &mut impl GenericClient, account: &SqlAccount) -> Result<()> {
-    client
-        .execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
-            &[&account.user],
-        )
-        .map_err(pg)?;
+pub(crate) fn drop(client: &mut Client, account: &SqlAccount) -> Result<()> {
+    let mut tx = client.transaction().map_err(pg)?;
+    lock(&mut tx)?;
+    tx.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE usename = $1",
+        &[&account.user],
+    )
+    .map_err(pg)?;
     if !account.schema.is_empty() {
-        client
-            .batch_execute(&format!(
-                "DROP SCHEMA IF EXISTS {} CASCADE",
-                quote(&account.schema)
-            ))
-            .map_err(pg)?;
+        tx.batch_execute(&format!(
+            "DROP SCHEMA IF EXISTS {} CASCADE",
+            quote(&account.schema)
+        ))
+        .map_err(pg)?;
     }
-    let exists = client
+    let exists = tx
         .query_opt(
             "SELECT 1 FROM pg_roles WHERE rolname = $1",
             &[&account.user],
@@ -161,10 +162,21 @@ pub(crate) fn drop(client: &mut impl GenericClient, account: &SqlAccount) -> Res
         .is_some();
     if exists {
         let user = quote(&account.user);
-        client
-            .batch_execute(&format!("DROP OWNED BY {user} CASCADE; DROP ROLE {user}"))
+        tx.batch_execute(&format!("DROP OWNED BY {user} CASCADE; DROP ROLE {user}"))
             .map_err(pg)?;
     }
+    tx.commit().map_err(pg)
+}
+
+/// Serialises the account changes of this database: each one rewrites the database's access
+/// list (`GRANT`/`REVOKE … ON DATABASE`, `DROP OWNED`), and two at once would fail with
+/// "tuple concurrently updated".
+fn lock(tx: &mut Transaction<'_>) -> Result<()> {
+    tx.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended('stackport.accounts', 0))",
+        &[],
+    )
+    .map_err(pg)?;
     Ok(())
 }
 

@@ -24,7 +24,7 @@ impl PostgresBackend {
         // `_ws` ends the project's number: project 1's prefix does not take project 12's.
         let prefix = format!("{}_ws", self.naming().project_prefix(project));
         for account in accounts::roles_starting(&mut *conn, &prefix)? {
-            accounts::drop(&mut *conn, &account)?;
+            accounts::drop(&mut conn, &account)?;
         }
         Ok(())
     }
@@ -111,7 +111,7 @@ impl SqlHost for PostgresBackend {
         {
             let mut conn = self.pool().get()?;
             // A leftover of the same name (a crash of this job before) goes first.
-            accounts::drop(&mut *conn, &account)?;
+            accounts::drop(&mut conn, &account)?;
             let mut tx = conn.transaction().map_err(pg)?;
             accounts::create(
                 &mut tx,
@@ -151,7 +151,7 @@ impl SqlHost for PostgresBackend {
                 .map_err(pg)?
                 .is_some();
             if !live {
-                accounts::drop(&mut *conn, &account)?;
+                accounts::drop(&mut conn, &account)?;
                 swept += 1;
             }
         }

@@ -184,3 +184,36 @@ async fn a_sqlite_project_keeps_its_file_workspaces() {
     assert_eq!(ws.connection.port, None);
     assert!(ws.connection.database.ends_with(".sqlite"));
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_provisioned_writer_is_pointed_at_its_account() {
+    let app = spawn(|_| {}).await;
+    let (_, client) = app.project("postgresql").await;
+    let writer: stackport_model::ComponentId = "keboola.wr-db-snowflake".parse().unwrap();
+    let config = client
+        .create_config(
+            &writer,
+            &stackport_model::api::NewConfiguration {
+                name: "w".into(),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let ws = client
+        .create_config_workspace(&writer, &config.id, &NewWorkspace::default())
+        .await
+        .unwrap();
+    let stored = client.get_config(&writer, &config.id).await.unwrap();
+    let doc: serde_json::Value = serde_json::from_str(stored.configuration.as_ref().unwrap().get())
+        .expect("a JSON document");
+    let db = &doc["parameters"]["db"];
+    assert_eq!(db["driver"], "postgresql");
+    assert_eq!(db["user"], ws.connection.user.as_str());
+    assert_eq!(db["port"], ws.connection.port.unwrap());
+    assert_eq!(db["#password"], ws.connection.sealed_password.as_str());
+    let c = ws.connection;
+    blocking(move || login(&c, c.password.as_deref().unwrap()).map(drop))
+        .await
+        .unwrap();
+}
