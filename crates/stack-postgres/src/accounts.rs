@@ -20,7 +20,7 @@ use stackport_stack::Result;
 use crate::error::pg;
 
 /// Sessions one workspace account may hold at once.
-const WORKSPACE_CONNECTIONS: i32 = 5;
+pub(crate) const WORKSPACE_CONNECTIONS: i32 = 5;
 
 /// The names this stack's accounts take in one database.
 #[derive(Debug, Clone)]
@@ -200,35 +200,6 @@ pub(crate) fn roles_starting(
             schema: r.get(1),
         })
         .collect())
-}
-
-/// Drops every table, view and sequence of the account's schema, the schema itself kept.
-pub(crate) fn clear(tx: &mut Transaction<'_>, account: &SqlAccount) -> Result<()> {
-    let rows = tx
-        .query(
-            "SELECT c.relname, c.relkind::text FROM pg_class c \
-             JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = $1 AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
-            &[&account.schema],
-        )
-        .map_err(pg)?;
-    let schema = quote(&account.schema);
-    for row in rows {
-        let name: String = row.get(0);
-        let kind: String = row.get(1);
-        let what = match kind.as_str() {
-            "v" => "VIEW",
-            "m" => "MATERIALIZED VIEW",
-            "f" => "FOREIGN TABLE",
-            _ => "TABLE",
-        };
-        tx.batch_execute(&format!(
-            "DROP {what} IF EXISTS {schema}.{} CASCADE",
-            quote(&name)
-        ))
-        .map_err(pg)?;
-    }
-    Ok(())
 }
 
 /// Bytes of the tables (with their indexes and TOAST) in the schemas of `accounts`.

@@ -19,7 +19,7 @@ use crate::PostgresBackend;
 /// Rows read back per round trip.
 const BATCH: i32 = 1_000;
 
-/// Sessions a sandbox role may hold: the job's, and one spare for a reconnect.
+/// Sessions a sandbox role may hold: the job's, and the one that loads its inputs.
 pub(crate) const CONNECTIONS: i32 = 2;
 
 pub(crate) struct Sandbox<'b> {

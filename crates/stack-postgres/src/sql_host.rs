@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use stackport_model::{ProjectId, WorkspaceId};
 use stackport_stack::backend::{ConnectionFacts, SqlAccount, SqlHost, SqlSandbox, TableLoad};
-use stackport_stack::{Error, ErrorKind, Result};
+use stackport_stack::Result;
 
 use crate::accounts;
 use crate::error::pg;
@@ -61,37 +61,19 @@ impl SqlHost for PostgresBackend {
     fn load_tables(
         &self,
         account: &SqlAccount,
+        password: &str,
         replace_all: bool,
         loads: &[TableLoad<'_>],
         max_growth_bytes: u64,
     ) -> Result<Vec<u64>> {
-        let mut conn = self.pool().get()?;
-        let mut tx = conn.transaction().map_err(pg)?;
-        let before = accounts::bytes_used(&mut tx, std::slice::from_ref(account))?;
-        if replace_all {
-            accounts::clear(&mut tx, account)?;
-        }
-        let mut counts = Vec::with_capacity(loads.len());
-        for load in loads {
-            counts.push(crate::account_load::load(&mut tx, account, load)?);
-        }
-        let after = accounts::bytes_used(&mut tx, std::slice::from_ref(account))?;
-        let growth = after.saturating_sub(before);
-        if growth > max_growth_bytes {
-            return Err(Error::new(
-                ErrorKind::TooLarge,
-                "project.quotaExceeded",
-                format!(
-                    "the load would grow schema {} by {growth} bytes, over the \
-                     {max_growth_bytes} bytes the project's workspaces have left under \
-                     quotas.workspaceBytes; nothing was loaded: delete workspaces, load fewer \
-                     rows, or ask the stack's administrator to raise the quota",
-                    account.schema
-                ),
-            ));
-        }
-        tx.commit().map_err(pg)?;
-        Ok(counts)
+        crate::account_load::load(
+            self,
+            account,
+            password,
+            replace_all,
+            loads,
+            max_growth_bytes,
+        )
     }
 
     fn bytes_used(&self, accounts: &[SqlAccount]) -> Result<u64> {

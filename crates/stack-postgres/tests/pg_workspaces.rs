@@ -217,3 +217,73 @@ async fn a_provisioned_writer_is_pointed_at_its_account() {
         .await
         .unwrap();
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_trigger_of_the_workspace_runs_a_load_with_the_workspace_s_rights_only() {
+    let app = spawn(|_| {}).await;
+    let (project, client) = app.project("postgresql").await;
+    let table = table_with(&client, "orders", &[("1", "a")]).await;
+    let ws = client
+        .create_workspace(&NewWorkspace::default())
+        .await
+        .unwrap();
+    let load = |incremental: bool| {
+        serde_json::from_value::<WorkspaceLoadRequest>(serde_json::json!({
+            "input": [{"source": table.to_string(), "destination": "orders",
+                       "incremental": incremental}]
+        }))
+        .unwrap()
+    };
+    let job = client
+        .load_workspace(ws.id, &load(false), false)
+        .await
+        .unwrap();
+    let job = client.wait_for_storage_job(job.id, WAIT).await.unwrap();
+    assert_eq!(job.status, StorageJobStatus::Success, "{job:?}");
+    // The workspace's user plants a trigger that tries to take the loader's rights.
+    let c = ws.connection.clone();
+    blocking(move || {
+        let mut s = login(&c, c.password.as_deref().unwrap()).unwrap();
+        s.batch_execute(&format!(
+            "CREATE FUNCTION steal() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+               RESET ROLE;
+               CREATE TABLE loot AS SELECT * FROM p{}._stackport_stats;
+               RETURN NEW;
+             END $$;
+             CREATE TRIGGER steal BEFORE INSERT ON orders FOR EACH ROW EXECUTE FUNCTION steal();",
+            project.0
+        ))
+        .unwrap();
+    })
+    .await;
+    let job = client
+        .load_workspace(ws.id, &load(true), false)
+        .await
+        .unwrap();
+    let job = client.wait_for_storage_job(job.id, WAIT).await.unwrap();
+    assert_eq!(job.status, StorageJobStatus::Error, "{job:?}");
+    let m = format!("{:?}", job.error);
+    assert!(m.contains("permission denied"), "{m}");
+    let (c, db_url) = (ws.connection.clone(), app.db_url.clone());
+    blocking(move || {
+        let mut su = superuser(&db_url);
+        let loot = su
+            .query("SELECT 1 FROM pg_tables WHERE tablename = 'loot'", &[])
+            .unwrap();
+        assert!(loot.is_empty(), "the trigger took nothing");
+        let n: i64 = su
+            .query_one(&format!("SELECT count(*) FROM {}.orders", c.schema), &[])
+            .unwrap()
+            .get(0);
+        assert_eq!(n, 1, "the failed load kept the table as it was");
+        let staged = su
+            .query(
+                "SELECT 1 FROM pg_tables WHERE tablename LIKE '\\_stackport\\_load\\_%'",
+                &[],
+            )
+            .unwrap();
+        assert!(staged.is_empty(), "no staging table is left");
+    })
+    .await;
+}

@@ -85,14 +85,16 @@ pub trait SqlHost: Send + Sync {
     /// Drops the schema with everything in it and the role; nothing to do when gone.
     fn drop_account(&self, account: &SqlAccount) -> Result<()>;
 
-    /// Copies `loads` into the account's schema on the server, in one transaction: with
+    /// Copies `loads` into the account's schema on the server, all or nothing: with
     /// `replace_all` its tables and views are dropped first, and if the schema would grow by
     /// more than `max_growth_bytes` (what `quotas.workspaceBytes` leaves) nothing is kept.
     /// Returns each load's row count, in order. The account's own code (a trigger on its
-    /// table) never runs with the host's rights.
+    /// table) must never run with the host's rights: what touches the account's objects runs
+    /// in a session logged in as the account, with `password`.
     fn load_tables(
         &self,
         account: &SqlAccount,
+        password: &str,
         replace_all: bool,
         loads: &[TableLoad<'_>],
         max_growth_bytes: u64,

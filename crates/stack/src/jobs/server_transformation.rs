@@ -54,7 +54,15 @@ pub(super) fn run(
         Duration::from_secs(timeout.seconds),
     )?;
     cancel.watch_server_sql(Some(sandbox.canceller()));
-    let outcome = transform(stack, auth, job, cancel, host, &mut *sandbox, doc, &timeout);
+    let outcome = transform(
+        stack,
+        auth,
+        job,
+        cancel,
+        (host, &mut *sandbox, &password),
+        doc,
+        &timeout,
+    );
     cancel.watch_server_sql(None);
     // The sandbox goes now, before the outputs' imports (they hold what it made).
     drop(sandbox);
@@ -108,12 +116,11 @@ fn transform<'d>(
     auth: &TokenAuth,
     job: &JobRecord,
     cancel: &Cancel,
-    host: &dyn SqlHost,
-    sandbox: &mut dyn SqlSandbox,
+    (host, sandbox, password): (&dyn SqlHost, &mut dyn SqlSandbox, &str),
     doc: &'d Document,
     timeout: &StatementTimeout,
 ) -> Result<Done<'d>, Failure> {
-    let inputs = load_inputs(stack, auth, job, host, sandbox, doc)?;
+    let inputs = load_inputs(stack, auth, job, host, sandbox, password, doc)?;
     for block in &doc.parameters.blocks {
         for code in &block.codes {
             for (i, statement) in code.script.iter().enumerate() {
@@ -225,6 +232,7 @@ fn load_inputs(
     job: &JobRecord,
     host: &dyn SqlHost,
     sandbox: &mut dyn SqlSandbox,
+    password: &str,
     doc: &Document,
 ) -> Result<Vec<serde_json::Value>, Failure> {
     let mut streams = Vec::new();
@@ -255,6 +263,7 @@ fn load_inputs(
     let counts = host
         .load_tables(
             sandbox.account(),
+            password,
             false,
             &loads,
             stack.settings.quotas.workspace_bytes,

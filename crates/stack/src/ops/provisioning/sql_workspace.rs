@@ -78,7 +78,16 @@ impl Stack {
                 )
             }),
         )?;
-        host.load_tables(&account_of(workspace), !preserve, &loads, left)
+        // The rows are put in place by a session of the workspace's own user.
+        let password = self.open_sealed(
+            project,
+            workspace
+                .component_id
+                .as_ref()
+                .zip(workspace.configuration_id.as_ref()),
+            &workspace.connection.sealed_password,
+        )?;
+        host.load_tables(&account_of(workspace), &password, !preserve, &loads, left)
             .map_err(|e| e.context(format_args!("loading into workspace {}", workspace.id)))
     }
 }
