@@ -121,6 +121,22 @@ pub(crate) fn create(
     })
 }
 
+/// Every new session of the role in this database starts with `statement_timeout`.
+pub(crate) fn set_statement_timeout(
+    tx: &mut Transaction<'_>,
+    naming: &Naming,
+    account: &SqlAccount,
+    timeout: std::time::Duration,
+) -> Result<()> {
+    let ms = timeout.as_millis().clamp(1, i32::MAX as u128);
+    tx.batch_execute(&format!(
+        "ALTER ROLE {} IN DATABASE {} SET statement_timeout = {ms}",
+        quote(&account.user),
+        naming.database()
+    ))
+    .map_err(pg)
+}
+
 /// A new password; the old one stops working for new logins at once.
 pub(crate) fn set_password(
     client: &mut impl GenericClient,

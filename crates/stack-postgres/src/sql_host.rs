@@ -43,10 +43,18 @@ impl SqlHost for PostgresBackend {
         self.naming().workspace(project, id)
     }
 
-    fn create_account(&self, account: &SqlAccount, password: &str) -> Result<()> {
+    fn create_account(
+        &self,
+        account: &SqlAccount,
+        password: &str,
+        statement_timeout: Option<Duration>,
+    ) -> Result<()> {
         let mut conn = self.pool().get()?;
         let mut tx = conn.transaction().map_err(pg)?;
         accounts::create(&mut tx, self.naming(), account, password, None)?;
+        if let Some(timeout) = statement_timeout {
+            accounts::set_statement_timeout(&mut tx, self.naming(), account, timeout)?;
+        }
         tx.commit().map_err(pg)
     }
 
@@ -102,12 +110,7 @@ impl SqlHost for PostgresBackend {
                 password,
                 Some(sandbox::CONNECTIONS),
             )?;
-            let ms = statement_timeout.as_millis().clamp(1, i32::MAX as u128);
-            tx.batch_execute(&format!(
-                "ALTER ROLE {} SET statement_timeout = {ms}",
-                stackport_stack::backend::quote(&account.user)
-            ))
-            .map_err(pg)?;
+            accounts::set_statement_timeout(&mut tx, self.naming(), &account, statement_timeout)?;
             tx.commit().map_err(pg)?;
         }
         match Sandbox::login(self, account.clone(), password, statement_timeout) {

@@ -148,7 +148,7 @@ async fn a_workspace_is_a_login_that_reaches_its_own_schema_only() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn deleting_a_project_drops_its_workspaces_logins() {
+async fn deleting_a_project_drops_its_workspaces_logins_and_no_other() {
     let app = spawn(|_| {}).await;
     let (project, client) = app.project("postgresql").await;
     let (_, neighbour) = app.project("postgresql").await;
@@ -157,7 +157,10 @@ async fn deleting_a_project_drops_its_workspaces_logins() {
         .await
         .unwrap();
     let kept = neighbour
-        .create_workspace(&NewWorkspace::default())
+        .create_workspace(&NewWorkspace {
+            statement_timeout_seconds: Some(7),
+            ..Default::default()
+        })
         .await
         .unwrap();
     app.manage.delete_project(project).await.unwrap();
@@ -167,7 +170,9 @@ async fn deleting_a_project_drops_its_workspaces_logins() {
             .err()
             .expect("the project's workspace login is gone");
         assert_eq!(sqlstate(&e), "28P01", "{e}");
-        login(&k, k.password.as_deref().unwrap()).expect("another project's stays");
+        let mut s = login(&k, k.password.as_deref().unwrap()).expect("another project's stays");
+        let timeout: String = s.query_one("SHOW statement_timeout", &[]).unwrap().get(0);
+        assert_eq!(timeout, "7s", "statementTimeoutSeconds is the role's");
     })
     .await;
 }

@@ -77,7 +77,14 @@ pub trait SqlHost: Send + Sync {
     fn workspace_account(&self, project: ProjectId, id: WorkspaceId) -> SqlAccount;
 
     /// Creates the role (logging in with `password`) and its schema; refuses names in use.
-    fn create_account(&self, account: &SqlAccount, password: &str) -> Result<()>;
+    /// With `statement_timeout`, every session of the role starts with it (a workspace's
+    /// `statementTimeoutSeconds`).
+    fn create_account(
+        &self,
+        account: &SqlAccount,
+        password: &str,
+        statement_timeout: Option<Duration>,
+    ) -> Result<()>;
 
     /// Gives the role a new password; sessions already open stay, new logins need it.
     fn set_password(&self, account: &SqlAccount, password: &str) -> Result<()>;

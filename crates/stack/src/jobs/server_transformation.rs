@@ -110,7 +110,6 @@ enum Done<'d> {
     Outputs(Vec<serde_json::Value>, Spooled<'d>),
 }
 
-#[allow(clippy::too_many_arguments)]
 fn transform<'d>(
     stack: &Stack,
     auth: &TokenAuth,

@@ -213,7 +213,13 @@ impl Stack {
                         },
                     )?;
                     // Inside the transaction, so a refusal of the server leaves no row.
-                    h.create_account(&account, &password)?;
+                    h.create_account(
+                        &account,
+                        &password,
+                        options
+                            .statement_timeout_seconds
+                            .map(std::time::Duration::from_secs),
+                    )?;
                     *created_account.borrow_mut() = Some(account);
                 }
                 None => {
