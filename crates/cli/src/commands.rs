@@ -64,6 +64,17 @@ struct ServeArgs {
 enum StackCommand {
     /// Write a new stack's settings and master key into DIR.
     Init(InitArgs),
+    /// Register one more PostgreSQL server in the stopped stack in DIR (its password sealed).
+    AddPostgres(AddPostgresArgs),
+}
+
+#[derive(Args)]
+struct AddPostgresArgs {
+    /// The stack's data dir.
+    dir: PathBuf,
+    /// postgres://USER[:PASSWORD]@HOST:PORT/DATABASE; the password is sealed, never written
+    /// in plaintext.
+    url: String,
 }
 
 #[derive(Args)]
@@ -94,6 +105,11 @@ struct InitArgs {
     /// The backend of new projects; the first backend when left out.
     #[arg(long)]
     default_backend: Option<BackendName>,
+    /// A PostgreSQL server for `postgresql` projects (repeat for more), as
+    /// postgres://USER[:PASSWORD]@HOST:PORT/DATABASE; registered as pg1, pg2, …, with its
+    /// password sealed. The stack then offers `postgresql`.
+    #[arg(long = "postgres")]
+    postgres: Vec<String>,
 }
 
 #[derive(Subcommand)]
@@ -125,7 +141,14 @@ struct CreateProjectArgs {
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
-        Command::Stack(StackCommand::Init(args)) => init(args),
+        // Off the async threads: registering a PostgreSQL server connects to it with a
+        // blocking client, which runs a small runtime of its own.
+        Command::Stack(StackCommand::Init(args)) => {
+            tokio::task::spawn_blocking(move || init(args)).await?
+        }
+        Command::Stack(StackCommand::AddPostgres(args)) => {
+            tokio::task::spawn_blocking(move || add_postgres(args)).await?
+        }
         Command::Project(ProjectCommand::Create(args)) => create_project(args).await,
         Command::Migrate(command) => migrate_cmd::migrate(command).await,
         Command::Snapshot(command) => migrate_cmd::snapshot(command).await,
@@ -146,7 +169,7 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
     let data = args.data.clone();
     let listen = args.listen;
     let stack = tokio::task::spawn_blocking(move || {
-        stackport_stack_sqlite::open(&data, || StackSettings::local_default(&listen.to_string()))
+        stackport_engines::open(&data, || StackSettings::local_default(&listen.to_string()))
     })
     .await?
     .with_context(|| format!("cannot open the stack in {}", args.data.display()))?;
@@ -177,16 +200,18 @@ async fn serve(args: ServeArgs) -> Result<ExitCode> {
 }
 
 fn init(args: InitArgs) -> Result<ExitCode> {
+    let mut backends = args.backends;
+    if !args.postgres.is_empty() && !backends.contains(&BackendName::POSTGRESQL) {
+        backends.push(BackendName::POSTGRESQL);
+    }
     let settings = StackSettings {
         id: args.name.clone(),
         name: args.display_name.unwrap_or_else(|| args.name.clone()),
         region: args.region,
         url: args.url,
         ip_addresses: args.ips,
-        default_backend: args
-            .default_backend
-            .unwrap_or_else(|| args.backends[0].clone()),
-        backends: args.backends,
+        default_backend: args.default_backend.unwrap_or_else(|| backends[0].clone()),
+        backends,
         limits: Limits::default(),
         quotas: Default::default(),
         jobs: Default::default(),
@@ -195,13 +220,31 @@ fn init(args: InitArgs) -> Result<ExitCode> {
             name: format!("{id} (BI account of stack {})", args.name),
             id,
         }),
+        postgres: Vec::new(),
     };
-    BackendRegistry::check(&[stackport_stack_sqlite::SqliteBackend::NAME], &settings)
-        .and_then(|()| Stack::init(&args.dir, &settings))
+    for url in &args.postgres {
+        stackport_engines::check_postgres(url)
+            .context("a PostgreSQL server given with --postgres cannot hold table data")?;
+    }
+    BackendRegistry::check(&[BackendName::SQLITE, BackendName::POSTGRESQL], &settings)
+        .and_then(|()| Stack::init(&args.dir, &settings, &args.postgres))
         .with_context(|| format!("cannot initialise a stack in {}", args.dir.display()))?;
     println!(
         "stack {} initialised in {}",
         settings.id,
+        args.dir.display()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+fn add_postgres(args: AddPostgresArgs) -> Result<ExitCode> {
+    stackport_engines::check_postgres(&args.url)
+        .context("the PostgreSQL server cannot hold table data")?;
+    let id = Stack::add_postgres_server(&args.dir, &args.url)
+        .with_context(|| format!("cannot register the server in {}", args.dir.display()))?;
+    println!(
+        "PostgreSQL server {id} registered in {}; new postgresql projects may be placed on it \
+         once the stack restarts",
         args.dir.display()
     );
     Ok(ExitCode::SUCCESS)

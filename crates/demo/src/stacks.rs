@@ -18,7 +18,7 @@ pub const EU_CENTRAL_MANAGE_TOKEN: &str = "demo-eu-central-manage-token-01234567
 /// The manage token of the demo's us-east stack.
 pub const US_EAST_MANAGE_TOKEN: &str = "demo-us-east-manage-token-0123456789abcd";
 
-/// The file a stack keeps its settings in; see `stackport_stack_sqlite::open`.
+/// The file a stack keeps its settings in; see `stackport_stack::Stack::open_with`.
 const SETTINGS_FILE: &str = "stack.json";
 
 /// How long a stopping stack may take before `stop` gives up instead of hanging a test.
@@ -142,7 +142,7 @@ fn open_stack(dir: &Path, settings: StackSettings, manage_token: &str) -> anyhow
                 .with_context(|| format!("cannot update the URL in {}", settings_path.display()))?;
         }
     }
-    let stack = stackport_stack_sqlite::open(dir, || settings)
+    let stack = stackport_engines::open(dir, || settings)
         .with_context(|| format!("cannot open the stack in {}", dir.display()))?;
     stack
         .ensure_manage_token(Some(manage_token))
@@ -177,6 +177,7 @@ fn demo_settings(
         jobs: Default::default(),
         network: Default::default(),
         bi_account: Some(bi),
+        postgres: Vec::new(),
     }
 }
 

@@ -1,4 +1,4 @@
-//! The name of a table backend (`sqlite`, later `postgres`): what a stack's settings offer,
+//! The name of a table backend (`sqlite`, `postgresql`): what a stack's settings offer,
 //! what a project records, and what the stack looks its backend up by.
 
 use std::borrow::Cow;
@@ -39,6 +39,9 @@ const fn is_valid(name: &str) -> bool {
 impl BackendName {
     /// The embedded backend: a SQLite file per project.
     pub const SQLITE: BackendName = BackendName::from_static("sqlite");
+
+    /// A schema per project on one of the PostgreSQL servers a stack registers.
+    pub const POSTGRESQL: BackendName = BackendName::from_static("postgresql");
 
     /// Validates `name` as a backend name.
     pub fn parse(name: &str) -> Result<Self, IdError> {

@@ -40,6 +40,23 @@ impl FromRequestParts<AppState> for StorageAuth {
     }
 }
 
+/// A verified Storage API token when the request carries one; none when it carries none. A
+/// token that is sent but does not verify is refused, as everywhere else.
+pub struct MaybeStorageAuth(pub Option<TokenAuth>);
+
+impl FromRequestParts<AppState> for MaybeStorageAuth {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        if header(parts, STORAGE_TOKEN_HEADER).is_none() {
+            return Ok(MaybeStorageAuth(None));
+        }
+        StorageAuth::from_request_parts(parts, state)
+            .await
+            .map(|StorageAuth(auth)| MaybeStorageAuth(Some(auth)))
+    }
+}
+
 /// A verified manage token.
 pub struct ManageAuth;
 

@@ -17,7 +17,8 @@ use stackport_stack::{Error, ErrorKind, Result};
 use crate::accounts;
 use crate::error::pg;
 use crate::export::{refs, where_clause, Params};
-use crate::names::{self, qualified};
+use crate::names::qualified;
+use crate::native::Layout;
 use crate::PostgresBackend;
 
 /// What the staging tables of one load start with.
@@ -121,12 +122,15 @@ fn stage(
     let query = &load.query;
     let wanted: Vec<String> = query.columns.iter().map(|c| quote(c.as_str())).collect();
     let defs: Vec<String> = wanted.iter().map(|c| format!("{c} TEXT")).collect();
+    let source = load.source.as_str();
+    // Typed columns as the text they were imported as, as every export gives them.
+    let layout = Layout::read(tx, load.project, source)?;
     let mut params = Params::new();
     let mut select = format!(
         "SELECT {} FROM {}{} ORDER BY _stackport_row",
-        names::columns(query.columns).join(", "),
-        qualified(load.project, load.source.as_str()),
-        where_clause(query, &mut params)
+        layout.texts(source, query.columns)?.join(", "),
+        qualified(load.project, source),
+        where_clause(&layout, source, query, &mut params)?
     );
     if let Some(limit) = query.limit {
         params.push(Box::new(limit.min(i64::MAX as u64) as i64));

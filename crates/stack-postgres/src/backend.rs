@@ -6,7 +6,7 @@ use std::io::Write;
 
 use postgres::config::Host;
 use postgres::{Config, Transaction};
-use stackport_model::{BackendName, ColumnName, ProjectId};
+use stackport_model::{api::ColumnDefinition, BackendName, ColumnName, ProjectId};
 use stackport_stack::backend::{
     quote, write_csv_from_rows, AppliedImport, ConnectionFacts, CsvLayout, ExportQuery, ImportPlan,
     PhysicalName, RowFeed, RowVisitor, SqlHost, TableBackend, TableStats,
@@ -15,12 +15,15 @@ use stackport_stack::{Error, Result};
 
 use crate::error::pg;
 use crate::names::{self, qualified, schema};
+use crate::native::{column_ddl, Layout};
 use crate::pool::Pool;
 use crate::schema::{is_bookkeeping, touch};
 
 /// Tables in the schemas `p<project id>` of one PostgreSQL database.
 pub struct PostgresBackend {
     pool: Pool,
+    /// The id the stack registered the server under; projects placed here record it.
+    server: Option<String>,
     /// How workspace and sandbox accounts are named in this database.
     naming: crate::accounts::Naming,
     /// Where SQL clients reach the accounts.
@@ -40,49 +43,48 @@ impl PostgresBackend {
     /// pairs), connecting once now so a wrong address or a database that is not UTF8 is reported
     /// here, not at the first import.
     pub fn connect(url: &str) -> Result<Self> {
-        let config: Config = url.parse().map_err(|e| {
-            Error::invalid(
-                "storage.backend.invalidUrl",
-                format!("not a PostgreSQL connection string: {e}"),
-            )
-        })?;
+        let backend = PostgresBackend::new(parse_config(url)?, None);
+        backend.pool.get()?;
+        Ok(backend)
+    }
+
+    /// The backend of the stack's server `id` at `url`, connecting only when first used: a
+    /// server that is down when the stack starts must not keep it from serving the projects
+    /// that live elsewhere; its own projects' requests fail, naming it, until it is back.
+    pub fn on_server(id: &str, url: &str) -> Result<Self> {
+        Ok(PostgresBackend::new(
+            parse_config(url)?,
+            Some(id.to_string()),
+        ))
+    }
+
+    /// Connects once, to tell at start whether the server is reachable and usable.
+    pub fn check(&self) -> Result<()> {
+        self.pool.get().map(drop)
+    }
+
+    /// The backend over `config`, the names of its accounts and where clients reach them
+    /// taken from the configuration alone (no connection yet).
+    fn new(config: Config, server: Option<String>) -> PostgresBackend {
         let facts = ConnectionFacts {
             host: match config.get_hosts().first() {
                 Some(Host::Tcp(host)) => host.clone(),
                 _ => "localhost".to_string(),
             },
             port: config.get_ports().first().copied().unwrap_or(5432),
-            database: String::new(),
+            // PostgreSQL's own default: the database named as the user.
+            database: config
+                .get_dbname()
+                .or(config.get_user())
+                .unwrap_or("postgres")
+                .to_string(),
         };
-        let mut backend = PostgresBackend {
-            pool: Pool::new(config),
-            naming: crate::accounts::Naming::new(""),
+        PostgresBackend {
+            naming: crate::accounts::Naming::new(&facts.database),
             facts,
-        };
-        let (encoding, database): (String, String) = {
-            let row = backend
-                .pool
-                .get()?
-                .query_one(
-                    "SELECT current_setting('server_encoding'), current_database()::text",
-                    &[],
-                )
-                .map_err(pg)?;
-            (row.get(0), row.get(1))
-        };
-        backend.naming = crate::accounts::Naming::new(&database);
-        backend.facts.database = database;
-        // Sizes are bytes of UTF-8 (`octet_length`), and values must come back byte for byte.
-        if encoding != "UTF8" {
-            return Err(Error::invalid(
-                "storage.backend.encoding",
-                format!(
-                    "the database's encoding is {encoding}; table data needs a UTF8 database \
-                     (CREATE DATABASE ... ENCODING 'UTF8')"
-                ),
-            ));
+            pool: Pool::new(config),
+            server,
         }
-        Ok(backend)
     }
 
     pub(crate) fn pool(&self) -> &Pool {
@@ -115,6 +117,22 @@ impl PostgresBackend {
         tx.commit().map_err(pg)?;
         Ok(out)
     }
+}
+
+/// Parses a connection string; the error never repeats it, as it may hold a password.
+fn parse_config(url: &str) -> Result<Config> {
+    let mut config: Config = url.parse().map_err(|e| {
+        Error::invalid(
+            "storage.backend.invalidUrl",
+            format!("not a PostgreSQL connection string: {e}"),
+        )
+    })?;
+    if config.get_connect_timeout().is_none() {
+        // A server that does not answer must fail the request, not hold its thread forever.
+        config.connect_timeout(std::time::Duration::from_secs(10));
+    }
+    config.application_name("stackport");
+    Ok(config)
 }
 
 /// Drops `table` (its key index goes with it) and its figures.
@@ -161,10 +179,14 @@ fn refuse_duplicates(
     primary_key: &[ColumnName],
 ) -> Result<()> {
     let cols = names::columns(primary_key).join(", ");
+    let shown = Layout::read(tx, project, table)?
+        .texts(table, primary_key)?
+        .join(", ");
     let dup = tx
         .query_opt(
             &format!(
-                "SELECT concat_ws(', ', {cols}) FROM {} GROUP BY {cols} HAVING count(*) > 1 LIMIT 1",
+                "SELECT concat_ws(', ', {shown}) FROM {} GROUP BY {cols} HAVING count(*) > 1 \
+                 LIMIT 1",
                 qualified(project, table)
             ),
             &[],
@@ -192,15 +214,29 @@ impl TableBackend for PostgresBackend {
         Self::NAME
     }
 
+    fn placement(&self) -> Option<&str> {
+        self.server.as_deref()
+    }
+
     fn create_table(
         &self,
         project: ProjectId,
         table: &PhysicalName,
         columns: &[ColumnName],
+        definitions: Option<&[ColumnDefinition]>,
         primary_key: &[ColumnName],
         now_micros: i64,
     ) -> Result<()> {
         let table = table.as_str();
+        if let Some(defs) = definitions {
+            let named: Vec<&ColumnName> = defs.iter().map(|d| &d.name).collect();
+            if named.len() != columns.len() || named.iter().zip(columns).any(|(d, c)| *d != c) {
+                return Err(Error::internal(
+                    "creating a typed table",
+                    format!("the definitions of {table} do not name its columns in order"),
+                ));
+            }
+        }
         self.write(project, true, |tx| {
             // An explicit row key keeps storage order (the order rows came in), which a heap
             // does not promise once rows are updated.
@@ -208,8 +244,9 @@ impl TableBackend for PostgresBackend {
                 "CREATE TABLE {} (_stackport_row BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ",
                 qualified(project, table)
             );
-            for c in names::columns(columns) {
-                ddl.push_str(&format!("{c} TEXT NOT NULL DEFAULT '', "));
+            for (i, c) in columns.iter().enumerate() {
+                let def = definitions.map(|d| &d[i]);
+                ddl.push_str(&format!("{} {}, ", names::column(c), column_ddl(def)));
             }
             ddl.push_str("_timestamp BIGINT NOT NULL)");
             tx.batch_execute(&ddl).map_err(pg)?;
@@ -235,14 +272,16 @@ impl TableBackend for PostgresBackend {
         project: ProjectId,
         table: &PhysicalName,
         column: &ColumnName,
+        definition: Option<&ColumnDefinition>,
         now_micros: i64,
     ) -> Result<()> {
         let table = table.as_str();
         self.write(project, true, |tx| {
             tx.batch_execute(&format!(
-                "ALTER TABLE {} ADD COLUMN {} TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE {} ADD COLUMN {} {}",
                 qualified(project, table),
-                names::column(column)
+                names::column(column),
+                column_ddl(definition)
             ))
             .map_err(pg)?;
             touch(tx, project, table, now_micros, false)
@@ -260,9 +299,14 @@ impl TableBackend for PostgresBackend {
         let t = qualified(project, table);
         let c = names::column(column);
         self.write(project, true, |tx| {
+            let text =
+                Layout::read(tx, project, table)?.texts(table, std::slice::from_ref(column))?;
             let removed: i64 = tx
                 .query_one(
-                    &format!("SELECT coalesce(sum(octet_length({c})), 0)::BIGINT FROM {t}"),
+                    &format!(
+                        "SELECT coalesce(sum(octet_length({})), 0)::BIGINT FROM {t}",
+                        text[0]
+                    ),
                     &[],
                 )
                 .map_err(pg)?

@@ -5,7 +5,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use postgres::{Client, Config, NoTls};
-use stackport_stack::Result;
+use stackport_stack::{Error, ErrorKind, Result};
 
 use crate::error::pg;
 
@@ -14,6 +14,9 @@ const MAX_IDLE: usize = 8;
 
 /// How long an idle connection may take to answer before it is given up for a new one.
 const VALIDATE_WITHIN: Duration = Duration::from_secs(10);
+
+/// See [`Pool::new`].
+const SESSION_OPTIONS: &str = "-c DateStyle=ISO,YMD -c extra_float_digits=1 -c TimeZone=UTC";
 
 pub(crate) struct Pool {
     config: Config,
@@ -27,7 +30,15 @@ pub(crate) struct Conn<'p> {
 }
 
 impl Pool {
-    pub(crate) fn new(config: Config) -> Pool {
+    /// Every connection gets the settings the text forms of typed values depend on (ISO dates,
+    /// the shortest float that reads back the same, times without an offset read as UTC as
+    /// the stack reads them), after any options of the URL so that those cannot change them.
+    pub(crate) fn new(mut config: Config) -> Pool {
+        let options = match config.get_options() {
+            Some(own) => format!("{own} {SESSION_OPTIONS}"),
+            None => SESSION_OPTIONS.to_string(),
+        };
+        config.options(&options);
         Pool {
             config,
             idle: Mutex::new(Vec::new()),
@@ -50,7 +61,7 @@ impl Pool {
                         break c;
                     }
                 }
-                None => break self.config.connect(NoTls).map_err(pg)?,
+                None => break self.open()?,
             }
         };
         Ok(Conn {
@@ -58,6 +69,68 @@ impl Pool {
             client: Some(client),
         })
     }
+}
+
+impl Pool {
+    /// A new session, checked to be one table data can live in: sizes are bytes of UTF-8
+    /// (`octet_length`) and values must come back byte for byte.
+    fn open(&self) -> Result<Client> {
+        let mut client = self.config.connect(NoTls).map_err(|e| {
+            let host = self.config.get_hosts().first().map(|h| match h {
+                postgres::config::Host::Tcp(h) => h.clone(),
+                postgres::config::Host::Unix(p) => p.display().to_string(),
+            });
+            let port = self.config.get_ports().first().copied().unwrap_or(5432);
+            Error::new(
+                ErrorKind::Unavailable,
+                "storage.backend.unavailable",
+                format!(
+                    "cannot reach the PostgreSQL server at {}:{port}: {}",
+                    host.unwrap_or_default(),
+                    crate::error::chain(&e)
+                ),
+            )
+        })?;
+        let encoding: String = client
+            .query_one("SHOW server_encoding", &[])
+            .map_err(pg)?
+            .get(0);
+        if encoding != "UTF8" {
+            return Err(Error::invalid(
+                "storage.backend.encoding",
+                format!(
+                    "the database's encoding is {encoding}; table data needs a UTF8 database \
+                     (CREATE DATABASE ... ENCODING 'UTF8')"
+                ),
+            ));
+        }
+        Ok(client)
+    }
+}
+
+impl Drop for Pool {
+    /// A blocking client owns a small runtime, and tokio refuses to drop a runtime on one of
+    /// its async threads, where the last reference to a stack may well go: the idle sessions
+    /// are then closed on a thread of their own.
+    fn drop(&mut self) {
+        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if idle.is_empty() {
+            return;
+        }
+        if tokio_context() {
+            let _ = std::thread::Builder::new()
+                .name("stackport-pg-close".into())
+                .spawn(move || drop(idle));
+        } else {
+            drop(idle);
+        }
+    }
+}
+
+/// Whether this thread belongs to a tokio runtime (also its blocking pool, where dropping
+/// would be allowed; telling the two apart is not worth a thread's start).
+fn tokio_context() -> bool {
+    tokio::runtime::Handle::try_current().is_ok()
 }
 
 impl std::ops::Deref for Conn<'_> {

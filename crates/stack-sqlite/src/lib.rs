@@ -30,6 +30,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use stackport_stack::files::LocalFileStore;
+use stackport_stack::secrets::Keyring;
 use stackport_stack::settings::StackSettings;
 use stackport_stack::{Result, Stack, Storage};
 
@@ -37,7 +38,7 @@ pub use metadata::{SqliteMetadata, SqliteTx};
 pub use table_backend::SqliteBackend;
 
 /// The storage of a stack whose data dir is `dir`: `metadata.sqlite`, `tables/` and `files/`.
-pub fn embedded(dir: &Path, _settings: &StackSettings) -> Result<Storage> {
+pub fn embedded(dir: &Path, _settings: &StackSettings, _keyring: &Keyring) -> Result<Storage> {
     Ok(Storage {
         metadata: Box::new(SqliteMetadata::open(&dir.join("metadata.sqlite"))?),
         tables: vec![Arc::new(SqliteBackend::new(dir.join("tables"))?)],

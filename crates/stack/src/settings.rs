@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use stackport_model::BackendName;
 
 use crate::error::{Error, Result};
+use crate::table_servers::PostgresServer;
 
 /// Limits the stack enforces where each resource is spent, so that one request, one slow client
 /// or one project cannot exhaust what the others need. Every field is documented with its default
@@ -162,6 +163,10 @@ pub struct StackSettings {
     /// The stack's BI account; without one, BI projects cannot be provisioned here.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bi_account: Option<BiAccount>,
+    /// The PostgreSQL servers `postgresql` projects are placed on; required when the stack
+    /// offers that backend.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub postgres: Vec<PostgresServer>,
 }
 
 impl StackSettings {
@@ -183,6 +188,7 @@ impl StackSettings {
                 id: "local-bi".into(),
                 name: "Local BI account".into(),
             }),
+            postgres: Vec::new(),
         }
     }
 
@@ -208,6 +214,27 @@ impl StackSettings {
                 "default backend '{}' is not one of the backends {:?}",
                 self.default_backend, self.backends
             ));
+        }
+        let offers_postgres = self.backends.contains(&BackendName::POSTGRESQL);
+        if offers_postgres == self.postgres.is_empty() {
+            return bad(if offers_postgres {
+                "the stack offers the backend 'postgresql' but registers no PostgreSQL server; \
+                 add one with `stackport stack add-postgres DIR URL`"
+                    .into()
+            } else {
+                "PostgreSQL servers are registered but 'postgresql' is not one of the backends; \
+                 add it to \"backends\""
+                    .into()
+            });
+        }
+        for (i, server) in self.postgres.iter().enumerate() {
+            server.validate()?;
+            if self.postgres[..i].iter().any(|s| s.id == server.id) {
+                return bad(format!(
+                    "two PostgreSQL servers have the id '{}'",
+                    server.id
+                ));
+            }
         }
         let l = &self.limits;
         if l.max_columns == 0 || l.max_columns > MAX_COLUMNS_CEILING {

@@ -1,8 +1,8 @@
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
-use stackport_model::api::StackInfo;
-use stackport_model::ProjectId;
+use stackport_model::api::{Project, StackInfo};
+use stackport_model::{BackendName, ProjectId};
 
 use crate::backend::{BackendRegistry, TableBackend};
 use crate::clock::{Clock, SystemClock};
@@ -13,6 +13,7 @@ use crate::registry::Registry;
 use crate::secrets::Keyring;
 use crate::settings::StackSettings;
 use crate::store::{Meta, MetadataStore};
+use crate::table_servers::PostgresServer;
 use crate::{fsutil, secret};
 
 /// The storage a stack runs on, one implementation per seam, chosen by whoever opens the stack
@@ -52,10 +53,26 @@ const MASTER_KEY_FILE: &str = "master.key";
 const SPOOL_DIR: &str = "spool";
 
 impl Stack {
-    /// Writes a new stack's settings and master key into `dir`. Refuses a dir that already holds a
-    /// stack: its keys would no longer open its secrets.
-    pub fn init(dir: &Path, settings: &StackSettings) -> Result<()> {
-        settings.validate()?;
+    /// Writes a new stack's settings and master key into `dir`, registering the PostgreSQL
+    /// servers `postgres` gives (URLs whose passwords are sealed, see
+    /// [`crate::table_servers`]) as `pg1`, `pg2`, …; with any, the stack offers `postgresql`.
+    /// Refuses a dir that already holds a stack: its keys would no longer open its secrets.
+    pub fn init(dir: &Path, settings: &StackSettings, postgres: &[String]) -> Result<()> {
+        // Everything that can be refused is refused before the dir is touched.
+        let with_servers = |keyring: &Keyring| -> Result<StackSettings> {
+            let mut s = settings.clone();
+            for url in postgres {
+                let id = format!("pg{}", s.postgres.len() + 1);
+                s.postgres
+                    .push(PostgresServer::register(&id, url, keyring)?);
+            }
+            if !s.postgres.is_empty() && !s.backends.contains(&BackendName::POSTGRESQL) {
+                s.backends.push(BackendName::POSTGRESQL);
+            }
+            s.validate()?;
+            Ok(s)
+        };
+        with_servers(&Keyring::new(&settings.id, [0; 32]))?;
         std::fs::create_dir_all(dir)?;
         let path = dir.join(SETTINGS_FILE);
         if path.exists() {
@@ -67,8 +84,38 @@ impl Stack {
                 ),
             ));
         }
-        ensure_master_key(dir)?;
-        settings.save(&path)
+        let keyring = Keyring::new(&settings.id, ensure_master_key(dir)?);
+        with_servers(&keyring)?.save(&path)
+    }
+
+    /// Registers one more PostgreSQL server in the (stopped) stack in `dir`, its password
+    /// sealed; returns its id. New `postgresql` projects may be placed on it from the next
+    /// start; projects already placed stay where they are.
+    pub fn add_postgres_server(dir: &Path, url: &str) -> Result<String> {
+        let path = dir.join(SETTINGS_FILE);
+        if !path.exists() {
+            return Err(Error::not_found(
+                "stack.notFound",
+                format!(
+                    "{} holds no stack; create one with `stackport stack init`",
+                    dir.display()
+                ),
+            ));
+        }
+        let mut settings = StackSettings::load(&path)?;
+        let keyring = Keyring::new(&settings.id, ensure_master_key(dir)?);
+        let id = (1..)
+            .map(|n| format!("pg{n}"))
+            .find(|id| settings.postgres.iter().all(|s| s.id != *id))
+            .expect("an unused id");
+        settings
+            .postgres
+            .push(PostgresServer::register(&id, url, &keyring)?);
+        if !settings.backends.contains(&BackendName::POSTGRESQL) {
+            settings.backends.push(BackendName::POSTGRESQL);
+        }
+        settings.save(&path)?;
+        Ok(id)
     }
 
     /// Opens the stack in `dir` on the storage `storage` builds from its settings; a dir without
@@ -76,20 +123,20 @@ impl Stack {
     pub fn open_with(
         dir: &Path,
         default_settings: impl FnOnce() -> StackSettings,
-        storage: impl FnOnce(&Path, &StackSettings) -> Result<Storage>,
+        storage: impl FnOnce(&Path, &StackSettings, &Keyring) -> Result<Storage>,
     ) -> Result<Stack> {
         std::fs::create_dir_all(dir)?;
         let settings_path = dir.join(SETTINGS_FILE);
         if !settings_path.exists() {
-            Stack::init(dir, &default_settings())?;
+            Stack::init(dir, &default_settings(), &[])?;
         }
         let settings = StackSettings::load(&settings_path)?;
-        let master_key = ensure_master_key(dir)?;
+        let keyring = Keyring::new(&settings.id, ensure_master_key(dir)?);
         let Storage {
             metadata,
             tables,
             files,
-        } = storage(dir, &settings)?;
+        } = storage(dir, &settings, &keyring)?;
         let backends = BackendRegistry::new(tables, &settings)?;
         let registry = Registry::open(dir)?;
         match std::fs::remove_dir_all(dir.join(SPOOL_DIR)) {
@@ -97,7 +144,7 @@ impl Stack {
             _ => {}
         }
         let stack = Stack {
-            keyring: Keyring::new(&settings.id, master_key),
+            keyring,
             settings,
             store: Meta::new(metadata, Arc::new(SystemClock)),
             backends,
@@ -192,12 +239,27 @@ impl Stack {
         f()
     }
 
-    /// The backend a record names (a project's `backend`, as stored).
-    pub(crate) fn backend(&self, name: &str) -> Result<&dyn TableBackend> {
-        self.backends.get(name).ok_or_else(|| {
-            Error::internal(
-                "choosing a table backend",
-                format!("backend '{name}' is not configured on this stack"),
+    /// The backend holding a project's tables.
+    pub(crate) fn project_backend(&self, project: &Project) -> Result<&dyn TableBackend> {
+        self.backend(&project.backend, project.placement.as_deref())
+    }
+
+    /// The backend `name` on the server `placement`, as a project's record names them.
+    pub(crate) fn backend(&self, name: &str, placement: Option<&str>) -> Result<&dyn TableBackend> {
+        self.backends.get(name, placement).ok_or_else(|| {
+            Error::new(
+                crate::ErrorKind::Unavailable,
+                "storage.backend.notConfigured",
+                match placement {
+                    Some(server) => format!(
+                        "the project's tables are on {name} server '{server}', which this \
+                         stack's settings no longer register; add it back to stack.json"
+                    ),
+                    None => format!(
+                        "the project's tables are in backend '{name}', which this stack no \
+                         longer offers; add it back to stack.json"
+                    ),
+                },
             )
         })
     }

@@ -6,7 +6,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use stackport_model::api::{NewBucket, NewProject};
-use stackport_model::{BucketId, ColumnName, ProjectId, Stage};
+use stackport_model::{BackendName, BucketId, ColumnName, ProjectId, Stage};
+use stackport_stack::table_servers::PostgresServer;
 use stackport_stack::{ManualClock, Stack, StackSettings, TokenAuth};
 
 /// For a test that expects the open itself to fail: the stack the local defaults give, on
@@ -31,6 +32,69 @@ pub fn open_with(
 ) -> Stack {
     let stack = stackport_stack_sqlite::open(dir, || {
         let mut s = StackSettings::local_default("127.0.0.1:0");
+        settings(&mut s);
+        s
+    })
+    .expect("the stack opens");
+    match clock {
+        Some(clock) => stack.with_clock(clock),
+        None => stack,
+    }
+}
+
+/// Which backend a test's projects keep their tables in: tests that touch table data run on
+/// each, the same test body for both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A SQLite file per project, the embedded default.
+    Sqlite,
+    /// A schema per project on the test process's PostgreSQL cluster (a fresh database per
+    /// stack), started by `scripts/postgres`; a test fails when it cannot be started.
+    Postgresql,
+}
+
+impl Backend {
+    /// Both, for a test to loop over.
+    pub const ALL: [Backend; 2] = [Backend::Sqlite, Backend::Postgresql];
+
+    /// The name projects record.
+    pub fn name(self) -> BackendName {
+        match self {
+            Backend::Sqlite => BackendName::SQLITE,
+            Backend::Postgresql => BackendName::POSTGRESQL,
+        }
+    }
+
+    /// `settings` changed so new projects get this backend: for PostgreSQL, a fresh database of
+    /// the shared cluster registered as server `pg1`, offered beside SQLite.
+    pub fn apply(self, settings: &mut StackSettings) {
+        if self == Backend::Postgresql && settings.postgres.is_empty() {
+            let url = crate::postgres::Cluster::shared().fresh_database("stack");
+            settings.postgres.push(PostgresServer {
+                id: "pg1".into(),
+                url,
+                sealed_password: None,
+                accepts_new_projects: true,
+            });
+            if !settings.backends.contains(&BackendName::POSTGRESQL) {
+                settings.backends.push(BackendName::POSTGRESQL);
+            }
+        }
+        settings.default_backend = self.name();
+    }
+}
+
+/// As [`open_with`], on the storage every backend needs, with new projects on `backend`
+/// (settings applied when `dir` has no `stack.json` yet; a reopened stack keeps its servers).
+pub fn open_on(
+    dir: &Path,
+    backend: Backend,
+    clock: Option<Arc<ManualClock>>,
+    settings: impl FnOnce(&mut StackSettings),
+) -> Stack {
+    let stack = stackport_engines::open(dir, || {
+        let mut s = StackSettings::local_default("127.0.0.1:0");
+        backend.apply(&mut s);
         settings(&mut s);
         s
     })

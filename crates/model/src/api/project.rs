@@ -14,6 +14,11 @@ pub struct Project {
     pub name: String,
     /// The table storage backend the project's tables live in.
     pub backend: String,
+    /// Which of the stack's servers of that backend holds the project's tables (the id of a
+    /// PostgreSQL server in its `stack.json`); none for the embedded backend. Chosen when the
+    /// project is created and never changed, so its tables are always found where they are.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<String>,
     /// The backend a workspace gets when none is asked: the project's own. kbcstorage reads
     /// it (token verify's `owner.defaultBackend`) before creating a workspace, and would make
     /// Snowflake key pairs were it `snowflake`.

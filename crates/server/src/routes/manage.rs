@@ -8,7 +8,7 @@ use stackport_model::ProjectId;
 
 use crate::api::{Api, Content, Doc};
 use crate::error::ApiError;
-use crate::extract::{AppJson, Id, ManageAuth, StorageAuth};
+use crate::extract::{AppJson, Id, ManageAuth, MaybeStorageAuth, StorageAuth};
 use crate::query::ApiQuery;
 use crate::AppState;
 use stackport_model::api::query::MasterTokenQuery;
@@ -73,10 +73,19 @@ const INDEX_DOC: Doc =
 
 async fn index(
     State(state): State<AppState>,
+    MaybeStorageAuth(auth): MaybeStorageAuth,
     _: ApiQuery<NoQuery>,
 ) -> Result<Json<StorageIndex>, ApiError> {
     state
-        .run(|s| Ok(StorageIndex::of(s.info())))
+        .run(move |s| {
+            let mut info = s.info();
+            // Asked with a project's token, the index names that project's backend, as the
+            // reference's does: clients choose a workspace's backend by it.
+            if let Some(auth) = auth {
+                info.default_backend = s.get_project(auth.project())?.default_backend;
+            }
+            Ok(StorageIndex::of(info))
+        })
         .await
         .map(Json)
 }

@@ -10,9 +10,10 @@ use std::time::Duration;
 use stackport_client::{Client, ImportParams};
 use stackport_model::api::{NewBucket, NewProject, NewTable, WorkspaceConnection};
 use stackport_model::{BackendName, ColumnName, ProjectId, Stage, TableId};
-use stackport_stack::{Stack, StackSettings, Storage};
-use stackport_stack_postgres::PostgresBackend;
+use stackport_stack::table_servers::PostgresServer;
+use stackport_stack::{Stack, StackSettings};
 use stackport_testkit::postgres::Cluster;
+use stackport_testkit::stack::Backend;
 use stackport_testkit::TempDir;
 use tokio::sync::oneshot;
 
@@ -60,29 +61,24 @@ pub async fn spawn(settings: impl FnOnce(&mut StackSettings) + Send + 'static) -
     }
 }
 
-/// Opens the stack in `dir` on embedded metadata and the PostgreSQL database at `db_url`.
+/// Opens the stack in `dir` as `serve` would, with the PostgreSQL database at `db_url`
+/// registered as server `pg1` (SQLite stays the default backend).
 pub fn open_stack(
     dir: &std::path::Path,
     db_url: &str,
     settings: impl FnOnce(&mut StackSettings),
 ) -> Stack {
-    Stack::open_with(
-        dir,
-        || {
-            let mut s = StackSettings::local_default("127.0.0.1:0");
-            s.backends.push(BackendName::parse("postgresql").unwrap());
-            settings(&mut s);
-            s
-        },
-        |dir, s| {
-            let mut storage: Storage = stackport_stack_sqlite::embedded(dir, s)?;
-            storage
-                .tables
-                .push(Arc::new(PostgresBackend::connect(db_url)?));
-            Ok(storage)
-        },
-    )
-    .expect("the stack opens")
+    let url = db_url.to_string();
+    stackport_testkit::stack::open_on(dir, Backend::Sqlite, None, move |s| {
+        s.postgres.push(PostgresServer {
+            id: "pg1".into(),
+            url,
+            sealed_password: None,
+            accepts_new_projects: true,
+        });
+        s.backends.push(BackendName::POSTGRESQL);
+        settings(s);
+    })
 }
 
 impl App {

@@ -9,7 +9,7 @@ use stackport_stack::Result;
 use crate::row::from_json;
 use crate::SqliteTx;
 
-const COLUMNS: &str = "id, name, backend, features, created";
+const COLUMNS: &str = "id, name, backend, features, created, placement";
 
 fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
     let backend: String = r.get(2)?;
@@ -19,6 +19,7 @@ fn from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Project> {
         // A project's workspaces live in its one backend.
         default_backend: backend.clone(),
         backend,
+        placement: r.get(5)?,
         features: from_json(&r.get::<_, String>(3)?)?,
         created: stackport_model::time::from_micros(r.get(4)?),
     })
@@ -31,8 +32,8 @@ const PROJECT_TABLES: &[&str] = &["events", "metadata", "files", "tables", "buck
 impl ProjectStore for SqliteTx<'_> {
     fn insert_project(&mut self, new: &NewProjectRecord<'_>) -> Result<ProjectId> {
         self.conn.execute(
-            "INSERT INTO projects (name, backend, created) VALUES (?1, ?2, ?3)",
-            params![new.name, new.backend, new.created_micros],
+            "INSERT INTO projects (name, backend, placement, created) VALUES (?1, ?2, ?3, ?4)",
+            params![new.name, new.backend, new.placement, new.created_micros],
         )?;
         Ok(ProjectId(self.conn.last_insert_rowid() as u64))
     }

@@ -23,13 +23,21 @@ impl BackendRegistry {
         implementations: Vec<Arc<dyn TableBackend>>,
         settings: &StackSettings,
     ) -> Result<BackendRegistry> {
-        let available: Vec<BackendName> = implementations.iter().map(|b| b.name()).collect();
-        if let Some(twice) = repeated(&available) {
+        let placed: Vec<(BackendName, Option<String>)> = implementations
+            .iter()
+            .map(|b| (b.name(), b.placement().map(str::to_string)))
+            .collect();
+        if let Some((name, placement)) = repeated(&placed) {
             return Err(Error::internal(
                 "building the table backends",
-                format!("the storage provides two backends named '{twice}'"),
+                format!(
+                    "the storage provides two backends named '{name}' placed on {}",
+                    placement.as_deref().unwrap_or("(no server)")
+                ),
             ));
         }
+        let mut available: Vec<BackendName> = placed.into_iter().map(|(n, _)| n).collect();
+        available.dedup();
         check(&available, settings)?;
         let offered = implementations
             .into_iter()
@@ -44,11 +52,12 @@ impl BackendRegistry {
         check(available, settings)
     }
 
-    /// The backend called `name` (as a project's record holds it), if the stack offers one.
-    pub fn get(&self, name: &str) -> Option<&dyn TableBackend> {
+    /// The backend called `name` on the server `placement` (as a project's record holds
+    /// them), if the stack offers one.
+    pub fn get(&self, name: &str, placement: Option<&str>) -> Option<&dyn TableBackend> {
         self.offered
             .iter()
-            .find(|b| b.name() == name)
+            .find(|b| b.name() == name && b.placement() == placement)
             .map(|b| b.as_ref())
     }
 }
@@ -88,7 +97,7 @@ fn check(available: &[BackendName], settings: &StackSettings) -> Result<()> {
     Ok(())
 }
 
-fn repeated(names: &[BackendName]) -> Option<&BackendName> {
+fn repeated<T: PartialEq>(names: &[T]) -> Option<&T> {
     names
         .iter()
         .enumerate()

@@ -40,7 +40,7 @@ pub(super) fn run(
     project: &Project,
     doc: &Document,
 ) -> Result<serde_json::Value, Failure> {
-    let host = stack.backend(&project.backend)?.sql_host().ok_or_else(|| {
+    let host = stack.project_backend(project)?.sql_host().ok_or_else(|| {
         Failure::failed(format!(
             "{} runs SQL on a database server, but project {}'s backend {} has none",
             job.component, project.id, project.backend
@@ -252,8 +252,10 @@ fn load_inputs(
             .unwrap_or_else(|| source.name().to_string());
         streams.push((source, stream, destination));
     }
+    let project = stack.get_project(job.project)?;
     let loads = table_loads(
         host,
+        &project,
         streams.iter().map(|(source, stream, destination)| {
             (stream, destination.as_str(), false, source.to_string())
         }),
@@ -346,18 +348,26 @@ impl Stack {
     /// cannot be reached is logged and swept at the next start.
     pub(crate) fn sweep_sandboxes(&self) -> crate::Result<usize> {
         let projects = self.store.read(|tx| tx.projects().list_projects())?;
-        let mut backends: Vec<String> = projects.into_iter().map(|p| p.backend).collect();
-        backends.sort();
-        backends.dedup();
+        let mut servers: Vec<(String, Option<String>)> = projects
+            .into_iter()
+            .map(|p| (p.backend, p.placement))
+            .collect();
+        servers.sort();
+        servers.dedup();
         let mut swept = 0;
-        for name in backends {
-            let Some(host) = self.backend(&name).ok().and_then(|b| b.sql_host()) else {
+        for (name, placement) in servers {
+            let Some(host) = self
+                .backend(&name, placement.as_deref())
+                .ok()
+                .and_then(|b| b.sql_host())
+            else {
                 continue;
             };
             match host.sweep_sandboxes() {
                 Ok(n) => swept += n,
                 Err(e) => tracing::warn!(
                     backend = %name,
+                    server = ?placement,
                     error = %e,
                     "sweeping leftover transformation sandboxes failed"
                 ),

@@ -100,7 +100,7 @@ impl Stack {
     /// The buckets the token can see.
     pub fn list_buckets(&self, auth: &TokenAuth, with_metadata: bool) -> Result<Vec<Bucket>> {
         let project = self.get_project(auth.project())?;
-        let stats = self.backend(&project.backend)?.stats_all(project.id)?;
+        let stats = self.project_backend(&project)?.stats_all(project.id)?;
         self.store.read(|tx| {
             let tables = tx.tables().physical_names(project.id)?;
             let records = tx.buckets().list_buckets(project.id)?;
@@ -115,7 +115,7 @@ impl Stack {
     /// One bucket.
     pub fn get_bucket(&self, auth: &TokenAuth, id: &BucketId) -> Result<Bucket> {
         let project = self.get_project(auth.project())?;
-        let stats = self.backend(&project.backend)?.stats_all(project.id)?;
+        let stats = self.project_backend(&project)?.stats_all(project.id)?;
         self.store.read(|tx| {
             let b = load_bucket(tx, project.id, id)?;
             auth.require_bucket(id, BucketPermission::Read)?;
@@ -239,7 +239,7 @@ impl Stack {
                 },
             )
         })?;
-        let backend = self.backend(&project.backend)?;
+        let backend = self.project_backend(&project)?;
         for table in tables.iter().filter(|t| t.alias.is_none()) {
             if let Err(e) = backend.drop_table(project.id, &table.physical) {
                 // The catalog no longer names it, so it is unreachable; the next start's

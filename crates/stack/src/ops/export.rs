@@ -36,6 +36,7 @@ pub struct ExportStream {
     pub(crate) table: TableId,
     pub(crate) project: ProjectId,
     pub(crate) backend: String,
+    pub(crate) placement: Option<String>,
     pub(crate) physical: crate::backend::PhysicalName,
     pub(crate) columns: Vec<ColumnName>,
     pub(crate) filters: Vec<ColumnFilter>,
@@ -128,6 +129,7 @@ impl Stack {
             table: id.clone(),
             project: project.id,
             backend: project.backend,
+            placement: project.placement,
             physical: table.physical,
             columns,
             filters,
@@ -210,7 +212,7 @@ impl ExportStream {
     /// the number of rows. For readers inside the stack, which need no CSV.
     pub(crate) fn visit_rows(&self, stack: &Stack, visit: &mut RowVisitor<'_>) -> Result<u64> {
         stack
-            .backend(&self.backend)?
+            .backend(&self.backend, self.placement.as_deref())?
             .export(self.project, &self.physical, &self.query(), visit)
     }
 
@@ -245,13 +247,9 @@ impl ExportStream {
         let layout = CsvLayout {
             timestamp_column: self.include_timestamp,
         };
-        stack.backend(&self.backend)?.export_csv(
-            self.project,
-            &self.physical,
-            &self.query(),
-            layout,
-            out,
-        )
+        stack
+            .backend(&self.backend, self.placement.as_deref())?
+            .export_csv(self.project, &self.physical, &self.query(), layout, out)
     }
 }
 

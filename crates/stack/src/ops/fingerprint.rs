@@ -55,15 +55,17 @@ impl Stack {
             limit: None,
         };
         let mut sum = RowSum::default();
-        let rows = self.backend(&stream.backend)?.export(
-            stream.project,
-            &stream.physical,
-            &query,
-            &mut |values, _timestamp| {
-                sum.add_row(values);
-                Ok(())
-            },
-        )?;
+        let rows = self
+            .backend(&stream.backend, stream.placement.as_deref())?
+            .export(
+                stream.project,
+                &stream.physical,
+                &query,
+                &mut |values, _timestamp| {
+                    sum.add_row(values);
+                    Ok(())
+                },
+            )?;
         Ok(TableFingerprint {
             table_id: id.clone(),
             rows_count: rows,

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 use stackport_model::api::{CreatedProject, NewProject, NewToken, Project, Token};
-use stackport_model::ProjectId;
+use stackport_model::{BackendName, ProjectId};
 
 use super::events::{record, NewEvent};
 use super::tokens::insert_token;
@@ -42,9 +42,11 @@ impl Stack {
         }
         let now = self.now_micros();
         self.store.write(|tx| {
+            let placement = self.place_project(&backend, &tx.projects().list_projects()?)?;
             let id = tx.projects().insert_project(&NewProjectRecord {
                 name,
                 backend: &backend,
+                placement: placement.as_deref(),
                 created_micros: now,
             })?;
             record(
@@ -56,7 +58,7 @@ impl Stack {
                     message: format!("Project {id} ({name}) created"),
                     object_type: "project",
                     object_id: id.to_string(),
-                    params: json!({ "name": name, "backend": backend }),
+                    params: json!({ "name": name, "backend": backend, "placement": placement }),
                 },
             )?;
             let token = insert_token(tx, id, &master_token_request("Master token"), true, None)?;
@@ -69,6 +71,40 @@ impl Stack {
                 token: token.token.unwrap_or_default(),
             })
         })
+    }
+
+    /// The server a new project of `backend` goes to: for PostgreSQL, of the registered servers
+    /// that accept new projects, the one holding the fewest projects (the first on a tie), so
+    /// a server added to a full stack takes the new projects until it holds as many. None for a
+    /// backend with one place only.
+    fn place_project(&self, backend: &str, existing: &[Project]) -> Result<Option<String>> {
+        if backend != BackendName::POSTGRESQL.as_str() {
+            return Ok(None);
+        }
+        let open = self
+            .settings
+            .postgres
+            .iter()
+            .filter(|s| s.accepts_new_projects);
+        let chosen = open.min_by_key(|server| {
+            existing
+                .iter()
+                .filter(|p| p.backend == backend && p.placement.as_deref() == Some(&server.id))
+                .count()
+        });
+        match chosen {
+            Some(server) => Ok(Some(server.id.clone())),
+            None => Err(Error::new(
+                crate::ErrorKind::Unavailable,
+                "manage.projects.noServer",
+                format!(
+                    "no PostgreSQL server of stack {} accepts new projects (every one has \
+                     acceptsNewProjects: false in stack.json); register another with \
+                     `stackport stack add-postgres` or let one accept new projects",
+                    self.settings.id
+                ),
+            )),
+        }
     }
 
     /// All projects of the stack.
@@ -87,7 +123,7 @@ impl Stack {
     pub fn delete_project(&self, id: ProjectId) -> Result<()> {
         let project = self.get_project(id)?;
         self.store.write(|tx| tx.projects().delete_project(id))?;
-        self.backend(&project.backend)?.drop_project(id)?;
+        self.project_backend(&project)?.drop_project(id)?;
         self.files.delete_project(id)?;
         match std::fs::remove_dir_all(self.dir.join("workspaces").join(id.to_string())) {
             Ok(()) => {}

@@ -162,7 +162,7 @@ impl Stack {
         });
         let password = secret::random_string(32);
         // A database server hosts the workspace as an account of its own; SQLite's is a file.
-        let sql_host = self.sql_host_of(&project.backend)?;
+        let sql_host = self.sql_host_of(&project)?;
         let host = match sql_host {
             Some(h) => h.connection().host,
             None => host_of(&self.settings.url),
@@ -243,7 +243,7 @@ impl Stack {
                     )?;
                 }
             }
-            let workspace = self.present_workspace(load_workspace(tx, project.id, id)?);
+            let workspace = self.present_workspace(sql_host, load_workspace(tx, project.id, id)?);
             if let (true, Some((component, config))) = (provisioned_writer, &target) {
                 self.point_config_at(
                     tx,
@@ -309,10 +309,14 @@ impl Stack {
     /// The project's workspaces.
     pub fn list_workspaces(&self, auth: &TokenAuth) -> Result<Vec<Workspace>> {
         auth.require_manage_buckets()?;
+        let host = self.sql_host_of_id(auth.project())?;
         let all = self
             .store
             .read(|tx| tx.workspaces().list_workspaces(auth.project()))?;
-        Ok(all.into_iter().map(|w| self.present_workspace(w)).collect())
+        Ok(all
+            .into_iter()
+            .map(|w| self.present_workspace(host, w))
+            .collect())
     }
 
     /// The workspaces created for a configuration (which must exist).
@@ -323,6 +327,7 @@ impl Stack {
         config: &ConfigId,
     ) -> Result<Vec<Workspace>> {
         auth.require_manage_buckets()?;
+        let host = self.sql_host_of_id(auth.project())?;
         self.store.read(|tx| {
             self.provisioning_target(tx, auth, component, config, None)?;
             let all = tx.workspaces().list_workspaces(auth.project())?;
@@ -332,7 +337,7 @@ impl Stack {
                     w.component_id.as_ref() == Some(component)
                         && w.configuration_id.as_ref() == Some(config)
                 })
-                .map(|w| self.present_workspace(w))
+                .map(|w| self.present_workspace(host, w))
                 .collect())
         })
     }
@@ -341,7 +346,7 @@ impl Stack {
     pub fn get_workspace(&self, auth: &TokenAuth, id: WorkspaceId) -> Result<Workspace> {
         auth.require_manage_buckets()?;
         let workspace = self.store.read(|c| load_workspace(c, auth.project(), id))?;
-        Ok(self.present_workspace(workspace))
+        Ok(self.present_workspace(self.sql_host_of_id(auth.project())?, workspace))
     }
 
     /// Drops a workspace and its database.
@@ -349,12 +354,13 @@ impl Stack {
         auth.require_manage_buckets()?;
         let project = auth.project();
         let by = auth.token_ref();
+        let host = self.sql_host_of_id(project)?;
         let workspace = self.store.write(|tx| {
             let workspace = load_workspace(tx, project, id)?;
             tx.workspaces().delete_workspace(project, id)?;
             // The server's account goes first, inside the transaction: a workspace whose
             // login could not be dropped stays listed, to be deleted again.
-            if let Some(h) = self.sql_host_of(&workspace.connection.backend)? {
+            if let Some(h) = host {
                 h.drop_account(&sql_workspace::account_of(&workspace))?;
             }
             record(
@@ -371,7 +377,7 @@ impl Stack {
             )?;
             Ok(workspace)
         })?;
-        if self.sql_host_of(&workspace.connection.backend)?.is_none() {
+        if host.is_none() {
             sqlite_workspace::remove(&self.dir.join(&workspace.connection.database), id);
         }
         Ok(())

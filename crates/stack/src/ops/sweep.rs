@@ -18,7 +18,7 @@ impl Stack {
         let projects = self.store.read(|tx| tx.projects().list_projects())?;
         let mut dropped = 0;
         for project in projects {
-            let Ok(backend) = self.backend(&project.backend) else {
+            let Ok(backend) = self.project_backend(&project) else {
                 // Not this stack's to judge: its tables are not reachable from here at all.
                 tracing::warn!(
                     project = %project.id,

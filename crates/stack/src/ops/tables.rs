@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use serde_json::json;
 use stackport_model::api::{
     BucketPermission, BucketRef, ColumnDefinition, MetadataKeyValue, NewAlias, NewColumn, NewTable,
-    Table, TableDefinition, TokenRef, STORAGE_PROVIDER,
+    Project, Table, TableDefinition, TokenRef, STORAGE_PROVIDER,
 };
 use stackport_model::{BucketId, ColumnName, ProjectId, TableId};
 
@@ -287,13 +287,13 @@ impl Stack {
     fn table_to_api(
         &self,
         tx: &mut Tx<'_>,
-        project: ProjectId,
-        backend: &str,
+        project: &Project,
         t: TableRecord,
         stats: Option<TableStats>,
         include: TableInclude,
     ) -> Result<Table> {
-        let backend = self.backend(backend)?;
+        let backend = self.project_backend(project)?;
+        let project = project.id;
         let stats = match stats {
             Some(s) => s,
             None => backend.stats(project, &t.physical)?,
@@ -359,7 +359,7 @@ impl Stack {
         include: TableInclude,
     ) -> Result<Vec<Table>> {
         let project = self.get_project(auth.project())?;
-        let stats = self.backend(&project.backend)?.stats_all(project.id)?;
+        let stats = self.project_backend(&project)?.stats_all(project.id)?;
         self.store.read(|tx| {
             if let Some(b) = bucket {
                 load_bucket(tx, project.id, b)?;
@@ -372,7 +372,7 @@ impl Stack {
                     continue;
                 }
                 let s = stats.get(t.physical.as_str()).copied();
-                out.push(self.table_to_api(tx, project.id, &project.backend, t, s, include)?);
+                out.push(self.table_to_api(tx, &project, t, s, include)?);
             }
             Ok(out)
         })
@@ -386,8 +386,7 @@ impl Stack {
             auth.require_bucket(id.bucket(), BucketPermission::Read)?;
             self.table_to_api(
                 tx,
-                project.id,
-                &project.backend,
+                &project,
                 t,
                 None,
                 TableInclude {
@@ -423,7 +422,7 @@ impl Stack {
         let project = self.get_project(auth.project())?;
         let by = auth.token_ref();
         let physical = PhysicalName::mint();
-        let backend = self.backend(&project.backend)?;
+        let backend = self.project_backend(&project)?;
         let display_name = new
             .display_name
             .clone()
@@ -475,7 +474,14 @@ impl Stack {
                 // Last, so a failure above leaves no orphan; if this fails the catalog rolls
                 // back. A crash between this and the commit leaves one, which the sweep at the
                 // next start drops.
-                backend.create_table(project.id, &physical, &columns, &key, tx.now_micros())
+                backend.create_table(
+                    project.id,
+                    &physical,
+                    &columns,
+                    definition.as_ref().map(|d| d.columns.as_slice()),
+                    &key,
+                    tx.now_micros(),
+                )
             })
         })?;
         self.get_table(auth, &id)
@@ -561,7 +567,7 @@ impl Stack {
             Ok(table)
         })?;
         if table.alias.is_none() {
-            self.backend(&project.backend)?
+            self.project_backend(&project)?
                 .drop_table(project.id, &table.physical)?;
         }
         Ok(())
@@ -571,7 +577,7 @@ impl Stack {
     pub fn add_column(&self, auth: &TokenAuth, id: &TableId, new: &NewColumn) -> Result<Table> {
         let project = self.get_project(auth.project())?;
         let by = auth.token_ref();
-        let backend = self.backend(&project.backend)?;
+        let backend = self.project_backend(&project)?;
         self.as_project_writer(project.id, || {
             self.store.write(|tx| {
                 let mut table = load_table(tx, project.id, id)?;
@@ -628,7 +634,15 @@ impl Stack {
                     format!("Column '{}' added to {id}", new.name),
                     json!({ "column": new.name }),
                 )?;
-                backend.add_column(project.id, &table.physical, &new.name, tx.now_micros())
+                // A typed table's new column was pushed last onto its definition above.
+                let definition = table.definition.as_ref().and_then(|d| d.columns.last());
+                backend.add_column(
+                    project.id,
+                    &table.physical,
+                    &new.name,
+                    definition,
+                    tx.now_micros(),
+                )
             })
         })?;
         self.get_table(auth, id)
@@ -643,7 +657,7 @@ impl Stack {
     ) -> Result<Table> {
         let project = self.get_project(auth.project())?;
         let by = auth.token_ref();
-        let backend = self.backend(&project.backend)?;
+        let backend = self.project_backend(&project)?;
         self.as_project_writer(project.id, || {
             self.store.write(|tx| {
                 let mut table = load_table(tx, project.id, id)?;
@@ -689,7 +703,7 @@ impl Stack {
     ) -> Result<Table> {
         let project = self.get_project(auth.project())?;
         let by = auth.token_ref();
-        let backend = self.backend(&project.backend)?;
+        let backend = self.project_backend(&project)?;
         self.as_project_writer(project.id, || {
             self.store.write(|tx| {
                 let table = load_table(tx, project.id, id)?;

@@ -10,6 +10,8 @@ use crate::error::Result;
 pub struct NewProjectRecord<'a> {
     pub name: &'a str,
     pub backend: &'a str,
+    /// The server of the backend the project's tables go to; none for the embedded one.
+    pub placement: Option<&'a str>,
     pub created_micros: i64,
 }
 

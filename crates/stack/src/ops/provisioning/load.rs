@@ -203,7 +203,7 @@ impl Stack {
         let (workspace, planned) = self.plan_workspace_load(auth, id, request, kind)?;
         let project = auth.project();
         let preserve = request.preserve.unwrap_or(true);
-        let loaded = match self.sql_host_of(&workspace.connection.backend)? {
+        let loaded = match self.sql_host_of_id(project)? {
             Some(host) => self.load_sql_workspace(host, project, &workspace, preserve, &planned)?,
             None => self.load_sqlite_workspace(project, id, &workspace, preserve, &planned)?,
         };

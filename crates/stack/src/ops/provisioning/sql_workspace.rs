@@ -2,7 +2,7 @@
 //! server creates, loads and drops. The stack keeps the same record as for a SQLite workspace
 //! (the password sealed); the names in it are the server's role and schema.
 
-use stackport_model::api::Workspace;
+use stackport_model::api::{Project, Workspace};
 use stackport_model::ProjectId;
 
 use super::load::Planned;
@@ -19,16 +19,26 @@ pub(super) fn account_of(workspace: &Workspace) -> SqlAccount {
 }
 
 impl Stack {
-    /// The server hosting the workspaces of a backend, if it is one (SQLite's are files).
-    pub(super) fn sql_host_of(&self, backend: &str) -> Result<Option<&dyn SqlHost>> {
-        Ok(self.backend(backend)?.sql_host())
+    /// The server hosting the project's workspaces, if its backend is one (SQLite's are
+    /// files): the server the project's tables are placed on.
+    pub(super) fn sql_host_of(&self, project: &Project) -> Result<Option<&dyn SqlHost>> {
+        Ok(self.project_backend(project)?.sql_host())
     }
 
-    /// The workspace as answers show it: a server's port filled in from the host, which
-    /// the record does not keep (the server's address is the stack's setting, not the
+    /// [`Stack::sql_host_of`] the project `id`.
+    pub(super) fn sql_host_of_id(&self, id: ProjectId) -> Result<Option<&dyn SqlHost>> {
+        self.sql_host_of(&self.get_project(id)?)
+    }
+
+    /// The workspace as answers show it: the port of `host` (the project's server) filled in,
+    /// which the record does not keep (the server's address is the stack's setting, not the
     /// workspace's).
-    pub(super) fn present_workspace(&self, mut workspace: Workspace) -> Workspace {
-        if let Ok(Some(host)) = self.sql_host_of(&workspace.connection.backend) {
+    pub(super) fn present_workspace(
+        &self,
+        host: Option<&dyn SqlHost>,
+        mut workspace: Workspace,
+    ) -> Workspace {
+        if let Some(host) = host.filter(|h| h.backend_name() == workspace.connection.backend) {
             workspace.connection.port = Some(host.connection().port);
         }
         workspace
@@ -67,8 +77,10 @@ impl Stack {
         planned: &[Planned],
     ) -> Result<Vec<u64>> {
         let left = self.sql_workspace_quota_left(project, host)?;
+        let on = self.get_project(project)?;
         let loads = table_loads(
             host,
+            &on,
             planned.iter().map(|p| {
                 (
                     &p.stream,
@@ -92,24 +104,27 @@ impl Stack {
     }
 }
 
-/// The server-side loads of export streams `(stream, destination, incremental, source id)`.
-/// A stream of a table on another backend (a linked bucket of a SQLite project) cannot be
-/// copied on this server: refused, naming it.
+/// The server-side loads of export streams `(stream, destination, incremental, source id)`
+/// into an account of `project`'s server. A stream of a table elsewhere (a linked bucket of a
+/// project on another backend or server) cannot be copied on this server: refused, naming it.
 pub(crate) fn table_loads<'s>(
     host: &dyn SqlHost,
+    project: &Project,
     streams: impl Iterator<Item = (&'s crate::ExportStream, &'s str, bool, String)>,
 ) -> Result<Vec<TableLoad<'s>>> {
     let mut loads = Vec::new();
     for (stream, table, incremental, source) in streams {
-        if stream.backend != host.backend_name() {
+        if stream.backend != project.backend || stream.placement != project.placement {
             return Err(Error::invalid(
                 "workspaces.backendMismatch",
                 format!(
-                    "table {source} lives in backend '{}', the workspace in '{}': a load copies \
-                     rows on the workspace's server, so it takes tables of that backend only; \
-                     export the table and import it into a table of this project first",
+                    "table {source} lives in backend '{}'{}, the workspace in '{}'{}: a load \
+                     copies rows on the workspace's server, so it takes tables of that server \
+                     only; export the table and import it into a table of this project first",
                     stream.backend,
-                    host.backend_name()
+                    on_server(stream.placement.as_deref()),
+                    host.backend_name(),
+                    on_server(project.placement.as_deref()),
                 ),
             ));
         }
@@ -128,4 +143,11 @@ pub(crate) fn table_loads<'s>(
         });
     }
     Ok(loads)
+}
+
+/// " (server X)" for a placement, nothing without.
+fn on_server(placement: Option<&str>) -> String {
+    placement
+        .map(|p| format!(" (server {p})"))
+        .unwrap_or_default()
 }

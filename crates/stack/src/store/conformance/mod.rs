@@ -56,6 +56,7 @@ pub(crate) fn new_project(tx: &mut dyn MetaTx, name: &str) -> ProjectId {
         .insert_project(&NewProjectRecord {
             name,
             backend: "sqlite",
+            placement: None,
             created_micros: 1_700_000_000_000_000,
         })
         .expect("a project is inserted")

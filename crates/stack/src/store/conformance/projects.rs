@@ -16,7 +16,8 @@ fn inserted_projects_read_back(new_store: NewStore<'_>) {
         tx.projects()
             .insert_project(&NewProjectRecord {
                 name: "Sales",
-                backend: "sqlite",
+                backend: "postgresql",
+                placement: Some("pg2"),
                 created_micros: 1_700_000_000_000_001,
             })
             .unwrap()
@@ -25,11 +26,24 @@ fn inserted_projects_read_back(new_store: NewStore<'_>) {
         .expect("the inserted project is found");
     assert_eq!(got.id, id);
     assert_eq!(got.name, "Sales");
-    assert_eq!(got.backend, "sqlite");
+    assert_eq!(got.backend, "postgresql");
+    assert_eq!(
+        got.placement.as_deref(),
+        Some("pg2"),
+        "the placement is recorded"
+    );
     assert!(got.features.is_empty());
     assert_eq!(got.created.timestamp_micros(), 1_700_000_000_000_001);
     let other = write(store.as_ref(), |tx| new_project(tx, "Ops"));
     assert_ne!(other, id);
+    let other_got = read(store.as_ref(), |tx| {
+        tx.projects().get_project(other).unwrap()
+    });
+    assert_eq!(
+        other_got.unwrap().placement,
+        None,
+        "a project without a server has none"
+    );
     let all = read(store.as_ref(), |tx| tx.projects().list_projects().unwrap());
     assert_eq!(
         all.iter().map(|p| p.id).collect::<Vec<_>>(),

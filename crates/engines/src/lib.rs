@@ -1,0 +1,47 @@
+//! The storage a stack runs on, built from its settings: metadata and files on the embedded
+//! SQLite storage, and table rows in every backend `stack.json` offers — a SQLite file per
+//! project, and a schema per project on each registered PostgreSQL server.
+//!
+//! This is the one crate that knows every engine, so `serve`, the demo and the tests open a
+//! stack the same way; the engines themselves know only the seams of `stackport-stack`.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use stackport_stack::backend::TableBackend;
+use stackport_stack::secrets::Keyring;
+use stackport_stack::{Result, Stack, StackSettings, Storage};
+use stackport_stack_postgres::PostgresBackend;
+
+/// The storage of the stack in `dir` with `settings`. A registered PostgreSQL server that does
+/// not answer is logged and left to connect when first used, so one server down does not keep
+/// the stack from serving the projects that live elsewhere.
+pub fn storage(dir: &Path, settings: &StackSettings, keyring: &Keyring) -> Result<Storage> {
+    let mut storage = stackport_stack_sqlite::embedded(dir, settings, keyring)?;
+    for server in &settings.postgres {
+        let backend = PostgresBackend::on_server(&server.id, &server.connection_url(keyring)?)?;
+        if let Err(e) = backend.check() {
+            tracing::warn!(
+                server = %server.id,
+                url = %server.url,
+                error = %e,
+                "a PostgreSQL server does not answer; its projects fail until it does"
+            );
+        }
+        storage
+            .tables
+            .push(Arc::new(backend) as Arc<dyn TableBackend>);
+    }
+    Ok(storage)
+}
+
+/// Opens the stack in `dir`; a dir without settings gets `default_settings()` first.
+pub fn open(dir: &Path, default_settings: impl FnOnce() -> StackSettings) -> Result<Stack> {
+    Stack::open_with(dir, default_settings, storage)
+}
+
+/// Connects to a server about to be registered, so `stack init` and `stack add-postgres`
+/// refuse an address that does not answer or a database table data cannot live in.
+pub fn check_postgres(url: &str) -> Result<()> {
+    PostgresBackend::connect(url).map(drop)
+}
