@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 use std::io::Write;
 
+use postgres::config::Host;
 use postgres::{Config, Transaction};
 use stackport_model::{api::ColumnDefinition, BackendName, ColumnName, ProjectId};
 use stackport_stack::backend::{
-    quote, write_csv_from_rows, AppliedImport, CsvLayout, ExportQuery, ImportPlan, PhysicalName,
-    RowFeed, RowVisitor, TableBackend, TableStats,
+    quote, write_csv_from_rows, AppliedImport, ConnectionFacts, CsvLayout, ExportQuery, ImportPlan,
+    PhysicalName, RowFeed, RowVisitor, SqlHost, TableBackend, TableStats,
 };
 use stackport_stack::{Error, Result};
 
@@ -23,6 +24,10 @@ pub struct PostgresBackend {
     pool: Pool,
     /// The id the stack registered the server under; projects placed here record it.
     server: Option<String>,
+    /// How workspace and sandbox accounts are named in this database.
+    naming: crate::accounts::Naming,
+    /// Where SQL clients reach the accounts.
+    facts: ConnectionFacts,
 }
 
 /// The unique index that holds a table's primary key, named after the table.
@@ -38,10 +43,7 @@ impl PostgresBackend {
     /// pairs), connecting once now so a wrong address or a database that is not UTF8 is reported
     /// here, not at the first import.
     pub fn connect(url: &str) -> Result<Self> {
-        let backend = PostgresBackend {
-            pool: Pool::new(parse_config(url)?),
-            server: None,
-        };
+        let backend = PostgresBackend::new(parse_config(url)?, None);
         backend.pool.get()?;
         Ok(backend)
     }
@@ -50,15 +52,51 @@ impl PostgresBackend {
     /// server that is down when the stack starts must not keep it from serving the projects
     /// that live elsewhere; its own projects' requests fail, naming it, until it is back.
     pub fn on_server(id: &str, url: &str) -> Result<Self> {
-        Ok(PostgresBackend {
-            pool: Pool::new(parse_config(url)?),
-            server: Some(id.to_string()),
-        })
+        Ok(PostgresBackend::new(
+            parse_config(url)?,
+            Some(id.to_string()),
+        ))
     }
 
     /// Connects once, to tell at start whether the server is reachable and usable.
     pub fn check(&self) -> Result<()> {
         self.pool.get().map(drop)
+    }
+
+    /// The backend over `config`, the names of its accounts and where clients reach them
+    /// taken from the configuration alone (no connection yet).
+    fn new(config: Config, server: Option<String>) -> PostgresBackend {
+        let facts = ConnectionFacts {
+            host: match config.get_hosts().first() {
+                Some(Host::Tcp(host)) => host.clone(),
+                _ => "localhost".to_string(),
+            },
+            port: config.get_ports().first().copied().unwrap_or(5432),
+            // PostgreSQL's own default: the database named as the user.
+            database: config
+                .get_dbname()
+                .or(config.get_user())
+                .unwrap_or("postgres")
+                .to_string(),
+        };
+        PostgresBackend {
+            naming: crate::accounts::Naming::new(&facts.database),
+            facts,
+            pool: Pool::new(config),
+            server,
+        }
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub(crate) fn naming(&self) -> &crate::accounts::Naming {
+        &self.naming
+    }
+
+    pub(crate) fn facts(&self) -> &ConnectionFacts {
+        &self.facts
     }
 
     /// Runs `f` in a transaction holding the project's lock, with its schema created first
@@ -424,7 +462,9 @@ impl TableBackend for PostgresBackend {
         self.write(project, true, |tx| drop_in(tx, project, name))
     }
 
+    /// The project's schema, and the accounts of its workspaces (they live on this server).
     fn drop_project(&self, project: ProjectId) -> Result<()> {
+        self.drop_workspace_accounts(project)?;
         self.write(project, false, |tx| {
             tx.batch_execute(&format!(
                 "DROP SCHEMA IF EXISTS {} CASCADE",
@@ -432,5 +472,9 @@ impl TableBackend for PostgresBackend {
             ))
             .map_err(pg)
         })
+    }
+
+    fn sql_host(&self) -> Option<&dyn SqlHost> {
+        Some(self)
     }
 }

@@ -15,11 +15,11 @@ use crate::native::Layout;
 /// Rows fetched per round trip.
 const BATCH: i32 = 1_000;
 
-type Params = Vec<Box<dyn ToSql + Sync>>;
+pub(crate) type Params = Vec<Box<dyn ToSql + Sync>>;
 
 /// The `WHERE` clause of `query` (empty when it has no conditions), its values pushed onto
 /// `params` and named `$n` in their order.
-fn where_clause(
+pub(crate) fn where_clause(
     layout: &Layout,
     table: &str,
     query: &ExportQuery<'_>,
@@ -54,7 +54,7 @@ fn where_clause(
     })
 }
 
-fn refs(params: &Params) -> Vec<&(dyn ToSql + Sync)> {
+pub(crate) fn refs(params: &Params) -> Vec<&(dyn ToSql + Sync)> {
     params.iter().map(|p| p.as_ref()).collect()
 }
 

@@ -13,9 +13,15 @@
 //! take as it is (a system column such as `ctid`, or over 63 bytes) is stored under a name
 //! derived from it (module `names`).
 //!
+//! The server also hosts SQL accounts (`TableBackend::sql_host`): provisioned workspaces and
+//! transformation sandboxes, each a login role owning one schema (modules `accounts`,
+//! `account_load`, `sandbox`, `sql_host`).
+//!
 //! Not yet: the CSV export with row times still formats them on this side rather than in the
 //! server's `COPY`.
 
+mod account_load;
+mod accounts;
 mod backend;
 mod csv_copy;
 mod error;
@@ -24,6 +30,8 @@ mod import;
 mod names;
 mod native;
 mod pool;
+mod sandbox;
 mod schema;
+mod sql_host;
 
 pub use backend::PostgresBackend;

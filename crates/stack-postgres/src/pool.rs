@@ -45,6 +45,11 @@ impl Pool {
         }
     }
 
+    /// How the pool logs in: the base of a login as another role.
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
+    }
+
     pub(crate) fn get(&self) -> Result<Conn<'_>> {
         let client = loop {
             let reused = self.idle.lock().unwrap_or_else(|e| e.into_inner()).pop();

@@ -227,6 +227,7 @@ async fn an_orchestration_stops_its_tasks_at_its_time_limit() {
     entry.id = patient.parse().unwrap();
     entry.runner = Some(stackport_model::api::Runner::Sql {
         timeout_seconds: Some(600),
+        backend: None,
     });
     components.push(entry);
     app.manage.replace_components(&components).await.unwrap();

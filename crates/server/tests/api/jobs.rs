@@ -490,6 +490,7 @@ async fn a_registry_time_limit_overrides_the_stacks() {
     quick.id = component("test.sql-one-second");
     quick.runner = Some(stackport_model::api::Runner::Sql {
         timeout_seconds: Some(1),
+        backend: None,
     });
     components.push(quick);
     app.manage.replace_components(&components).await.unwrap();
@@ -532,6 +533,7 @@ async fn a_registry_time_limit_overrides_the_stacks() {
         if c.id.as_str() == "test.sql-one-second" {
             c.runner = Some(stackport_model::api::Runner::Sql {
                 timeout_seconds: Some(0),
+                backend: None,
             });
         }
     }

@@ -33,9 +33,13 @@ use crate::error::Result;
 pub mod conformance;
 mod csv_export;
 mod registry;
+mod sql_host;
 
 pub use csv_export::write as write_csv_from_rows;
 pub use registry::BackendRegistry;
+pub use sql_host::{
+    ConnectionFacts, SqlAccount, SqlCanceller, SqlFailure, SqlHost, SqlSandbox, TableLoad,
+};
 
 /// `ident` as a quoted SQL identifier.
 pub fn quote(ident: &str) -> String {
@@ -272,4 +276,10 @@ pub trait TableBackend: Send + Sync {
 
     /// Removes everything the backend holds for a project.
     fn drop_project(&self, project: ProjectId) -> Result<()>;
+
+    /// The server's SQL accounts, when it can host them (see [`SqlHost`]); none for a backend
+    /// without a server to log into, whose workspaces the stack keeps as files of its own.
+    fn sql_host(&self) -> Option<&dyn SqlHost> {
+        None
+    }
 }
