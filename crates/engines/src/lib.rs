@@ -41,7 +41,8 @@ pub fn open(dir: &Path, default_settings: impl FnOnce() -> StackSettings) -> Res
 }
 
 /// Connects to a server about to be registered, so `stack init` and `stack add-postgres`
-/// refuse an address that does not answer or a database table data cannot live in.
+/// refuse an address that does not answer, a database table data cannot live in, or a user
+/// who may not create the accounts of workspaces and transformations.
 pub fn check_postgres(url: &str) -> Result<()> {
-    PostgresBackend::connect(url).map(drop)
+    PostgresBackend::connect(url)?.check_rights()
 }

@@ -48,6 +48,39 @@ impl PostgresBackend {
         Ok(backend)
     }
 
+    /// Checks that the user may do what a stack does on its servers: create a schema per
+    /// project, and login roles for workspaces and transformations. Refused, naming the user
+    /// and the database, unless it is a superuser or (PostgreSQL 16+, where `CREATEROLE` no
+    /// longer makes a role a near-superuser) a `CREATEROLE` role owning the database.
+    pub fn check_rights(&self) -> Result<()> {
+        let row = self
+            .pool
+            .get()?
+            .query_one(
+                "SELECT r.rolname::text, d.datname::text, r.rolsuper, r.rolcreaterole, \
+                        d.datdba = r.oid, current_setting('server_version_num')::int \
+                 FROM pg_roles r, pg_database d \
+                 WHERE r.rolname = current_user AND d.datname = current_database()",
+                &[],
+            )
+            .map_err(pg)?;
+        let (user, database): (String, String) = (row.get(0), row.get(1));
+        let (superuser, createrole, owner, version): (bool, bool, bool, i32) =
+            (row.get(2), row.get(3), row.get(4), row.get(5));
+        if superuser || (createrole && owner && version >= 160_000) {
+            return Ok(());
+        }
+        Err(Error::invalid(
+            "storage.backend.rights",
+            format!(
+                "the user '{user}' may not create the login roles of workspaces and \
+                 transformations in database '{database}': connect as a superuser, or on \
+                 PostgreSQL 16 or newer as a role with CREATEROLE that owns the database \
+                 (ALTER DATABASE \"{database}\" OWNER TO \"{user}\")"
+            ),
+        ))
+    }
+
     /// The backend of the stack's server `id` at `url`, connecting only when first used: a
     /// server that is down when the stack starts must not keep it from serving the projects
     /// that live elsewhere; its own projects' requests fail, naming it, until it is back.
