@@ -140,7 +140,7 @@ fn stage(
         "DROP TABLE IF EXISTS {table}; CREATE TABLE {table} ({})",
         defs.join(", ")
     ))
-    .map_err(pg)?;
+    .map_err(|e| schema_gone(account, e))?;
     let rows = tx
         .execute(
             &format!("INSERT INTO {table} ({}) {select}", wanted.join(", ")),
@@ -153,6 +153,23 @@ fn stage(
     ))
     .map_err(pg)?;
     Ok(rows)
+}
+
+/// No schema to stage in (SQLSTATE 3F000): the workspace was deleted since it was looked up,
+/// or its schema dropped behind the stack's back; either way it is gone, and the load does not
+/// make it anew. Anything else is [`pg`].
+fn schema_gone(account: &SqlAccount, e: postgres::Error) -> Error {
+    match e.as_db_error() {
+        Some(db) if db.code().code() == "3F000" => Error::not_found(
+            "workspaces.notFound",
+            format!(
+                "the workspace's schema {} is gone: the workspace was deleted during the load, \
+                 or its schema dropped on the server; nothing was loaded: create a new workspace",
+                account.schema
+            ),
+        ),
+        _ => pg(e),
+    }
 }
 
 /// As the account: the staged rows into `load.table`, replacing it or (incremental, same
