@@ -1,6 +1,7 @@
 //! `workspaces.load_tables` and `load-clone` as kbcstorage sends them: the rows stream into the
-//! workspace's SQLite database, `preserve=false` drops what was there, and bad input is
-//! refused before anything is written.
+//! workspace (its SQLite file, its PostgreSQL schema), `preserve=false` drops what was there,
+//! and bad input is refused before anything is written. Each test looks at the workspace where
+//! it really is, through [`WorkspaceProbe`].
 
 use serde_json::{json, Value};
 
@@ -8,7 +9,7 @@ use crate::helpers::*;
 use crate::raw::{failed_job, form, load_form, post_done, post_ok, send, send_job, Body};
 
 /// A project with `in.c-main.orders` (2 rows) and `in.c-main.people` (1 row), and a workspace.
-async fn project_with_workspace(app: &TestApp) -> (String, u64, std::path::PathBuf) {
+async fn project_with_workspace(app: &TestApp) -> (String, u64, WorkspaceProbe) {
     let (created, client) = app.new_project_full("p").await;
     let orders = bucket_with_table(&client, "main", "orders", &["id", "amount"], &["id"]).await;
     import_csv(
@@ -28,36 +29,180 @@ async fn project_with_workspace(app: &TestApp) -> (String, u64, std::path::PathB
     )
     .await;
     let id = ws["id"].as_u64().expect("a workspace id");
-    let path = app.dir.join(ws["connection"]["database"].as_str().unwrap());
-    (created.token, id, path)
+    (created.token, id, WorkspaceProbe::of(app, &ws))
 }
 
-/// The workspace's tables (not its marker) with their rows, sorted.
-fn tables_of(path: &std::path::Path) -> Vec<(String, Vec<Vec<String>>)> {
-    let conn = rusqlite::Connection::open(path).unwrap();
-    let mut names: Vec<String> = conn
-        .prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-        .unwrap()
-        .query_map([], |r| r.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap();
-    names.retain(|n| !n.starts_with("_stackport"));
-    names
-        .into_iter()
-        .map(|name| {
-            let mut stmt = conn
-                .prepare(&format!("SELECT * FROM \"{name}\" ORDER BY 1"))
-                .unwrap();
-            let n = stmt.column_count();
-            let rows = stmt
-                .query_map([], |r| (0..n).map(|i| r.get::<_, String>(i)).collect())
+/// The workspace where it really is, seen from outside the stack: on SQLite its file, on
+/// PostgreSQL a session logged in with the create answer's credentials, as the workspace's
+/// user would (so what the user may not see, the test does not see either).
+enum WorkspaceProbe {
+    Sqlite(std::path::PathBuf),
+    Postgresql {
+        /// Boxed: a `Config` is far larger than a path.
+        login: Box<postgres::Config>,
+        schema: String,
+        /// The stack's own user on the server, for what only it may do (drop the schema).
+        host_url: String,
+    },
+}
+
+impl WorkspaceProbe {
+    fn of(app: &TestApp, created: &Value) -> WorkspaceProbe {
+        let c = &created["connection"];
+        let text = |key: &str| {
+            c[key]
+                .as_str()
+                .unwrap_or_else(|| panic!("connection.{key} in {created}"))
+                .to_owned()
+        };
+        match app.backend {
+            Backend::Sqlite => WorkspaceProbe::Sqlite(app.dir.join(text("database"))),
+            Backend::Postgresql => {
+                let port = c["port"].as_u64().expect("a PostgreSQL workspace's port");
+                let mut login = postgres::Config::new();
+                login
+                    .host(&text("host"))
+                    .port(u16::try_from(port).unwrap())
+                    .dbname(&text("database"))
+                    .user(&text("user"))
+                    .password(text("password"));
+                let settings: Value =
+                    serde_json::from_slice(&std::fs::read(app.dir.join("stack.json")).unwrap())
+                        .expect("stack.json is JSON");
+                let host_url = settings["postgres"][0]["url"]
+                    .as_str()
+                    .expect("stack.json registers a PostgreSQL server")
+                    .to_owned();
+                WorkspaceProbe::Postgresql {
+                    login: Box::new(login),
+                    schema: text("schema"),
+                    host_url,
+                }
+            }
+        }
+    }
+
+    /// Runs `sql` (statements separated by `;`) as the workspace's user.
+    async fn execute(&self, sql: &str) {
+        let sql = sql.to_owned();
+        match self {
+            WorkspaceProbe::Sqlite(path) => rusqlite::Connection::open(path)
                 .unwrap()
-                .collect::<Result<_, _>>()
-                .unwrap();
-            (name, rows)
-        })
-        .collect()
+                .execute_batch(&sql)
+                .unwrap(),
+            WorkspaceProbe::Postgresql { login, .. } => {
+                let login = (**login).clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut client = login.connect(postgres::NoTls).unwrap();
+                    client.batch_execute(&sql).unwrap()
+                })
+                .await
+                .unwrap()
+            }
+        }
+    }
+
+    /// The rows of `sql`, run as the workspace's user, every column text; sorted.
+    async fn rows(&self, sql: &str) -> Vec<Vec<String>> {
+        let sql = sql.to_owned();
+        let mut rows: Vec<Vec<String>> = match self {
+            WorkspaceProbe::Sqlite(path) => {
+                let conn = rusqlite::Connection::open(path).unwrap();
+                let mut stmt = conn.prepare(&sql).unwrap();
+                let n = stmt.column_count();
+                let rows = stmt
+                    .query_map([], |r| (0..n).map(|i| r.get::<_, String>(i)).collect())
+                    .unwrap()
+                    .collect::<Result<_, _>>()
+                    .unwrap();
+                rows
+            }
+            WorkspaceProbe::Postgresql { login, .. } => {
+                let login = (**login).clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut client = login.connect(postgres::NoTls).unwrap();
+                    client
+                        .query(&sql, &[])
+                        .unwrap()
+                        .iter()
+                        .map(|r| (0..r.len()).map(|i| r.get::<_, String>(i)).collect())
+                        .collect()
+                })
+                .await
+                .unwrap()
+            }
+        };
+        rows.sort();
+        rows
+    }
+
+    /// The workspace's tables (not the stack's `_stackport*` ones) with their rows, sorted.
+    async fn tables(&self) -> Vec<(String, Vec<Vec<String>>)> {
+        let list = match self {
+            WorkspaceProbe::Sqlite(_) => {
+                "SELECT name FROM sqlite_master WHERE type = 'table'".to_owned()
+            }
+            WorkspaceProbe::Postgresql { schema, .. } => format!(
+                "SELECT c.relname::text FROM pg_class c \
+                 JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE n.nspname = '{schema}' AND c.relkind IN ('r', 'p')"
+            ),
+        };
+        let mut tables = Vec::new();
+        for name in self.rows(&list).await.into_iter().map(|mut r| r.remove(0)) {
+            if name.starts_with("_stackport") {
+                continue;
+            }
+            let rows = self.rows(&format!("SELECT * FROM \"{name}\"")).await;
+            tables.push((name, rows));
+        }
+        tables
+    }
+
+    /// Takes the workspace's storage away behind the stack's back: its SQLite file deleted,
+    /// its PostgreSQL schema dropped by the stack's own user (the role stays, as when an
+    /// administrator cleans up by hand).
+    async fn take_away(&self) {
+        match self {
+            WorkspaceProbe::Sqlite(path) => std::fs::remove_file(path).unwrap(),
+            WorkspaceProbe::Postgresql {
+                schema, host_url, ..
+            } => {
+                let sql = format!("DROP SCHEMA \"{schema}\" CASCADE");
+                let url = host_url.clone();
+                tokio::task::spawn_blocking(move || {
+                    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    client.batch_execute(&sql).unwrap()
+                })
+                .await
+                .unwrap()
+            }
+        }
+    }
+
+    /// Whether the workspace's storage (its file, its schema) is there.
+    async fn exists(&self) -> bool {
+        match self {
+            WorkspaceProbe::Sqlite(path) => path.exists(),
+            WorkspaceProbe::Postgresql {
+                schema, host_url, ..
+            } => {
+                let (schema, url) = (schema.clone(), host_url.clone());
+                tokio::task::spawn_blocking(move || {
+                    let mut client = postgres::Client::connect(&url, postgres::NoTls).unwrap();
+                    let row = client
+                        .query_one(
+                            "SELECT count(*) FROM pg_namespace WHERE nspname = $1",
+                            &[&schema],
+                        )
+                        .unwrap();
+                    row.get::<_, i64>(0) == 1
+                })
+                .await
+                .unwrap()
+            }
+        }
+    }
 }
 
 fn row(values: &[&str]) -> Vec<String> {
@@ -69,7 +214,7 @@ async fn kbcstorage_loads_land_in_the_workspace_and_preserve_false_drops_the_res
     backend: Backend,
 ) {
     let app = spawn_app_on(backend).await;
-    let (token, id, path) = project_with_workspace(&app).await;
+    let (token, id, probe) = project_with_workspace(&app).await;
     let load = format!("/v2/storage/workspaces/{id}/load");
 
     // The dict form: input[0][source], input[0][destination], preserve=true.
@@ -98,7 +243,7 @@ async fn kbcstorage_loads_land_in_the_workspace_and_preserve_false_drops_the_res
     )
     .await;
     assert_eq!(
-        tables_of(&path),
+        probe.tables().await,
         vec![
             (
                 "orders".to_string(),
@@ -117,14 +262,19 @@ async fn kbcstorage_loads_land_in_the_workspace_and_preserve_false_drops_the_res
     )
     .await;
     assert_eq!(
-        tables_of(&path),
+        probe.tables().await,
         vec![("names".to_string(), vec![row(&["Ada"])])]
     );
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    let marker: u64 = conn
-        .query_row("SELECT id FROM _stackport_workspace", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(marker, id);
+    // SQLite's marker table names the workspace; PostgreSQL keeps that in the project's
+    // schema, out of the workspace's reach, so there is no marker in it to look for.
+    if let WorkspaceProbe::Sqlite(_) = probe {
+        assert_eq!(
+            probe
+                .rows("SELECT CAST(id AS TEXT) FROM _stackport_workspace")
+                .await,
+            vec![row(&[&id.to_string()])]
+        );
+    }
 
     // load-clone copies whole tables the same way.
     let answer = post_done(
@@ -135,13 +285,13 @@ async fn kbcstorage_loads_land_in_the_workspace_and_preserve_false_drops_the_res
     )
     .await;
     assert_eq!(answer["operationName"], "workspaceLoadClone");
-    assert_eq!(tables_of(&path).len(), 2);
+    assert_eq!(probe.tables().await.len(), 2);
 }
 
 both_backends!(a_bad_load_is_refused_naming_what_is_wrong_and_writes_nothing);
 async fn a_bad_load_is_refused_naming_what_is_wrong_and_writes_nothing(backend: Backend) {
     let app = spawn_app_on(backend).await;
-    let (token, id, path) = project_with_workspace(&app).await;
+    let (token, id, probe) = project_with_workspace(&app).await;
     let load = format!("/v2/storage/workspaces/{id}/load");
     let cases: Vec<(Body, u16, &str)> = vec![
         (
@@ -209,7 +359,7 @@ async fn a_bad_load_is_refused_naming_what_is_wrong_and_writes_nothing(backend: 
     }
     // Only the one good load wrote anything.
     assert_eq!(
-        tables_of(&path),
+        probe.tables().await,
         vec![("o".to_string(), vec![row(&["1", "10"])])]
     );
 
@@ -240,14 +390,13 @@ async fn a_bad_load_is_refused_naming_what_is_wrong_and_writes_nothing(backend: 
 both_backends!(what_the_workspaces_user_made_in_the_way_is_a_conflict_not_a_fault);
 async fn what_the_workspaces_user_made_in_the_way_is_a_conflict_not_a_fault(backend: Backend) {
     let app = spawn_app_on(backend).await;
-    let (token, id, path) = project_with_workspace(&app).await;
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute_batch(
-        "CREATE VIEW mine AS SELECT 1 AS one;
-         CREATE TABLE strict_orders (id TEXT NOT NULL, amount TEXT CHECK (amount = 'never'));",
-    )
-    .unwrap();
-    drop(conn);
+    let (token, id, probe) = project_with_workspace(&app).await;
+    probe
+        .execute(
+            "CREATE VIEW mine AS SELECT 1 AS one;
+             CREATE TABLE strict_orders (id TEXT NOT NULL, amount TEXT CHECK (amount = 'never'));",
+        )
+        .await;
     let load = format!("/v2/storage/workspaces/{id}/load");
     for body in [
         load_form(&[("in.c-main.orders", "mine")], true),
@@ -260,11 +409,14 @@ async fn what_the_workspaces_user_made_in_the_way_is_a_conflict_not_a_fault(back
         assert_eq!(code, "workspaces.loadConflict", "{message}");
     }
     // The user's objects are as they were.
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    let one: i64 = conn
-        .query_row("SELECT one FROM mine", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(one, 1);
+    assert_eq!(
+        probe.rows("SELECT CAST(one AS TEXT) FROM mine").await,
+        vec![row(&["1"])]
+    );
+    assert_eq!(
+        probe.rows("SELECT * FROM strict_orders").await,
+        Vec::<Vec<String>>::new()
+    );
 }
 
 both_backends!(a_load_past_the_workspace_quota_stops_and_leaves_the_workspace_as_it_was);
@@ -274,7 +426,7 @@ async fn a_load_past_the_workspace_quota_stops_and_leaves_the_workspace_as_it_wa
     let mut settings = stackport_stack::StackSettings::local_default("127.0.0.1:0");
     settings.quotas.workspace_bytes = 256 * 1024;
     let app = spawn_app_with_on(backend, settings).await;
-    let (token, id, path) = project_with_workspace(&app).await;
+    let (token, id, probe) = project_with_workspace(&app).await;
     let client = app.client(&token);
     let big = create_table(&client, &bucket_id("in.c-main"), "big", &["v"], &[])
         .await
@@ -298,7 +450,10 @@ async fn a_load_past_the_workspace_quota_stops_and_leaves_the_workspace_as_it_wa
     )
     .await;
     assert_eq!(code, "project.quotaExceeded", "{message}");
-    assert!(tables_of(&path).is_empty(), "nothing of the load is kept");
+    assert!(
+        probe.tables().await.is_empty(),
+        "nothing of the load is kept"
+    );
     // What fits still loads.
     post_done(
         &app,
@@ -312,9 +467,9 @@ async fn a_load_past_the_workspace_quota_stops_and_leaves_the_workspace_as_it_wa
 both_backends!(a_workspace_whose_database_went_away_is_not_made_anew_by_a_load);
 async fn a_workspace_whose_database_went_away_is_not_made_anew_by_a_load(backend: Backend) {
     let app = spawn_app_on(backend).await;
-    let (token, id, path) = project_with_workspace(&app).await;
+    let (token, id, probe) = project_with_workspace(&app).await;
     // As when the workspace is deleted between the load's look-up and its write.
-    std::fs::remove_file(&path).unwrap();
+    probe.take_away().await;
     let (code, message) = failed_job(
         &app,
         &token,
@@ -323,5 +478,5 @@ async fn a_workspace_whose_database_went_away_is_not_made_anew_by_a_load(backend
     )
     .await;
     assert_eq!(code, "workspaces.notFound", "{message}");
-    assert!(!path.exists());
+    assert!(!probe.exists().await);
 }
