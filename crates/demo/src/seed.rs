@@ -58,8 +58,11 @@ pub struct SeedSummary {
     pub workspaces: usize,
     pub bi_projects: usize,
     pub orchestrations: usize,
-    /// Jobs run in the source: its job history.
+    /// Jobs run in the source: its job history. None on a backend whose transformations the
+    /// seed does not run (see [`crate::transformations_run_on`]).
     pub jobs: usize,
+    /// SQL transformations, in the dialect of the project's backend.
+    pub transformations: usize,
     pub files: usize,
     /// Tokens besides the master token the project came with.
     pub tokens: usize,
@@ -94,7 +97,9 @@ pub async fn seed_source_project(
     let tables = seed_tables(&client, options.rows_scale)
         .await
         .with_context(context)?;
-    let configs = seed_configs(&client).await.with_context(context)?;
+    let configs = seed_configs(&client, &stack.backend)
+        .await
+        .with_context(context)?;
     let provisioned = seed_provisioned(&client).await.with_context(context)?;
     let mut writers = configs.writers.clone();
     writers.extend(provisioned.writers.iter().cloned());
@@ -107,9 +112,13 @@ pub async fn seed_source_project(
     .await
     .with_context(context)?;
     let files = seed_files(&client).await.with_context(context)?;
-    let jobs = crate::seed_jobs::seed_jobs(&client, &configs.transformations)
-        .await
-        .with_context(context)?;
+    let jobs = if crate::transformations_run_on(&stack.backend) {
+        crate::seed_jobs::seed_jobs(&client, &configs.transformations)
+            .await
+            .with_context(context)?
+    } else {
+        0
+    };
     // The transformations wrote their outputs: count the rows as they are now.
     let rows = client
         .list_tables()
@@ -146,6 +155,7 @@ pub async fn seed_source_project(
             bi_projects: provisioned.bi_projects,
             orchestrations,
             jobs,
+            transformations: configs.transformations.len(),
             files,
             tokens,
             users,
@@ -153,7 +163,7 @@ pub async fn seed_source_project(
     })
 }
 
-/// Creates an empty project; returns id and master token.
+/// Creates an empty project on the stack's demo backend; returns id and master token.
 pub async fn create_empty_project(
     stack: &EmbeddedStack,
     name: &str,
@@ -162,7 +172,7 @@ pub async fn create_empty_project(
         .manage_client()
         .create_project(&NewProject {
             name: name.into(),
-            backend: None,
+            backend: Some(stack.backend.to_string()),
         })
         .await
         .with_context(|| format!("cannot create project '{name}' on stack {}", stack.id))?;
