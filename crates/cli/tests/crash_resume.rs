@@ -12,12 +12,13 @@ use std::time::Duration;
 
 use stackport_client::{Client, EventQuery};
 use stackport_demo::{
-    create_empty_project, seed_source_project, start_demo_stacks, EmbeddedStack, SeedOptions,
+    create_empty_project, seed_source_project, start_demo_stacks, start_demo_stacks_on,
+    EmbeddedStack, SeedOptions,
 };
 use stackport_migrate::{verify, Endpoint};
 
 mod common;
-use common::temp;
+use common::{demo_backend, temp, Backend};
 use stackport_testkit::snapshot::{copy_dir, read_json, relist, relist_as, sha256_hex, write_json};
 
 fn migrate_run(
@@ -142,8 +143,18 @@ fn chosen_points(points: &[(u64, String)]) -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_migration_killed_at_any_step_finishes_on_the_next_run() {
-    let dir = temp("points");
-    let (eu, us) = start_demo_stacks(&dir.path().join("stacks")).await.unwrap();
+    for backend in Backend::ALL {
+        eprintln!("-- projects on {backend:?}");
+        killed_at_any_step(backend).await;
+    }
+}
+
+async fn killed_at_any_step(backend: Backend) {
+    let started = std::time::Instant::now();
+    let dir = temp(&format!("points-{backend:?}"));
+    let (eu, us) = start_demo_stacks_on(&dir.path().join("stacks"), &demo_backend(backend).await)
+        .await
+        .unwrap();
     let source = seed_source_project(&eu, "Sales", &SeedOptions { rows_scale: 0.02 })
         .await
         .unwrap();
@@ -267,6 +278,11 @@ async fn a_migration_killed_at_any_step_finishes_on_the_next_run() {
     }
     eu.stop().await.unwrap();
     us.stop().await.unwrap();
+    eprintln!(
+        "{backend:?}: crashed at {} points and resumed, in {:.1} s",
+        crashed_at.len(),
+        started.elapsed().as_secs_f64()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
