@@ -12,8 +12,7 @@ use std::time::Duration;
 
 use stackport_client::{Client, EventQuery};
 use stackport_demo::{
-    create_empty_project, seed_source_project, start_demo_stacks, start_demo_stacks_on,
-    EmbeddedStack, SeedOptions,
+    create_empty_project, seed_source_project, start_demo_stacks_on, EmbeddedStack, SeedOptions,
 };
 use stackport_migrate::{verify, Endpoint};
 
@@ -287,8 +286,17 @@ async fn killed_at_any_step(backend: Backend) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_migration_killed_with_sigkill_finishes_on_the_next_run() {
-    let dir = temp("sigkill");
-    let (eu, us) = start_demo_stacks(&dir.path().join("stacks")).await.unwrap();
+    for backend in Backend::ALL {
+        eprintln!("-- projects on {backend:?}");
+        killed_with_sigkill(backend).await;
+    }
+}
+
+async fn killed_with_sigkill(backend: Backend) {
+    let dir = temp(&format!("sigkill-{backend:?}"));
+    let (eu, us) = start_demo_stacks_on(&dir.path().join("stacks"), &demo_backend(backend).await)
+        .await
+        .unwrap();
     let source = seed_source_project(&eu, "Sales", &SeedOptions { rows_scale: 0.05 })
         .await
         .unwrap();
@@ -398,8 +406,17 @@ async fn assert_untouched(us: &EmbeddedStack, token: &str, label: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reused_snapshot_that_lies_or_holds_a_pipe_is_refused_before_the_first_write() {
-    let dir = temp("tampered");
-    let (eu, us) = start_demo_stacks(&dir.path().join("stacks")).await.unwrap();
+    for backend in Backend::ALL {
+        eprintln!("-- projects on {backend:?}");
+        tampered_snapshot_refused(backend).await;
+    }
+}
+
+async fn tampered_snapshot_refused(backend: Backend) {
+    let dir = temp(&format!("tampered-{backend:?}"));
+    let (eu, us) = start_demo_stacks_on(&dir.path().join("stacks"), &demo_backend(backend).await)
+        .await
+        .unwrap();
     let source = seed_source_project(&eu, "Sales", &SeedOptions { rows_scale: 0.02 })
         .await
         .unwrap();
