@@ -195,10 +195,19 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode> {
     }
     eu.stop().await?;
     us.stop().await?;
-    say(format!(
-        "\nThe stacks' data, the snapshot and the report are in {}",
-        args.dir.display()
-    ));
+    if postgres.is_some() {
+        say(format!(
+            "\nThe stacks' settings, metadata and files, the snapshot and the report are in {}; \
+             their projects' tables stay in the databases {EU_CENTRAL_DATABASE} and \
+             {US_EAST_DATABASE}",
+            args.dir.display()
+        ));
+    } else {
+        say(format!(
+            "\nThe stacks' data, the snapshot and the report are in {}",
+            args.dir.display()
+        ));
+    }
     Ok(code)
 }
 
