@@ -58,7 +58,7 @@ pub struct SeedSummary {
     pub workspaces: usize,
     pub bi_projects: usize,
     pub orchestrations: usize,
-    /// Jobs run in the source: its job history. None on a backend whose transformations the
+    /// Jobs run in the source: its job history. 0 on a backend whose transformations the
     /// seed does not run (see [`crate::transformations_run_on`]).
     pub jobs: usize,
     /// SQL transformations, in the dialect of the project's backend.
