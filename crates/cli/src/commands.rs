@@ -141,8 +141,14 @@ struct CreateProjectArgs {
 pub async fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => serve(args).await,
-        Command::Stack(StackCommand::Init(args)) => init(args),
-        Command::Stack(StackCommand::AddPostgres(args)) => add_postgres(args),
+        // Off the async threads: registering a PostgreSQL server connects to it with a
+        // blocking client, which runs a small runtime of its own.
+        Command::Stack(StackCommand::Init(args)) => {
+            tokio::task::spawn_blocking(move || init(args)).await?
+        }
+        Command::Stack(StackCommand::AddPostgres(args)) => {
+            tokio::task::spawn_blocking(move || add_postgres(args)).await?
+        }
         Command::Project(ProjectCommand::Create(args)) => create_project(args).await,
         Command::Migrate(command) => migrate_cmd::migrate(command).await,
         Command::Snapshot(command) => migrate_cmd::snapshot(command).await,

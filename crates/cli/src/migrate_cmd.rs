@@ -7,7 +7,9 @@ use std::sync::Arc;
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use stackport_migrate::snapshot::{self, format::Codec, SnapshotOptions};
-use stackport_migrate::{Endpoint, Plan, Progress, Report, RestoreOptions, RunOptions, Severity};
+use stackport_migrate::{
+    Endpoint, Plan, PlanOptions, Progress, Report, RestoreOptions, RunOptions, Severity,
+};
 
 use crate::progress_view::{Bars, JsonLines};
 
@@ -84,6 +86,11 @@ pub struct PlanArgs {
     /// Print the plan as JSON.
     #[arg(long)]
     json: bool,
+    /// Migrate into a project of another table backend (SQLite into PostgreSQL, or back): the
+    /// rows move as they are; SQL transformations of the source's dialect are restored disabled
+    /// and listed to rewrite, typed columns PostgreSQL may store differently are listed.
+    #[arg(long)]
+    allow_backend_change: bool,
 }
 
 #[derive(Args)]
@@ -108,13 +115,19 @@ pub struct RunArgs {
     pub run_transformations: bool,
 }
 
-/// `migrate run`'s arguments: [`RunArgs`] (which the demo builds too) and the record limit.
+/// `migrate run`'s arguments: [`RunArgs`] (which the demo builds too), the record limit and
+/// what the person allows.
 #[derive(Args)]
 pub struct RunCommandArgs {
     #[command(flatten)]
     run: RunArgs,
     #[command(flatten)]
     record: RecordLimitArgs,
+    /// Migrate into a project of another table backend (SQLite into PostgreSQL, or back): the
+    /// rows move as they are; SQL transformations of the source's dialect are restored disabled
+    /// and listed to rewrite, typed columns PostgreSQL may store differently are listed.
+    #[arg(long)]
+    allow_backend_change: bool,
 }
 
 /// The record limit of the chunk checks.
@@ -199,6 +212,12 @@ pub struct RestoreArgs {
     /// Where report.md and report.json go; the snapshot's parent dir when left out.
     #[arg(long)]
     work: Option<PathBuf>,
+    /// Migrate into a project of another table backend (SQLite into PostgreSQL, or back): the
+    /// rows move as they are; SQL transformations of the source's dialect are restored disabled
+    /// and listed to rewrite, typed columns PostgreSQL may store differently are listed.
+    #[arg(long)]
+    allow_backend_change: bool,
+
     /// JSON-lines events on stdout instead of bars.
     #[arg(long)]
     json: bool,
@@ -219,9 +238,12 @@ fn progress(json: bool) -> Arc<dyn Progress> {
 pub async fn migrate(command: MigrateCommand) -> Result<ExitCode> {
     match command {
         MigrateCommand::Plan(args) => {
-            let plan = stackport_migrate::plan(
+            let plan = stackport_migrate::plan_with(
                 &endpoint(&args.source.url, &args.source.token),
                 &endpoint(&args.dest.url, &args.dest.token),
+                &PlanOptions {
+                    allow_backend_change: args.allow_backend_change,
+                },
             )
             .await
             .context("the validation could not run")?;
@@ -236,7 +258,9 @@ pub async fn migrate(command: MigrateCommand) -> Result<ExitCode> {
                 ExitCode::SUCCESS
             })
         }
-        MigrateCommand::Run(args) => run_with(args.run, args.record.bytes()).await,
+        MigrateCommand::Run(args) => {
+            run_with(args.run, args.record.bytes(), args.allow_backend_change).await
+        }
         MigrateCommand::Verify(args) => {
             let source = endpoint(&args.source.url, &args.source.token);
             let dest = endpoint(&args.dest.url, &args.dest.token);
@@ -261,6 +285,9 @@ pub async fn migrate(command: MigrateCommand) -> Result<ExitCode> {
                         v.transformations
                     );
                 }
+                for c in &v.disabled_for_rewrite {
+                    println!("  {c}: disabled on the destination on purpose (a backend change; rewrite it)");
+                }
             } else {
                 println!("{} difference(s):", v.differences.len());
                 for d in &v.differences {
@@ -280,10 +307,14 @@ pub async fn migrate(command: MigrateCommand) -> Result<ExitCode> {
 }
 
 pub async fn run(args: RunArgs) -> Result<ExitCode> {
-    run_with(args, snapshot::MAX_RECORD_BYTES).await
+    run_with(args, snapshot::MAX_RECORD_BYTES, false).await
 }
 
-async fn run_with(args: RunArgs, max_record_bytes: u64) -> Result<ExitCode> {
+async fn run_with(
+    args: RunArgs,
+    max_record_bytes: u64,
+    allow_backend_change: bool,
+) -> Result<ExitCode> {
     let options = RunOptions {
         work_dir: args.work.clone(),
         snapshot: SnapshotOptions {
@@ -292,6 +323,7 @@ async fn run_with(args: RunArgs, max_record_bytes: u64) -> Result<ExitCode> {
         },
         restore: RestoreOptions {
             max_record_bytes,
+            allow_backend_change,
             ..Default::default()
         },
         run_transformations: args.run_transformations,
@@ -451,6 +483,7 @@ pub async fn snapshot(command: SnapshotCommand) -> Result<ExitCode> {
                 &RestoreOptions {
                     skip_verify: args.skip_verify,
                     max_record_bytes: args.record.bytes(),
+                    allow_backend_change: args.allow_backend_change,
                     ..Default::default()
                 },
                 progress(args.json),

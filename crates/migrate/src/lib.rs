@@ -5,6 +5,7 @@
 //! works in the tests works between real installations. The client used for the source is
 //! read-only, so no code path here can change the source project.
 
+mod backend_change;
 mod checklist;
 mod crash;
 mod endpoint;
@@ -20,10 +21,11 @@ mod run;
 pub mod snapshot;
 mod verify;
 
+pub use backend_change::{BackendChange, RewriteTransformation, TypedColumnChange};
 pub use crash::points_reached;
 pub use endpoint::Endpoint;
 pub use error::{MigrateError, Result};
-pub use plan::{plan, Finding, Plan, PlanInventory, Severity};
+pub use plan::{plan, plan_with, Finding, Plan, PlanInventory, PlanOptions, Severity};
 pub use progress::{Event, NoProgress, Phase, Progress};
 pub use report::{Report, ReportFiles};
 pub use restore::{restore, RestoreOptions, RestoreOutcome};

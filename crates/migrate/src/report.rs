@@ -43,6 +43,8 @@ pub struct Report {
     pub checklist: Vec<ChecklistItem>,
     /// What the restore noticed.
     pub warnings: Vec<String>,
+    /// The destination project has another table backend than the source: what that changed.
+    pub backend_change: Option<crate::BackendChange>,
     /// The comparison of the two projects after the restore, when it ran.
     pub verification: Option<crate::Verification>,
     /// This run finished a restore an earlier, interrupted run had begun.
@@ -101,7 +103,8 @@ pub struct Timing {
 pub struct ChecklistItem {
     /// The kind of task: `reauthorizeOAuth`, `reenterSecret`, `setUpSshTunnel`,
     /// `updateIpAllowList`, `inviteUser`, `enableOrchestration`, `setTriggerToken`, `runProvisionedWriter`,
-    /// `expectFullReload`, `createToken`, `deleteSourceProject`.
+    /// `expectFullReload`, `createToken`, `rewriteTransformation` and `checkTypedColumn` (after
+    /// a backend change), `deleteSourceProject`.
     pub task: String,
     /// The object, e.g. `configuration keboola.ex-db-mysql/orders (Orders DB)`.
     pub object: String,
@@ -232,6 +235,23 @@ impl Report {
                 "create it again on the destination if it is still needed, with the same rights"
                     .into(),
             ));
+        }
+        // Before the orchestrations: they run these transformations once enabled.
+        if let Some(change) = &restore.backend_change {
+            for t in &change.rewrite {
+                checklist.push(item(
+                    "rewriteTransformation",
+                    t.object(),
+                    change.rewrite_action(t),
+                ));
+            }
+            for c in &change.typed_columns {
+                checklist.push(item(
+                    "checkTypedColumn",
+                    c.object(),
+                    change.typed_column_action(c),
+                ));
+            }
         }
         for o in &restore.orchestrations {
             let schedule = match &o.schedule {
@@ -397,6 +417,7 @@ impl Report {
             not_moved,
             checklist,
             warnings,
+            backend_change: restore.backend_change.clone(),
             verification: None,
             resumed: restore.resumed,
             nothing_written: restore.already_restored,
@@ -464,6 +485,9 @@ impl Report {
             );
         }
         let _ = writeln!(s, "  every row's _timestamp: {}", self.migration_instant);
+        if let Some(b) = &self.backend_change {
+            let _ = writeln!(s, "  backend changed: {}", b.summary());
+        }
         let left: Vec<String> = self
             .not_moved
             .iter()
@@ -541,9 +565,13 @@ impl Report {
         );
         let _ = writeln!(
             s,
-            "- Every migrated row's `_timestamp`: {}\n",
+            "- Every migrated row's `_timestamp`: {}",
             self.migration_instant
         );
+        if let Some(b) = &self.backend_change {
+            let _ = writeln!(s, "- Backend change: {}", b.summary());
+        }
+        let _ = writeln!(s);
         let m = &self.moved;
         let _ = writeln!(s, "## What moved\n");
         let _ = writeln!(s, "| What | Count |\n|---|---:|");

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use crate::error::{MigrateError, Result};
 use crate::journal::Journal;
-use crate::plan::{plan_resuming, Plan};
+use crate::plan::{plan_resuming, Plan, PlanOptions};
 use crate::progress::{Phase, PhaseTimer, Progress};
 use crate::report::{Report, ReportFiles};
 use crate::restore::{restore, RestoreOptions};
@@ -22,7 +22,8 @@ pub struct RunOptions {
     /// How the snapshot is written.
     pub snapshot: SnapshotOptions,
     /// How it is restored. `skip_verify` is decided here: a snapshot this run writes is not
-    /// read through again, one reused from an earlier run is.
+    /// read through again, one reused from an earlier run is. `allow_backend_change` also
+    /// applies to the plan: `backend.mismatch` then does not block.
     pub restore: RestoreOptions,
     /// After the comparison, run every SQL transformation as a dry run in both projects and
     /// compare their outputs.
@@ -70,7 +71,16 @@ pub async fn run(
         None
     };
     let timer = PhaseTimer::start(progress.as_ref(), Phase::Plan, 0, 0, 0);
-    let plan = plan_resuming(source, destination, earlier.as_ref().map(|s| s.id.as_str())).await?;
+    let plan_options = PlanOptions {
+        allow_backend_change: options.restore.allow_backend_change,
+    };
+    let plan = plan_resuming(
+        source,
+        destination,
+        earlier.as_ref().map(|s| s.id.as_str()),
+        &plan_options,
+    )
+    .await?;
     timer.finish();
     if plan.is_blocked() {
         return Ok(RunOutcome {
@@ -97,8 +107,30 @@ pub async fn run(
             (opened, made.seconds, made.reread)
         }
     };
+    let allowed: Vec<_> = plan
+        .findings
+        .iter()
+        .filter(|f| f.code.starts_with("backend."))
+        .map(|f| serde_json::json!({"code": f.code, "object": f.object}))
+        .collect();
+    if !allowed.is_empty() {
+        // Before the first write, so an interrupted run's journal says what it was allowed.
+        journal
+            .record(serde_json::json!({"event": "backendChangeAllowed", "findings": allowed}))?;
+    }
     journal.record(serde_json::json!({"event": "restoreStarted", "snapshot": opened.id, "destination": destination.url}))?;
     let outcome = restore(&opened, destination, &restore_options, progress.clone()).await?;
+    if let Some(change) = &outcome.backend_change {
+        // What the person allowed, and what it did, next to the phases it happened between.
+        journal.record(serde_json::json!({
+            "event": "backendChanged",
+            "snapshot": opened.id,
+            "from": change.from,
+            "to": change.to,
+            "restoredDisabled": change.rewrite.iter().map(|t| t.object()).collect::<Vec<_>>(),
+            "typedColumns": change.typed_columns.iter().map(|c| c.object()).collect::<Vec<_>>(),
+        }))?;
+    }
     journal.record(serde_json::json!({
         "event": "restoreComplete",
         "snapshot": opened.id,

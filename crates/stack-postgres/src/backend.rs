@@ -4,16 +4,18 @@
 use std::collections::HashMap;
 use std::io::Write;
 
+use postgres::config::Host;
 use postgres::{Config, Transaction};
-use stackport_model::{BackendName, ColumnName, ProjectId};
+use stackport_model::{api::ColumnDefinition, BackendName, ColumnName, ProjectId};
 use stackport_stack::backend::{
-    quote, write_csv_from_rows, AppliedImport, CsvLayout, ExportQuery, ImportPlan, PhysicalName,
-    RowFeed, RowVisitor, TableBackend, TableStats,
+    quote, write_csv_from_rows, AppliedImport, ConnectionFacts, CsvLayout, ExportQuery, ImportPlan,
+    PhysicalName, RowFeed, RowVisitor, SqlHost, TableBackend, TableStats,
 };
 use stackport_stack::{Error, Result};
 
 use crate::error::pg;
 use crate::names::{self, qualified, schema};
+use crate::native::{column_ddl, Layout};
 use crate::pool::Pool;
 use crate::schema::{is_bookkeeping, touch};
 
@@ -22,6 +24,10 @@ pub struct PostgresBackend {
     pool: Pool,
     /// The id the stack registered the server under; projects placed here record it.
     server: Option<String>,
+    /// How workspace and sandbox accounts are named in this database.
+    naming: crate::accounts::Naming,
+    /// Where SQL clients reach the accounts.
+    facts: ConnectionFacts,
 }
 
 /// The unique index that holds a table's primary key, named after the table.
@@ -37,10 +43,7 @@ impl PostgresBackend {
     /// pairs), connecting once now so a wrong address or a database that is not UTF8 is reported
     /// here, not at the first import.
     pub fn connect(url: &str) -> Result<Self> {
-        let backend = PostgresBackend {
-            pool: Pool::new(parse_config(url)?),
-            server: None,
-        };
+        let backend = PostgresBackend::new(parse_config(url)?, None);
         backend.pool.get()?;
         Ok(backend)
     }
@@ -49,15 +52,51 @@ impl PostgresBackend {
     /// server that is down when the stack starts must not keep it from serving the projects
     /// that live elsewhere; its own projects' requests fail, naming it, until it is back.
     pub fn on_server(id: &str, url: &str) -> Result<Self> {
-        Ok(PostgresBackend {
-            pool: Pool::new(parse_config(url)?),
-            server: Some(id.to_string()),
-        })
+        Ok(PostgresBackend::new(
+            parse_config(url)?,
+            Some(id.to_string()),
+        ))
     }
 
     /// Connects once, to tell at start whether the server is reachable and usable.
     pub fn check(&self) -> Result<()> {
         self.pool.get().map(drop)
+    }
+
+    /// The backend over `config`, the names of its accounts and where clients reach them
+    /// taken from the configuration alone (no connection yet).
+    fn new(config: Config, server: Option<String>) -> PostgresBackend {
+        let facts = ConnectionFacts {
+            host: match config.get_hosts().first() {
+                Some(Host::Tcp(host)) => host.clone(),
+                _ => "localhost".to_string(),
+            },
+            port: config.get_ports().first().copied().unwrap_or(5432),
+            // PostgreSQL's own default: the database named as the user.
+            database: config
+                .get_dbname()
+                .or(config.get_user())
+                .unwrap_or("postgres")
+                .to_string(),
+        };
+        PostgresBackend {
+            naming: crate::accounts::Naming::new(&facts.database),
+            facts,
+            pool: Pool::new(config),
+            server,
+        }
+    }
+
+    pub(crate) fn pool(&self) -> &Pool {
+        &self.pool
+    }
+
+    pub(crate) fn naming(&self) -> &crate::accounts::Naming {
+        &self.naming
+    }
+
+    pub(crate) fn facts(&self) -> &ConnectionFacts {
+        &self.facts
     }
 
     /// Runs `f` in a transaction holding the project's lock, with its schema created first
@@ -140,10 +179,14 @@ fn refuse_duplicates(
     primary_key: &[ColumnName],
 ) -> Result<()> {
     let cols = names::columns(primary_key).join(", ");
+    let shown = Layout::read(tx, project, table)?
+        .texts(table, primary_key)?
+        .join(", ");
     let dup = tx
         .query_opt(
             &format!(
-                "SELECT concat_ws(', ', {cols}) FROM {} GROUP BY {cols} HAVING count(*) > 1 LIMIT 1",
+                "SELECT concat_ws(', ', {shown}) FROM {} GROUP BY {cols} HAVING count(*) > 1 \
+                 LIMIT 1",
                 qualified(project, table)
             ),
             &[],
@@ -180,10 +223,20 @@ impl TableBackend for PostgresBackend {
         project: ProjectId,
         table: &PhysicalName,
         columns: &[ColumnName],
+        definitions: Option<&[ColumnDefinition]>,
         primary_key: &[ColumnName],
         now_micros: i64,
     ) -> Result<()> {
         let table = table.as_str();
+        if let Some(defs) = definitions {
+            let named: Vec<&ColumnName> = defs.iter().map(|d| &d.name).collect();
+            if named.len() != columns.len() || named.iter().zip(columns).any(|(d, c)| *d != c) {
+                return Err(Error::internal(
+                    "creating a typed table",
+                    format!("the definitions of {table} do not name its columns in order"),
+                ));
+            }
+        }
         self.write(project, true, |tx| {
             // An explicit row key keeps storage order (the order rows came in), which a heap
             // does not promise once rows are updated.
@@ -191,8 +244,9 @@ impl TableBackend for PostgresBackend {
                 "CREATE TABLE {} (_stackport_row BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY, ",
                 qualified(project, table)
             );
-            for c in names::columns(columns) {
-                ddl.push_str(&format!("{c} TEXT NOT NULL DEFAULT '', "));
+            for (i, c) in columns.iter().enumerate() {
+                let def = definitions.map(|d| &d[i]);
+                ddl.push_str(&format!("{} {}, ", names::column(c), column_ddl(def)));
             }
             ddl.push_str("_timestamp BIGINT NOT NULL)");
             tx.batch_execute(&ddl).map_err(pg)?;
@@ -218,14 +272,16 @@ impl TableBackend for PostgresBackend {
         project: ProjectId,
         table: &PhysicalName,
         column: &ColumnName,
+        definition: Option<&ColumnDefinition>,
         now_micros: i64,
     ) -> Result<()> {
         let table = table.as_str();
         self.write(project, true, |tx| {
             tx.batch_execute(&format!(
-                "ALTER TABLE {} ADD COLUMN {} TEXT NOT NULL DEFAULT ''",
+                "ALTER TABLE {} ADD COLUMN {} {}",
                 qualified(project, table),
-                names::column(column)
+                names::column(column),
+                column_ddl(definition)
             ))
             .map_err(pg)?;
             touch(tx, project, table, now_micros, false)
@@ -243,9 +299,14 @@ impl TableBackend for PostgresBackend {
         let t = qualified(project, table);
         let c = names::column(column);
         self.write(project, true, |tx| {
+            let text =
+                Layout::read(tx, project, table)?.texts(table, std::slice::from_ref(column))?;
             let removed: i64 = tx
                 .query_one(
-                    &format!("SELECT coalesce(sum(octet_length({c})), 0)::BIGINT FROM {t}"),
+                    &format!(
+                        "SELECT coalesce(sum(octet_length({})), 0)::BIGINT FROM {t}",
+                        text[0]
+                    ),
                     &[],
                 )
                 .map_err(pg)?
@@ -401,7 +462,9 @@ impl TableBackend for PostgresBackend {
         self.write(project, true, |tx| drop_in(tx, project, name))
     }
 
+    /// The project's schema, and the accounts of its workspaces (they live on this server).
     fn drop_project(&self, project: ProjectId) -> Result<()> {
+        self.drop_workspace_accounts(project)?;
         self.write(project, false, |tx| {
             tx.batch_execute(&format!(
                 "DROP SCHEMA IF EXISTS {} CASCADE",
@@ -409,5 +472,9 @@ impl TableBackend for PostgresBackend {
             ))
             .map_err(pg)
         })
+    }
+
+    fn sql_host(&self) -> Option<&dyn SqlHost> {
+        Some(self)
     }
 }

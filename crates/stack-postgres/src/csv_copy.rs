@@ -1,6 +1,7 @@
 //! The stack's CSV straight from the server: `COPY (SELECT ...) TO STDOUT` in CSV with every
 //! value quoted gives exactly the bytes of `CsvWriter` (values in `"`, quotes doubled, `\n`
-//! after each record), so the rows are never decoded on this side.
+//! after each record), so the rows are never decoded on this side. Typed columns are rendered
+//! in the query as the text they were imported as (`crate::native`).
 //!
 //! COPY takes no bound parameters, so the query's values are bound into settings local to the
 //! export's transaction (`set_config(..., true)`) and the query reads them back, each once, in a
@@ -16,6 +17,7 @@ use stackport_stack::Result;
 
 use crate::error::pg;
 use crate::names::{self, qualified};
+use crate::native::Layout;
 
 /// Binds `value` (of SQL type `ty`) as the transaction's setting `stackport.q<n>` and returns
 /// the SQL that reads it back as `ty`.
@@ -68,6 +70,7 @@ pub(crate) fn write(
         .read_only(true)
         .start()
         .map_err(pg)?;
+    let layout = Layout::read(&mut tx, project, table)?;
     let mut n = 0;
     let mut parts = Vec::new();
     for f in query.filters {
@@ -77,7 +80,9 @@ pub(crate) fn write(
             "ARRAY(SELECT unnest({}))",
             bind(&mut tx, &mut n, &f.values, "text[]")?
         );
-        let col = names::column(&f.column);
+        let col = layout
+            .of(table, &f.column)?
+            .text_sql(&names::column(&f.column));
         parts.push(if f.operator == FilterOperator::Eq {
             format!("{col} = ANY({values})")
         } else {
@@ -96,7 +101,7 @@ pub(crate) fn write(
             bind(&mut tx, &mut n, &until, "bigint")?
         ));
     }
-    let cols = names::columns(query.columns);
+    let cols = layout.texts(table, query.columns)?;
     // No columns still gives one (empty) record per row, as the stack's writer does.
     let select = if cols.is_empty() {
         "''".to_string()

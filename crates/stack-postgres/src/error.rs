@@ -43,14 +43,17 @@ pub(crate) fn chain(e: &postgres::Error) -> String {
 }
 
 /// An import's failure: a value the server cannot store (SQLSTATE class 22, such as a NUL
-/// byte, which no PostgreSQL text holds) is the data's fault and says so; anything else is
+/// byte, which no PostgreSQL text holds, or a STRING longer than its length; or 23502, no value
+/// for a typed column that is not nullable) is the data's fault and says so; anything else is
 /// [`pg`].
 pub(crate) fn import(e: postgres::Error) -> Error {
     match e.as_db_error() {
-        Some(db) if db.code().code().starts_with("22") => Error::invalid(
-            "storage.import.invalidValue",
-            format!("PostgreSQL cannot store a value: {}", db.message()),
-        ),
+        Some(db) if db.code().code().starts_with("22") || db.code().code() == "23502" => {
+            Error::invalid(
+                "storage.import.invalidValue",
+                format!("PostgreSQL cannot store a value: {}", db.message()),
+            )
+        }
         _ => pg(e),
     }
 }

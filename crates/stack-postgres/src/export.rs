@@ -1,5 +1,6 @@
 //! Reading rows: filters and times as bound parameters, rows fetched through a portal a batch
-//! at a time so an export of any size holds one batch in memory.
+//! at a time so an export of any size holds one batch in memory. Typed columns are read, and
+//! compared by filters, as the text they were imported as (`crate::native`).
 
 use postgres::types::ToSql;
 use postgres::{Client, IsolationLevel};
@@ -9,19 +10,28 @@ use stackport_stack::Result;
 
 use crate::error::pg;
 use crate::names::{self, qualified};
+use crate::native::Layout;
 
 /// Rows fetched per round trip.
 const BATCH: i32 = 1_000;
 
-type Params = Vec<Box<dyn ToSql + Sync>>;
+pub(crate) type Params = Vec<Box<dyn ToSql + Sync>>;
 
 /// The `WHERE` clause of `query` (empty when it has no conditions), its values pushed onto
 /// `params` and named `$n` in their order.
-fn where_clause(query: &ExportQuery<'_>, params: &mut Params) -> String {
+pub(crate) fn where_clause(
+    layout: &Layout,
+    table: &str,
+    query: &ExportQuery<'_>,
+    params: &mut Params,
+) -> Result<String> {
     let mut parts = Vec::new();
     for f in query.filters {
         params.push(Box::new(f.values.clone()));
-        let col = names::column(&f.column);
+        // Compared as the text imported, as on every backend.
+        let col = layout
+            .of(table, &f.column)?
+            .text_sql(&names::column(&f.column));
         // An empty list: `= ANY` matches nothing and `<> ALL` everything, as `IN ()` would.
         parts.push(if f.operator == FilterOperator::Eq {
             format!("{col} = ANY(${})", params.len())
@@ -37,14 +47,14 @@ fn where_clause(query: &ExportQuery<'_>, params: &mut Params) -> String {
         params.push(Box::new(until));
         parts.push(format!("_timestamp < ${}", params.len()));
     }
-    if parts.is_empty() {
+    Ok(if parts.is_empty() {
         String::new()
     } else {
         format!(" WHERE {}", parts.join(" AND "))
-    }
+    })
 }
 
-fn refs(params: &Params) -> Vec<&(dyn ToSql + Sync)> {
+pub(crate) fn refs(params: &Params) -> Vec<&(dyn ToSql + Sync)> {
     params.iter().map(|p| p.as_ref()).collect()
 }
 
@@ -56,21 +66,6 @@ pub(crate) fn export(
     query: &ExportQuery<'_>,
     visit: &mut RowVisitor<'_>,
 ) -> Result<u64> {
-    let mut params = Params::new();
-    let mut cols = names::columns(query.columns);
-    cols.push("_timestamp".into());
-    let mut sql = format!(
-        "SELECT {} FROM {}",
-        cols.join(", "),
-        qualified(project, table)
-    );
-    sql.push_str(&where_clause(query, &mut params));
-    sql.push_str(" ORDER BY _stackport_row");
-    if let Some(limit) = query.limit {
-        // A client may send any u64; beyond a BIGINT it means all rows.
-        params.push(Box::new(limit.min(i64::MAX as u64) as i64));
-        sql.push_str(&format!(" LIMIT ${}", params.len()));
-    }
     // One snapshot for the whole export while imports go on; a portal lives in a transaction.
     let mut tx = client
         .build_transaction()
@@ -78,6 +73,22 @@ pub(crate) fn export(
         .read_only(true)
         .start()
         .map_err(pg)?;
+    let layout = Layout::read(&mut tx, project, table)?;
+    let mut params = Params::new();
+    let mut cols = layout.texts(table, query.columns)?;
+    cols.push("_timestamp".into());
+    let mut sql = format!(
+        "SELECT {} FROM {}",
+        cols.join(", "),
+        qualified(project, table)
+    );
+    sql.push_str(&where_clause(&layout, table, query, &mut params)?);
+    sql.push_str(" ORDER BY _stackport_row");
+    if let Some(limit) = query.limit {
+        // A client may send any u64; beyond a BIGINT it means all rows.
+        params.push(Box::new(limit.min(i64::MAX as u64) as i64));
+        sql.push_str(&format!(" LIMIT ${}", params.len()));
+    }
     let portal = tx.bind(&sql, &refs(&params)).map_err(pg)?;
     let n = query.columns.len();
     let mut count = 0u64;
@@ -107,11 +118,12 @@ pub(crate) fn count(
     table: &str,
     query: &ExportQuery<'_>,
 ) -> Result<u64> {
+    let layout = Layout::read(client, project, table)?;
     let mut params = Params::new();
     let sql = format!(
         "SELECT count(*) FROM {}{}",
         qualified(project, table),
-        where_clause(query, &mut params)
+        where_clause(&layout, table, query, &mut params)?
     );
     let n: i64 = client.query_one(&sql, &refs(&params)).map_err(pg)?.get(0);
     Ok(query.limit.map_or(n as u64, |l| l.min(n as u64)))

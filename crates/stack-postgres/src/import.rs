@@ -1,19 +1,25 @@
-//! An import: the rows stream through `COPY ... FROM STDIN` into a staging table, then one
-//! statement merges them into the table, in the transaction that also updates the figures and
-//! records the idempotency key. Any failure rolls all of it back, the staging table with it.
+//! An import: the rows stream through `COPY ... FROM STDIN` into a staging table of text, then
+//! one statement merges them into the table, in the transaction that also updates the figures and
+//! records the idempotency key. Typed columns are cast in the merge, after one scan refused
+//! values they would not give back as sent (`crate::native`). Any failure rolls all of it back,
+//! the staging table with it.
 
 use std::io::Write;
 
 use postgres::{CopyInWriter, Transaction};
-use stackport_model::ProjectId;
+use stackport_model::{ColumnName, ProjectId};
 use stackport_stack::backend::{ImportPlan, RowFeed, RowSink, TableStats};
 use stackport_stack::{Error, Result};
 
 use crate::error::pg;
 use crate::names::{self, qualified};
+use crate::native::{self, Layout, Stored};
 use crate::schema;
 
 const STAGE: &str = "_stackport_stage";
+
+/// The staged rows' order; a user's column may be called `_seq`, never `_stackport…`.
+const SEQ: &str = "_stackport_seq";
 
 /// Writes each row as a line of COPY's text format.
 struct CopySink<'w, 'c> {
@@ -65,16 +71,26 @@ impl RowSink for CopySink<'_, '_> {
     }
 }
 
-/// `a + b + ...` of the byte lengths of `columns` of `alias`, as SQL.
-fn size_expr(alias: &str, columns: &[String]) -> String {
-    if columns.is_empty() {
+/// `a + b + ...` of the byte lengths of the SQL texts `texts`.
+fn size_expr(texts: &[String]) -> String {
+    if texts.is_empty() {
         return "0".into();
     }
-    columns
+    texts
         .iter()
-        .map(|c| format!("octet_length({alias}.{c})"))
+        .map(|t| format!("octet_length({t})"))
         .collect::<Vec<_>>()
         .join(" + ")
+}
+
+/// The staged row `d` as the values to store, then its `_timestamp`.
+fn values(stored: &[(&ColumnName, Stored)]) -> String {
+    let mut out: Vec<String> = stored
+        .iter()
+        .map(|(c, s)| s.store_sql(&format!("d.{}", names::column(c))))
+        .collect();
+    out.push("d._timestamp".into());
+    out.join(", ")
 }
 
 /// Runs the import in `tx`, which holds the project's lock.
@@ -96,13 +112,19 @@ pub(crate) fn run(
             ));
         }
     }
+    let layout = Layout::read(tx, project, tbl)?;
+    let stored: Vec<(&ColumnName, Stored)> = plan
+        .columns
+        .iter()
+        .map(|c| Ok((c, layout.of(tbl, c)?)))
+        .collect::<Result<_>>()?;
     let mut stage_ddl = format!("CREATE TEMP TABLE {STAGE} (");
     for c in &cols {
         stage_ddl.push_str(&format!("{c} TEXT NOT NULL, "));
     }
-    stage_ddl.push_str(
-        "_timestamp BIGINT NOT NULL, _seq BIGINT GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP",
-    );
+    stage_ddl.push_str(&format!(
+        "_timestamp BIGINT NOT NULL, {SEQ} BIGINT GENERATED ALWAYS AS IDENTITY) ON COMMIT DROP"
+    ));
     tx.batch_execute(&stage_ddl).map_err(pg)?;
 
     let mut listed: Vec<&str> = cols.iter().map(String::as_str).collect();
@@ -123,6 +145,7 @@ pub(crate) fn run(
     feed(&mut sink)?;
     let (received, bytes) = (sink.received, sink.bytes);
     writer.finish().map_err(crate::error::import)?;
+    native::refuse_changed_values(tx, STAGE, SEQ, &stored)?;
 
     let stats_table = schema::table(project, "_stackport_stats");
     if !plan.incremental {
@@ -136,12 +159,13 @@ pub(crate) fn run(
     }
     let (rows_delta, size_delta) = if keys.is_empty() {
         tx.batch_execute(&format!(
-            "INSERT INTO {target} ({listed}) SELECT {listed} FROM {STAGE} ORDER BY _seq"
+            "INSERT INTO {target} ({listed}) SELECT {} FROM {STAGE} d ORDER BY {SEQ}",
+            values(&stored)
         ))
-        .map_err(pg)?;
+        .map_err(crate::error::import)?;
         (received as i64, bytes)
     } else {
-        upsert(tx, &target, &cols, &keys, &listed)?
+        upsert(tx, &target, &stored, plan.primary_key, &listed)?
     };
 
     if let Some(key) = plan.idempotency_key {
@@ -181,43 +205,71 @@ pub(crate) fn run(
 fn upsert(
     tx: &mut Transaction<'_>,
     target: &str,
-    cols: &[String],
-    keys: &[String],
+    stored: &[(&ColumnName, Stored)],
+    key: &[ColumnName],
     listed: &str,
 ) -> Result<(i64, i64)> {
+    let keys = names::columns(key);
     let part = keys.join(", ");
     let last = format!(
         "(SELECT * FROM (SELECT s.*, \
-           row_number() OVER (PARTITION BY {part} ORDER BY _seq DESC) AS _stackport_rn, \
-           min(_seq) OVER (PARTITION BY {part}) AS _stackport_first FROM {STAGE} s) w \
+           row_number() OVER (PARTITION BY {part} ORDER BY {SEQ} DESC) AS _stackport_rn, \
+           min({SEQ}) OVER (PARTITION BY {part}) AS _stackport_first FROM {STAGE} s) w \
          WHERE _stackport_rn = 1)"
     );
-    let on = keys
+    let of = |k: &ColumnName| {
+        stored
+            .iter()
+            .find(|(c, _)| *c == k)
+            .map(|(_, s)| *s)
+            .expect("the key's columns are checked to be staged")
+    };
+    // The stored key against the staged one cast as it will be stored: the same value, since
+    // every staged value comes back as it was sent.
+    let on = key
         .iter()
-        .map(|k| format!("t.{k} = d.{k}"))
+        .map(|k| {
+            let c = names::column(k);
+            format!("t.{c} = {}", of(k).store_sql(&format!("d.{c}")))
+        })
         .collect::<Vec<_>>()
         .join(" AND ");
+    let staged: Vec<String> = stored
+        .iter()
+        .map(|(c, _)| format!("d.{}", names::column(c)))
+        .collect();
+    let old: Vec<String> = stored
+        .iter()
+        .map(|(c, s)| s.text_sql(&format!("t.{}", names::column(c))))
+        .collect();
     let row = tx
         .query_one(
             &format!(
                 "SELECT count(*) FILTER (WHERE t._stackport_row IS NULL), \
                  coalesce(sum(({new}) - coalesce(({old}), 0)), 0)::BIGINT \
                  FROM {last} d LEFT JOIN {target} t ON {on}",
-                new = size_expr("d", cols),
-                old = size_expr("t", cols),
+                new = size_expr(&staged),
+                old = size_expr(&old),
             ),
             &[],
         )
         .map_err(pg)?;
     let (rows, size): (i64, i64) = (row.get(0), row.get(1));
-    let mut updates: Vec<String> = cols.iter().map(|c| format!("{c} = excluded.{c}")).collect();
+    let mut updates: Vec<String> = stored
+        .iter()
+        .map(|(c, _)| {
+            let c = names::column(c);
+            format!("{c} = excluded.{c}")
+        })
+        .collect();
     updates.push("_timestamp = excluded._timestamp".into());
     tx.batch_execute(&format!(
-        "INSERT INTO {target} ({listed}) SELECT {listed} FROM {last} d \
+        "INSERT INTO {target} ({listed}) SELECT {} FROM {last} d \
          ORDER BY _stackport_first ON CONFLICT ({part}) DO UPDATE SET {}",
+        values(stored),
         updates.join(", ")
     ))
-    .map_err(pg)?;
+    .map_err(crate::error::import)?;
     Ok((rows, size))
 }
 

@@ -25,12 +25,17 @@ pub(crate) fn qualified(project: ProjectId, table: &str) -> String {
 /// prefix, which no user column can have. Needed for system column names (`ctid`) and for
 /// names over 63 bytes (a 64-character name may be 256 bytes of UTF-8).
 pub(crate) fn column(name: &ColumnName) -> String {
+    quote(&physical(name))
+}
+
+/// [`column`] unquoted, as the catalog shows it.
+pub(crate) fn physical(name: &ColumnName) -> String {
     let n = name.as_str();
     if n.len() <= MAX_IDENT_BYTES && !SYSTEM_COLUMNS.contains(&n) {
-        return quote(n);
+        return n.to_string();
     }
     let digest = Sha256::digest(n.as_bytes());
-    quote(&format!("_stackport_c_{}", hex::encode(&digest[..16])))
+    format!("_stackport_c_{}", hex::encode(&digest[..16]))
 }
 
 /// The quoted physical names of `columns`, in order.

@@ -15,6 +15,9 @@ const MAX_IDLE: usize = 8;
 /// How long an idle connection may take to answer before it is given up for a new one.
 const VALIDATE_WITHIN: Duration = Duration::from_secs(10);
 
+/// See [`Pool::new`].
+const SESSION_OPTIONS: &str = "-c DateStyle=ISO,YMD -c extra_float_digits=1 -c TimeZone=UTC";
+
 pub(crate) struct Pool {
     config: Config,
     idle: Mutex<Vec<Client>>,
@@ -27,11 +30,24 @@ pub(crate) struct Conn<'p> {
 }
 
 impl Pool {
-    pub(crate) fn new(config: Config) -> Pool {
+    /// Every connection gets the settings the text forms of typed values depend on (ISO dates,
+    /// the shortest float that reads back the same, times without an offset read as UTC as
+    /// the stack reads them), after any options of the URL so that those cannot change them.
+    pub(crate) fn new(mut config: Config) -> Pool {
+        let options = match config.get_options() {
+            Some(own) => format!("{own} {SESSION_OPTIONS}"),
+            None => SESSION_OPTIONS.to_string(),
+        };
+        config.options(&options);
         Pool {
             config,
             idle: Mutex::new(Vec::new()),
         }
+    }
+
+    /// How the pool logs in: the base of a login as another role.
+    pub(crate) fn config(&self) -> &Config {
+        &self.config
     }
 
     pub(crate) fn get(&self) -> Result<Conn<'_>> {
@@ -90,6 +106,31 @@ impl Pool {
         }
         Ok(client)
     }
+}
+
+impl Drop for Pool {
+    /// A blocking client owns a small runtime, and tokio refuses to drop a runtime on one of
+    /// its async threads, where the last reference to a stack may well go: the idle sessions
+    /// are then closed on a thread of their own.
+    fn drop(&mut self) {
+        let idle = std::mem::take(self.idle.get_mut().unwrap_or_else(|e| e.into_inner()));
+        if idle.is_empty() {
+            return;
+        }
+        if tokio_context() {
+            let _ = std::thread::Builder::new()
+                .name("stackport-pg-close".into())
+                .spawn(move || drop(idle));
+        } else {
+            drop(idle);
+        }
+    }
+}
+
+/// Whether this thread belongs to a tokio runtime (also its blocking pool, where dropping
+/// would be allowed; telling the two apart is not worth a thread's start).
+fn tokio_context() -> bool {
+    tokio::runtime::Handle::try_current().is_ok()
 }
 
 impl std::ops::Deref for Conn<'_> {

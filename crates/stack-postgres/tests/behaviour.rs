@@ -24,7 +24,7 @@ fn cols(names: &[&str]) -> Vec<ColumnName> {
 
 fn fresh(b: &dyn TableBackend, p: ProjectId, table: &str, c: &[ColumnName]) -> PhysicalName {
     let t = PhysicalName::from_stored(table.into());
-    b.create_table(p, &t, c, &[], 1).unwrap();
+    b.create_table(p, &t, c, None, &[], 1).unwrap();
     t
 }
 
@@ -120,6 +120,18 @@ fn names_postgres_reserves_or_truncates_round_trip() {
     let row = vec!["1".to_string(), "2".into(), "3".into(), "4".into()];
     import(&b, p, &t, &c, std::slice::from_ref(&row)).unwrap();
     assert_eq!(export(&b, p, &t, &c), vec![row], "each name its own column");
+    b.drop_project(p).unwrap();
+}
+
+/// The staging table's own columns are named apart from users': a user may call one `_seq`.
+#[test]
+fn columns_named_like_the_staging_tables_own_import() {
+    let (b, p) = (support::backend(), ProjectId(9308));
+    let c = cols(&["_seq", "v"]);
+    let t = fresh(&b, p, "stage_names", &c);
+    let rows = vec![vec!["1".to_string(), "2".into()]];
+    import(&b, p, &t, &c, &rows).unwrap();
+    assert_eq!(export(&b, p, &t, &c), rows);
     b.drop_project(p).unwrap();
 }
 

@@ -38,7 +38,7 @@ fn round_trip(
     let project = ProjectId(9301);
     let table = PhysicalName::from_stored("t_cross".into());
     backend
-        .create_table(project, &table, columns, &[], 1)
+        .create_table(project, &table, columns, None, &[], 1)
         .unwrap();
     let rows = rows();
     let plan = ImportPlan {

@@ -13,7 +13,7 @@ fn a_session_killed_mid_import_changes_nothing() {
     let p = ProjectId(9401);
     let c = vec![ColumnName::parse("id").unwrap()];
     let t = PhysicalName::from_stored("killed".into());
-    b.create_table(p, &t, &c, &[], 1).unwrap();
+    b.create_table(p, &t, &c, None, &[], 1).unwrap();
     let plan = |key| ImportPlan {
         table: &t,
         columns: &c,

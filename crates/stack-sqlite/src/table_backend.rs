@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use rusqlite::{params, Connection, OptionalExtension, TransactionBehavior};
 use stackport_model::{
-    api::{ColumnFilter, FilterOperator},
+    api::{ColumnDefinition, ColumnFilter, FilterOperator},
     BackendName, ColumnName, ProjectId,
 };
 
@@ -242,11 +242,14 @@ impl TableBackend for SqliteBackend {
         Self::NAME
     }
 
+    /// Every column is text, typed or not: values are kept as they were given, which the stack's
+    /// checks already made fit the definition.
     fn create_table(
         &self,
         project: ProjectId,
         table: &PhysicalName,
         columns: &[ColumnName],
+        _definitions: Option<&[ColumnDefinition]>,
         primary_key: &[ColumnName],
         now_micros: i64,
     ) -> Result<()> {
@@ -281,6 +284,7 @@ impl TableBackend for SqliteBackend {
         project: ProjectId,
         table: &PhysicalName,
         column: &ColumnName,
+        _definition: Option<&ColumnDefinition>,
         now_micros: i64,
     ) -> Result<()> {
         let table = table.as_str();

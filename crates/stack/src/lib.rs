@@ -47,5 +47,6 @@ pub use ops::import::ImportOptions;
 pub use ops::metadata::MetadataObject;
 pub use ops::provisioning::LoadKind;
 pub use ops::tables::TableInclude;
+pub use ops::typing;
 pub use settings::{BiAccount, JobSettings, Limits, NetworkSettings, Quotas, StackSettings};
 pub use stack::{Stack, Storage};

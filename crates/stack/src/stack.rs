@@ -156,6 +156,7 @@ impl Stack {
             url_fetch: Default::default(),
         };
         stack.sweep_orphaned_tables()?;
+        stack.sweep_sandboxes()?;
         stack.recover_jobs()?;
         stack.recover_storage_jobs()?;
         let swept = stack.sweep_stored_files()?;

@@ -88,8 +88,20 @@ impl Cluster {
             SEQ.fetch_add(1, Ordering::Relaxed)
         );
         let mut admin = self.connect();
+        // From PostgreSQL 15 a new database is written to the WAL block by block; copying the
+        // template's files is several times cheaper, and every stack a test opens on
+        // PostgreSQL pays for one.
+        let version: i32 = admin
+            .query_one("SELECT current_setting('server_version_num')::int", &[])
+            .map(|row| row.get(0))
+            .unwrap_or(0);
+        let strategy = if version >= 150_000 {
+            " STRATEGY FILE_COPY"
+        } else {
+            ""
+        };
         admin
-            .batch_execute(&format!("CREATE DATABASE \"{name}\""))
+            .batch_execute(&format!("CREATE DATABASE \"{name}\"{strategy}"))
             .unwrap_or_else(|e| panic!("creating the test database {name} on {}: {e}", self.url));
         with_database(&self.url, &name)
     }

@@ -66,7 +66,8 @@ impl Backend {
     }
 
     /// `settings` changed so new projects get this backend: for PostgreSQL, a fresh database of
-    /// the shared cluster registered as server `pg1`, offered beside SQLite.
+    /// the shared cluster registered as server `pg1`, offered beside SQLite. Blocking (it
+    /// creates the database with the blocking client): call it off the async threads.
     pub fn apply(self, settings: &mut StackSettings) {
         if self == Backend::Postgresql && settings.postgres.is_empty() {
             let url = crate::postgres::Cluster::shared().fresh_database("stack");

@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use stackport_model::api::{Component, OrchestrationTask};
 
 use super::{Destination, Finding, Plan, PlanInventory, Severity};
+use crate::backend_change::{self, BackendChange};
 use crate::checklist::changed_since_inputs;
 use crate::read::{SourceProject, LISTING_LIMIT};
 use crate::snapshot::format::{SecretKind, StackRef};
@@ -50,6 +51,7 @@ pub(crate) fn evaluate(
     source_seconds: f64,
     dest_latency: f64,
     resuming: Option<&str>,
+    allow_backend_change: bool,
 ) -> Plan {
     use Severity::*;
     let mut findings = Vec::new();
@@ -162,24 +164,68 @@ pub(crate) fn evaluate(
 
     // Backends.
     if src_owner.backend != dst_owner.backend {
-        findings.push(finding(
-            Blocking,
-            "backend.mismatch",
-            format!("project backends: {} → {}", src_owner.backend, dst_owner.backend),
-            format!(
-                "the source project uses the {} backend and the destination project the {} backend; tables and transformations cannot change backend in a migration",
-                src_owner.backend, dst_owner.backend
-            ),
-            format!(
-                "create the destination project with the {} backend{}",
-                src_owner.backend,
-                if dest.index.backends.contains(&src_owner.backend) {
-                    String::new()
-                } else {
-                    format!(" (stack {} does not offer it: choose another destination stack)", dst_stack.id)
-                }
-            ),
-        ));
+        let from = &src_owner.backend;
+        let to = &dst_owner.backend;
+        if allow_backend_change {
+            findings.push(finding(
+                Warning,
+                "backend.mismatch",
+                format!("project backends: {from} → {to}"),
+                format!(
+                    "the source project uses the {from} backend and the destination project the {to} backend; --allow-backend-change moves the rows as they are, and the comparison after the restore checks them by fingerprint"
+                ),
+                "work through the backend.transformationRewrite and backend.typedColumn findings (they are on the report's checklist too)".into(),
+            ));
+            let change = BackendChange::of(
+                from,
+                to,
+                project.configs.iter().map(|(c, cfg)| (c, cfg)),
+                &project.tables,
+            )
+            .expect("the backends differ");
+            for t in &change.rewrite {
+                findings.push(finding(
+                    Warning,
+                    "backend.transformationRewrite",
+                    t.object(),
+                    format!(
+                        "its SQL is in {}'s dialect, which a {} project cannot run",
+                        backend_change::label(from),
+                        backend_change::label(to)
+                    ),
+                    format!(
+                        "it is restored disabled; {} after the migration",
+                        backend_change::rewrite_for(to)
+                    ),
+                ));
+            }
+            for c in &change.typed_columns {
+                findings.push(finding(
+                    Warning,
+                    "backend.typedColumn",
+                    c.object(),
+                    c.change.clone(),
+                    "the rows move exactly as they are; check programs that compare or parse this column's text".into(),
+                ));
+            }
+        } else {
+            findings.push(finding(
+                Blocking,
+                "backend.mismatch",
+                format!("project backends: {from} → {to}"),
+                format!(
+                    "the source project uses the {from} backend and the destination project the {to} backend; tables and transformations do not change backend in a migration unless it is asked for"
+                ),
+                format!(
+                    "create the destination project with the {from} backend{}, or run again with --allow-backend-change to move the rows into the {to} project anyway (SQL transformations of the {from} dialect are then restored disabled, to be rewritten)",
+                    if dest.index.backends.contains(from) {
+                        String::new()
+                    } else {
+                        format!(" (stack {} does not offer it: choose another destination stack)", dst_stack.id)
+                    }
+                ),
+            ));
+        }
     }
 
     // Components.

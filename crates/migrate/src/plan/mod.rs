@@ -114,9 +114,26 @@ impl Plan {
     }
 }
 
+/// What a person allows the migration that the rules refuse by default.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PlanOptions {
+    /// Projects of different table backends (`--allow-backend-change`): `backend.mismatch`
+    /// becomes a warning, and each object that does not carry over becomes a finding.
+    pub allow_backend_change: bool,
+}
+
 /// Validates a migration from `source` to `destination`.
 pub async fn plan(source: &Endpoint, destination: &Endpoint) -> Result<Plan> {
-    plan_resuming(source, destination, None).await
+    plan_with(source, destination, &PlanOptions::default()).await
+}
+
+/// Validates a migration from `source` to `destination` with what `options` allow.
+pub async fn plan_with(
+    source: &Endpoint,
+    destination: &Endpoint,
+    options: &PlanOptions,
+) -> Result<Plan> {
+    plan_resuming(source, destination, None, options).await
 }
 
 /// Validates a migration that may be resuming the restore of the snapshot `resuming`: a
@@ -125,6 +142,7 @@ pub(crate) async fn plan_resuming(
     source: &Endpoint,
     destination: &Endpoint,
     resuming: Option<&str>,
+    options: &PlanOptions,
 ) -> Result<Plan> {
     let src = source.reader();
     let dst = destination.reader();
@@ -142,6 +160,7 @@ pub(crate) async fn plan_resuming(
         source_latency,
         dest_latency,
         resuming,
+        options.allow_backend_change,
     ))
 }
 

@@ -21,7 +21,7 @@ async fn projects_of_different_backends_block_the_migration() {
     let mut dest = read_destination(&us.storage_client(&dest_token).read_only())
         .await
         .unwrap();
-    let same = evaluate(&project, &dest, 0.0, 0.0, None);
+    let same = evaluate(&project, &dest, 0.0, 0.0, None, false);
     assert!(!same.findings.iter().any(|f| f.code == "backend.mismatch"));
     assert!(
         !same.is_blocked(),
@@ -30,7 +30,7 @@ async fn projects_of_different_backends_block_the_migration() {
     );
 
     dest.verified.owner.backend = "snowflake".into();
-    let plan = evaluate(&project, &dest, 0.0, 0.0, None);
+    let plan = evaluate(&project, &dest, 0.0, 0.0, None, false);
     let finding = plan
         .findings
         .iter()
@@ -43,7 +43,40 @@ async fn projects_of_different_backends_block_the_migration() {
         "{}",
         finding.action
     );
+    assert!(
+        finding.action.contains("--allow-backend-change"),
+        "the refusal names the flag that allows it: {}",
+        finding.action
+    );
     assert!(plan.is_blocked());
+
+    // Allowed, the mismatch is a warning and each SQLite transformation a finding of its own.
+    let allowed = evaluate(&project, &dest, 0.0, 0.0, None, true);
+    assert!(
+        !allowed.is_blocked(),
+        "{:#?}",
+        allowed.blocking().collect::<Vec<_>>()
+    );
+    let mismatch = allowed
+        .findings
+        .iter()
+        .find(|f| f.code == "backend.mismatch")
+        .expect("the mismatch is still reported");
+    assert_eq!(mismatch.severity, Severity::Warning);
+    let sqlite: Vec<String> = project
+        .configs
+        .iter()
+        .filter(|(c, _)| c.as_str() == "keboola.sqlite-transformation")
+        .map(|(c, cfg)| format!("configuration {c}/{} ({})", cfg.id, cfg.name))
+        .collect();
+    assert!(!sqlite.is_empty(), "the seed has SQLite transformations");
+    let rewrite: Vec<String> = allowed
+        .findings
+        .iter()
+        .filter(|f| f.code == "backend.transformationRewrite")
+        .map(|f| f.object.clone())
+        .collect();
+    assert_eq!(rewrite, sqlite);
     eu.stop().await.unwrap();
     us.stop().await.unwrap();
 }

@@ -10,6 +10,7 @@ use stackport_model::api::{
 
 use super::metadata::writes;
 use super::RestoreOutcome;
+use crate::backend_change::{needs_rewrite, rewrite_for, BackendChange};
 use crate::error::{ApiContext, Result};
 use crate::progress::PhaseTimer;
 use crate::snapshot::Snapshot;
@@ -43,11 +44,14 @@ pub(crate) async fn restore_configurations(
             })
         })
         .collect();
+    // Into a project of another backend, the other dialect's SQL is restored disabled.
+    let backend_change = outcome.backend_change.clone();
+    let backend_change = backend_change.as_ref();
     // A few configurations at once: each is its own short writes, and the round trips overlap.
     let done: Vec<u64> = futures_util::stream::iter(snapshot.configurations.iter().map(|sc| {
         let made = existing.get(&(sc.component_id.to_string(), sc.configuration.id.to_string()));
         async move {
-            let rows = restore_one(client, snapshot, sc, instant, made).await?;
+            let rows = restore_one(client, snapshot, sc, instant, made, backend_change).await?;
             timer.item(format!(
                 "configuration {}/{}",
                 sc.component_id, sc.configuration.id
@@ -71,9 +75,13 @@ async fn restore_one(
     sc: &crate::snapshot::SnapshotConfig,
     instant: &str,
     made: Option<&Vec<String>>,
+    backend_change: Option<&BackendChange>,
 ) -> Result<u64> {
     let source = &snapshot.manifest.source;
     let mut rows = 0;
+    let rewrite = backend_change
+        .filter(|b| needs_rewrite(sc.component_id.as_str(), &b.to))
+        .map(|b| rewrite_for(&b.to));
     {
         let component = &sc.component_id;
         let c = &sc.configuration;
@@ -93,7 +101,7 @@ async fn restore_one(
                         configuration: c.configuration.clone(),
                         state: c.state.clone(),
                         change_description: Some(change.clone()),
-                        is_disabled: Some(c.is_disabled),
+                        is_disabled: Some(c.is_disabled || rewrite.is_some()),
                     },
                 )
                 .await
@@ -138,7 +146,7 @@ async fn restore_one(
         }
         let mut metadata = writes(&sc.metadata, None);
         metadata.retain(|w| w.provider != ORIGIN_PROVIDER);
-        metadata.push(origin(snapshot, sc, instant));
+        metadata.push(origin(snapshot, sc, instant, rewrite.as_deref()));
         for write in metadata {
             client
                 .write_config_metadata(component, &c.id, &write)
@@ -153,6 +161,7 @@ fn origin(
     snapshot: &Snapshot,
     sc: &crate::snapshot::SnapshotConfig,
     instant: &str,
+    rewrite: Option<&str>,
 ) -> MetadataWrite {
     let source = &snapshot.manifest.source;
     let c = &sc.configuration;
@@ -160,20 +169,31 @@ fn origin(
         key: format!("KBC.migration.{key}"),
         value,
     };
+    let mut metadata = vec![
+        kv("sourceStack", source.stack_id.clone()),
+        kv("sourceProjectId", source.project_id.to_string()),
+        kv("sourceConfigurationId", c.id.to_string()),
+        kv("sourceCreated", stackport_model::time::format(&c.created)),
+        kv(
+            "sourceCreatorToken",
+            format!("{} ({})", c.creator_token.id, c.creator_token.description),
+        ),
+        kv("sourceVersion", c.version.to_string()),
+        kv("migratedAt", instant.to_string()),
+    ];
+    // Why it is disabled, next to where it came from, for whoever opens it on the destination.
+    if let Some(rewrite) = rewrite {
+        metadata.push(kv(
+            "disabledForBackendChange",
+            format!(
+                "{rewrite}: the source project's backend was {}",
+                source.backend
+            ),
+        ));
+    }
     MetadataWrite {
         provider: ORIGIN_PROVIDER.into(),
-        metadata: vec![
-            kv("sourceStack", source.stack_id.clone()),
-            kv("sourceProjectId", source.project_id.to_string()),
-            kv("sourceConfigurationId", c.id.to_string()),
-            kv("sourceCreated", stackport_model::time::format(&c.created)),
-            kv(
-                "sourceCreatorToken",
-                format!("{} ({})", c.creator_token.id, c.creator_token.description),
-            ),
-            kv("sourceVersion", c.version.to_string()),
-            kv("migratedAt", instant.to_string()),
-        ],
+        metadata,
         ..Default::default()
     }
 }

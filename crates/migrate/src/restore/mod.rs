@@ -15,6 +15,7 @@ use std::time::Instant;
 
 use serde::Serialize;
 
+use crate::backend_change::BackendChange;
 use crate::error::ApiContext;
 use crate::error::{MigrateError, Result};
 use crate::plan::{read_destination, MARK_COMPLETED, MARK_INSTANT, MARK_PROVIDER, MARK_STARTED};
@@ -42,6 +43,10 @@ pub struct RestoreOptions {
     pub skip_verify: bool,
     /// The longest record a chunk may hold; the destination stack's `limits.maxRecordBytes`.
     pub max_record_bytes: u64,
+    /// Restore into a project of another table backend (`--allow-backend-change`): SQL
+    /// transformations of the source's dialect are created disabled, for a person to rewrite.
+    /// `migrate run` plans with it too.
+    pub allow_backend_change: bool,
 }
 
 impl Default for RestoreOptions {
@@ -51,6 +56,7 @@ impl Default for RestoreOptions {
             parallel_tables: 2,
             skip_verify: false,
             max_record_bytes: crate::snapshot::MAX_RECORD_BYTES,
+            allow_backend_change: false,
         }
     }
 }
@@ -92,6 +98,9 @@ pub struct RestoreOutcome {
     pub filled_by_destination: Vec<String>,
     /// Things a person should look at.
     pub warnings: Vec<String>,
+    /// The destination project has another table backend than the snapshot's: what that
+    /// changed (transformations restored disabled, typed columns to check).
+    pub backend_change: Option<BackendChange>,
     /// Seconds spent loading table data.
     pub data_seconds: f64,
     /// Seconds in all.
@@ -129,7 +138,18 @@ pub async fn restore(
     let started = Instant::now();
     let dest = read_destination(&destination.reader()).await?;
     let own = [dest.restoring(), dest.restored()].contains(&Some(snapshot.id.as_str()));
-    precheck(snapshot, &dest, own)?;
+    precheck(snapshot, &dest, own, options.allow_backend_change)?;
+    // Decided from the snapshot and the destination's backend alone, so a resumed restore
+    // disables exactly what the interrupted one did.
+    let backend_change = BackendChange::of(
+        &snapshot.project.project.backend,
+        &dest.verified.owner.backend,
+        snapshot
+            .configurations
+            .iter()
+            .map(|c| (&c.component_id, &c.configuration)),
+        snapshot.tables.iter().map(|t| &t.table),
+    );
     let finished = dest.restored() == Some(snapshot.id.as_str());
     if !finished && !options.skip_verify {
         read_through(snapshot, options, progress.clone()).await?;
@@ -176,6 +196,7 @@ pub async fn restore(
         provisioned: Vec::new(),
         filled_by_destination: Vec::new(),
         warnings: Vec::new(),
+        backend_change,
         data_seconds: 0.0,
         seconds: 0.0,
         resumed: own && dest.restored().is_none(),
@@ -297,7 +318,12 @@ async fn write_all(
 }
 
 /// Refuses, before any write, what would make the restore fail half-way.
-fn precheck(snapshot: &Snapshot, dest: &crate::plan::Destination, own: bool) -> Result<()> {
+fn precheck(
+    snapshot: &Snapshot,
+    dest: &crate::plan::Destination,
+    own: bool,
+    allow_backend_change: bool,
+) -> Result<()> {
     let mut problems = Vec::new();
     if !dest.verified.token.is_master_token {
         problems.push("the destination token is not a master token".to_string());
@@ -322,9 +348,9 @@ fn precheck(snapshot: &Snapshot, dest: &crate::plan::Destination, own: bool) -> 
         ));
     }
     let source_backend = &snapshot.project.project.backend;
-    if source_backend != &dest.verified.owner.backend {
+    if source_backend != &dest.verified.owner.backend && !allow_backend_change {
         problems.push(format!(
-            "the snapshot's project uses the {source_backend} backend, the destination project the {} backend",
+            "the snapshot's project uses the {source_backend} backend, the destination project the {} backend; restore into a project of the {source_backend} backend, or pass --allow-backend-change to restore the rows into this one anyway (SQL transformations of the {source_backend} dialect are then restored disabled)",
             dest.verified.owner.backend
         ));
     }

@@ -10,6 +10,7 @@ use stackport_client::Client;
 use stackport_model::api::{Configuration, Provision, ProvisionedResource};
 
 use super::Verification;
+use crate::backend_change::needs_rewrite;
 use crate::error::{ApiContext, Result};
 use crate::snapshot::strip_configuration;
 
@@ -72,6 +73,7 @@ pub(super) async fn compare(
     src: &Client,
     dst: &Client,
     provisioned: &[ProvisionedResource],
+    changed_to: Option<&str>,
     v: &mut Verification,
 ) -> Result<()> {
     let source = live(src, "source").await?;
@@ -102,7 +104,12 @@ pub(super) async fn compare(
         if s.description != d.description {
             v.differ(&object, "description", &s.description, &d.description);
         }
-        if s.is_disabled != d.is_disabled {
+        let rewrite = changed_to.is_some_and(|to| needs_rewrite(component, to));
+        if rewrite && d.is_disabled && !s.is_disabled {
+            // Disabled by the backend change, as intended: recorded, not a difference.
+            v.disabled_for_rewrite
+                .push(format!("{object} ({})", d.name));
+        } else if s.is_disabled != d.is_disabled {
             v.differ(&object, "isDisabled", s.is_disabled, d.is_disabled);
         }
         if s.rows_sort_order != d.rows_sort_order {

@@ -50,6 +50,11 @@ pub struct Verification {
     pub transformations: u64,
     /// Every difference.
     pub differences: Vec<Difference>,
+    /// Configurations the destination holds disabled on purpose, not a difference: SQL
+    /// transformations of the source's dialect in a project of another backend
+    /// (`--allow-backend-change`), each `configuration component/id (name)`.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub disabled_for_rewrite: Vec<String>,
     /// Seconds it took.
     pub seconds: f64,
 }
@@ -105,9 +110,28 @@ pub async fn verify_transformations(
     v: &mut Verification,
 ) -> Result<()> {
     let started = std::time::Instant::now();
-    transformations::compare(&source.reader(), &destination.writer(), v).await?;
+    let (src, dst) = (source.reader(), destination.writer());
+    let change = backend_change(&src, &dst).await?;
+    transformations::compare(&src, &dst, change.as_deref(), v).await?;
     v.seconds += started.elapsed().as_secs_f64();
     Ok(())
+}
+
+/// The destination project's backend when it is not the source's: then SQL transformations of
+/// the source's dialect are expected disabled there.
+async fn backend_change(
+    src: &stackport_client::Client,
+    dst: &stackport_client::Client,
+) -> Result<Option<String>> {
+    let s = src
+        .verify_token()
+        .await
+        .api(|| "reading the source project's backend".into())?;
+    let d = dst
+        .verify_token()
+        .await
+        .api(|| "reading the destination project's backend".into())?;
+    Ok((s.owner.backend != d.owner.backend).then_some(d.owner.backend))
 }
 
 /// Compares the two projects with a known orchestration id map (source id → destination id).
@@ -120,12 +144,13 @@ pub(crate) async fn verify_with(
     let src = source.reader();
     let dst = destination.reader();
     let mut v = Verification::default();
+    let change = backend_change(&src, &dst).await?;
     tables::compare(&src, &dst, &mut v).await?;
     let provisioned = src
         .list_provisioned()
         .await
         .api(|| "listing the source's provisioned resources".into())?;
-    configs::compare(&src, &dst, &provisioned, &mut v).await?;
+    configs::compare(&src, &dst, &provisioned, change.as_deref(), &mut v).await?;
     let orchestration_ids = orchestrations::compare(&src, &dst, map, &mut v).await?;
     triggers::compare(&src, &dst, &orchestration_ids, &mut v).await?;
     v.seconds = started.elapsed().as_secs_f64();

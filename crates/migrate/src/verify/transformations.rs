@@ -8,12 +8,20 @@ use stackport_client::Client;
 use stackport_model::api::{Job, JobStatus, Runner};
 
 use super::Verification;
+use crate::backend_change::needs_rewrite;
 use crate::error::{ApiContext, Result};
 
 /// How long one dry run may take before the comparison gives up on it.
 const JOB_TIMEOUT: Duration = Duration::from_secs(3600);
 
-pub(crate) async fn compare(src: &Client, dst: &Client, v: &mut Verification) -> Result<()> {
+/// `changed_to`: the destination's backend when it is not the source's; transformations of the
+/// source's dialect are then disabled there on purpose and not run.
+pub(crate) async fn compare(
+    src: &Client,
+    dst: &Client,
+    changed_to: Option<&str>,
+    v: &mut Verification,
+) -> Result<()> {
     let info = src
         .index()
         .await
@@ -30,6 +38,13 @@ pub(crate) async fn compare(src: &Client, dst: &Client, v: &mut Verification) ->
             .await
             .api(|| format!("listing the source's configurations of {component}"))?;
         for config in configs.iter().filter(|c| !c.is_disabled) {
+            if changed_to.is_some_and(|to| needs_rewrite(component.as_str(), to)) {
+                let listed = format!("configuration {component}/{} ({})", config.id, config.name);
+                if !v.disabled_for_rewrite.contains(&listed) {
+                    v.disabled_for_rewrite.push(listed);
+                }
+                continue;
+            }
             let object = format!("transformation {component}/{} ({})", config.id, config.name);
             let id = config.id.to_string();
             let (a, b) = tokio::join!(dry_run(src, &component, &id), dry_run(dst, &component, &id));

@@ -4,6 +4,7 @@
 mod fingerprint;
 mod world;
 
+mod backend_change;
 mod changed_while_read;
 mod end_to_end;
 mod lying_chunks;

@@ -102,6 +102,10 @@ pub enum Runner {
     Sql {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         timeout_seconds: Option<u64>,
+        /// The backend whose SQL the scripts are written in (`postgresql`); none for SQLite.
+        /// A project on another backend refuses to run it.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        backend: Option<String>,
     },
     /// A program run through the common interface (`docs/common-interface.md`): `command` is the
     /// executable and its arguments.
@@ -117,10 +121,21 @@ impl Runner {
     /// The registry's own time limit for this component's jobs, if it sets one.
     pub fn timeout_seconds(&self) -> Option<u64> {
         match self {
-            Runner::Sql { timeout_seconds }
+            Runner::Sql {
+                timeout_seconds, ..
+            }
             | Runner::Program {
                 timeout_seconds, ..
             } => *timeout_seconds,
+        }
+    }
+
+    /// The backend an SQL transformation runs in (`sqlite` unless the entry names another);
+    /// none for a program.
+    pub fn sql_backend(&self) -> Option<&str> {
+        match self {
+            Runner::Sql { backend, .. } => Some(backend.as_deref().unwrap_or("sqlite")),
+            Runner::Program { .. } => None,
         }
     }
 

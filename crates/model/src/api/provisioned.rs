@@ -12,6 +12,10 @@ use crate::time::{serde_rfc3339, Timestamp};
 pub struct WorkspaceConnection {
     pub backend: String,
     pub host: String,
+    /// The server's TCP port, for a workspace on a database server (`postgresql`); none for
+    /// a SQLite workspace, a file reached through the stack.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub port: Option<u16>,
     pub database: String,
     pub schema: String,
     pub user: String,

@@ -28,6 +28,37 @@ pub enum BaseType {
 }
 
 impl BaseType {
+    /// The one form a PostgreSQL table backend takes values of this type in, when it is
+    /// narrower than what a SQLite one takes; none for STRING. PostgreSQL keeps a typed column
+    /// in its own type and, so that every value still comes back byte for byte, refuses an
+    /// import whose value it would give back in another form. Here, not in the stack, so the
+    /// migration (which knows stacks only through the API) can name such columns.
+    pub fn postgres_form(self) -> Option<&'static str> {
+        Some(match self {
+            BaseType::String => return None,
+            BaseType::Integer => {
+                "INTEGER takes whole numbers only as PostgreSQL writes them: no '+' sign, no leading \
+                 zeros ('7', not '+7' or '007')"
+            }
+            BaseType::Numeric => {
+                "NUMERIC takes numbers only as PostgreSQL writes them: all the scale's decimal places \
+                 ('1.50' in NUMERIC(10,2), not '1.5'), no '+' sign, no leading zeros"
+            }
+            BaseType::Float => {
+                "FLOAT takes numbers only in their shortest form ('1', not '1.0'; '100000', not '1e5'; \
+                 'Infinity', 'NaN')"
+            }
+            BaseType::Boolean => "BOOLEAN takes only 'true' and 'false' (not '1', '0' or 'TRUE')",
+            BaseType::Date => {
+                "DATE takes only YYYY-MM-DD with two-digit months and days ('2026-01-05')"
+            }
+            BaseType::Timestamp => {
+                "TIMESTAMP takes times only as the API writes them: RFC 3339 in UTC with '+00:00' and \
+                 3 or 6 digits of fraction when not zero ('2026-11-29T14:00:00+00:00')"
+            }
+        })
+    }
+
     /// The upper-case name.
     pub fn as_str(self) -> &'static str {
         match self {

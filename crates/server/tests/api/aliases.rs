@@ -45,9 +45,9 @@ async fn create(client: &stackport_client::Client, new: &NewAlias) -> Table {
         .expect("the alias is created")
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn filtered_alias_shows_and_counts_only_matching_rows() {
-    let app = spawn_app().await;
+both_backends!(filtered_alias_shows_and_counts_only_matching_rows);
+async fn filtered_alias_shows_and_counts_only_matching_rows(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let source = setup(&client).await;
     let a = create(
@@ -103,9 +103,9 @@ async fn filtered_alias_shows_and_counts_only_matching_rows() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn alias_of_an_alias_is_refused() {
-    let app = spawn_app().await;
+both_backends!(alias_of_an_alias_is_refused);
+async fn alias_of_an_alias_is_refused(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let source = setup(&client).await;
     let first = create(&client, &alias(&source, "first")).await;
@@ -123,9 +123,9 @@ async fn alias_of_an_alias_is_refused() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn table_with_aliases_cannot_be_deleted() {
-    let app = spawn_app().await;
+both_backends!(table_with_aliases_cannot_be_deleted);
+async fn table_with_aliases_cannot_be_deleted(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let source = setup(&client).await;
     let a = create(&client, &alias(&source, "view")).await;
@@ -153,9 +153,9 @@ async fn table_with_aliases_cannot_be_deleted() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn import_into_an_alias_is_refused() {
-    let app = spawn_app().await;
+both_backends!(import_into_an_alias_is_refused);
+async fn import_into_an_alias_is_refused(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let source = setup(&client).await;
     let a = create(&client, &alias(&source, "view")).await;
@@ -184,9 +184,9 @@ async fn import_into_an_alias_is_refused() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn alias_columns_show_only_those_columns() {
-    let app = spawn_app().await;
+both_backends!(alias_columns_show_only_those_columns);
+async fn alias_columns_show_only_those_columns(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let source = setup(&client).await;
     let a = create(
@@ -244,9 +244,9 @@ async fn alias_columns_show_only_those_columns() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn alias_without_columns_follows_new_source_columns() {
-    let app = spawn_app().await;
+both_backends!(alias_without_columns_follows_new_source_columns);
+async fn alias_without_columns_follows_new_source_columns(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let source = setup(&client).await;
     let a = create(&client, &alias(&source, "all")).await;
@@ -277,9 +277,9 @@ async fn alias_without_columns_follows_new_source_columns() {
         .contains("\"2\",\"DE\",\"20\",\"hello\"\n"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bucket_whose_table_is_read_by_an_alias_elsewhere_cannot_be_deleted() {
-    let app = spawn_app().await;
+both_backends!(bucket_whose_table_is_read_by_an_alias_elsewhere_cannot_be_deleted);
+async fn bucket_whose_table_is_read_by_an_alias_elsewhere_cannot_be_deleted(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let source = setup(&client).await;
     let a = create(&client, &alias(&source, "view")).await;

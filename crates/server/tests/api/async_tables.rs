@@ -24,9 +24,9 @@ async fn table_of_three(client: &stackport_client::Client) -> stackport_model::T
     t
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_export_job_makes_a_headerless_file_gzipped_when_asked() {
-    let app = spawn_app().await;
+both_backends!(an_export_job_makes_a_headerless_file_gzipped_when_asked);
+async fn an_export_job_makes_a_headerless_file_gzipped_when_asked(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (created, client) = app.new_project_full("jobs").await;
     let t = table_of_three(&client).await;
     // What kbcstorage's export_raw posts.
@@ -78,9 +78,9 @@ async fn an_export_job_makes_a_headerless_file_gzipped_when_asked() {
     assert!(!text.contains("\"id\""), "{text}");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_export_of_a_column_the_table_lacks_is_refused_at_once() {
-    let app = spawn_app().await;
+both_backends!(an_export_of_a_column_the_table_lacks_is_refused_at_once);
+async fn an_export_of_a_column_the_table_lacks_is_refused_at_once(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("jobs").await;
     let t = table_of_three(&client).await;
     let query = ExportQuery {
@@ -108,9 +108,9 @@ async fn an_export_of_a_column_the_table_lacks_is_refused_at_once() {
     assert_eq!(refused.error, sync.error);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_preview_is_csv_with_a_header_and_takes_the_filters() {
-    let app = spawn_app().await;
+both_backends!(a_preview_is_csv_with_a_header_and_takes_the_filters);
+async fn a_preview_is_csv_with_a_header_and_takes_the_filters(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("jobs").await;
     let t = table_of_three(&client).await;
     let all = client

@@ -51,9 +51,9 @@ async fn manage_endpoint_with_bad_or_missing_manage_token_is_401() {
     assert_eq!(app.manage.list_projects().await.unwrap().len(), 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn other_projects_bucket_and_table_are_404() {
-    let app = spawn_app().await;
+both_backends!(other_projects_bucket_and_table_are_404);
+async fn other_projects_bucket_and_table_are_404(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let a = app.new_project("A").await;
     let b = app.new_project("B").await;
     let b_table = bucket_with_table(&b, "secret", "t", &["id"], &[]).await;
@@ -111,9 +111,9 @@ async fn other_projects_bucket_and_table_are_404() {
     assert!(a.list_bucket_tables(&own.id).await.unwrap().is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn read_permission_exports_but_cannot_import_or_reach_other_buckets() {
-    let app = spawn_app().await;
+both_backends!(read_permission_exports_but_cannot_import_or_reach_other_buckets);
+async fn read_permission_exports_but_cannot_import_or_reach_other_buckets(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let master = app.new_project("p").await;
     let x = bucket_with_table(&master, "x", "t", &["id", "v"], &[]).await;
     let y = bucket_with_table(&master, "y", "t", &["id"], &[]).await;
@@ -256,9 +256,9 @@ async fn token_expiring_now_is_refused_with_401() {
     assert_eq!(verified.token.id, hour.id);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn write_permission_changes_tables_in_its_bucket_only() {
-    let app = spawn_app().await;
+both_backends!(write_permission_changes_tables_in_its_bucket_only);
+async fn write_permission_changes_tables_in_its_bucket_only(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let master = app.new_project("p").await;
     let x = create_bucket(&master, Stage::In, "x").await;
     let y = bucket_with_table(&master, "y", "t", &["id"], &[]).await;

@@ -107,9 +107,9 @@ async fn buckets_are_got_and_listed() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn non_empty_bucket_is_deleted_only_with_force() {
-    let app = spawn_app().await;
+both_backends!(non_empty_bucket_is_deleted_only_with_force);
+async fn non_empty_bucket_is_deleted_only_with_force(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t1 = bucket_with_table(&client, "full", "one", &["id"], &[]).await;
     let t2 = create_table(&client, t1.bucket(), "two", &["id"], &[])
@@ -194,9 +194,9 @@ async fn empty_bucket_is_deleted() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bucket_rows_and_bytes_add_up_over_its_tables() {
-    let app = spawn_app().await;
+both_backends!(bucket_rows_and_bytes_add_up_over_its_tables);
+async fn bucket_rows_and_bytes_add_up_over_its_tables(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t1 = bucket_with_table(&client, "sum", "one", &["id", "name"], &[]).await;
     let t2 = create_table(&client, t1.bucket(), "two", &["k"], &[])

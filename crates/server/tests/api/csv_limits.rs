@@ -23,12 +23,12 @@ fn gzip_params() -> ImportParams {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_value_or_record_over_its_limit_is_refused() {
+both_backends!(a_value_or_record_over_its_limit_is_refused);
+async fn a_value_or_record_over_its_limit_is_refused(backend: Backend) {
     let mut settings = StackSettings::local_default("127.0.0.1:0");
     settings.limits.max_value_bytes = 1_000;
     settings.limits.max_record_bytes = 2_500;
-    let app = spawn_app_with(settings).await;
+    let app = spawn_app_with_on(backend, settings).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "a", "b", "c"], &[]).await;
     import_csv(&client, &t, "id,a,b,c\n1,x,y,z\n").await;
@@ -68,11 +68,11 @@ async fn a_value_or_record_over_its_limit_is_refused() {
         .starts_with(&before[..before.len() - 1]));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_gzip_bomb_of_one_endless_value_is_refused_at_the_value_limit() {
+both_backends!(a_gzip_bomb_of_one_endless_value_is_refused_at_the_value_limit);
+async fn a_gzip_bomb_of_one_endless_value_is_refused_at_the_value_limit(backend: Backend) {
     // 256 MiB of `a` without a newline, a few hundred KB of gzip, under the default limits
     // but for the value's: the stack stops reading once one value passes 16 MiB.
-    let app = spawn_app().await;
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &[]).await;
     let chunk = vec![b'a'; 1 << 20];
@@ -91,11 +91,11 @@ async fn a_gzip_bomb_of_one_endless_value_is_refused_at_the_value_limit() {
     assert_eq!(client.get_table(&t).await.unwrap().rows_count, 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_decompressed_size_has_its_own_limit() {
+both_backends!(the_decompressed_size_has_its_own_limit);
+async fn the_decompressed_size_has_its_own_limit(backend: Backend) {
     let mut settings = StackSettings::local_default("127.0.0.1:0");
     settings.limits.max_import_decompressed_bytes = 100_000;
-    let app = spawn_app_with(settings).await;
+    let app = spawn_app_with_on(backend, settings).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &[]).await;
     let rows = std::iter::once(b"id,v\n".to_vec())
@@ -115,9 +115,9 @@ async fn the_decompressed_size_has_its_own_limit() {
     assert_eq!(client.get_table(&t).await.unwrap().rows_count, 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_byte_order_mark_at_the_start_is_read_past() {
-    let app = spawn_app().await;
+both_backends!(a_byte_order_mark_at_the_start_is_read_past);
+async fn a_byte_order_mark_at_the_start_is_read_past(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &[]).await;
     import_csv(&client, &t, "\u{feff}id,v\n1,a\n").await;
@@ -131,9 +131,9 @@ fn columns(n: usize) -> Vec<String> {
     (0..n).map(|i| format!("c{i}")).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn more_columns_than_the_limit_are_refused_on_create_and_on_add() {
-    let app = spawn_app().await;
+both_backends!(more_columns_than_the_limit_are_refused_on_create_and_on_add);
+async fn more_columns_than_the_limit_are_refused_on_create_and_on_add(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let bucket = create_bucket(&client, stackport_model::Stage::In, "c").await;
     for n in [1_001, 1_999, 2_100] {

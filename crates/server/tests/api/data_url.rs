@@ -53,10 +53,10 @@ async fn remote() -> String {
     format!("http://127.0.0.1:{port}")
 }
 
-async fn allowing_loopback() -> TestApp {
+async fn allowing_loopback(backend: Backend) -> TestApp {
     let mut settings = StackSettings::local_default("127.0.0.1:0");
     settings.network.outbound_allow = vec!["127.0.0.1".into()];
-    spawn_app_with(settings).await
+    spawn_app_with_on(backend, settings).await
 }
 
 fn create_from(url: &str) -> AsyncTableCreateQuery {
@@ -67,10 +67,10 @@ fn create_from(url: &str) -> AsyncTableCreateQuery {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_table_is_created_from_an_allowed_url_and_more_rows_imported() {
+both_backends!(a_table_is_created_from_an_allowed_url_and_more_rows_imported);
+async fn a_table_is_created_from_an_allowed_url_and_more_rows_imported(backend: Backend) {
     let origin = remote().await;
-    let app = allowing_loopback().await;
+    let app = allowing_loopback(backend).await;
     let (created, client) = app.new_project_full("urls").await;
     let bucket = create_bucket(&client, stackport_model::Stage::In, "main").await;
     let job = client
@@ -117,10 +117,10 @@ async fn a_table_is_created_from_an_allowed_url_and_more_rows_imported() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_url_the_outbound_rules_refuse_is_a_400_and_no_job() {
+both_backends!(a_url_the_outbound_rules_refuse_is_a_400_and_no_job);
+async fn a_url_the_outbound_rules_refuse_is_a_400_and_no_job(backend: Backend) {
     let origin = remote().await;
-    let app = spawn_app().await;
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("urls").await;
     let bucket = create_bucket(&client, stackport_model::Stage::In, "main").await;
     let refused = expect_status(
@@ -161,10 +161,10 @@ async fn a_url_the_outbound_rules_refuse_is_a_400_and_no_job() {
         .is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_remote_error_or_a_refused_redirect_fails_the_job() {
+both_backends!(a_remote_error_or_a_refused_redirect_fails_the_job);
+async fn a_remote_error_or_a_refused_redirect_fails_the_job(backend: Backend) {
     let origin = remote().await;
-    let app = allowing_loopback().await;
+    let app = allowing_loopback(backend).await;
     let client = app.new_project("urls").await;
     let bucket = create_bucket(&client, stackport_model::Stage::In, "main").await;
     let job = client

@@ -12,9 +12,9 @@ fn names(events: &[Event]) -> Vec<&str> {
     events.iter().map(|e| e.event.as_str()).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn bucket_table_and_import_record_events_with_the_token() {
-    let app = spawn_app().await;
+both_backends!(bucket_table_and_import_record_events_with_the_token);
+async fn bucket_table_and_import_record_events_with_the_token(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let me = client.verify_token().await.unwrap().token;
     let t = bucket_with_table(&client, "ev", "t", &["id"], &[]).await;
@@ -75,9 +75,9 @@ async fn bucket_table_and_import_record_events_with_the_token() {
     assert_eq!(latest[0].params["importedRows"], 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn events_are_filtered_by_object() {
-    let app = spawn_app().await;
+both_backends!(events_are_filtered_by_object);
+async fn events_are_filtered_by_object(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t1 = bucket_with_table(&client, "ev", "one", &["id"], &[]).await;
     let t2 = create_table(&client, t1.bucket(), "two", &["id"], &[])
@@ -178,9 +178,9 @@ async fn events_of_another_project_are_not_listed() {
     assert_eq!(names(&b_events), vec!["storage.bucketCreated"]);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn limited_token_sees_only_events_of_its_buckets_and_its_own() {
-    let app = spawn_app().await;
+both_backends!(limited_token_sees_only_events_of_its_buckets_and_its_own);
+async fn limited_token_sees_only_events_of_its_buckets_and_its_own(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let master = app.new_project("p").await;
     let x = bucket_with_table(&master, "x", "t", &["id"], &[]).await;
     let y = bucket_with_table(&master, "y", "t", &["id"], &[]).await;
@@ -225,12 +225,12 @@ async fn limited_token_sees_only_events_of_its_buckets_and_its_own() {
     assert!(of_y.is_empty(), "{:?}", names(&of_y));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn every_kind_of_write_records_its_event() {
+both_backends!(every_kind_of_write_records_its_event);
+async fn every_kind_of_write_records_its_event(backend: Backend) {
     use stackport_client::FileUpload;
     use stackport_model::api::{MetadataKeyValue, MetadataWrite, NewAlias, NewColumn};
 
-    let app = spawn_app().await;
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "ev", "t", &["id", "v"], &[]).await;
     let out = create_bucket(&client, Stage::Out, "views").await;

@@ -9,10 +9,12 @@ use stackport_client::{Client, ClientError, ExportParams, ImportParams};
 use stackport_model::api::{
     Bucket, CreatedProject, ErrorBody, ImportResult, NewBucket, NewProject, NewTable, Table,
 };
-use stackport_model::{BucketId, ColumnName, Stage, TableId};
+use stackport_model::{BucketId, ColumnName, ProjectId, Stage, TableId};
 use stackport_stack::{ManualClock, StackSettings};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
+
+pub use stackport_testkit::stack::Backend;
 
 /// The manage token every test stack gets.
 pub const MANAGE_TOKEN: &str = "test-manage-token-0123456789abcdefghij";
@@ -34,6 +36,8 @@ pub struct TestApp {
     pub dir: PathBuf,
     /// A client with the manage token.
     pub manage: Client,
+    /// Where the stack keeps new projects' tables.
+    pub backend: Backend,
     server: Option<Server>,
     /// The clock the stack goes by, when a test moves it.
     clock: Option<Arc<ManualClock>>,
@@ -44,15 +48,22 @@ fn unique_dir() -> PathBuf {
     stackport_testkit::TempDir::new("api-test").keep()
 }
 
-/// Opens the stack in `dir` (with `settings` if the dir holds none yet) and serves it.
+/// Opens the stack in `dir` (with `settings`, new projects on `backend`, if the dir holds none
+/// yet) on every engine its settings name, as `serve` does, and serves it.
 async fn start_server(
     dir: &Path,
+    backend: Backend,
     settings: StackSettings,
     clock: Option<Arc<ManualClock>>,
 ) -> (String, Server) {
     let dir = dir.to_path_buf();
     let stack = tokio::task::spawn_blocking(move || {
-        let mut stack = stackport_stack_sqlite::open(&dir, || settings).expect("the stack opens");
+        let settings = || {
+            let mut settings = settings;
+            backend.apply(&mut settings);
+            settings
+        };
+        let mut stack = stackport_engines::open(&dir, settings).expect("the stack opens");
         if let Some(clock) = clock {
             stack = stack.with_clock(clock);
         }
@@ -78,41 +89,74 @@ async fn start_server(
     (format!("http://{addr}"), Server { shutdown, handle })
 }
 
-/// Starts a server on a fresh data dir.
+/// Starts a server on a fresh data dir, its projects on SQLite: for a test that does not touch
+/// table data.
 pub async fn spawn_app() -> TestApp {
-    spawn_app_with(StackSettings::local_default("127.0.0.1:0")).await
+    spawn_app_on(Backend::Sqlite).await
 }
 
-/// Starts a server on a fresh data dir with `settings`.
+/// Starts a server on a fresh data dir with `settings`, its projects on SQLite.
 pub async fn spawn_app_with(settings: StackSettings) -> TestApp {
+    spawn_app_with_on(Backend::Sqlite, settings).await
+}
+
+/// Starts a server whose stack goes by `clock`, which the test moves; projects on SQLite.
+pub async fn spawn_app_with_clock(clock: Arc<ManualClock>) -> TestApp {
+    spawn_app_with_clock_on(Backend::Sqlite, clock).await
+}
+
+/// Starts a server on a fresh data dir whose new projects keep their tables on `backend`.
+pub async fn spawn_app_on(backend: Backend) -> TestApp {
+    spawn_app_with_on(backend, StackSettings::local_default("127.0.0.1:0")).await
+}
+
+/// As [`spawn_app_on`], with `settings` (to which `backend` adds its server).
+pub async fn spawn_app_with_on(backend: Backend, settings: StackSettings) -> TestApp {
+    start_app(backend, settings, None).await
+}
+
+/// As [`spawn_app_on`], the stack going by `clock`, which the test moves.
+pub async fn spawn_app_with_clock_on(backend: Backend, clock: Arc<ManualClock>) -> TestApp {
+    let settings = StackSettings::local_default("127.0.0.1:0");
+    start_app(backend, settings, Some(clock)).await
+}
+
+async fn start_app(
+    backend: Backend,
+    settings: StackSettings,
+    clock: Option<Arc<ManualClock>>,
+) -> TestApp {
     let dir = unique_dir();
-    let (url, server) = start_server(&dir, settings, None).await;
+    let (url, server) = start_server(&dir, backend, settings, clock.clone()).await;
     TestApp {
         manage: Client::new(&url).with_manage_token(MANAGE_TOKEN),
         url,
         dir,
+        backend,
         server: Some(server),
-        clock: None,
+        clock,
     }
 }
 
-/// Starts a server whose stack goes by `clock`, which the test moves.
-pub async fn spawn_app_with_clock(clock: Arc<ManualClock>) -> TestApp {
-    let dir = unique_dir();
-    let (url, server) = start_server(
-        &dir,
-        StackSettings::local_default("127.0.0.1:0"),
-        Some(clock.clone()),
-    )
-    .await;
-    TestApp {
-        manage: Client::new(&url).with_manage_token(MANAGE_TOKEN),
-        url,
-        dir,
-        server: Some(server),
-        clock: Some(clock),
-    }
+/// A test body `async fn name(backend: Backend)` run once per table backend, as the tests
+/// `name::sqlite` and `name::postgresql`: written above the body, so each backend runs the same
+/// assertions and `-- postgresql` picks out one backend's runs.
+macro_rules! both_backends {
+    ($name:ident) => {
+        mod $name {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                super::$name($crate::helpers::Backend::Sqlite).await
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgresql() {
+                super::$name($crate::helpers::Backend::Postgresql).await
+            }
+        }
+    };
 }
+pub(crate) use both_backends;
 
 impl TestApp {
     /// A client without any token.
@@ -164,6 +208,7 @@ impl TestApp {
         // The settings are read from the data dir; these are not used.
         let (url, server) = start_server(
             &self.dir,
+            self.backend,
             StackSettings::local_default("127.0.0.1:0"),
             self.clock.clone(),
         )
@@ -181,6 +226,40 @@ impl Drop for TestApp {
             server.handle.abort();
         }
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// Whether `project` has its tables' storage on the stack: on SQLite its file, on PostgreSQL
+/// its schema in the database of server `pg1`, read straight from the server.
+pub async fn project_storage_exists(app: &TestApp, project: ProjectId) -> bool {
+    match app.backend {
+        Backend::Sqlite => app
+            .dir
+            .join("tables")
+            .join(format!("{project}.sqlite"))
+            .exists(),
+        Backend::Postgresql => {
+            let settings: serde_json::Value =
+                serde_json::from_slice(&std::fs::read(app.dir.join("stack.json")).unwrap())
+                    .expect("stack.json is JSON");
+            let url = settings["postgres"][0]["url"]
+                .as_str()
+                .expect("stack.json registers a PostgreSQL server")
+                .to_owned();
+            tokio::task::spawn_blocking(move || {
+                let mut client = postgres::Client::connect(&url, postgres::NoTls)
+                    .unwrap_or_else(|e| panic!("connecting to {url}: {e}"));
+                let row = client
+                    .query_one(
+                        "SELECT count(*) FROM information_schema.schemata WHERE schema_name = $1",
+                        &[&format!("p{}", project.0)],
+                    )
+                    .unwrap();
+                row.get::<_, i64>(0) == 1
+            })
+            .await
+            .unwrap()
+        }
     }
 }
 

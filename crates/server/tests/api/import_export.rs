@@ -21,9 +21,9 @@ fn gunzip(data: &[u8]) -> Vec<u8> {
     out
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn export_is_canonical_csv_and_every_value_survives() {
-    let app = spawn_app().await;
+both_backends!(export_is_canonical_csv_and_every_value_survives);
+async fn export_is_canonical_csv_and_every_value_survives(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "text", "other"], &[]).await;
     // Written loosely: bare values where possible, CRLF line ends, quotes only where needed.
@@ -56,9 +56,9 @@ async fn export_is_canonical_csv_and_every_value_survives() {
     assert_eq!(export_csv(&client, &t).await, expected);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unclosed_quote_is_refused_naming_the_line_and_nothing_changes() {
-    let app = spawn_app().await;
+both_backends!(unclosed_quote_is_refused_naming_the_line_and_nothing_changes);
+async fn unclosed_quote_is_refused_naming_the_line_and_nothing_changes(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &[]).await;
     import_csv(&client, &t, "id,v\n1,a\n2,b\n").await;
@@ -94,9 +94,9 @@ async fn unclosed_quote_is_refused_naming_the_line_and_nothing_changes() {
     assert_eq!(client.get_table(&t).await.unwrap().rows_count, 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn wrong_value_count_is_refused_naming_the_line_and_nothing_changes() {
-    let app = spawn_app().await;
+both_backends!(wrong_value_count_is_refused_naming_the_line_and_nothing_changes);
+async fn wrong_value_count_is_refused_naming_the_line_and_nothing_changes(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &[]).await;
     import_csv(&client, &t, "id,v\n1,a\n2,b\n").await;
@@ -136,9 +136,9 @@ async fn wrong_value_count_is_refused_naming_the_line_and_nothing_changes() {
     assert_eq!(export_csv(&client, &t).await, before);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn unknown_header_column_is_refused_naming_it() {
-    let app = spawn_app().await;
+both_backends!(unknown_header_column_is_refused_naming_it);
+async fn unknown_header_column_is_refused_naming_it(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &[]).await;
     import_csv(&client, &t, "id,v\n1,a\n").await;
@@ -179,9 +179,9 @@ async fn unknown_header_column_is_refused_naming_it() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn incremental_import_with_primary_key_upserts() {
-    let app = spawn_app().await;
+both_backends!(incremental_import_with_primary_key_upserts);
+async fn incremental_import_with_primary_key_upserts(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "name", "city"], &["id"]).await;
     import_csv(
@@ -265,9 +265,9 @@ async fn incremental_import_with_primary_key_upserts() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn incremental_import_without_primary_key_appends() {
-    let app = spawn_app().await;
+both_backends!(incremental_import_without_primary_key_appends);
+async fn incremental_import_without_primary_key_appends(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &[]).await;
     import_csv(&client, &t, "id,v\n1,a\n2,b\n").await;
@@ -282,9 +282,9 @@ async fn incremental_import_without_primary_key_appends() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn full_import_replaces_all_rows() {
-    let app = spawn_app().await;
+both_backends!(full_import_replaces_all_rows);
+async fn full_import_replaces_all_rows(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &["id"]).await;
     import_csv(&client, &t, "id,v\n1,a\n2,b\n3,c\n").await;
@@ -308,9 +308,9 @@ async fn full_import_replaces_all_rows() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn columns_parameter_imports_a_file_without_header() {
-    let app = spawn_app().await;
+both_backends!(columns_parameter_imports_a_file_without_header);
+async fn columns_parameter_imports_a_file_without_header(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["a", "b", "c"], &[]).await;
     // The file's columns in another order, one left out.
@@ -353,9 +353,9 @@ async fn columns_parameter_imports_a_file_without_header() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn gzip_upload_and_gzip_export() {
-    let app = spawn_app().await;
+both_backends!(gzip_upload_and_gzip_export);
+async fn gzip_upload_and_gzip_export(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "text"], &[]).await;
     let rows: Vec<Vec<String>> = (0..500)
@@ -412,9 +412,9 @@ async fn gzip_upload_and_gzip_export() {
     assert_eq!(client.get_table(&t).await.unwrap().rows_count, 500);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn changed_since_last_import_date_returns_only_the_later_rows() {
-    let app = spawn_app().await;
+both_backends!(changed_since_last_import_date_returns_only_the_later_rows);
+async fn changed_since_last_import_date_returns_only_the_later_rows(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "batch"], &[]).await;
     import_csv(&client, &t, "id,batch\n1,first\n2,first\n").await;
@@ -477,9 +477,9 @@ async fn changed_since_last_import_date_returns_only_the_later_rows() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn include_internal_timestamp_adds_the_import_time() {
-    let app = spawn_app().await;
+both_backends!(include_internal_timestamp_adds_the_import_time);
+async fn include_internal_timestamp_adds_the_import_time(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id"], &[]).await;
     let first = import_csv(&client, &t, "id\n1\n").await;
@@ -500,9 +500,9 @@ async fn include_internal_timestamp_adds_the_import_time() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn use_timestamp_from_data_file_keeps_the_files_times() {
-    let app = spawn_app().await;
+both_backends!(use_timestamp_from_data_file_keeps_the_files_times);
+async fn use_timestamp_from_data_file_keeps_the_files_times(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &[]).await;
     let params = ImportParams {
@@ -571,9 +571,9 @@ async fn use_timestamp_from_data_file_keeps_the_files_times() {
     assert_eq!(client.get_table(&t).await.unwrap().rows_count, 3);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn where_filters_select_rows_by_value() {
-    let app = spawn_app().await;
+both_backends!(where_filters_select_rows_by_value);
+async fn where_filters_select_rows_by_value(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "country", "kind"], &[]).await;
     import_csv(
@@ -643,9 +643,9 @@ async fn where_filters_select_rows_by_value() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn limit_caps_the_exported_rows() {
-    let app = spawn_app().await;
+both_backends!(limit_caps_the_exported_rows);
+async fn limit_caps_the_exported_rows(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id"], &[]).await;
     import_csv(&client, &t, "id\n1\n2\n3\n4\n").await;
@@ -664,9 +664,9 @@ async fn limit_caps_the_exported_rows() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn columns_parameter_exports_a_subset_in_its_order() {
-    let app = spawn_app().await;
+both_backends!(columns_parameter_exports_a_subset_in_its_order);
+async fn columns_parameter_exports_a_subset_in_its_order(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["a", "b", "c"], &[]).await;
     import_csv(&client, &t, "a,b,c\n1,2,3\n4,5,6\n").await;
@@ -738,11 +738,11 @@ fn big_row(i: u64) -> [String; 6] {
     ]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hundred_thousand_rows_round_trip_byte_for_byte() {
+both_backends!(hundred_thousand_rows_round_trip_byte_for_byte);
+async fn hundred_thousand_rows_round_trip_byte_for_byte(backend: Backend) {
     const ROWS: u64 = 100_000;
     let header = ["id", "name", "city", "amount", "created_at", "note"];
-    let app = spawn_app().await;
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "big", "orders", &header, &["id"]).await;
 
@@ -773,9 +773,9 @@ async fn hundred_thousand_rows_round_trip_byte_for_byte() {
     assert_eq!((table.rows_count, table.data_size_bytes), (ROWS, size));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn line_numbers_count_physical_lines() {
-    let app = spawn_app().await;
+both_backends!(line_numbers_count_physical_lines);
+async fn line_numbers_count_physical_lines(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &[]).await;
     import_csv(&client, &t, "id,v\n1,a\n").await;
@@ -836,9 +836,9 @@ async fn line_numbers_count_physical_lines() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn last_row_of_a_key_in_one_file_wins() {
-    let app = spawn_app().await;
+both_backends!(last_row_of_a_key_in_one_file_wins);
+async fn last_row_of_a_key_in_one_file_wins(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &["id"]).await;
     let result = import_csv(&client, &t, "id,v\n1,first\n2,x\n1,second\n1,third\n").await;
@@ -864,9 +864,9 @@ async fn last_row_of_a_key_in_one_file_wins() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn other_delimiter_and_enclosure_are_read() {
-    let app = spawn_app().await;
+both_backends!(other_delimiter_and_enclosure_are_read);
+async fn other_delimiter_and_enclosure_are_read(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &[]).await;
     import_with(
@@ -916,11 +916,11 @@ async fn other_delimiter_and_enclosure_are_read() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_incremental_imports_all_land() {
+both_backends!(concurrent_incremental_imports_all_land);
+async fn concurrent_incremental_imports_all_land(backend: Backend) {
     const IMPORTS: usize = 8;
     const ROWS: usize = 250;
-    let app = spawn_app().await;
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["batch", "n"], &[]).await;
     let mut tasks = Vec::new();
@@ -971,9 +971,9 @@ async fn concurrent_incremental_imports_all_land() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn columns_named_like_sqlite_internals_keep_storage_order() {
-    let app = spawn_app().await;
+both_backends!(columns_named_like_sqlite_internals_keep_storage_order);
+async fn columns_named_like_sqlite_internals_keep_storage_order(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     // Valid column names that a SQL backend might read as its own row id.
     let header = ["rowid", "oid", "_rowid_", "v"];

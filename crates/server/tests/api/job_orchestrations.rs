@@ -15,6 +15,7 @@ use stackport_stack::ManualClock;
 use crate::helpers::*;
 use crate::jobs::{run, sql_transformation};
 
+/// SQLite only, as in `jobs`: this transformation refuses a project on PostgreSQL.
 const SQL: &str = "keboola.sqlite-transformation";
 
 fn task(config: &str, phase: &str, continue_on_failure: bool) -> OrchestrationTask {
@@ -226,6 +227,7 @@ async fn an_orchestration_stops_its_tasks_at_its_time_limit() {
     entry.id = patient.parse().unwrap();
     entry.runner = Some(stackport_model::api::Runner::Sql {
         timeout_seconds: Some(600),
+        backend: None,
     });
     components.push(entry);
     app.manage.replace_components(&components).await.unwrap();

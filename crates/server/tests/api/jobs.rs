@@ -9,6 +9,9 @@ use stackport_model::{ComponentId, Stage};
 
 use crate::helpers::*;
 
+/// Runs in a SQLite workspace and refuses a project on PostgreSQL (the job fails saying so), so
+/// the transformation tests here stay on SQLite; PostgreSQL projects' transformations have a
+/// component of their own.
 const SQL: &str = "keboola.sqlite-transformation";
 const WAIT: Duration = Duration::from_secs(60);
 
@@ -487,6 +490,7 @@ async fn a_registry_time_limit_overrides_the_stacks() {
     quick.id = component("test.sql-one-second");
     quick.runner = Some(stackport_model::api::Runner::Sql {
         timeout_seconds: Some(1),
+        backend: None,
     });
     components.push(quick);
     app.manage.replace_components(&components).await.unwrap();
@@ -529,6 +533,7 @@ async fn a_registry_time_limit_overrides_the_stacks() {
         if c.id.as_str() == "test.sql-one-second" {
             c.runner = Some(stackport_model::api::Runner::Sql {
                 timeout_seconds: Some(0),
+                backend: None,
             });
         }
     }

@@ -7,16 +7,19 @@ use stackport_stack::{Limits, StackSettings};
 
 use crate::helpers::*;
 
-async fn small_stack() -> TestApp {
-    spawn_app_with(StackSettings {
-        limits: Limits {
-            max_import_bytes: 1_000,
-            max_file_bytes: 1_000,
-            max_import_decompressed_bytes: 100_000,
-            ..Limits::default()
+async fn small_stack(backend: Backend) -> TestApp {
+    spawn_app_with_on(
+        backend,
+        StackSettings {
+            limits: Limits {
+                max_import_bytes: 1_000,
+                max_file_bytes: 1_000,
+                max_import_decompressed_bytes: 100_000,
+                ..Limits::default()
+            },
+            ..StackSettings::local_default("127.0.0.1:0")
         },
-        ..StackSettings::local_default("127.0.0.1:0")
-    })
+    )
     .await
 }
 
@@ -28,9 +31,9 @@ fn rows(n: usize) -> String {
     csv
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn import_over_the_limit_is_413_and_changes_nothing() {
-    let app = small_stack().await;
+both_backends!(import_over_the_limit_is_413_and_changes_nothing);
+async fn import_over_the_limit_is_413_and_changes_nothing(backend: Backend) {
+    let app = small_stack(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &[]).await;
     let fits = rows(10);
@@ -73,7 +76,7 @@ async fn import_over_the_limit_is_413_and_changes_nothing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn upload_over_the_limit_is_413_and_leaves_no_file() {
-    let app = small_stack().await;
+    let app = small_stack(Backend::Sqlite).await;
     let client = app.new_project("p").await;
     let upload = |name: &str| FileUpload {
         name: name.into(),

@@ -6,9 +6,9 @@ use stackport_model::api::{MetadataKeyValue, MetadataWrite, NewProjectUser, NewT
 
 use crate::helpers::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_import_can_give_every_row_one_timestamp() {
-    let app = spawn_app().await;
+both_backends!(an_import_can_give_every_row_one_timestamp);
+async fn an_import_can_give_every_row_one_timestamp(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let table = bucket_with_table(&client, "t", "rows", &["id"], &[]).await;
     let instant = "2026-03-01T10:20:30Z";
@@ -140,9 +140,9 @@ async fn a_master_token_lists_its_own_projects_members() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_fingerprint_ignores_row_order_and_timestamps_but_not_contents() {
-    let app = spawn_app().await;
+both_backends!(a_fingerprint_ignores_row_order_and_timestamps_but_not_contents);
+async fn a_fingerprint_ignores_row_order_and_timestamps_but_not_contents(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let a = bucket_with_table(&client, "a", "t", &["id", "note"], &[]).await;
     let b = create_table(&client, &bucket_id("in.c-a"), "u", &["id", "note"], &[])
@@ -173,9 +173,9 @@ async fn a_fingerprint_ignores_row_order_and_timestamps_but_not_contents() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_import_with_an_idempotency_key_applies_once() {
-    let app = spawn_app().await;
+both_backends!(an_import_with_an_idempotency_key_applies_once);
+async fn an_import_with_an_idempotency_key_applies_once(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let table = bucket_with_table(&client, "t", "rows", &["id"], &[]).await;
     let keyed = |key: &str, incremental| ImportParams {

@@ -347,9 +347,9 @@ fn cases(ws: u64) -> Vec<Case> {
     ]
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn no_request_kbcstorage_can_make_answers_a_5xx_it_would_wait_out() {
-    let app = spawn_app().await;
+both_backends!(no_request_kbcstorage_can_make_answers_a_5xx_it_would_wait_out);
+async fn no_request_kbcstorage_can_make_answers_a_5xx_it_would_wait_out(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (created, client) = app.new_project_full("p").await;
     let table = bucket_with_table(&client, "main", "t", &["id", "v"], &["id"]).await;
     import_csv(&client, &table, "id,v\n1,a\n").await;

@@ -63,9 +63,9 @@ fn rows(csv: &str) -> Vec<String> {
     rows
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_unknown_query_parameter_is_refused_naming_it_and_nothing_changes() {
-    let app = spawn_app().await;
+both_backends!(an_unknown_query_parameter_is_refused_naming_it_and_nothing_changes);
+async fn an_unknown_query_parameter_is_refused_naming_it_and_nothing_changes(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (created, client) = app.new_project_full("p").await;
     let token = Some(created.token.as_str());
     let t = bucket_with_table(&client, "c", "t", &["id"], &[]).await;
@@ -231,9 +231,9 @@ async fn people(client: &stackport_client::Client) -> TableId {
     t
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn export_takes_where_column_and_repeated_where_values() {
-    let app = spawn_app().await;
+both_backends!(export_takes_where_column_and_repeated_where_values);
+async fn export_takes_where_column_and_repeated_where_values(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (created, client) = app.new_project_full("p").await;
     let token = Some(created.token.as_str());
     let t = people(&client).await;
@@ -315,9 +315,9 @@ async fn export_takes_where_column_and_repeated_where_values() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn python_booleans_are_read() {
-    let app = spawn_app().await;
+both_backends!(python_booleans_are_read);
+async fn python_booleans_are_read(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (created, client) = app.new_project_full("p").await;
     let token = Some(created.token.as_str());
     let t = people(&client).await;

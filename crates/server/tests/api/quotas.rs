@@ -22,9 +22,9 @@ fn rows(n: usize, width: usize) -> String {
     csv
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn table_data_stops_at_the_projects_quota() {
-    let app = spawn_app_with(small_quotas()).await;
+both_backends!(table_data_stops_at_the_projects_quota);
+async fn table_data_stops_at_the_projects_quota(backend: Backend) {
+    let app = spawn_app_with_on(backend, small_quotas()).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &[]).await;
     let u = create_table(&client, &bucket_id("in.c-c"), "u", &["id", "v"], &[])

@@ -7,9 +7,9 @@ use stackport_model::api::{MetadataKeyValue, MetadataWrite, NewToken};
 
 use crate::helpers::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn data_survives_a_server_restart() {
-    let mut app = spawn_app().await;
+both_backends!(data_survives_a_server_restart);
+async fn data_survives_a_server_restart(backend: Backend) {
+    let mut app = spawn_app_on(backend).await;
     let (created, client) = app.new_project_full("durable").await;
     let t = bucket_with_table(&client, "keep", "orders", &["id", "název", "note"], &["id"]).await;
     let data = canonical(

@@ -5,9 +5,9 @@ use stackport_client::ImportParams;
 
 use crate::helpers::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn concurrent_retries_with_one_key_apply_once_and_replay() {
-    let app = spawn_app().await;
+both_backends!(concurrent_retries_with_one_key_apply_once_and_replay);
+async fn concurrent_retries_with_one_key_apply_once_and_replay(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &["id"]).await;
     let mut csv = String::from("id,v\n");
@@ -65,9 +65,9 @@ async fn import_expecting(
     (status, response.json().await.unwrap())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_body_with_another_row_count_than_declared_commits_nothing() {
-    let app = spawn_app().await;
+both_backends!(a_body_with_another_row_count_than_declared_commits_nothing);
+async fn a_body_with_another_row_count_than_declared_commits_nothing(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (project, client) = app.new_project_full("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "v"], &[]).await;
     let mut csv = String::from("id,v\n");

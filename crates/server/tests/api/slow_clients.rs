@@ -46,10 +46,10 @@ async fn read_until_closed(stream: &mut TcpStream) -> String {
     String::from_utf8_lossy(&answer).into_owned()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stalled_upload_does_not_block_its_projects_other_writes() {
+both_backends!(a_stalled_upload_does_not_block_its_projects_other_writes);
+async fn a_stalled_upload_does_not_block_its_projects_other_writes(backend: Backend) {
     // A long idle timeout: only spooling the body before the writer lock lets the others pass.
-    let app = spawn_app_with(settings(600, 4096)).await;
+    let app = spawn_app_with_on(backend, settings(600, 4096)).await;
     let (project, client) = app.new_project_full("p").await;
     let stalled_table = bucket_with_table(&client, "a", "t", &["id", "v"], &[]).await;
     let other = create_table(&client, &bucket_id("in.c-a"), "u", &["id", "v"], &[])
@@ -73,9 +73,9 @@ async fn a_stalled_upload_does_not_block_its_projects_other_writes() {
     drop(stalled);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_stalled_body_is_answered_408_naming_the_limit() {
-    let app = spawn_app_with(settings(1, 4096)).await;
+both_backends!(a_stalled_body_is_answered_408_naming_the_limit);
+async fn a_stalled_body_is_answered_408_naming_the_limit(backend: Backend) {
+    let app = spawn_app_with_on(backend, settings(1, 4096)).await;
     let (project, client) = app.new_project_full("p").await;
     let t = bucket_with_table(&client, "a", "t", &["id", "v"], &[]).await;
     import_csv(&client, &t, "id,v\n9,kept\n").await;

@@ -62,9 +62,9 @@ pub async fn kbc_load(
         .unwrap()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kbcstorage_table_create_is_accepted_polled_and_names_the_table() {
-    let app = spawn_app().await;
+both_backends!(a_kbcstorage_table_create_is_accepted_polled_and_names_the_table);
+async fn a_kbcstorage_table_create_is_accepted_polled_and_names_the_table(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (created, client) = app.new_project_full("jobs").await;
     let bucket = create_bucket(&client, stackport_model::Stage::In, "main").await;
     let file = upload(&client, "people.csv", "id,name\n1,Ann\n2,Bob\n").await;
@@ -114,9 +114,9 @@ async fn a_kbcstorage_table_create_is_accepted_polled_and_names_the_table() {
     assert_eq!(listed.first().map(|j| j.id), Some(job.id), "newest first");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_kbcstorage_load_answers_the_reference_import_results() {
-    let app = spawn_app().await;
+both_backends!(a_kbcstorage_load_answers_the_reference_import_results);
+async fn a_kbcstorage_load_answers_the_reference_import_results(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (created, client) = app.new_project_full("jobs").await;
     let t = bucket_with_table(&client, "main", "t", &["id", "v"], &["id"]).await;
     let file = upload(&client, "t.csv", "id,v\n1,a\n2,b\n3,c\n").await;
@@ -136,9 +136,9 @@ async fn a_kbcstorage_load_answers_the_reference_import_results() {
     assert!(done.results["totalDataSizeBytes"].as_u64().unwrap() > 0);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_failed_import_job_carries_the_synchronous_error() {
-    let app = spawn_app().await;
+both_backends!(a_failed_import_job_carries_the_synchronous_error);
+async fn a_failed_import_job_carries_the_synchronous_error(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("jobs").await;
     let t = bucket_with_table(&client, "main", "t", &["id", "v"], &[]).await;
     let bad = "id,v\n1,\"unclosed\n";
@@ -173,9 +173,9 @@ async fn a_failed_import_job_carries_the_synchronous_error() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn what_can_be_checked_at_once_is_a_4xx_not_a_job() {
-    let app = spawn_app().await;
+both_backends!(what_can_be_checked_at_once_is_a_4xx_not_a_job);
+async fn what_can_be_checked_at_once_is_a_4xx_not_a_job(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (created, client) = app.new_project_full("jobs").await;
     let t = bucket_with_table(&client, "main", "t", &["id", "v"], &[]).await;
     let missing = kbc_load(&app, &created.token, &t, FileId(999_999)).await;
@@ -226,9 +226,9 @@ async fn what_can_be_checked_at_once_is_a_4xx_not_a_job() {
         .is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kbcstorage_load_columns_name_a_headerless_files_columns() {
-    let app = spawn_app().await;
+both_backends!(kbcstorage_load_columns_name_a_headerless_files_columns);
+async fn kbcstorage_load_columns_name_a_headerless_files_columns(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (created, client) = app.new_project_full("jobs").await;
     let t = bucket_with_table(&client, "main", "t", &["id", "v"], &[]).await;
     let file = upload(&client, "t.csv", "x,2\ny,1\n").await;
@@ -251,9 +251,9 @@ async fn kbcstorage_load_columns_name_a_headerless_files_columns() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn another_projects_job_is_not_found_and_reads_refuse_unknown_params() {
-    let app = spawn_app().await;
+both_backends!(another_projects_job_is_not_found_and_reads_refuse_unknown_params);
+async fn another_projects_job_is_not_found_and_reads_refuse_unknown_params(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (created, client) = app.new_project_full("a").await;
     let other = app.new_project("b").await;
     let t = bucket_with_table(&client, "main", "t", &["id"], &[]).await;
@@ -300,9 +300,9 @@ async fn another_projects_job_is_not_found_and_reads_refuse_unknown_params() {
     assert!(r.status() == 404 || r.status() == 400, "{}", r.status());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn async_deletes_answer_202_and_delete() {
-    let app = spawn_app().await;
+both_backends!(async_deletes_answer_202_and_delete);
+async fn async_deletes_answer_202_and_delete(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (created, client) = app.new_project_full("jobs").await;
     let t = bucket_with_table(&client, "main", "t", &["id"], &[]).await;
     let http = reqwest::Client::new();
@@ -345,9 +345,9 @@ async fn async_deletes_answer_202_and_delete() {
     expect_status(client.get_bucket(t2.bucket()).await, 404);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn accepted_jobs_survive_a_restart() {
-    let mut app = spawn_app().await;
+both_backends!(accepted_jobs_survive_a_restart);
+async fn accepted_jobs_survive_a_restart(backend: Backend) {
+    let mut app = spawn_app_on(backend).await;
     let (created, client) = app.new_project_full("jobs").await;
     let t = bucket_with_table(&client, "main", "t", &["id"], &[]).await;
     let job = client.optimize_table(&t).await.unwrap();

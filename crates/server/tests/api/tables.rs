@@ -7,9 +7,9 @@ use stackport_model::Stage;
 
 use crate::helpers::*;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn columns_may_be_numeric_or_unicode() {
-    let app = spawn_app().await;
+both_backends!(columns_may_be_numeric_or_unicode);
+async fn columns_may_be_numeric_or_unicode(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let bucket = create_bucket(&client, Stage::In, "c").await;
     let table = create_table(
@@ -41,9 +41,9 @@ async fn columns_may_be_numeric_or_unicode() {
     assert_eq!(t.columns, cols(&["1", "2024"]));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn repeated_column_names_are_refused_case_insensitively() {
-    let app = spawn_app().await;
+both_backends!(repeated_column_names_are_refused_case_insensitively);
+async fn repeated_column_names_are_refused_case_insensitively(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let bucket = create_bucket(&client, Stage::In, "c").await;
     for columns in [
@@ -74,9 +74,9 @@ async fn repeated_column_names_are_refused_case_insensitively() {
     assert!(client.list_tables().await.unwrap().is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn duplicate_table_is_409() {
-    let app = spawn_app().await;
+both_backends!(duplicate_table_is_409);
+async fn duplicate_table_is_409(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id"], &[]).await;
     expect_error(
@@ -95,9 +95,9 @@ async fn duplicate_table_is_409() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn tables_are_got_and_listed_per_bucket_and_all() {
-    let app = spawn_app().await;
+both_backends!(tables_are_got_and_listed_per_bucket_and_all);
+async fn tables_are_got_and_listed_per_bucket_and_all(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let a1 = bucket_with_table(&client, "a", "t1", &["id"], &[]).await;
     let a2 = create_table(&client, a1.bucket(), "t2", &["id", "v"], &["id"])
@@ -150,9 +150,9 @@ async fn tables_are_got_and_listed_per_bucket_and_all() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn added_column_is_empty_in_existing_rows() {
-    let app = spawn_app().await;
+both_backends!(added_column_is_empty_in_existing_rows);
+async fn added_column_is_empty_in_existing_rows(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "name"], &[]).await;
     import_csv(&client, &t, "id,name\n1,Ann\n2,Bob\n").await;
@@ -200,9 +200,9 @@ async fn added_column_is_empty_in_existing_rows() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deleted_column_is_gone() {
-    let app = spawn_app().await;
+both_backends!(deleted_column_is_gone);
+async fn deleted_column_is_gone(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "name", "note"], &["id"]).await;
     let rows: &[&[&str]] = &[&["1", "Ann", "first"], &["2", "Bob", "second"]];
@@ -236,9 +236,9 @@ async fn deleted_column_is_gone() {
     assert!(err.error.contains("'note'"), "{}", err.error);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn primary_key_is_refused_while_rows_repeat_it() {
-    let app = spawn_app().await;
+both_backends!(primary_key_is_refused_while_rows_repeat_it);
+async fn primary_key_is_refused_while_rows_repeat_it(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id", "code", "v"], &[]).await;
     import_csv(&client, &t, "id,code,v\n1,dup-77,a\n2,dup-77,b\n3,ok,c\n").await;
@@ -271,9 +271,9 @@ async fn primary_key_is_refused_while_rows_repeat_it() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn deleted_table_is_gone() {
-    let app = spawn_app().await;
+both_backends!(deleted_table_is_gone);
+async fn deleted_table_is_gone(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let t = bucket_with_table(&client, "c", "t", &["id"], &[]).await;
     import_csv(&client, &t, "id\n1\n").await;
@@ -344,9 +344,9 @@ fn typed_definition() -> TableDefinition {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn typed_table_refuses_a_bad_value_naming_the_line() {
-    let app = spawn_app().await;
+both_backends!(typed_table_refuses_a_bad_value_naming_the_line);
+async fn typed_table_refuses_a_bad_value_naming_the_line(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let bucket = create_bucket(&client, Stage::In, "typed").await;
     let table = client
@@ -429,9 +429,9 @@ async fn import_incremental_raw(
     import_with(client, table, &params, csv).await
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn typed_columns_carry_storage_datatype_metadata() {
-    let app = spawn_app().await;
+both_backends!(typed_columns_carry_storage_datatype_metadata);
+async fn typed_columns_carry_storage_datatype_metadata(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let bucket = create_bucket(&client, Stage::In, "typed").await;
     let table = client
@@ -522,9 +522,9 @@ async fn typed_columns_carry_storage_datatype_metadata() {
         && e.value == "STRING"));
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn typed_table_key_must_not_be_nullable() {
-    let app = spawn_app().await;
+both_backends!(typed_table_key_must_not_be_nullable);
+async fn typed_table_key_must_not_be_nullable(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let bucket = create_bucket(&client, Stage::In, "typed").await;
     let mut def = typed_definition();
@@ -562,9 +562,9 @@ async fn typed_table_key_must_not_be_nullable() {
     assert!(client.list_tables().await.unwrap().is_empty());
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn typed_full_import_without_a_non_nullable_column_is_refused() {
-    let app = spawn_app().await;
+both_backends!(typed_full_import_without_a_non_nullable_column_is_refused);
+async fn typed_full_import_without_a_non_nullable_column_is_refused(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("p").await;
     let bucket = create_bucket(&client, Stage::In, "typed").await;
     let mut def = typed_definition();

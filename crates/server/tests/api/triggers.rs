@@ -368,10 +368,12 @@ async fn bad_triggers_are_refused_naming_the_field() {
     assert_eq!(client.get_trigger(t.id).await.unwrap(), t);
 }
 
-#[tokio::test]
-async fn a_trigger_fires_when_all_its_tables_changed_and_not_within_its_cool_down() {
+both_backends!(a_trigger_fires_when_all_its_tables_changed_and_not_within_its_cool_down);
+async fn a_trigger_fires_when_all_its_tables_changed_and_not_within_its_cool_down(
+    backend: Backend,
+) {
     let clock = Arc::new(ManualClock::at(1_900_000_000_000_000));
-    let app = spawn_app_with_clock(clock.clone()).await;
+    let app = spawn_app_with_clock_on(backend, clock.clone()).await;
     let client = app.new_project("Triggers").await;
     let (a, b, config) = project(&client).await;
     let token = run_token(&client).await;
@@ -432,9 +434,9 @@ async fn a_trigger_fires_when_all_its_tables_changed_and_not_within_its_cool_dow
     }
 }
 
-#[tokio::test]
-async fn a_trigger_whose_token_or_table_is_gone_tells_it() {
-    let app = spawn_app().await;
+both_backends!(a_trigger_whose_token_or_table_is_gone_tells_it);
+async fn a_trigger_whose_token_or_table_is_gone_tells_it(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let client = app.new_project("Triggers").await;
     let (a, b, config) = project(&client).await;
     let token = run_token(&client).await;
@@ -473,10 +475,10 @@ async fn a_trigger_whose_token_or_table_is_gone_tells_it() {
     assert!(triggered_jobs(&client, &config).await.is_empty());
 }
 
-#[tokio::test]
-async fn a_trigger_cooling_down_across_a_restart_fires_once_after_it() {
+both_backends!(a_trigger_cooling_down_across_a_restart_fires_once_after_it);
+async fn a_trigger_cooling_down_across_a_restart_fires_once_after_it(backend: Backend) {
     let clock = Arc::new(ManualClock::at(1_900_000_000_000_000));
-    let mut app = spawn_app_with_clock(clock.clone()).await;
+    let mut app = spawn_app_with_clock_on(backend, clock.clone()).await;
     let (created, client) = app.new_project_full("Triggers").await;
     let (a, b, config) = project(&client).await;
     let token = run_token(&client).await;

@@ -64,9 +64,11 @@ fn row(values: &[&str]) -> Vec<String> {
     strings(values)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kbcstorage_loads_land_in_the_workspace_and_preserve_false_drops_the_rest() {
-    let app = spawn_app().await;
+both_backends!(kbcstorage_loads_land_in_the_workspace_and_preserve_false_drops_the_rest);
+async fn kbcstorage_loads_land_in_the_workspace_and_preserve_false_drops_the_rest(
+    backend: Backend,
+) {
+    let app = spawn_app_on(backend).await;
     let (token, id, path) = project_with_workspace(&app).await;
     let load = format!("/v2/storage/workspaces/{id}/load");
 
@@ -136,9 +138,9 @@ async fn kbcstorage_loads_land_in_the_workspace_and_preserve_false_drops_the_res
     assert_eq!(tables_of(&path).len(), 2);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bad_load_is_refused_naming_what_is_wrong_and_writes_nothing() {
-    let app = spawn_app().await;
+both_backends!(a_bad_load_is_refused_naming_what_is_wrong_and_writes_nothing);
+async fn a_bad_load_is_refused_naming_what_is_wrong_and_writes_nothing(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (token, id, path) = project_with_workspace(&app).await;
     let load = format!("/v2/storage/workspaces/{id}/load");
     let cases: Vec<(Body, u16, &str)> = vec![
@@ -235,9 +237,9 @@ async fn a_bad_load_is_refused_naming_what_is_wrong_and_writes_nothing() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn what_the_workspaces_user_made_in_the_way_is_a_conflict_not_a_fault() {
-    let app = spawn_app().await;
+both_backends!(what_the_workspaces_user_made_in_the_way_is_a_conflict_not_a_fault);
+async fn what_the_workspaces_user_made_in_the_way_is_a_conflict_not_a_fault(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (token, id, path) = project_with_workspace(&app).await;
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute_batch(
@@ -265,11 +267,13 @@ async fn what_the_workspaces_user_made_in_the_way_is_a_conflict_not_a_fault() {
     assert_eq!(one, 1);
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_load_past_the_workspace_quota_stops_and_leaves_the_workspace_as_it_was() {
+both_backends!(a_load_past_the_workspace_quota_stops_and_leaves_the_workspace_as_it_was);
+async fn a_load_past_the_workspace_quota_stops_and_leaves_the_workspace_as_it_was(
+    backend: Backend,
+) {
     let mut settings = stackport_stack::StackSettings::local_default("127.0.0.1:0");
     settings.quotas.workspace_bytes = 256 * 1024;
-    let app = spawn_app_with(settings).await;
+    let app = spawn_app_with_on(backend, settings).await;
     let (token, id, path) = project_with_workspace(&app).await;
     let client = app.client(&token);
     let big = create_table(&client, &bucket_id("in.c-main"), "big", &["v"], &[])
@@ -305,9 +309,9 @@ async fn a_load_past_the_workspace_quota_stops_and_leaves_the_workspace_as_it_wa
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_workspace_whose_database_went_away_is_not_made_anew_by_a_load() {
-    let app = spawn_app().await;
+both_backends!(a_workspace_whose_database_went_away_is_not_made_anew_by_a_load);
+async fn a_workspace_whose_database_went_away_is_not_made_anew_by_a_load(backend: Backend) {
+    let app = spawn_app_on(backend).await;
     let (token, id, path) = project_with_workspace(&app).await;
     // As when the workspace is deleted between the load's look-up and its write.
     std::fs::remove_file(&path).unwrap();

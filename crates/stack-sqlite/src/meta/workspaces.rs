@@ -26,6 +26,7 @@ fn workspace_from_row(r: &rusqlite::Row<'_>) -> rusqlite::Result<Workspace> {
         connection: WorkspaceConnection {
             backend: r.get(3)?,
             host: r.get(4)?,
+            port: None,
             database: r.get(5)?,
             schema,
             user: r.get(7)?,

@@ -13,6 +13,7 @@ use crate::error::{Error, Result};
 mod csv;
 mod physical;
 mod times;
+mod typed;
 
 /// The time structure changes are made at, where a case does not look at it.
 const NOW: i64 = 1_000;
@@ -82,7 +83,7 @@ fn values(rows: &[(Vec<String>, i64)]) -> Vec<Vec<&str>> {
         .collect()
 }
 
-/// Runs every check against `backend`, using projects 9001 to 9005 and 9101 to 9120.
+/// Runs every check against `backend`, using projects 9001 to 9005 and 9101 to 9124.
 pub fn run_all(backend: &dyn TableBackend) {
     round_trip_keeps_values_and_order(backend);
     upsert_append_and_replace(backend);
@@ -99,12 +100,16 @@ pub fn run_all(backend: &dyn TableBackend) {
     physical::list_physical_names_what_the_backend_holds(backend);
     physical::drop_physical_removes_one_table_only(backend);
     physical::drop_physical_refuses_bookkeeping(backend);
+    typed::typed_values_come_back_as_given(backend);
+    typed::typed_columns_filter_as_text(backend);
+    typed::typed_upserts_and_structure(backend);
+    typed::failed_typed_import_changes_nothing(backend);
 }
 
 fn idempotency_keys_apply_once(b: &dyn TableBackend) {
     let p = ProjectId(9004);
     let c = cols(&["id"]);
-    b.create_table(p, &pn("idem"), &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("idem"), &c, None, &[], NOW).unwrap();
     let idem = pn("idem");
     let plan = |key| ImportPlan {
         table: &idem,
@@ -163,7 +168,7 @@ fn idempotency_keys_apply_once(b: &dyn TableBackend) {
 fn round_trip_keeps_values_and_order(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id", "název", "1"]);
-    b.create_table(p, &pn("rt"), &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("rt"), &c, None, &[], NOW).unwrap();
     let odd = ["say \"hi\"", "multi\nline\r\n", "", "日本語 😀", "a,b"];
     let rows: Vec<Vec<String>> = (0..500)
         .map(|i| {
@@ -213,7 +218,7 @@ fn upsert_append_and_replace(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id", "v", "w"]);
     let key = cols(&["id"]);
-    b.create_table(p, &pn("up"), &c, &key, NOW).unwrap();
+    b.create_table(p, &pn("up"), &c, None, &key, NOW).unwrap();
     import(
         b,
         p,
@@ -259,7 +264,7 @@ fn upsert_append_and_replace(b: &dyn TableBackend) {
     assert_eq!(out[1].1, 2, "updated row gets the new timestamp");
 
     // Without a key, incremental appends.
-    b.create_table(p, &pn("app"), &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("app"), &c, None, &[], NOW).unwrap();
     import(b, p, "app", &c, &[], true, &[(&["1", "a", "x"], 1)]).unwrap();
     let stats = import(b, p, "app", &c, &[], true, &[(&["1", "a", "x"], 1)]).unwrap();
     assert_eq!(stats.rows_count, 2, "append without key");
@@ -275,7 +280,7 @@ fn upsert_append_and_replace(b: &dyn TableBackend) {
 fn failed_import_changes_nothing(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id"]);
-    b.create_table(p, &pn("tx"), &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("tx"), &c, None, &[], NOW).unwrap();
     import(b, p, "tx", &c, &[], false, &[(&["keep"], 1)]).unwrap();
     let before = b.stats(p, &pn("tx")).unwrap();
     let tx = pn("tx");
@@ -317,7 +322,7 @@ fn failed_import_changes_nothing(b: &dyn TableBackend) {
 fn structure_changes(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id", "v"]);
-    b.create_table(p, &pn("st"), &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("st"), &c, None, &[], NOW).unwrap();
     import(
         b,
         p,
@@ -330,7 +335,7 @@ fn structure_changes(b: &dyn TableBackend) {
     .unwrap();
     let seq = b.stats(p, &pn("st")).unwrap().change_seq;
     let extra = ColumnName::parse("2024").unwrap();
-    b.add_column(p, &pn("st"), &extra, NOW).unwrap();
+    b.add_column(p, &pn("st"), &extra, None, NOW).unwrap();
     assert!(
         b.stats(p, &pn("st")).unwrap().change_seq > seq,
         "structure change moves the change marker"
@@ -374,7 +379,7 @@ fn structure_changes(b: &dyn TableBackend) {
 fn filters_and_timestamps(b: &dyn TableBackend) {
     let p = ProjectId(9001);
     let c = cols(&["id", "country"]);
-    b.create_table(p, &pn("f"), &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("f"), &c, None, &[], NOW).unwrap();
     import(
         b,
         p,
@@ -438,8 +443,8 @@ fn filters_and_timestamps(b: &dyn TableBackend) {
 fn projects_are_separate(b: &dyn TableBackend) {
     let (p1, p2) = (ProjectId(9001), ProjectId(9002));
     let c = cols(&["id"]);
-    b.create_table(p1, &pn("same"), &c, &[], NOW).unwrap();
-    b.create_table(p2, &pn("same"), &c, &[], NOW).unwrap();
+    b.create_table(p1, &pn("same"), &c, None, &[], NOW).unwrap();
+    b.create_table(p2, &pn("same"), &c, None, &[], NOW).unwrap();
     import(b, p1, "same", &c, &[], false, &[(&["one"], 1)]).unwrap();
     assert_eq!(
         b.stats(p2, &pn("same")).unwrap().rows_count,
@@ -465,7 +470,7 @@ fn sqlite_like_column_names(b: &dyn TableBackend) {
     // Columns may be named like a database's internal row ids; order must not follow them.
     let p = ProjectId(9001);
     let c = cols(&["rowid", "oid", "_rowid_", "ctid"]);
-    b.create_table(p, &pn("names"), &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("names"), &c, None, &[], NOW).unwrap();
     import(
         b,
         p,

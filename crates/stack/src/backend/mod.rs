@@ -22,7 +22,10 @@
 
 use std::io::Write;
 
-use stackport_model::{api::ColumnFilter, BackendName, ColumnName, ProjectId};
+use stackport_model::{
+    api::{ColumnDefinition, ColumnFilter},
+    BackendName, ColumnName, ProjectId,
+};
 
 use crate::error::Result;
 
@@ -30,9 +33,13 @@ use crate::error::Result;
 pub mod conformance;
 mod csv_export;
 mod registry;
+mod sql_host;
 
 pub use csv_export::write as write_csv_from_rows;
 pub use registry::BackendRegistry;
+pub use sql_host::{
+    ConnectionFacts, SqlAccount, SqlCanceller, SqlFailure, SqlHost, SqlSandbox, TableLoad,
+};
 
 /// `ident` as a quoted SQL identifier.
 pub fn quote(ident: &str) -> String {
@@ -46,6 +53,10 @@ pub const BOOKKEEPING_PREFIX: &str = "_stackport";
 
 mod physical;
 pub use physical::PhysicalName;
+
+/// The error code of an import a backend refuses because it would store a typed value in
+/// another form than it was given (see [`TableBackend::import`]).
+pub const VALUE_WOULD_CHANGE: &str = "storage.import.valueWouldChange";
 
 /// Figures a backend keeps about a table, updated in the same transaction as its rows.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -67,7 +78,9 @@ pub struct TableStats {
 pub struct ImportPlan<'a> {
     /// The table.
     pub table: &'a PhysicalName,
-    /// The columns of each incoming row, in order; a subset of the table's columns.
+    /// The columns of each incoming row, in order; a subset of the table's columns. Of a typed
+    /// table, every column that is not nullable is among them (the stack refuses data without
+    /// one), so a backend never has to make a value up.
     pub columns: &'a [ColumnName],
     /// The table's primary key; rows upsert on it when it is not empty.
     pub primary_key: &'a [ColumnName],
@@ -141,11 +154,17 @@ pub trait TableBackend: Send + Sync {
     }
 
     /// Creates an empty table; `now_micros` becomes its last change.
+    ///
+    /// `definitions` is a typed table's definition of each column, in the order of `columns`
+    /// (`None` for an untyped table). A backend may store typed columns in native types of its
+    /// database, and must then still give every value back exactly as it was imported (see
+    /// [`TableBackend::import`]); it may also ignore the types and keep text.
     fn create_table(
         &self,
         project: ProjectId,
         table: &PhysicalName,
         columns: &[ColumnName],
+        definitions: Option<&[ColumnDefinition]>,
         primary_key: &[ColumnName],
         now_micros: i64,
     ) -> Result<()>;
@@ -153,12 +172,14 @@ pub trait TableBackend: Send + Sync {
     /// Drops a table and its rows.
     fn drop_table(&self, project: ProjectId, table: &PhysicalName) -> Result<()>;
 
-    /// Adds a column; existing rows get the empty string.
+    /// Adds a column; existing rows get the empty string. `definition` is the new column's when
+    /// the table is typed, as in [`TableBackend::create_table`].
     fn add_column(
         &self,
         project: ProjectId,
         table: &PhysicalName,
         column: &ColumnName,
+        definition: Option<&ColumnDefinition>,
         now_micros: i64,
     ) -> Result<()>;
 
@@ -182,6 +203,13 @@ pub trait TableBackend: Send + Sync {
 
     /// Runs an import in one transaction: `feed` pushes rows into the sink; if it or the
     /// backend fails, the table is left exactly as it was.
+    ///
+    /// The values of a typed table were checked against its definition before they reach the
+    /// sink. A backend storing a typed column in a native type that would give a value back in
+    /// another form (`1.5` as `1.50`) refuses the whole import with
+    /// [`VALUE_WOULD_CHANGE`], naming the column, its type, the value and the form to send:
+    /// every value comes back byte for byte, so a table's fingerprint is the same on every
+    /// backend.
     fn import(
         &self,
         project: ProjectId,
@@ -248,4 +276,10 @@ pub trait TableBackend: Send + Sync {
 
     /// Removes everything the backend holds for a project.
     fn drop_project(&self, project: ProjectId) -> Result<()>;
+
+    /// The server's SQL accounts, when it can host them (see [`SqlHost`]); none for a backend
+    /// without a server to log into, whose workspaces the stack keeps as files of its own.
+    fn sql_host(&self) -> Option<&dyn SqlHost> {
+        None
+    }
 }

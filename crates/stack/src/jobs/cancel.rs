@@ -21,6 +21,8 @@ pub(crate) enum StopReason {
 pub(crate) struct Cancel {
     reason: AtomicU8,
     sql: Mutex<Option<rusqlite::InterruptHandle>>,
+    /// Cancels the statement of a session on a database server (a PostgreSQL sandbox).
+    server_sql: Mutex<Option<crate::backend::SqlCanceller>>,
     child: Mutex<Option<u32>>,
 }
 
@@ -47,6 +49,14 @@ impl Cancel {
     pub fn interrupt_sql(&self) {
         if let Some(handle) = self.sql.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
             handle.interrupt();
+        }
+        if let Some(cancel) = self
+            .server_sql
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+        {
+            cancel();
         }
     }
 
@@ -83,6 +93,16 @@ impl Cancel {
             if let Some(h) = self.sql.lock().unwrap_or_else(|e| e.into_inner()).as_ref() {
                 h.interrupt();
             }
+        }
+    }
+}
+
+impl Cancel {
+    /// Lets `stop` cancel the statement a database server runs for this job.
+    pub fn watch_server_sql(&self, cancel: Option<crate::backend::SqlCanceller>) {
+        *self.server_sql.lock().unwrap_or_else(|e| e.into_inner()) = cancel;
+        if self.reason().is_some() {
+            self.interrupt_sql();
         }
     }
 }

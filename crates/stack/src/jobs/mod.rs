@@ -13,6 +13,7 @@ mod program;
 mod queue;
 mod runner;
 mod scheduler;
+mod server_transformation;
 mod transformation;
 mod workspace;
 

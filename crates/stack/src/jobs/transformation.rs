@@ -3,6 +3,10 @@
 //! to Storage. Outputs are read out of the workspace only after every statement succeeded, and
 //! written only after all of them were read, each as one import, so a failing script or a kill
 //! leaves Storage as it was.
+//!
+//! This file runs them in SQLite and holds what both runners share; a transformation whose
+//! registry entry names a server backend (`runner.backend: postgresql`) runs in a sandbox on
+//! the project's server (`server_transformation`). Each refuses a project on the other backend.
 
 use serde::Deserialize;
 use serde_json::json;
@@ -23,28 +27,28 @@ use crate::{ExportOptions, ImportOptions, Stack};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct Document {
-    storage: Storage,
-    parameters: Parameters,
+pub(super) struct Document {
+    pub storage: Storage,
+    pub parameters: Parameters,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct Storage {
-    input: Inputs,
-    output: Outputs,
+pub(super) struct Storage {
+    pub input: Inputs,
+    pub output: Outputs,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct Inputs {
-    tables: Vec<Input>,
+pub(super) struct Inputs {
+    pub tables: Vec<Input>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct Outputs {
-    tables: Vec<Output>,
+pub(super) struct Outputs {
+    pub tables: Vec<Output>,
 }
 
 /// One table of the input mapping, in the reference platform's snake_case.
@@ -80,22 +84,26 @@ pub(crate) struct Output {
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct Parameters {
-    blocks: Vec<Block>,
+pub(super) struct Parameters {
+    pub blocks: Vec<Block>,
+    /// A statement timeout below the job's time limit, for transformations on a database
+    /// server (each statement is cancelled past it); the SQLite runner has only the job's.
+    #[serde(rename = "statementTimeoutSeconds")]
+    pub statement_timeout_seconds: Option<u64>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct Block {
-    name: String,
-    codes: Vec<Code>,
+pub(super) struct Block {
+    pub name: String,
+    pub codes: Vec<Code>,
 }
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
-struct Code {
-    name: String,
-    script: Vec<String>,
+pub(super) struct Code {
+    pub name: String,
+    pub script: Vec<String>,
 }
 
 /// Runs the SQL transformation `job` names.
@@ -116,11 +124,22 @@ pub(crate) fn run(
         ))
     })?;
     let project = stack.get_project(job.project)?;
-    if project.backend != "sqlite" {
-        return Err(Failure::failed(format!(
-            "this SQL transformation runs in SQLite, but the project's backend is {}",
-            project.backend
+    let runs_in = stack
+        .registry
+        .get(&job.component)
+        .and_then(|c| c.runner)
+        .and_then(|r| r.sql_backend().map(str::to_owned))
+        .unwrap_or_else(|| "sqlite".to_owned());
+    if project.backend != runs_in {
+        return Err(Failure::failed(backend_mismatch(
+            stack,
+            job,
+            &runs_in,
+            &project.backend,
         )));
+    }
+    if runs_in != "sqlite" {
+        return super::server_transformation::run(stack, auth, job, cancel, &project, &doc);
     }
     let ws = Workspace::create(
         &stack
@@ -311,7 +330,38 @@ fn transform(
     Ok(json!({"input": {"tables": inputs}, "output": {"tables": outputs}}))
 }
 
-fn shorten(statement: &str) -> String {
+/// Why a transformation cannot run in a project: its SQL is another backend's. Names the
+/// components of the registry that run in the project's backend.
+fn backend_mismatch(
+    stack: &Stack,
+    job: &JobRecord,
+    runs_in: &str,
+    project_backend: &str,
+) -> String {
+    let fitting: Vec<String> = stack
+        .registry
+        .all()
+        .into_iter()
+        .filter(|c| c.runner.as_ref().and_then(|r| r.sql_backend()) == Some(project_backend))
+        .map(|c| c.id.to_string())
+        .collect();
+    format!(
+        "{} runs SQL in {runs_in}, but project {}'s backend is {project_backend}, so its \
+         tables are not there; {}",
+        job.component,
+        job.project,
+        if fitting.is_empty() {
+            format!("this stack has no SQL transformation for {project_backend}")
+        } else {
+            format!(
+                "write the transformation for {}, whose SQL runs in {project_backend}",
+                fitting.join(" or ")
+            )
+        }
+    )
+}
+
+pub(super) fn shorten(statement: &str) -> String {
     let one_line = statement.split_whitespace().collect::<Vec<_>>().join(" ");
     if one_line.chars().count() > 300 {
         format!("{}…", one_line.chars().take(300).collect::<String>())
@@ -381,7 +431,7 @@ fn load_input(
 }
 
 /// A file of output rows, removed when dropped.
-struct Spool(std::path::PathBuf);
+pub(super) struct Spool(pub std::path::PathBuf);
 
 impl Drop for Spool {
     fn drop(&mut self) {
@@ -412,7 +462,7 @@ fn spool_output(
 /// Writes one spooled output to Storage: the bucket and the table are made when missing, new
 /// columns are added, and the rows are imported in one transaction (replacing the table's rows,
 /// or with `incremental` appended, or upserted on the primary key).
-fn import_output(
+pub(super) fn import_output(
     stack: &Stack,
     auth: &TokenAuth,
     output: &Output,

@@ -154,6 +154,29 @@ impl Stack {
         })
     }
 
+    /// Opens a value [`Stack::seal_for_config`] (with `config`) or
+    /// [`Stack::seal_project_wide`] (without) sealed: a workspace's password, for the stack to
+    /// log in as the workspace's own user.
+    pub(crate) fn open_sealed(
+        &self,
+        project: ProjectId,
+        config: Option<(&ComponentId, &ConfigId)>,
+        sealed: &str,
+    ) -> Result<String> {
+        let binding = match config {
+            Some((component, config)) => {
+                Self::binding_for(Some(project), Some(component), Some(config))
+            }
+            None => Self::binding_for(Some(project), None, None),
+        };
+        self.keyring.open(&binding, sealed).map_err(|e| {
+            Error::internal(
+                "opening a sealed value of the stack's own",
+                format!("it does not open on this stack ({e:?})"),
+            )
+        })
+    }
+
     /// Seals one value for one configuration (`KBC::ConfigSecure::`).
     pub(crate) fn seal_for_config(
         &self,

@@ -429,6 +429,7 @@ impl Stack {
                     backend
                         .import(project.id, &plan, &mut feed)
                         .map(Applied::Imported)
+                        .map_err(|e| refused_value(id, e))
                 });
                 // Dropping the receiver stops a parser still sending (after an insert failed).
                 drop(rx);
@@ -653,6 +654,16 @@ fn short_list<T: std::fmt::Display>(items: &[T]) -> String {
     out.join(", ")
 }
 
+/// A value the backend refused names its column only: the table is this one.
+fn refused_value(id: &TableId, e: Error) -> Error {
+    match e.code() {
+        code @ (crate::backend::VALUE_WOULD_CHANGE | "storage.import.invalidValue") => {
+            Error::invalid(code, format!("cannot import into {id}: {}", e.message()))
+        }
+        _ => e,
+    }
+}
+
 fn row_error(id: &TableId, line: u64, message: String) -> Error {
     Error::invalid(
         "storage.import.invalidRow",
@@ -719,5 +730,28 @@ pub(crate) fn csv_error(id: &TableId, e: CsvError) -> Error {
             )
         }
         CsvError::Io(e) => Error::internal(format!("reading the data for {id}"), e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_value_the_backend_refuses_is_named_with_its_table() {
+        let id: TableId = "in.c-shop.orders".parse().unwrap();
+        let refused = Error::invalid(
+            crate::backend::VALUE_WOULD_CHANGE,
+            "column 'price' is NUMERIC(10,2): '1.5' (row 3) would be stored as '1.50'",
+        );
+        let named = refused_value(&id, refused);
+        assert_eq!(named.code(), crate::backend::VALUE_WOULD_CHANGE);
+        assert_eq!(
+            named.message(),
+            "cannot import into in.c-shop.orders: column 'price' is NUMERIC(10,2): '1.5' (row 3) \
+             would be stored as '1.50'"
+        );
+        let other = refused_value(&id, Error::invalid("test.other", "as it was"));
+        assert_eq!(other.message(), "as it was", "other errors pass unchanged");
     }
 }

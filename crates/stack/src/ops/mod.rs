@@ -23,7 +23,7 @@ mod sweep;
 pub mod tables;
 pub mod tokens;
 pub mod triggers;
-mod typing;
+pub mod typing;
 pub mod users;
 
 pub(crate) use stackport_model::time::from_micros as time;

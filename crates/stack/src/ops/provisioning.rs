@@ -5,6 +5,7 @@
 mod credentials;
 mod load;
 mod options;
+pub(crate) mod sql_workspace;
 mod sqlite_workspace;
 
 pub use load::LoadKind;
@@ -48,14 +49,18 @@ fn workspace_quota_exceeded(project: ProjectId, stored: u64, quota: u64) -> Erro
 /// workspace.
 fn workspace_db_parameter(workspace: &Workspace) -> Value {
     let c = &workspace.connection;
-    json!({
+    let mut db = json!({
         "driver": c.backend,
         "host": c.host,
         "database": c.database,
         "schema": c.schema,
         "user": c.user,
         "#password": c.sealed_password,
-    })
+    });
+    if let Some(port) = c.port {
+        db["port"] = json!(port);
+    }
+    db
 }
 
 /// The host part of the stack's URL: where its workspaces are reached.
@@ -132,8 +137,9 @@ impl Stack {
         Ok(())
     }
 
-    /// Creates a SQL workspace: a database of its own in the project's backend, with generated
-    /// credentials (the password sealed). For a stack-provisioned writer's configuration, the
+    /// Creates a SQL workspace in the project's backend, with generated credentials (the
+    /// password sealed): a SQLite database file of its own, or on a database server an account
+    /// (a login role owning one schema, see [`crate::backend::SqlHost`]). For a stack-provisioned writer's configuration, the
     /// configuration's `parameters.db` is pointed at it.
     pub fn create_workspace(&self, auth: &TokenAuth, new: &NewWorkspace) -> Result<Workspace> {
         let project = self.get_project(auth.project())?;
@@ -155,11 +161,23 @@ impl Stack {
             self.registry.get(component).and_then(|c| c.provisions) == Some(Provision::Workspace)
         });
         let password = secret::random_string(32);
-        let host = host_of(&self.settings.url);
+        // A database server hosts the workspace as an account of its own; SQLite's is a file.
+        let sql_host = self.sql_host_of(&project)?;
+        let host = match sql_host {
+            Some(h) => h.connection().host,
+            None => host_of(&self.settings.url),
+        };
         let by = auth.token_ref();
         let dir = self.dir.join("workspaces").join(project.id.to_string());
-        std::fs::create_dir_all(&dir)?;
-        self.check_workspace_quota(project.id, &dir)?;
+        match sql_host {
+            Some(h) => drop(self.sql_workspace_quota_left(project.id, h)?),
+            None => {
+                std::fs::create_dir_all(&dir)?;
+                self.check_workspace_quota(project.id, &dir)?;
+            }
+        }
+        // Set once the server's account exists, so a failed commit can drop it again.
+        let created_account = std::cell::RefCell::new(None);
         let workspace = self.store.write(|tx| {
             if let Some((component, config)) = &target {
                 self.provisioning_target(tx, auth, component, config, None)?;
@@ -183,19 +201,49 @@ impl Stack {
                 creator: &by,
                 options: &options,
             })?;
-            let name = format!("WORKSPACE_{id}");
-            let database = format!("workspaces/{}/{id}.sqlite", project.id);
-            tx.workspaces().name_workspace(
-                id,
-                &WorkspaceNames {
-                    database: &database,
-                    schema: &name,
-                    user: &name,
-                },
-            )?;
-            // The database itself: created inside the transaction, so a failure leaves no row.
-            sqlite_workspace::create(&self.dir.join(&database), id, project.id, created_micros)?;
-            let workspace = load_workspace(tx, project.id, id)?;
+            match sql_host {
+                Some(h) => {
+                    let account = h.workspace_account(project.id, id);
+                    tx.workspaces().name_workspace(
+                        id,
+                        &WorkspaceNames {
+                            database: &h.connection().database,
+                            schema: &account.schema,
+                            user: &account.user,
+                        },
+                    )?;
+                    // Inside the transaction, so a refusal of the server leaves no row.
+                    h.create_account(
+                        &account,
+                        &password,
+                        options
+                            .statement_timeout_seconds
+                            .map(std::time::Duration::from_secs),
+                    )?;
+                    *created_account.borrow_mut() = Some(account);
+                }
+                None => {
+                    let name = format!("WORKSPACE_{id}");
+                    let database = format!("workspaces/{}/{id}.sqlite", project.id);
+                    tx.workspaces().name_workspace(
+                        id,
+                        &WorkspaceNames {
+                            database: &database,
+                            schema: &name,
+                            user: &name,
+                        },
+                    )?;
+                    // The database itself: created inside the transaction, so a failure
+                    // leaves no row.
+                    sqlite_workspace::create(
+                        &self.dir.join(&database),
+                        id,
+                        project.id,
+                        created_micros,
+                    )?;
+                }
+            }
+            let workspace = self.present_workspace(sql_host, load_workspace(tx, project.id, id)?);
             if let (true, Some((component, config))) = (provisioned_writer, &target) {
                 self.point_config_at(
                     tx,
@@ -221,7 +269,21 @@ impl Stack {
                 },
             )?;
             Ok(workspace)
-        })?;
+        });
+        let workspace = match (workspace, sql_host, created_account.into_inner()) {
+            (Ok(w), _, _) => w,
+            (Err(e), Some(h), Some(account)) => {
+                if let Err(drop_error) = h.drop_account(&account) {
+                    tracing::warn!(
+                        role = %account.user,
+                        error = %drop_error,
+                        "dropping the account of a workspace whose record was not stored failed"
+                    );
+                }
+                return Err(e);
+            }
+            (Err(e), _, _) => return Err(e),
+        };
         let mut workspace = workspace;
         workspace.connection.password = Some(password);
         Ok(workspace)
@@ -247,8 +309,14 @@ impl Stack {
     /// The project's workspaces.
     pub fn list_workspaces(&self, auth: &TokenAuth) -> Result<Vec<Workspace>> {
         auth.require_manage_buckets()?;
-        self.store
-            .read(|tx| tx.workspaces().list_workspaces(auth.project()))
+        let host = self.sql_host_of_id(auth.project())?;
+        let all = self
+            .store
+            .read(|tx| tx.workspaces().list_workspaces(auth.project()))?;
+        Ok(all
+            .into_iter()
+            .map(|w| self.present_workspace(host, w))
+            .collect())
     }
 
     /// The workspaces created for a configuration (which must exist).
@@ -259,6 +327,7 @@ impl Stack {
         config: &ConfigId,
     ) -> Result<Vec<Workspace>> {
         auth.require_manage_buckets()?;
+        let host = self.sql_host_of_id(auth.project())?;
         self.store.read(|tx| {
             self.provisioning_target(tx, auth, component, config, None)?;
             let all = tx.workspaces().list_workspaces(auth.project())?;
@@ -268,6 +337,7 @@ impl Stack {
                     w.component_id.as_ref() == Some(component)
                         && w.configuration_id.as_ref() == Some(config)
                 })
+                .map(|w| self.present_workspace(host, w))
                 .collect())
         })
     }
@@ -275,7 +345,8 @@ impl Stack {
     /// One workspace.
     pub fn get_workspace(&self, auth: &TokenAuth, id: WorkspaceId) -> Result<Workspace> {
         auth.require_manage_buckets()?;
-        self.store.read(|c| load_workspace(c, auth.project(), id))
+        let workspace = self.store.read(|c| load_workspace(c, auth.project(), id))?;
+        Ok(self.present_workspace(self.sql_host_of_id(auth.project())?, workspace))
     }
 
     /// Drops a workspace and its database.
@@ -283,9 +354,15 @@ impl Stack {
         auth.require_manage_buckets()?;
         let project = auth.project();
         let by = auth.token_ref();
+        let host = self.sql_host_of_id(project)?;
         let workspace = self.store.write(|tx| {
             let workspace = load_workspace(tx, project, id)?;
             tx.workspaces().delete_workspace(project, id)?;
+            // The server's account goes first, inside the transaction: a workspace whose
+            // login could not be dropped stays listed, to be deleted again.
+            if let Some(h) = host {
+                h.drop_account(&sql_workspace::account_of(&workspace))?;
+            }
             record(
                 tx,
                 project,
@@ -300,7 +377,9 @@ impl Stack {
             )?;
             Ok(workspace)
         })?;
-        sqlite_workspace::remove(&self.dir.join(&workspace.connection.database), id);
+        if host.is_none() {
+            sqlite_workspace::remove(&self.dir.join(&workspace.connection.database), id);
+        }
         Ok(())
     }
 

@@ -474,7 +474,14 @@ impl Stack {
                 // Last, so a failure above leaves no orphan; if this fails the catalog rolls
                 // back. A crash between this and the commit leaves one, which the sweep at the
                 // next start drops.
-                backend.create_table(project.id, &physical, &columns, &key, tx.now_micros())
+                backend.create_table(
+                    project.id,
+                    &physical,
+                    &columns,
+                    definition.as_ref().map(|d| d.columns.as_slice()),
+                    &key,
+                    tx.now_micros(),
+                )
             })
         })?;
         self.get_table(auth, &id)
@@ -627,7 +634,15 @@ impl Stack {
                     format!("Column '{}' added to {id}", new.name),
                     json!({ "column": new.name }),
                 )?;
-                backend.add_column(project.id, &table.physical, &new.name, tx.now_micros())
+                // A typed table's new column was pushed last onto its definition above.
+                let definition = table.definition.as_ref().and_then(|d| d.columns.last());
+                backend.add_column(
+                    project.id,
+                    &table.physical,
+                    &new.name,
+                    definition,
+                    tx.now_micros(),
+                )
             })
         })?;
         self.get_table(auth, id)

@@ -1,7 +1,23 @@
 //! Values of typed tables: checked on import so a typed table only ever holds what its
 //! definition promises. Values are stored as the text given, so exports give them back unchanged.
+//!
+//! Public for tools outside the stack (the migration): [`postgres_may_refuse`] tells which
+//! columns a PostgreSQL table backend takes in fewer forms than the checks here accept.
 
 use stackport_model::api::{BaseType, ColumnDefinition};
+
+/// Why a PostgreSQL table backend may refuse values of a column with this definition that a
+/// SQLite one took, in one line; none when it takes every value the stack accepts.
+///
+/// SQLite keeps a typed value as the text given. PostgreSQL stores a typed column in its own
+/// type and, so that every value still comes back byte for byte (and a table's fingerprint is
+/// the same on both), takes each value only in the one form it gives back: an import with
+/// another form (`1.5` for `NUMERIC(10,2)`, `TRUE`, `+1`) is refused whole, naming the form to
+/// send. Rows that loaded into a table on SQLite may therefore not load into the same table
+/// on PostgreSQL. The forms are listed in `docs/api.md` (typed tables).
+pub fn postgres_may_refuse(def: &ColumnDefinition) -> Option<&'static str> {
+    def.basetype.postgres_form()
+}
 
 /// Parses `length`: a character count for STRING, `precision[,scale]` for NUMERIC.
 fn numeric_length(length: &str) -> Option<(u32, u32)> {
@@ -124,6 +140,29 @@ mod tests {
         assert!(check_value(&col(BaseType::Boolean, true, None), "TRUE").is_ok());
         assert!(check_value(&col(BaseType::String, true, Some("3")), "název").is_err());
         assert!(check_value(&col(BaseType::String, true, Some("5")), "název").is_ok());
+    }
+
+    #[test]
+    fn types_postgres_keeps_in_one_form_say_so() {
+        assert_eq!(
+            postgres_may_refuse(&col(BaseType::String, true, Some("5"))),
+            None
+        );
+        for t in [
+            BaseType::Integer,
+            BaseType::Numeric,
+            BaseType::Float,
+            BaseType::Boolean,
+            BaseType::Date,
+            BaseType::Timestamp,
+        ] {
+            let why = postgres_may_refuse(&col(t, true, None)).unwrap();
+            assert!(why.starts_with(t.as_str()), "{why}");
+        }
+        // The forms the stack accepts that PostgreSQL writes otherwise.
+        assert!(check_value(&col(BaseType::Date, true, None), "2026-1-5").is_ok());
+        assert!(check_value(&col(BaseType::Integer, true, None), "+7").is_ok());
+        assert!(check_value(&col(BaseType::Float, true, None), "1e5").is_ok());
     }
 
     #[test]

@@ -26,7 +26,7 @@ fn csv(
 
 fn table(b: &dyn TableBackend, p: ProjectId) -> Vec<ColumnName> {
     let c = cols(&["id", "note"]);
-    b.create_table(p, &pn("csv"), &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("csv"), &c, None, &[], NOW).unwrap();
     import(
         b,
         p,

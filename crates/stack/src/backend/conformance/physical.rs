@@ -15,9 +15,11 @@ pub(super) fn list_physical_names_what_the_backend_holds(b: &dyn TableBackend) {
     );
     let c = cols(&["id"]);
     for t in ["t_b", "t_a", "t_c"] {
-        b.create_table(p, &pn(t), &c, &cols(&["id"]), NOW).unwrap();
+        b.create_table(p, &pn(t), &c, None, &cols(&["id"]), NOW)
+            .unwrap();
     }
-    b.create_table(other, &pn("t_other"), &c, &[], NOW).unwrap();
+    b.create_table(other, &pn("t_other"), &c, None, &[], NOW)
+        .unwrap();
     // An import under an idempotency key, so the bookkeeping holds something too.
     let plan = ImportPlan {
         table: &pn("t_a"),
@@ -54,7 +56,7 @@ pub(super) fn drop_physical_removes_one_table_only(b: &dyn TableBackend) {
     let p = ProjectId(9117);
     let c = cols(&["id"]);
     for t in ["t_orphan", "t_kept"] {
-        b.create_table(p, &pn(t), &c, &[], NOW).unwrap();
+        b.create_table(p, &pn(t), &c, None, &[], NOW).unwrap();
         import(b, p, t, &c, &[], false, &[(&["1"], 1), (&["2"], 1)]).unwrap();
     }
     b.drop_physical(p, "t_orphan").unwrap();
@@ -81,7 +83,7 @@ pub(super) fn drop_physical_removes_one_table_only(b: &dyn TableBackend) {
         b.list_physical(ProjectId(9118)).unwrap(),
         Vec::<String>::new()
     );
-    b.create_table(p, &pn("t_orphan"), &c, &[], NOW)
+    b.create_table(p, &pn("t_orphan"), &c, None, &[], NOW)
         .expect("the name can be used again");
     assert_eq!(b.stats(p, &pn("t_orphan")).unwrap().rows_count, 0);
     b.drop_project(p).unwrap();
@@ -90,7 +92,7 @@ pub(super) fn drop_physical_removes_one_table_only(b: &dyn TableBackend) {
 pub(super) fn drop_physical_refuses_bookkeeping(b: &dyn TableBackend) {
     let p = ProjectId(9119);
     let c = cols(&["id"]);
-    b.create_table(p, &pn("t_x"), &c, &[], NOW).unwrap();
+    b.create_table(p, &pn("t_x"), &c, None, &[], NOW).unwrap();
     for name in [
         format!("{BOOKKEEPING_PREFIX}_stats"),
         format!("{BOOKKEEPING_PREFIX}_import_keys"),

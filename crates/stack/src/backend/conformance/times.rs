@@ -14,7 +14,7 @@ pub(super) fn the_callers_time_is_recorded(b: &dyn TableBackend) {
         let s = b.stats(p, &pn("clock")).unwrap();
         (s.last_change_micros, s.last_import_micros)
     };
-    b.create_table(p, &pn("clock"), &c, &[], 10).unwrap();
+    b.create_table(p, &pn("clock"), &c, None, &[], 10).unwrap();
     assert_eq!(times(), (10, None), "create");
     import(b, p, "clock", &c, &[], false, &[(&["1", "a"], 7)]).unwrap();
     let plan = ImportPlan {
@@ -30,7 +30,7 @@ pub(super) fn the_callers_time_is_recorded(b: &dyn TableBackend) {
     })
     .unwrap();
     assert_eq!(times(), (15, Some(15)), "an import's time is the plan's");
-    b.add_column(p, &pn("clock"), &ColumnName::parse("w").unwrap(), 20)
+    b.add_column(p, &pn("clock"), &ColumnName::parse("w").unwrap(), None, 20)
         .unwrap();
     assert_eq!(times(), (20, Some(15)), "add a column");
     b.set_primary_key(p, &pn("clock"), &cols(&["id"]), 30)

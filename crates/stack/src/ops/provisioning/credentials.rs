@@ -23,6 +23,7 @@ impl Stack {
         let project = auth.project();
         let by = auth.token_ref();
         let password = secret::random_string(32);
+        let host = self.sql_host_of_id(project)?;
         self.store.write(|tx| {
             let workspace = load_workspace(tx, project, id)?;
             let target = workspace
@@ -37,12 +38,17 @@ impl Stack {
             };
             tx.workspaces()
                 .set_workspace_password(project, id, &sealed)?;
+            // The server's role takes the new password inside the transaction: if it refuses,
+            // the record keeps the old one, which still works.
+            if let Some(h) = host {
+                h.set_password(&super::sql_workspace::account_of(&workspace), &password)?;
+            }
             if let Some((component, config)) = target {
                 let provisioned = self.registry.get(component).and_then(|c| c.provisions)
                     == Some(Provision::Workspace);
                 let live = crate::ops::configs::load_live_config(tx, project, component, config);
                 if provisioned && live.is_ok() {
-                    let mut workspace = workspace.clone();
+                    let mut workspace = self.present_workspace(host, workspace.clone());
                     workspace.connection.sealed_password = sealed.clone();
                     self.point_config_at(
                         tx,

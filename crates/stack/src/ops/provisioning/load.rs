@@ -1,7 +1,8 @@
-//! Loading Storage tables into a workspace's SQLite database (kbcstorage's `load_tables`):
-//! every input is checked before anything is written, then the rows stream from the table
-//! backend into one transaction of the workspace database, so memory stays bounded and a
-//! failed load leaves the workspace as it was.
+//! Loading Storage tables into a workspace (kbcstorage's `load_tables`): every input is checked
+//! before anything is written, then the rows go into one transaction of the workspace, so a
+//! failed load leaves it as it was. Into a SQLite workspace the rows stream from the table
+//! backend (memory stays bounded); a workspace on a database server copies them there, on the
+//! server (`sql_workspace`).
 
 use std::collections::HashSet;
 
@@ -10,7 +11,7 @@ use stackport_model::api::{
     LoadedTable, StorageOperation, Workspace, WorkspaceLoad, WorkspaceLoadInput,
     WorkspaceLoadRequest, WorkspaceLoadResults,
 };
-use stackport_model::{TableId, WorkspaceId};
+use stackport_model::{ProjectId, TableId, WorkspaceId};
 
 use super::{load_workspace, sqlite_workspace};
 use crate::error::{Error, Result};
@@ -201,28 +202,11 @@ impl Stack {
     ) -> Result<WorkspaceLoad> {
         let (workspace, planned) = self.plan_workspace_load(auth, id, request, kind)?;
         let project = auth.project();
-        let dir = self.dir.join("workspaces").join(project.to_string());
-        let left = self.check_workspace_quota(project, &dir)?;
-        let quota = self.settings.quotas.workspace_bytes;
         let preserve = request.preserve.unwrap_or(true);
-        let path = self.dir.join(&workspace.connection.database);
-        // The rows' bytes count against what the quota leaves, as they stream: a load that
-        // would pass it stops there and rolls back.
-        let mut loaded_bytes = 0u64;
-        let loaded = sqlite_workspace::load(&path, preserve, &planned, &mut |p, visit| {
-            p.stream.visit_rows(self, &mut |values, timestamp| {
-                loaded_bytes += values.iter().map(|v| v.len() as u64).sum::<u64>();
-                if loaded_bytes > left {
-                    return Err(super::workspace_quota_exceeded(
-                        project,
-                        quota - left + loaded_bytes,
-                        quota,
-                    )
-                    .context(format_args!("loading {} into workspace {id}", p.source)));
-                }
-                visit(values, timestamp)
-            })
-        })?;
+        let loaded = match self.sql_host_of_id(project)? {
+            Some(host) => self.load_sql_workspace(host, project, &workspace, preserve, &planned)?,
+            None => self.load_sqlite_workspace(project, id, &workspace, preserve, &planned)?,
+        };
         let tables: Vec<LoadedTable> = planned
             .iter()
             .zip(loaded)
@@ -254,6 +238,38 @@ impl Stack {
                 workspace_id: id,
                 tables,
             },
+        })
+    }
+
+    /// Streams `planned` from the table backend into the workspace's SQLite file.
+    fn load_sqlite_workspace(
+        &self,
+        project: ProjectId,
+        id: WorkspaceId,
+        workspace: &Workspace,
+        preserve: bool,
+        planned: &[Planned],
+    ) -> Result<Vec<u64>> {
+        let dir = self.dir.join("workspaces").join(project.to_string());
+        let left = self.check_workspace_quota(project, &dir)?;
+        let quota = self.settings.quotas.workspace_bytes;
+        let path = self.dir.join(&workspace.connection.database);
+        // The rows' bytes count against what the quota leaves, as they stream: a load that
+        // would pass it stops there and rolls back.
+        let mut loaded_bytes = 0u64;
+        sqlite_workspace::load(&path, preserve, planned, &mut |p, visit| {
+            p.stream.visit_rows(self, &mut |values, timestamp| {
+                loaded_bytes += values.iter().map(|v| v.len() as u64).sum::<u64>();
+                if loaded_bytes > left {
+                    return Err(super::workspace_quota_exceeded(
+                        project,
+                        quota - left + loaded_bytes,
+                        quota,
+                    )
+                    .context(format_args!("loading {} into workspace {id}", p.source)));
+                }
+                visit(values, timestamp)
+            })
         })
     }
 }

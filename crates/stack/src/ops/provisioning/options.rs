@@ -37,6 +37,15 @@ pub(super) fn check(new: &NewWorkspace, backend: &str) -> Result<WorkspaceOption
                 ),
             ));
         }
+        if asked == "sqlite" || asked == "postgresql" {
+            return Err(Error::invalid(
+                "workspaces.invalidBackend",
+                format!(
+                    "backend '{asked}': a workspace is made in its project's backend, and this \
+                     project's is '{backend}'; leave backend out or send '{backend}'"
+                ),
+            ));
+        }
         return Err(Error::invalid(
             "workspaces.invalidBackend",
             format!(
