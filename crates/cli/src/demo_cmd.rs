@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use stackport_demo::{
-    create_empty_project, demo_databases, seed_source_project, start_demo_stacks_on,
-    transformations_run_on, DemoBackend, SeedOptions, EU_CENTRAL_DATABASE, US_EAST_DATABASE,
+    create_empty_project, demo_databases, seed_source_project, start_demo_stacks_on, DemoBackend,
+    SeedOptions, EU_CENTRAL_DATABASE, US_EAST_DATABASE,
 };
 
 use crate::migrate_cmd::{self, DestArgs, RunArgs, SourceArgs};
@@ -155,15 +155,7 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode> {
         s.users,
         s.tokens
     ));
-    let run_transformations = transformations_run_on(&eu.backend);
-    if !run_transformations {
-        say(format!(
-            "Its {} SQL transformations are {} configurations; the demo does not run them on \
-             this backend yet, so there is no job history and no dry-run comparison after the \
-             migration",
-            s.transformations, eu.backend
-        ));
-    }
+
     let (dest_id, dest_token) = create_empty_project(&us, "Sales analytics")
         .await
         .context("cannot create the destination project")?;
@@ -183,7 +175,7 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode> {
         chunk_kib: 64 * 1024,
         json: args.json,
         // The migrated transformations run in both projects, proving the copy works.
-        run_transformations,
+        run_transformations: true,
     })
     .await?;
     if args.keep_running {

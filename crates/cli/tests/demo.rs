@@ -84,7 +84,7 @@ async fn the_demo_migrates_between_two_postgresql_stacks() {
     assert!(ran.status.success(), "{said}");
     for line in [
         "eu-central in database stackport_demo_eu_central, us-east in stackport_demo_us_east",
-        "3 SQL transformations are postgresql configurations",
+        "ran 3 SQL transformations as dry runs in both projects: same outputs",
         "match the source",
     ] {
         assert!(said.contains(line), "the demo says {line:?}: {said}");

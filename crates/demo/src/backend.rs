@@ -42,12 +42,3 @@ impl DemoBackend {
         settings.default_backend = name;
     }
 }
-
-/// Whether the seed runs the SQL transformations of a project on `backend` (so the source has
-/// job history) and the demo runs the migrated ones as dry runs in both projects. Not yet on
-/// PostgreSQL: the seed writes `keboola.postgresql-transformation` configurations there, and
-/// until this stack runs that component in a PostgreSQL sandbox a run would prove nothing
-/// about the PostgreSQL dialect, so the demo says so instead of running them.
-pub fn transformations_run_on(backend: &BackendName) -> bool {
-    *backend == BackendName::SQLITE
-}

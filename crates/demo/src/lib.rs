@@ -19,7 +19,7 @@ mod seed_provisioned;
 mod seed_tables;
 mod stacks;
 
-pub use backend::{transformations_run_on, DemoBackend};
+pub use backend::DemoBackend;
 pub use pg_databases::{demo_databases, EU_CENTRAL_DATABASE, US_EAST_DATABASE};
 pub use registry::{DROPPED_ON_US_EAST, ONLY_ON_US_EAST};
 pub use seed::{

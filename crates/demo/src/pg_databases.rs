@@ -66,6 +66,7 @@ fn make_databases(superuser_url: &str, owner: &Path) -> anyhow::Result<DemoBacke
             admin
                 .batch_execute(&format!("DROP DATABASE \"{name}\" WITH (FORCE)"))
                 .with_context(|| format!("cannot drop the earlier demo's database {name}"))?;
+            drop_accounts_of(&mut admin, name)?;
         }
         // Two statements: several in one batch would be one transaction, which CREATE
         // DATABASE refuses.
@@ -83,6 +84,28 @@ fn make_databases(superuser_url: &str, owner: &Path) -> anyhow::Result<DemoBacke
         eu_central: with_database(superuser_url, EU_CENTRAL_DATABASE)?,
         us_east: with_database(superuser_url, US_EAST_DATABASE)?,
     })
+}
+
+/// Drops the login roles the earlier demo's stack made for its workspaces and sandboxes in
+/// database `name`: roles belong to the server, not to a database, so they outlive it, and the
+/// new stack would find its first workspace's role taken. The stack names them
+/// `sp<first 10 hex digits of the SHA-256 of the database name>_…` (`stackport-stack-postgres`,
+/// module `accounts`), so no other role is touched.
+fn drop_accounts_of(admin: &mut postgres::Client, name: &str) -> anyhow::Result<()> {
+    let roles = admin
+        .query(
+            "SELECT rolname::text FROM pg_roles WHERE starts_with(rolname::text, 'sp' || \
+             left(encode(sha256(convert_to($1::text, 'UTF8')), 'hex'), 10) || '_')",
+            &[&name],
+        )
+        .with_context(|| format!("cannot list the accounts the earlier demo made in {name}"))?;
+    for row in roles {
+        let role: String = row.get(0);
+        admin
+            .batch_execute(&format!("DROP ROLE \"{}\"", role.replace('"', "\"\"")))
+            .with_context(|| format!("cannot drop role {role} the earlier demo made in {name}"))?;
+    }
+    Ok(())
 }
 
 /// `text` as an SQL string literal (a comment takes no bind parameter).

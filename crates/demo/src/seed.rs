@@ -58,8 +58,7 @@ pub struct SeedSummary {
     pub workspaces: usize,
     pub bi_projects: usize,
     pub orchestrations: usize,
-    /// Jobs run in the source: its job history. 0 on a backend whose transformations the
-    /// seed does not run (see [`crate::transformations_run_on`]).
+    /// Jobs run in the source: its job history.
     pub jobs: usize,
     /// SQL transformations, in the dialect of the project's backend.
     pub transformations: usize,
@@ -112,13 +111,9 @@ pub async fn seed_source_project(
     .await
     .with_context(context)?;
     let files = seed_files(&client).await.with_context(context)?;
-    let jobs = if crate::transformations_run_on(&stack.backend) {
-        crate::seed_jobs::seed_jobs(&client, &configs.transformations)
-            .await
-            .with_context(context)?
-    } else {
-        0
-    };
+    let jobs = crate::seed_jobs::seed_jobs(&client, &configs.transformations)
+        .await
+        .with_context(context)?;
     // The transformations wrote their outputs: count the rows as they are now.
     let rows = client
         .list_tables()

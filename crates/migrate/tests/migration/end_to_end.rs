@@ -332,14 +332,32 @@ async fn migrates_and_the_source_stays(backend: Backend) {
         )
         .await
         .unwrap();
-    assert!(
-        writer
-            .configuration
-            .unwrap()
-            .get()
-            .contains(&format!("workspaces/{}/", world.dest_id)),
+    // A SQLite file of the destination project, or an account on its PostgreSQL server.
+    let workspace = dst
+        .list_workspaces()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|w| w.id.to_string() == ws.id)
+        .expect("the writer's new workspace");
+    let db = writer.configuration.unwrap().to_value()["parameters"]["db"].clone();
+    let c = &workspace.connection;
+    assert_eq!(
+        (&db["database"], &db["schema"], &db["user"]),
+        (
+            &serde_json::json!(c.database),
+            &serde_json::json!(c.schema),
+            &serde_json::json!(c.user)
+        ),
         "the writer points at its new workspace"
     );
+    if backend == Backend::Sqlite {
+        assert!(c
+            .database
+            .starts_with(&format!("workspaces/{}/", world.dest_id)));
+    } else {
+        assert_eq!(c.backend, "postgresql");
+    }
 
     // The report: files and one checklist line per thing to do.
     let json: serde_json::Value =
