@@ -5,8 +5,11 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use clap::Args;
-use stackport_demo::{create_empty_project, seed_source_project, start_demo_stacks, SeedOptions};
+use clap::{Args, ValueEnum};
+use stackport_demo::{
+    create_empty_project, demo_databases, seed_source_project, start_demo_stacks_on, DemoBackend,
+    SeedOptions, EU_CENTRAL_DATABASE, US_EAST_DATABASE,
+};
 
 use crate::migrate_cmd::{self, DestArgs, RunArgs, SourceArgs};
 
@@ -24,6 +27,39 @@ pub struct DemoArgs {
     /// JSON-lines events on stdout instead of bars.
     #[arg(long)]
     json: bool,
+    /// Where the demo's projects keep their tables, on both stacks: SQLite files in --dir
+    /// (nothing to install), or a database per stack on the PostgreSQL server of --postgres.
+    #[arg(long, value_enum, default_value = "sqlite")]
+    backend: BackendArg,
+    /// For `--backend postgresql`: the server's superuser URL, postgres://USER[:PASSWORD]@HOST:PORT/DATABASE
+    /// (`scripts/postgres` starts a private server and prints it); the demo (re)creates the
+    /// databases stackport_demo_eu_central and stackport_demo_us_east there. Default: the
+    /// environment variable STACKPORT_POSTGRES.
+    #[arg(long, value_name = "URL")]
+    postgres: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum BackendArg {
+    Sqlite,
+    Postgresql,
+}
+
+/// Where `--postgres` is read from when it is not given.
+const POSTGRES_VAR: &str = "STACKPORT_POSTGRES";
+
+/// The superuser URL for a PostgreSQL demo: the flag, else the environment, else a refusal that
+/// says how to get one; never a server guessed at.
+fn postgres_url(flag: Option<String>) -> Result<String> {
+    let from_env = || std::env::var(POSTGRES_VAR).ok();
+    match flag.or_else(from_env).filter(|u| !u.trim().is_empty()) {
+        Some(url) => Ok(url.trim().to_string()),
+        None => anyhow::bail!(
+            "`--backend postgresql` needs a PostgreSQL server: give its superuser URL with \
+             --postgres URL or {POSTGRES_VAR}. `scripts/postgres` starts a private one and prints \
+             the URL: stackport demo --backend postgresql --postgres \"$(scripts/postgres --watch $$)\""
+        ),
+    }
 }
 
 /// Marks a directory as the demo's own, so a later run may clear what it made there.
@@ -61,17 +97,39 @@ fn prepare_dir(dir: &std::path::Path) -> Result<()> {
 }
 
 pub async fn demo(args: DemoArgs) -> Result<ExitCode> {
+    let postgres = match args.backend {
+        BackendArg::Sqlite => {
+            anyhow::ensure!(
+                args.postgres.is_none(),
+                "--postgres is for `--backend postgresql`; the SQLite demo needs no server"
+            );
+            None
+        }
+        BackendArg::Postgresql => Some(postgres_url(args.postgres.clone())?),
+    };
     prepare_dir(&args.dir)?;
     let say = |line: String| {
         if !args.json {
             eprintln!("{line}");
         }
     };
-    let (eu, us) = start_demo_stacks(&args.dir).await?;
+    let backend = match &postgres {
+        None => DemoBackend::Sqlite,
+        Some(url) => demo_databases(url, &args.dir)
+            .await
+            .context("cannot make the demo's PostgreSQL databases")?,
+    };
+    let (eu, us) = start_demo_stacks_on(&args.dir, &backend).await?;
     say(format!(
         "Started stack eu-central at {} and stack us-east at {}",
         eu.url, us.url
     ));
+    if postgres.is_some() {
+        say(format!(
+            "Their projects keep their tables on PostgreSQL: eu-central in database \
+             {EU_CENTRAL_DATABASE}, us-east in {US_EAST_DATABASE}"
+        ));
+    }
     let started = std::time::Instant::now();
     let source = seed_source_project(
         &eu,
@@ -97,6 +155,7 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode> {
         s.users,
         s.tokens
     ));
+
     let (dest_id, dest_token) = create_empty_project(&us, "Sales analytics")
         .await
         .context("cannot create the destination project")?;
@@ -128,10 +187,19 @@ pub async fn demo(args: DemoArgs) -> Result<ExitCode> {
     }
     eu.stop().await?;
     us.stop().await?;
-    say(format!(
-        "\nThe stacks' data, the snapshot and the report are in {}",
-        args.dir.display()
-    ));
+    if postgres.is_some() {
+        say(format!(
+            "\nThe stacks' settings, metadata and files, the snapshot and the report are in {}; \
+             their projects' tables stay in the databases {EU_CENTRAL_DATABASE} and \
+             {US_EAST_DATABASE}",
+            args.dir.display()
+        ));
+    } else {
+        say(format!(
+            "\nThe stacks' data, the snapshot and the report are in {}",
+            args.dir.display()
+        ));
+    }
     Ok(code)
 }
 

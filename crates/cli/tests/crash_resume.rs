@@ -12,12 +12,12 @@ use std::time::Duration;
 
 use stackport_client::{Client, EventQuery};
 use stackport_demo::{
-    create_empty_project, seed_source_project, start_demo_stacks, EmbeddedStack, SeedOptions,
+    create_empty_project, seed_source_project, start_demo_stacks_on, EmbeddedStack, SeedOptions,
 };
 use stackport_migrate::{verify, Endpoint};
 
 mod common;
-use common::temp;
+use common::{demo_backend, temp, Backend};
 use stackport_testkit::snapshot::{copy_dir, read_json, relist, relist_as, sha256_hex, write_json};
 
 fn migrate_run(
@@ -142,8 +142,18 @@ fn chosen_points(points: &[(u64, String)]) -> Vec<u64> {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_migration_killed_at_any_step_finishes_on_the_next_run() {
-    let dir = temp("points");
-    let (eu, us) = start_demo_stacks(&dir.path().join("stacks")).await.unwrap();
+    for backend in Backend::ALL {
+        eprintln!("-- projects on {backend:?}");
+        killed_at_any_step(backend).await;
+    }
+}
+
+async fn killed_at_any_step(backend: Backend) {
+    let started = std::time::Instant::now();
+    let dir = temp(&format!("points-{backend:?}"));
+    let (eu, us) = start_demo_stacks_on(&dir.path().join("stacks"), &demo_backend(backend).await)
+        .await
+        .unwrap();
     let source = seed_source_project(&eu, "Sales", &SeedOptions { rows_scale: 0.02 })
         .await
         .unwrap();
@@ -267,12 +277,26 @@ async fn a_migration_killed_at_any_step_finishes_on_the_next_run() {
     }
     eu.stop().await.unwrap();
     us.stop().await.unwrap();
+    eprintln!(
+        "{backend:?}: crashed at {} points and resumed, in {:.1} s",
+        crashed_at.len(),
+        started.elapsed().as_secs_f64()
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_migration_killed_with_sigkill_finishes_on_the_next_run() {
-    let dir = temp("sigkill");
-    let (eu, us) = start_demo_stacks(&dir.path().join("stacks")).await.unwrap();
+    for backend in Backend::ALL {
+        eprintln!("-- projects on {backend:?}");
+        killed_with_sigkill(backend).await;
+    }
+}
+
+async fn killed_with_sigkill(backend: Backend) {
+    let dir = temp(&format!("sigkill-{backend:?}"));
+    let (eu, us) = start_demo_stacks_on(&dir.path().join("stacks"), &demo_backend(backend).await)
+        .await
+        .unwrap();
     let source = seed_source_project(&eu, "Sales", &SeedOptions { rows_scale: 0.05 })
         .await
         .unwrap();
@@ -382,8 +406,17 @@ async fn assert_untouched(us: &EmbeddedStack, token: &str, label: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_reused_snapshot_that_lies_or_holds_a_pipe_is_refused_before_the_first_write() {
-    let dir = temp("tampered");
-    let (eu, us) = start_demo_stacks(&dir.path().join("stacks")).await.unwrap();
+    for backend in Backend::ALL {
+        eprintln!("-- projects on {backend:?}");
+        tampered_snapshot_refused(backend).await;
+    }
+}
+
+async fn tampered_snapshot_refused(backend: Backend) {
+    let dir = temp(&format!("tampered-{backend:?}"));
+    let (eu, us) = start_demo_stacks_on(&dir.path().join("stacks"), &demo_backend(backend).await)
+        .await
+        .unwrap();
     let source = seed_source_project(&eu, "Sales", &SeedOptions { rows_scale: 0.02 })
         .await
         .unwrap();

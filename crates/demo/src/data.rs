@@ -75,6 +75,16 @@ pub(crate) fn timestamp(seconds_since_epoch: i64) -> String {
     )
 }
 
+/// As [`timestamp`], with the offset written `+00:00`: the one form a typed `TIMESTAMP` column
+/// keeps on every backend (PostgreSQL gives a time back that way, so it refuses a `Z` that
+/// would not come back byte for byte).
+pub(crate) fn typed_timestamp(seconds_since_epoch: i64) -> String {
+    let mut text = timestamp(seconds_since_epoch);
+    text.pop();
+    text.push_str("+00:00");
+    text
+}
+
 fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
     let era = z.div_euclid(146_097);

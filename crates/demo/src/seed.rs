@@ -60,6 +60,8 @@ pub struct SeedSummary {
     pub orchestrations: usize,
     /// Jobs run in the source: its job history.
     pub jobs: usize,
+    /// SQL transformations, in the dialect of the project's backend.
+    pub transformations: usize,
     pub files: usize,
     /// Tokens besides the master token the project came with.
     pub tokens: usize,
@@ -94,7 +96,9 @@ pub async fn seed_source_project(
     let tables = seed_tables(&client, options.rows_scale)
         .await
         .with_context(context)?;
-    let configs = seed_configs(&client).await.with_context(context)?;
+    let configs = seed_configs(&client, &stack.backend)
+        .await
+        .with_context(context)?;
     let provisioned = seed_provisioned(&client).await.with_context(context)?;
     let mut writers = configs.writers.clone();
     writers.extend(provisioned.writers.iter().cloned());
@@ -146,6 +150,7 @@ pub async fn seed_source_project(
             bi_projects: provisioned.bi_projects,
             orchestrations,
             jobs,
+            transformations: configs.transformations.len(),
             files,
             tokens,
             users,
@@ -153,7 +158,7 @@ pub async fn seed_source_project(
     })
 }
 
-/// Creates an empty project; returns id and master token.
+/// Creates an empty project on the stack's demo backend; returns id and master token.
 pub async fn create_empty_project(
     stack: &EmbeddedStack,
     name: &str,
@@ -162,7 +167,7 @@ pub async fn create_empty_project(
         .manage_client()
         .create_project(&NewProject {
             name: name.into(),
-            backend: None,
+            backend: Some(stack.backend.to_string()),
         })
         .await
         .with_context(|| format!("cannot create project '{name}' on stack {}", stack.id))?;

@@ -10,7 +10,7 @@ use stackport_model::api::{
     Configuration, ConfigurationUpdate, MetadataKeyValue, MetadataWrite, NewConfiguration,
     NewOAuthCredentials, NewRow, NewSshKey, RawJson, SshKeyType,
 };
-use stackport_model::{ComponentId, ConfigId, RowId};
+use stackport_model::{BackendName, ComponentId, ConfigId, RowId};
 
 use crate::seed::parse_id;
 
@@ -20,6 +20,7 @@ pub(crate) const GENERIC: &str = "keboola.ex-generic-v2";
 pub(crate) const GA4: &str = "keboola.ex-google-analytics-ga4";
 pub(crate) const HTTP: &str = "keboola.ex-http";
 pub(crate) const SQLITE: &str = "keboola.sqlite-transformation";
+pub(crate) const POSTGRESQL: &str = "keboola.postgresql-transformation";
 pub(crate) const WR_PGSQL: &str = "keboola.wr-db-pgsql";
 pub(crate) const WR_S3: &str = "keboola.wr-aws-s3";
 pub(crate) const SHEETS: &str = "keboola.wr-google-sheets";
@@ -27,11 +28,12 @@ pub(crate) const DATA_APPS: &str = "keboola.data-apps";
 pub(crate) const SNOWFLAKE: &str = "keboola.wr-db-snowflake";
 pub(crate) const GOODDATA: &str = "keboola.gooddata-writer";
 
-/// Every component the seed configures. A destination stack must offer all of them, not
-/// deprecated, for the demo migration to go through.
+/// Every component the seed configures, on either backend (the transformations are in the
+/// dialect of the project's). A destination stack must offer all of them, not deprecated, for
+/// the demo migration to go through.
 pub const SEED_COMPONENTS: &[&str] = &[
-    MYSQL, PGSQL, GENERIC, GA4, HTTP, SQLITE, WR_PGSQL, WR_S3, SHEETS, DATA_APPS, SNOWFLAKE,
-    GOODDATA,
+    MYSQL, PGSQL, GENERIC, GA4, HTTP, SQLITE, POSTGRESQL, WR_PGSQL, WR_S3, SHEETS, DATA_APPS,
+    SNOWFLAKE, GOODDATA,
 ];
 
 /// The plaintext secret values the seed writes (each stack seals them on save). A test that
@@ -163,8 +165,12 @@ const MYSQL_CONFIGURATION: &str = r##"{
     }
 }"##;
 
-/// Creates all configurations but the provisioned ones.
-pub(crate) async fn seed_configs(client: &Client) -> anyhow::Result<SeededConfigs> {
+/// Creates all configurations but the provisioned ones; the transformations in the SQL of
+/// `backend`, the project's.
+pub(crate) async fn seed_configs(
+    client: &Client,
+    backend: &BackendName,
+) -> anyhow::Result<SeededConfigs> {
     let mut rows = 0;
     let mysql = mysql_extractor(client, &mut rows).await?;
     let postgres = ssh_tunnelled_extractor(client, &mut rows).await?;
@@ -192,7 +198,7 @@ pub(crate) async fn seed_configs(client: &Client) -> anyhow::Result<SeededConfig
     write_metadata(client, &api, &folder("CRM")).await?;
 
     let (analytics, sheets) = oauth_configs(client).await?;
-    let transformations = transformations(client).await?;
+    let transformations = transformations(client, Dialect::of(backend)?).await?;
     let (partner, app, legacy) = secret_configs(client).await?;
 
     // A configuration nobody needs any more, in the trash: it must travel as trash, not as live.
@@ -468,12 +474,58 @@ fn transformation(
     }))
 }
 
+/// The seed's transformations in the SQL of one backend, and the component that runs it: a
+/// project's transformations are written for the database its tables live in.
+struct Dialect {
+    component: &'static str,
+    revenue: &'static str,
+    paid: [&'static str; 2],
+    ltv: &'static str,
+    kpis: &'static str,
+}
+
+const SQLITE_SQL: Dialect = Dialect {
+    component: SQLITE,
+    revenue: "CREATE TABLE \"daily_revenue\" AS SELECT \"order_date\" AS \"date\", COUNT(*) AS \"orders\", SUM(\"total\") AS \"revenue\", 'EUR' AS \"currency\" FROM \"orders\" GROUP BY 1;",
+    paid: [
+        "CREATE TABLE \"paid\" AS SELECT * FROM \"orders\" WHERE \"paid\" = 'true';",
+        "CREATE INDEX \"paid_customer\" ON \"paid\" (\"customer_id\");",
+    ],
+    ltv: "CREATE TABLE \"customer_ltv\" AS SELECT c.\"id\" AS \"customer_id\", COUNT(p.\"order_id\") AS \"orders\", SUM(p.\"total\") AS \"lifetime_value\", MIN(p.\"order_date\") AS \"first_order\", MAX(p.\"order_date\") AS \"last_order\" FROM \"customers\" c JOIN \"paid\" p ON p.\"customer_id\" = c.\"id\" GROUP BY 1;",
+    kpis: "CREATE TABLE \"kpi_monthly\" AS SELECT substr(\"date\", 1, 7) AS \"month\", SUM(\"revenue\") AS \"revenue\", SUM(\"orders\") AS \"orders\", (SELECT COUNT(*) FROM \"customers\") AS \"active_customers\", '0.000' AS \"churn_rate\" FROM \"daily_revenue\" GROUP BY 1;",
+};
+
+/// Storage hands a transformation every column as `text`, and PostgreSQL, unlike SQLite, does
+/// not sum text: the figures are cast, as a PostgreSQL user writes it.
+const POSTGRESQL_SQL: Dialect = Dialect {
+    component: POSTGRESQL,
+    revenue: "CREATE TABLE \"daily_revenue\" AS SELECT \"order_date\" AS \"date\", COUNT(*) AS \"orders\", SUM(\"total\"::numeric) AS \"revenue\", 'EUR'::text AS \"currency\" FROM \"orders\" GROUP BY 1;",
+    paid: [
+        "CREATE TABLE \"paid\" AS SELECT * FROM \"orders\" WHERE \"paid\" = 'true';",
+        "CREATE INDEX \"paid_customer\" ON \"paid\" (\"customer_id\");",
+    ],
+    ltv: "CREATE TABLE \"customer_ltv\" AS SELECT c.\"id\" AS \"customer_id\", COUNT(p.\"order_id\") AS \"orders\", SUM(p.\"total\"::numeric) AS \"lifetime_value\", MIN(p.\"order_date\") AS \"first_order\", MAX(p.\"order_date\") AS \"last_order\" FROM \"customers\" c JOIN \"paid\" p ON p.\"customer_id\" = c.\"id\" GROUP BY 1;",
+    kpis: "CREATE TABLE \"kpi_monthly\" AS SELECT left(\"date\", 7) AS \"month\", SUM(\"revenue\"::numeric) AS \"revenue\", SUM(\"orders\"::bigint) AS \"orders\", (SELECT COUNT(*) FROM \"customers\") AS \"active_customers\", '0.000'::text AS \"churn_rate\" FROM \"daily_revenue\" GROUP BY 1;",
+};
+
+impl Dialect {
+    fn of(backend: &BackendName) -> anyhow::Result<&'static Dialect> {
+        if *backend == BackendName::SQLITE {
+            Ok(&SQLITE_SQL)
+        } else if *backend == BackendName::POSTGRESQL {
+            Ok(&POSTGRESQL_SQL)
+        } else {
+            anyhow::bail!("the demo has no SQL transformations for the backend '{backend}'")
+        }
+    }
+}
+
 /// SQL transformations with incremental inputs (`changed_since`) and several code blocks; the ids
 /// are the stack's, as they would be for configurations made in the UI.
-async fn transformations(client: &Client) -> anyhow::Result<Vec<ConfigRef>> {
+async fn transformations(client: &Client, sql: &Dialect) -> anyhow::Result<Vec<ConfigRef>> {
     let revenue = create(
         client,
-        SQLITE,
+        sql.component,
         NewConfiguration {
             name: "Revenue by day".into(),
             description: Some("Completed and shipped orders of the last week, per day".into()),
@@ -492,18 +544,16 @@ async fn transformations(client: &Client) -> anyhow::Result<Vec<ConfigRef>> {
                     "incremental": true,
                     "primary_key": ["date"]
                 }]),
-                json!([{"name": "Revenue", "codes": [{"name": "aggregate", "script": [
-                    "CREATE TABLE \"daily_revenue\" AS SELECT \"order_date\" AS \"date\", COUNT(*) AS \"orders\", SUM(\"total\") AS \"revenue\", 'EUR' AS \"currency\" FROM \"orders\" GROUP BY 1;"
-                ]}]}]),
+                json!([{"name": "Revenue", "codes": [{"name": "aggregate", "script": [sql.revenue]}]}]),
             )),
             ..Default::default()
         },
     )
     .await?;
-    let revenue = reference(&revenue, SQLITE)?;
+    let revenue = reference(&revenue, sql.component)?;
     let ltv = create(
         client,
-        SQLITE,
+        sql.component,
         NewConfiguration {
             name: "Customer lifetime value".into(),
             configuration: Some(transformation(
@@ -518,23 +568,18 @@ async fn transformations(client: &Client) -> anyhow::Result<Vec<ConfigRef>> {
                     "primary_key": ["customer_id"]
                 }]),
                 json!([
-                    {"name": "Prepare", "codes": [{"name": "clean", "script": [
-                        "CREATE TABLE \"paid\" AS SELECT * FROM \"orders\" WHERE \"paid\" = 'true';",
-                        "CREATE INDEX \"paid_customer\" ON \"paid\" (\"customer_id\");"
-                    ]}]},
-                    {"name": "Aggregate", "codes": [{"name": "ltv", "script": [
-                        "CREATE TABLE \"customer_ltv\" AS SELECT c.\"id\" AS \"customer_id\", COUNT(p.\"order_id\") AS \"orders\", SUM(p.\"total\") AS \"lifetime_value\", MIN(p.\"order_date\") AS \"first_order\", MAX(p.\"order_date\") AS \"last_order\" FROM \"customers\" c JOIN \"paid\" p ON p.\"customer_id\" = c.\"id\" GROUP BY 1;"
-                    ]}]}
+                    {"name": "Prepare", "codes": [{"name": "clean", "script": sql.paid}]},
+                    {"name": "Aggregate", "codes": [{"name": "ltv", "script": [sql.ltv]}]}
                 ]),
             )),
             ..Default::default()
         },
     )
     .await?;
-    let ltv = reference(&ltv, SQLITE)?;
+    let ltv = reference(&ltv, sql.component)?;
     let kpis = create(
         client,
-        SQLITE,
+        sql.component,
         NewConfiguration {
             name: "BI KPIs".into(),
             configuration: Some(transformation(
@@ -547,15 +592,13 @@ async fn transformations(client: &Client) -> anyhow::Result<Vec<ConfigRef>> {
                     "destination": "out.c-bi.kpi_monthly",
                     "primary_key": ["month"]
                 }]),
-                json!([{"name": "KPIs", "codes": [{"name": "monthly", "script": [
-                    "CREATE TABLE \"kpi_monthly\" AS SELECT substr(\"date\", 1, 7) AS \"month\", SUM(\"revenue\") AS \"revenue\", SUM(\"orders\") AS \"orders\", (SELECT COUNT(*) FROM \"customers\") AS \"active_customers\", '0.000' AS \"churn_rate\" FROM \"daily_revenue\" GROUP BY 1;"
-                ]}]}]),
+                json!([{"name": "KPIs", "codes": [{"name": "monthly", "script": [sql.kpis]}]}]),
             )),
             ..Default::default()
         },
     )
     .await?;
-    let kpis = reference(&kpis, SQLITE)?;
+    let kpis = reference(&kpis, sql.component)?;
 
     // A history of edits: a migration carries the current version, and the demo shows how many
     // versions stayed behind.

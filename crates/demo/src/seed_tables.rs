@@ -11,7 +11,7 @@ use stackport_model::api::{
 };
 use stackport_model::{BucketId, ColumnName, Stage, TableId};
 
-use crate::data::{date, money, push_csv_row, timestamp, Lcg, DAY_2023_01_01};
+use crate::data::{date, money, push_csv_row, timestamp, typed_timestamp, Lcg, DAY_2023_01_01};
 use crate::seed::parse_id;
 
 /// Rows per import request: large tables go in several, as a real extractor's loads would.
@@ -423,13 +423,13 @@ fn order_row(g: &mut Lcg, i: usize, sizes: Sizes) -> Vec<String> {
         if g.chance(70) {
             String::new()
         } else {
-            format!("{:.2}", g.range(1, 30) as f64 / 100.0)
+            (g.range(1, 30) as f64 / 100.0).to_string()
         },
         (status != "pending" && status != "cancelled").to_string(),
         if g.chance(10) {
             String::new()
         } else {
-            timestamp(day * 86_400 + g.range(0, 3 * 86_400))
+            typed_timestamp(day * 86_400 + g.range(0, 3 * 86_400))
         },
     ]
 }

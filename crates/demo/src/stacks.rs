@@ -7,11 +7,13 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 use stackport_client::Client;
+use stackport_model::BackendName;
 use stackport_stack::{BiAccount, Limits, Stack, StackSettings};
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
 use crate::registry::make_us_east_registry_differ;
+use crate::DemoBackend;
 
 /// The manage token of the demo's eu-central stack.
 pub const EU_CENTRAL_MANAGE_TOKEN: &str = "demo-eu-central-manage-token-0123456789";
@@ -34,6 +36,8 @@ pub struct EmbeddedStack {
     pub manage_token: String,
     /// The data dir.
     pub dir: PathBuf,
+    /// The backend the demo makes its projects on here: the stack's default.
+    pub backend: BackendName,
     server: Option<Server>,
 }
 
@@ -54,6 +58,18 @@ impl EmbeddedStack {
         make_settings: impl FnOnce(&str) -> StackSettings,
         manage_token: &str,
     ) -> anyhow::Result<Self> {
+        Self::start_on(dir, make_settings, manage_token, None).await
+    }
+
+    /// As [`EmbeddedStack::start`], registering the PostgreSQL database `postgres` (a URL that
+    /// may carry a password, which is sealed) as server `pg1` when `dir` holds no stack yet; a
+    /// stack already there keeps the servers it has.
+    pub async fn start_on(
+        dir: &Path,
+        make_settings: impl FnOnce(&str) -> StackSettings,
+        manage_token: &str,
+        postgres: Option<&str>,
+    ) -> anyhow::Result<Self> {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .context("cannot bind a local port for an embedded stack")?;
@@ -65,11 +81,15 @@ impl EmbeddedStack {
         let stack = {
             let dir = dir.to_path_buf();
             let token = manage_token.to_string();
-            tokio::task::spawn_blocking(move || open_stack(&dir, settings, &token))
-                .await
-                .context("opening the embedded stack panicked")??
+            let postgres = postgres.map(str::to_string);
+            tokio::task::spawn_blocking(move || {
+                open_stack(&dir, settings, &token, postgres.as_deref())
+            })
+            .await
+            .context("opening the embedded stack panicked")??
         };
         let id = stack.settings().id.clone();
+        let backend = stack.settings().default_backend.clone();
         let (shutdown, stop) = oneshot::channel::<()>();
         let handle = tokio::spawn(stackport_server::serve(
             listener,
@@ -83,6 +103,7 @@ impl EmbeddedStack {
             url,
             manage_token: manage_token.to_string(),
             dir: dir.to_path_buf(),
+            backend,
             server: Some(Server { shutdown, handle }),
         })
     }
@@ -130,9 +151,20 @@ impl Drop for EmbeddedStack {
     }
 }
 
-fn open_stack(dir: &Path, settings: StackSettings, manage_token: &str) -> anyhow::Result<Stack> {
+fn open_stack(
+    dir: &Path,
+    settings: StackSettings,
+    manage_token: &str,
+    postgres: Option<&str>,
+) -> anyhow::Result<Stack> {
     let settings_path = dir.join(SETTINGS_FILE);
-    if settings_path.exists() {
+    if !settings_path.exists() {
+        if let Some(url) = postgres {
+            // As `stackport stack init --postgres URL` does: the password sealed, not written.
+            Stack::init(dir, &settings, &[url.to_string()])
+                .with_context(|| format!("cannot create the stack in {}", dir.display()))?;
+        }
+    } else {
         let mut stored = StackSettings::load(&settings_path)
             .with_context(|| format!("cannot read {}", settings_path.display()))?;
         if stored.url != settings.url {
@@ -213,19 +245,45 @@ pub fn us_east_settings(listen: &str) -> StackSettings {
 }
 
 /// Starts eu-central in `root/eu-central` and us-east in `root/us-east`, with registries that
-/// differ as two real stacks' would, so a migration has something to check.
+/// differ as two real stacks' would, so a migration has something to check. Their projects
+/// keep their tables in SQLite files.
 pub async fn start_demo_stacks(root: &Path) -> anyhow::Result<(EmbeddedStack, EmbeddedStack)> {
-    let eu = EmbeddedStack::start(
+    start_demo_stacks_on(root, &DemoBackend::Sqlite).await
+}
+
+/// As [`start_demo_stacks`], with the demo's projects on `backend` on both stacks.
+pub async fn start_demo_stacks_on(
+    root: &Path,
+    backend: &DemoBackend,
+) -> anyhow::Result<(EmbeddedStack, EmbeddedStack)> {
+    let (eu_db, us_db) = match backend {
+        DemoBackend::Sqlite => (None, None),
+        DemoBackend::Postgresql {
+            eu_central,
+            us_east,
+        } => (Some(eu_central.as_str()), Some(us_east.as_str())),
+    };
+    let eu = EmbeddedStack::start_on(
         &root.join("eu-central"),
-        eu_central_settings,
+        |listen| {
+            let mut s = eu_central_settings(listen);
+            backend.apply(&mut s);
+            s
+        },
         EU_CENTRAL_MANAGE_TOKEN,
+        eu_db,
     )
     .await
     .context("cannot start the eu-central demo stack")?;
-    let us = EmbeddedStack::start(
+    let us = EmbeddedStack::start_on(
         &root.join("us-east"),
-        us_east_settings,
+        |listen| {
+            let mut s = us_east_settings(listen);
+            backend.apply(&mut s);
+            s
+        },
         US_EAST_MANAGE_TOKEN,
+        us_db,
     )
     .await
     .context("cannot start the us-east demo stack")?;

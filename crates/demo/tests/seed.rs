@@ -6,12 +6,13 @@ use std::time::Instant;
 use stackport_client::{Client, EventQuery, ExportParams};
 use stackport_demo::{
     create_empty_project, eu_central_settings, seed_source_project, start_demo_stacks,
-    EmbeddedStack, SeedOptions, DROPPED_ON_US_EAST, EU_CENTRAL_MANAGE_TOKEN, ONLY_ON_US_EAST,
-    SEED_COMPONENTS,
+    start_demo_stacks_on, DemoBackend, EmbeddedStack, SeedOptions, DROPPED_ON_US_EAST,
+    EU_CENTRAL_MANAGE_TOKEN, ONLY_ON_US_EAST, SEED_COMPONENTS,
 };
 use stackport_model::api::{Provision, SecretState, UserRole};
 use stackport_model::{ComponentId, ConfigId, TableId};
 
+use stackport_testkit::stack::Backend;
 use stackport_testkit::TempDir;
 
 fn component(id: &str) -> ComponentId {
@@ -26,10 +27,36 @@ fn table(id: &str) -> TableId {
     id.parse().unwrap()
 }
 
+/// The demo stacks' storage for `backend`: for PostgreSQL a fresh database of the test
+/// process's cluster per stack.
+async fn demo_backend(backend: Backend) -> DemoBackend {
+    match backend {
+        Backend::Sqlite => DemoBackend::Sqlite,
+        Backend::Postgresql => tokio::task::spawn_blocking(|| {
+            let cluster = stackport_testkit::postgres::Cluster::shared();
+            DemoBackend::Postgresql {
+                eu_central: cluster.fresh_database("demo_eu_central"),
+                us_east: cluster.fresh_database("demo_us_east"),
+            }
+        })
+        .await
+        .unwrap(),
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_stacks_hold_a_realistic_project_and_an_empty_destination() {
-    let root = TempDir::new("seed");
-    let (eu, us) = start_demo_stacks(root.path()).await.unwrap();
+    for backend in Backend::ALL {
+        eprintln!("-- projects on {backend:?}");
+        realistic_project_and_empty_destination(backend).await;
+    }
+}
+
+async fn realistic_project_and_empty_destination(backend: Backend) {
+    let root = TempDir::new(&format!("seed-{backend:?}"));
+    let (eu, us) = start_demo_stacks_on(root.path(), &demo_backend(backend).await)
+        .await
+        .unwrap();
     let started = Instant::now();
     let seeded = seed_source_project(&eu, "Demo source", &SeedOptions { rows_scale: 0.05 })
         .await
@@ -50,9 +77,11 @@ async fn the_demo_stacks_hold_a_realistic_project_and_an_empty_destination() {
     assert_eq!(source.stack.id, "eu-central");
     assert_eq!(source.stack.region, "eu-central-1");
     assert_eq!(source.stack.url, eu.url);
+    assert_eq!(source.owner.default_backend, backend.name().as_str());
     let dest = us.storage_client(&dest_token);
     let destination = dest.verify_token().await.unwrap();
     assert_eq!(destination.owner.id, dest_id);
+    assert_eq!(destination.owner.default_backend, backend.name().as_str());
     assert_eq!(destination.stack.id, "us-east");
     assert_eq!(
         destination.stack.ip_addresses,
@@ -62,7 +91,7 @@ async fn the_demo_stacks_hold_a_realistic_project_and_an_empty_destination() {
     assert!(dest.list_components("", false).await.unwrap().is_empty());
 
     check_storage(&client, summary).await;
-    check_configurations(&client, summary).await;
+    check_configurations(&client, summary, backend).await;
 
     // Orchestrations: a scheduled parent running a child.
     let orchestrations = client.list_orchestrations().await.unwrap();
@@ -211,7 +240,11 @@ async fn check_storage(client: &Client, summary: &stackport_demo::SeedSummary) {
     }
 }
 
-async fn check_configurations(client: &Client, summary: &stackport_demo::SeedSummary) {
+async fn check_configurations(
+    client: &Client,
+    summary: &stackport_demo::SeedSummary,
+    backend: Backend,
+) {
     let components = client.list_components("", false).await.unwrap();
     let live: usize = components.iter().map(|c| c.configurations.len()).sum();
     assert_eq!(live, summary.configurations);
@@ -330,10 +363,28 @@ async fn check_configurations(client: &Client, summary: &stackport_demo::SeedSum
         .unwrap()
         .starts_with("KBC::ProjectWideSecure::"));
 
-    // Transformations with incremental inputs and a history.
-    let sqlite = component("keboola.sqlite-transformation");
+    // Transformations in the project's SQL dialect, with incremental inputs and a history; each
+    // ran once.
+    let (sql, other) = match backend {
+        Backend::Sqlite => (
+            "keboola.sqlite-transformation",
+            "keboola.postgresql-transformation",
+        ),
+        Backend::Postgresql => (
+            "keboola.postgresql-transformation",
+            "keboola.sqlite-transformation",
+        ),
+    };
+    let sqlite = component(sql);
     let transformations = client.list_configs(&sqlite).await.unwrap();
     assert_eq!(transformations.len(), 3);
+    assert_eq!(summary.transformations, 3);
+    assert!(client
+        .list_configs(&component(other))
+        .await
+        .unwrap()
+        .is_empty());
+    assert_eq!(summary.jobs, 3);
     let revenue = transformations
         .iter()
         .find(|t| t.name == "Revenue by day")
@@ -343,10 +394,16 @@ async fn check_configurations(client: &Client, summary: &stackport_demo::SeedSum
         value["storage"]["input"]["tables"][0]["changed_since"],
         "-7 days"
     );
-    assert!(value["parameters"]["blocks"][0]["codes"][0]["script"][0]
+    let script = value["parameters"]["blocks"][0]["codes"][0]["script"][0]
         .as_str()
-        .unwrap()
-        .starts_with("CREATE TABLE"));
+        .unwrap();
+    assert!(script.starts_with("CREATE TABLE"), "{script}");
+    // PostgreSQL sums no text: the PostgreSQL SQL casts what Storage hands it as text.
+    assert_eq!(
+        script.contains("::numeric"),
+        backend == Backend::Postgresql,
+        "{script}"
+    );
     assert_eq!(
         client
             .list_config_versions(&sqlite, &revenue.id)

@@ -2,10 +2,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use stackport_client::{Client, ExportParams};
+use stackport_client::{Client, ExportParams, ImportParams};
 use stackport_demo::SEED_PLAINTEXT_SECRETS;
 use stackport_migrate::snapshot::{self, SnapshotOptions};
-use stackport_migrate::{run, RestoreOptions, RunOptions};
+use stackport_migrate::{run, verify, RestoreOptions, RunOptions};
 use stackport_model::api::{MetadataEntry, Provision, SecretState, Table};
 
 use crate::fingerprint::fingerprint;
@@ -37,9 +37,23 @@ fn user_metadata(entries: &Option<Vec<MetadataEntry>>) -> BTreeSet<(String, Stri
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_demo_project_migrates_and_the_source_stays_as_it_was() {
-    let world = World::new("e2e").await;
+    for backend in Backend::ALL {
+        eprintln!("-- projects on {backend:?}");
+        migrates_and_the_source_stays(backend).await;
+    }
+}
+
+async fn migrates_and_the_source_stays(backend: Backend) {
+    let world = World::on(&format!("e2e-{backend:?}"), backend).await;
     let src = world.source_client();
     let dst = world.dest_client();
+    for (side, client) in [("source", &src), ("destination", &dst)] {
+        assert_eq!(
+            client.verify_token().await.unwrap().owner.default_backend,
+            backend.name().as_str(),
+            "the {side} project's backend"
+        );
+    }
     let before = fingerprint(&src).await;
 
     let work = world.work("work");
@@ -64,6 +78,19 @@ async fn the_demo_project_migrates_and_the_source_stays_as_it_was() {
     let blocking: Vec<_> = outcome.plan.blocking().collect();
     assert!(blocking.is_empty(), "{blocking:#?}");
     let report = outcome.report.expect("the migration ran");
+    // `migrate verify`: the tables' fingerprints, each computed next to the data by its
+    // backend, agree, and a row changed behind the migration's back shows.
+    let verified = report.verification.as_ref().expect("the run verified");
+    assert!(verified.matches(), "{:#?}", verified.differences);
+    assert!(verified.tables >= 10, "{verified:?}");
+    let again = verify(
+        &world.source_endpoint(),
+        &world.dest_endpoint(),
+        Some(&work),
+    )
+    .await
+    .unwrap();
+    assert!(again.matches(), "{:#?}", again.differences);
 
     // The source is unchanged, down to events and _timestamps.
     let after = fingerprint(&src).await;
@@ -305,14 +332,32 @@ async fn the_demo_project_migrates_and_the_source_stays_as_it_was() {
         )
         .await
         .unwrap();
-    assert!(
-        writer
-            .configuration
-            .unwrap()
-            .get()
-            .contains(&format!("workspaces/{}/", world.dest_id)),
+    // A SQLite file of the destination project, or an account on its PostgreSQL server.
+    let workspace = dst
+        .list_workspaces()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|w| w.id.to_string() == ws.id)
+        .expect("the writer's new workspace");
+    let db = writer.configuration.unwrap().to_value()["parameters"]["db"].clone();
+    let c = &workspace.connection;
+    assert_eq!(
+        (&db["database"], &db["schema"], &db["user"]),
+        (
+            &serde_json::json!(c.database),
+            &serde_json::json!(c.schema),
+            &serde_json::json!(c.user)
+        ),
         "the writer points at its new workspace"
     );
+    if backend == Backend::Sqlite {
+        assert!(c
+            .database
+            .starts_with(&format!("workspaces/{}/", world.dest_id)));
+    } else {
+        assert_eq!(c.backend, "postgresql");
+    }
 
     // The report: files and one checklist line per thing to do.
     let json: serde_json::Value =
@@ -394,7 +439,56 @@ async fn the_demo_project_migrates_and_the_source_stays_as_it_was() {
             assert!(!text.contains(secret), "{} holds {secret}", file.display());
         }
     }
+
+    change_one_value(&dst, "in.c-crm.customers").await;
+    let changed = verify(
+        &world.source_endpoint(),
+        &world.dest_endpoint(),
+        Some(&work),
+    )
+    .await
+    .unwrap();
+    assert!(
+        changed
+            .differences
+            .iter()
+            .any(|d| d.object.contains("in.c-crm.customers")),
+        "{:#?}",
+        changed.differences
+    );
     world.stop().await;
+}
+
+/// Changes the last value of the first row of `table` (keyed), as someone editing the
+/// destination behind the migration's back would.
+async fn change_one_value(client: &Client, table: &str) {
+    let id = table.parse().unwrap();
+    let csv = client
+        .export_table(
+            &id,
+            &ExportParams {
+                limit: Some(1),
+                ..Default::default()
+            },
+        )
+        .await
+        .unwrap();
+    let csv = String::from_utf8(csv).unwrap();
+    let mut lines = csv.lines();
+    let header = lines.next().unwrap();
+    let (head, _) = lines.next().unwrap().rsplit_once(",\"").unwrap();
+    let changed = format!("{header}\n{head},\"changed behind its back\"\n");
+    client
+        .import_table(
+            &id,
+            &ImportParams {
+                incremental: true,
+                ..Default::default()
+            },
+            changed.into_bytes(),
+        )
+        .await
+        .unwrap();
 }
 
 /// The `_timestamp` of the first row of an export with timestamps.

@@ -6,12 +6,13 @@ use std::sync::Arc;
 
 use stackport_client::Client;
 use stackport_demo::{
-    create_empty_project, seed_source_project, start_demo_stacks, EmbeddedStack, SeedOptions,
-    SeededProject,
+    create_empty_project, seed_source_project, start_demo_stacks_on, DemoBackend, EmbeddedStack,
+    SeedOptions, SeededProject,
 };
 use stackport_migrate::{Endpoint, NoProgress, Progress};
 use stackport_model::ProjectId;
 
+pub use stackport_testkit::stack::Backend;
 pub use stackport_testkit::{files_under, TempDir};
 
 /// Two stacks with a seeded source project on eu-central and an empty project on us-east.
@@ -27,10 +28,36 @@ pub struct World {
 /// Small enough to be quick, big enough for several chunks when the chunk size is small.
 pub const TEST_SCALE: f64 = 0.05;
 
+/// The demo stacks' storage for `backend`: for PostgreSQL a fresh database of the test
+/// process's cluster per stack.
+pub async fn demo_backend(backend: Backend) -> DemoBackend {
+    match backend {
+        Backend::Sqlite => DemoBackend::Sqlite,
+        Backend::Postgresql => tokio::task::spawn_blocking(|| {
+            let cluster = stackport_testkit::postgres::Cluster::shared();
+            DemoBackend::Postgresql {
+                eu_central: cluster.fresh_database("demo_eu_central"),
+                us_east: cluster.fresh_database("demo_us_east"),
+            }
+        })
+        .await
+        .unwrap(),
+    }
+}
+
 impl World {
+    /// The world with SQLite projects.
     pub async fn new(label: &str) -> World {
+        World::on(label, Backend::Sqlite).await
+    }
+
+    /// The world with the projects of both stacks on `backend`.
+    pub async fn on(label: &str, backend: Backend) -> World {
         let dir = TempDir::new(label);
-        let (eu, us) = start_demo_stacks(&dir.path().join("stacks")).await.unwrap();
+        let (eu, us) =
+            start_demo_stacks_on(&dir.path().join("stacks"), &demo_backend(backend).await)
+                .await
+                .unwrap();
         let source = seed_source_project(
             &eu,
             "Sales analytics",
