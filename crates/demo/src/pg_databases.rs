@@ -88,15 +88,13 @@ fn make_databases(superuser_url: &str, owner: &Path) -> anyhow::Result<DemoBacke
 
 /// Drops the login roles the earlier demo's stack made for its workspaces and sandboxes in
 /// database `name`: roles belong to the server, not to a database, so they outlive it, and the
-/// new stack would find its first workspace's role taken. The stack names them
-/// `sp<first 10 hex digits of the SHA-256 of the database name>_…` (`stackport-stack-postgres`,
-/// module `accounts`), so no other role is touched.
+/// new stack would find its first workspace's role taken. They all start with the database's
+/// [`stackport_stack_postgres::account_role_prefix`], so no other role is touched.
 fn drop_accounts_of(admin: &mut postgres::Client, name: &str) -> anyhow::Result<()> {
     let roles = admin
         .query(
-            "SELECT rolname::text FROM pg_roles WHERE starts_with(rolname::text, 'sp' || \
-             left(encode(sha256(convert_to($1::text, 'UTF8')), 'hex'), 10) || '_')",
-            &[&name],
+            "SELECT rolname::text FROM pg_roles WHERE starts_with(rolname::text, $1 || '_')",
+            &[&stackport_stack_postgres::account_role_prefix(name)],
         )
         .with_context(|| format!("cannot list the accounts the earlier demo made in {name}"))?;
     for row in roles {

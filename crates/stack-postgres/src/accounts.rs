@@ -31,11 +31,19 @@ pub(crate) struct Naming {
     database: String,
 }
 
+/// The prefix, then `_`, of every login role the stack makes for accounts in `database`. Roles
+/// belong to the whole server, not to a database: this keeps two stacks (or two databases of
+/// one) from ever taking each other's names, and lets whoever drops a stack's database find
+/// the roles it leaves behind.
+pub fn account_role_prefix(database: &str) -> String {
+    let digest = Sha256::digest(database.as_bytes());
+    format!("sp{}", &hex::encode(digest)[..10])
+}
+
 impl Naming {
     pub(crate) fn new(database: &str) -> Naming {
-        let digest = Sha256::digest(database.as_bytes());
         Naming {
-            prefix: format!("sp{}", &hex::encode(digest)[..10]),
+            prefix: account_role_prefix(database),
             database: quote(database),
         }
     }

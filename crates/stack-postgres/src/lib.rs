@@ -34,4 +34,5 @@ mod sandbox;
 mod schema;
 mod sql_host;
 
+pub use accounts::account_role_prefix;
 pub use backend::PostgresBackend;
