@@ -1,6 +1,9 @@
 //! `stackport`: runs stacks and moves projects between them. A thin layer over the libraries.
 
+mod bench_child;
 mod bench_cmd;
+mod bench_data;
+mod bench_pg;
 mod commands;
 mod components;
 mod demo_cmd;
