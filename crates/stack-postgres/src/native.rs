@@ -190,6 +190,12 @@ pub(crate) struct Stored {
 }
 
 impl Stored {
+    /// Whether the column keeps exactly the text sent (`TEXT NOT NULL`), so that COPY can
+    /// write it with nothing to check or cast; a `VARCHAR(n)` would trim trailing spaces.
+    pub(crate) fn is_plain_text(self) -> bool {
+        matches!(self.kind, Kind::Text) && !self.nullable
+    }
+
     /// The staged text `t` as the value to store.
     pub(crate) fn store_sql(self, t: &str) -> String {
         match (self.kind.is_text(), self.nullable) {

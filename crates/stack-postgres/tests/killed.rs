@@ -34,7 +34,7 @@ fn a_session_killed_mid_import_changes_nothing() {
         let killed = admin
             .query(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity \
-                 WHERE datname = current_database() AND query LIKE 'COPY _stackport_stage%' \
+                 WHERE datname = current_database() AND query LIKE 'COPY % FROM STDIN' \
                  AND pid <> pg_backend_pid()",
                 &[],
             )
