@@ -3,6 +3,7 @@
 
 use std::path::Path;
 use std::process::{Command, Stdio};
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -18,22 +19,38 @@ pub(crate) struct ChildRun {
     /// Cores used (migration and both stacks) during the snapshot and the restore phases.
     pub(crate) snapshot_cores: f64,
     pub(crate) restore_cores: f64,
+    /// What the [`ServerCpu`] counted during the snapshot and during the restore.
+    pub(crate) snapshot_servers: [f64; 2],
+    pub(crate) restore_servers: [f64; 2],
     pub(crate) finished: serde_json::Value,
 }
+
+/// CPU seconds used so far by two processes outside the bench's own (the PostgreSQL servers
+/// of the source and the destination), sampled at each phase's start like the bench's.
+pub(crate) type ServerCpu = Arc<dyn Fn() -> [f64; 2] + Send + Sync>;
 
 /// CPU seconds of both processes at one moment, to measure each phase on its own.
 #[derive(Clone, Copy)]
 struct Sample {
     at: Instant,
     cpu: f64,
+    servers: [f64; 2],
 }
 
 impl Sample {
-    fn take(child: libc::pid_t) -> Sample {
+    fn take(child: libc::pid_t, servers: &ServerCpu) -> Sample {
         Sample {
             at: Instant::now(),
             cpu: self_cpu() + child_cpu(child),
+            servers: servers(),
         }
+    }
+
+    fn servers_until(self, end: Sample) -> [f64; 2] {
+        [
+            end.servers[0] - self.servers[0],
+            end.servers[1] - self.servers[1],
+        ]
     }
 
     fn cores_until(self, end: Sample) -> f64 {
@@ -89,6 +106,7 @@ pub(crate) fn migrate_child(
     us: &EmbeddedStack,
     dst_token: &str,
     work: &Path,
+    servers: ServerCpu,
 ) -> Result<ChildRun> {
     let started = Instant::now();
     let stacks_before = self_cpu();
@@ -113,7 +131,7 @@ pub(crate) fn migrate_child(
             if let Ok(event) = serde_json::from_str::<serde_json::Value>(&line) {
                 if event["event"] == "phaseStarted" {
                     let phase = event["phase"].as_str().unwrap_or("").to_string();
-                    phases.push((phase, Sample::take(pid)));
+                    phases.push((phase, Sample::take(pid, &servers)));
                 }
             }
             text.push_str(&line);
@@ -132,11 +150,12 @@ pub(crate) fn migrate_child(
     let seconds = started.elapsed().as_secs_f64();
     let stacks_cpu_seconds = self_cpu() - stacks_before;
     let (text, phases) = reader.join().unwrap_or_default();
-    let phase_cores = |name: &str| {
+    let phase = |name: &str| {
         let at = phases.iter().position(|(p, _)| p == name)?;
-        let end = phases.get(at + 1)?.1;
-        Some(phases[at].1.cores_until(end))
+        Some((phases[at].1, phases.get(at + 1)?.1))
     };
+    let phase_cores = |name: &str| phase(name).map(|(start, end)| start.cores_until(end));
+    let phase_servers = |name: &str| phase(name).map(|(start, end)| start.servers_until(end));
     if !(libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0) {
         bail!(
             "the migration failed: {}",
@@ -159,6 +178,8 @@ pub(crate) fn migrate_child(
         stacks_cpu_seconds,
         snapshot_cores: phase_cores("snapshot").unwrap_or(0.0),
         restore_cores: phase_cores("restore").unwrap_or(0.0),
+        snapshot_servers: phase_servers("snapshot").unwrap_or_default(),
+        restore_servers: phase_servers("restore").unwrap_or_default(),
         finished,
     })
 }

@@ -15,7 +15,7 @@ use futures_util::{StreamExt, TryStreamExt};
 use stackport_demo::{create_empty_project, eu_central_settings, us_east_settings, EmbeddedStack};
 use stackport_model::api::{NewConfiguration, NewTable, RawJson};
 
-use crate::bench_child::migrate_child;
+use crate::bench_child::{migrate_child, ServerCpu};
 use crate::bench_data::{bucket, load_source, write_csv};
 
 #[derive(Args)]
@@ -109,6 +109,11 @@ pub(crate) fn replace_dir(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// SQLite stacks have no server processes of their own to measure.
+fn no_servers() -> ServerCpu {
+    std::sync::Arc::new(|| [0.0; 2])
+}
+
 fn which_sqlite3() -> Result<()> {
     let ok = Command::new("sqlite3")
         .arg("--version")
@@ -147,7 +152,14 @@ async fn data_case(dir: &Path, n: u64) -> Result<()> {
     load_source(&eu.storage_client(&src_token), &csv).await?;
 
     let run = tokio::task::block_in_place(|| {
-        migrate_child(&eu, &src_token, &us, &dst_token, &dir.join("work"))
+        migrate_child(
+            &eu,
+            &src_token,
+            &us,
+            &dst_token,
+            &dir.join("work"),
+            no_servers(),
+        )
     })?;
     let timing = &run.finished["report"]["timing"];
     let data_seconds = timing["snapshotSeconds"].as_f64().unwrap_or(0.0)
@@ -259,7 +271,14 @@ async fn objects_case(dir: &Path) -> Result<()> {
     .await?;
     let setup_seconds = setup.elapsed().as_secs_f64();
     let run = tokio::task::block_in_place(|| {
-        migrate_child(&eu, &src_token, &us, &dst_token, &dir.join("work"))
+        migrate_child(
+            &eu,
+            &src_token,
+            &us,
+            &dst_token,
+            &dir.join("work"),
+            no_servers(),
+        )
     })?;
     eu.stop().await?;
     us.stop().await?;

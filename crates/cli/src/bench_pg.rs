@@ -13,6 +13,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::{bail, Context, Result};
@@ -23,9 +24,10 @@ use stackport_model::BackendName;
 use stackport_stack::table_servers::PostgresServer;
 use stackport_stack::StackSettings;
 
-use crate::bench_child::migrate_child;
+use crate::bench_child::{migrate_child, ServerCpu};
 use crate::bench_cmd::{replace_dir, BenchArgs, MANAGE};
 use crate::bench_data::{load_source, write_csv, COLUMNS};
+use crate::bench_pg_cpu::LocalServer;
 
 /// Where the databases of a run live: the source stack's on one server, the destination
 /// stack's and both baselines' targets on the other (which may be the same server).
@@ -63,7 +65,7 @@ pub(crate) async fn bench(args: &BenchArgs) -> Result<ExitCode> {
         version(&bin.join("pg_dump"))?
     );
     println!(
-        "{:>10} {:>7} {:>7} {:>7} {:>7} {:>9} {:>8} {:>9} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>8} {:>8}",
+        "{:>10} {:>7} {:>7} {:>7} {:>7} {:>9} {:>8} {:>9} {:>7} {:>7} {:>7} {:>6} {:>6} {:>6} {:>7} {:>7} {:>8} {:>8}",
         "rows",
         "CSV MB",
         "snap s",
@@ -78,6 +80,8 @@ pub(crate) async fn bench(args: &BenchArgs) -> Result<ExitCode> {
         "total",
         "cores",
         "rest c",
+        "srcPG s",
+        "dstPG s",
         "srcDB MB",
         "snap MB"
     );
@@ -88,7 +92,9 @@ pub(crate) async fn bench(args: &BenchArgs) -> Result<ExitCode> {
          of the 8 columns from the source table into a table of the same columns in an empty database; \
          ×COPY = data s / COPY s (target ≤ 1.5); cores, rest c: CPU seconds of the migration, both stacks' \
          process and nothing else (not the PostgreSQL servers) / wall time, over the migration and over its \
-         restore; srcDB MB: pg_database_size of the source; snap MB: the snapshot on disk)"
+         restore; srcPG s: CPU seconds the source's PostgreSQL server used during the snapshot, dstPG s: \
+         the destination's during the restore (all the server's processes, from /proc; - for a server \
+         not on this machine; with one server, each is that server's whole use); srcDB MB: pg_database_size of the source; snap MB: the snapshot on disk)"
     );
     for &n in &args.rows {
         data_case(&args.dir.join(format!("rows-{n}")), n, &servers, &bin).await?;
@@ -409,6 +415,11 @@ fn raw_copy(source: &str, table: &SourceTable, copied: &str) -> Result<(f64, u64
     Ok((started.elapsed().as_secs_f64(), rows))
 }
 
+/// A figure that may be unknown, as printed.
+fn seconds(value: Option<f64>) -> String {
+    value.map_or("-".into(), |v| format!("{v:.2}"))
+}
+
 /// Bytes of the files under `dir`.
 fn disk_bytes(dir: &Path) -> u64 {
     let Ok(entries) = std::fs::read_dir(dir) else {
@@ -450,9 +461,27 @@ async fn data_case(dir: &Path, n: u64, servers: &Servers, bin: &Path) -> Result<
     // The source's CSV is in the database now; the disk it takes is better left to the snapshot.
     std::fs::remove_file(&csv)?;
 
+    let (source_url, dest_url) = (dbs.source.clone(), dbs.dest.clone());
+    let (source_server, dest_server) = blocking(move || {
+        let of = |url: &str| -> Result<Option<LocalServer>> {
+            let pid: i32 = connect(url)?
+                .query_one("SELECT pg_backend_pid()", &[])?
+                .get(0);
+            Ok(LocalServer::of_session(pid))
+        };
+        Ok((of(&source_url)?, of(&dest_url)?))
+    })
+    .await?;
     let work = dir.join("work");
-    let run =
-        tokio::task::block_in_place(|| migrate_child(&eu, &src_token, &us, &dst_token, &work))?;
+    let server_cpu: ServerCpu = Arc::new(move || {
+        let cpu = |server: Option<LocalServer>| server.map_or(0.0, LocalServer::cpu_seconds);
+        [cpu(source_server), cpu(dest_server)]
+    });
+    let run = tokio::task::block_in_place(|| {
+        migrate_child(&eu, &src_token, &us, &dst_token, &work, server_cpu)
+    })?;
+    let source_cpu = source_server.map(|_| run.snapshot_servers[0]);
+    let dest_cpu = dest_server.map(|_| run.restore_servers[1]);
     let timing = &run.finished["report"]["timing"];
     let snapshot_seconds = timing["snapshotSeconds"].as_f64().unwrap_or(0.0);
     let restore_seconds = timing["dataSeconds"].as_f64().unwrap_or(0.0);
@@ -506,7 +535,7 @@ async fn data_case(dir: &Path, n: u64, servers: &Servers, bin: &Path) -> Result<
     blocking(move || drop_databases(&servers)).await?;
 
     println!(
-        "{:>10} {:>7.1} {:>7.2} {:>7.2} {:>7.2} {:>9.0} {:>8.1} {:>9.2} {:>7.2} {:>7.2} {:>7.2} {:>6.1} {:>6.2} {:>6.2} {:>8.0} {:>8.0}",
+        "{:>10} {:>7.1} {:>7.2} {:>7.2} {:>7.2} {:>9.0} {:>8.1} {:>9.2} {:>7.2} {:>7.2} {:>7.2} {:>6.1} {:>6.2} {:>6.2} {:>7} {:>7} {:>8.0} {:>8.0}",
         n,
         csv_bytes as f64 / 1e6,
         snapshot_seconds,
@@ -521,6 +550,8 @@ async fn data_case(dir: &Path, n: u64, servers: &Servers, bin: &Path) -> Result<
         run.seconds,
         (run.cpu_seconds + run.stacks_cpu_seconds) / run.seconds,
         run.restore_cores,
+        seconds(source_cpu),
+        seconds(dest_cpu),
         database_bytes as f64 / 1e6,
         snapshot_bytes as f64 / 1e6,
     );

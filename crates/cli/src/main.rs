@@ -4,6 +4,7 @@ mod bench_child;
 mod bench_cmd;
 mod bench_data;
 mod bench_pg;
+mod bench_pg_cpu;
 mod commands;
 mod components;
 mod demo_cmd;

@@ -41,8 +41,13 @@ fn the_postgresql_bench_runs_end_to_end() {
         .unwrap_or_else(|| panic!("no figures for 300 rows in:\n{stdout}"))
         .split_whitespace()
         .collect();
-    assert_eq!(figures.len(), 16, "one figure per column: {figures:?}");
-    for f in &figures {
+    assert_eq!(figures.len(), 18, "one figure per column: {figures:?}");
+    for (i, f) in figures.iter().enumerate() {
+        if f == &"-" && (14..16).contains(&i) {
+            // The servers' CPU, unknown for a server on another machine
+            // (STACKPORT_TEST_POSTGRES).
+            continue;
+        }
         let value: f64 = f
             .parse()
             .unwrap_or_else(|_| panic!("{f} is not a number in {figures:?}"));
