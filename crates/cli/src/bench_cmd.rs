@@ -3,7 +3,8 @@
 //! binary as a child process (so its peak RSS is its own), and in the same run times the
 //! `sqlite3` shell exporting the same table to CSV and importing it into a fresh database: the
 //! baseline the data phase is compared with. A second case migrates 1,000 empty tables and
-//! 5,000 configurations and counts the HTTP requests it takes.
+//! 5,000 configurations and counts the HTTP requests it takes. `--backend postgresql` runs the
+//! data case between PostgreSQL-backed stacks instead, against PostgreSQL's tools (`bench_pg`).
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode, Stdio};
