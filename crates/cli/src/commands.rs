@@ -223,7 +223,7 @@ fn init(args: InitArgs) -> Result<ExitCode> {
         postgres: Vec::new(),
     };
     for url in &args.postgres {
-        stackport_engines::check_postgres(url)
+        stackport_engines::check_postgres(&settings.id, url)
             .context("a PostgreSQL server given with --postgres cannot hold table data")?;
     }
     BackendRegistry::check(&[BackendName::SQLITE, BackendName::POSTGRESQL], &settings)
@@ -238,7 +238,9 @@ fn init(args: InitArgs) -> Result<ExitCode> {
 }
 
 fn add_postgres(args: AddPostgresArgs) -> Result<ExitCode> {
-    stackport_engines::check_postgres(&args.url)
+    let settings = StackSettings::load(&args.dir.join("stack.json"))
+        .with_context(|| format!("cannot read the stack in {}", args.dir.display()))?;
+    stackport_engines::check_postgres(&settings.id, &args.url)
         .context("the PostgreSQL server cannot hold table data")?;
     let id = Stack::add_postgres_server(&args.dir, &args.url)
         .with_context(|| format!("cannot register the server in {}", args.dir.display()))?;

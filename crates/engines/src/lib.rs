@@ -19,8 +19,14 @@ use stackport_stack_postgres::PostgresBackend;
 pub fn storage(dir: &Path, settings: &StackSettings, keyring: &Keyring) -> Result<Storage> {
     let mut storage = stackport_stack_sqlite::embedded(dir, settings, keyring)?;
     for server in &settings.postgres {
-        let backend = PostgresBackend::on_server(&server.id, &server.connection_url(keyring)?)?;
+        let backend =
+            PostgresBackend::on_server(&settings.id, &server.id, &server.connection_url(keyring)?)?;
         if let Err(e) = backend.check() {
+            // Another stack's database is a mistake in stack.json, not an outage: serving
+            // would fail every request of the server's projects, so the stack does not start.
+            if e.code() == "storage.backend.claimed" {
+                return Err(e);
+            }
             tracing::warn!(
                 server = %server.id,
                 url = %server.url,
@@ -40,9 +46,10 @@ pub fn open(dir: &Path, default_settings: impl FnOnce() -> StackSettings) -> Res
     Stack::open_with(dir, default_settings, storage)
 }
 
-/// Connects to a server about to be registered, so `stack init` and `stack add-postgres`
-/// refuse an address that does not answer, a database table data cannot live in, or a user
-/// who may not create the accounts of workspaces and transformations.
-pub fn check_postgres(url: &str) -> Result<()> {
-    PostgresBackend::connect(url)?.check_rights()
+/// Connects to a server about to be registered by the stack `stack`, so `stack init` and
+/// `stack add-postgres` refuse an address that does not answer, a database table data cannot
+/// live in or that another stack holds, or a user who may not create the accounts of
+/// workspaces and transformations. The database is claimed for `stack` from here on.
+pub fn check_postgres(stack: &str, url: &str) -> Result<()> {
+    PostgresBackend::connect_for(stack, url)?.check_rights()
 }

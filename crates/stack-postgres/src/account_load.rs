@@ -33,6 +33,12 @@ pub(crate) fn load(
     loads: &[TableLoad<'_>],
     max_growth_bytes: u64,
 ) -> Result<Vec<u64>> {
+    for load in loads {
+        refuse_long_name("table", load.table, load.table)?;
+        for column in load.query.columns {
+            refuse_long_name("column", column.as_str(), load.table)?;
+        }
+    }
     let mut host = backend.pool().get()?;
     let pid: i32 = host
         .query_one("SELECT pg_backend_pid()", &[])
@@ -246,6 +252,27 @@ fn clear(tx: &mut Transaction<'_>, account: &SqlAccount) -> Result<()> {
         .map_err(|e| in_the_way(&name, e))?;
     }
     Ok(())
+}
+
+/// PostgreSQL's longest name, in bytes; a longer one is silently cut to it.
+const MAX_NAME_BYTES: usize = 63;
+
+/// Refuses a name PostgreSQL would cut short: two names alike in their first 63 bytes would
+/// then be one table (a load replacing another's rows) or a clash, and a table found by its
+/// full name would never be found again.
+fn refuse_long_name(what: &str, name: &str, table: &str) -> Result<()> {
+    if name.len() <= MAX_NAME_BYTES {
+        return Ok(());
+    }
+    Err(stackport_stack::Error::invalid(
+        "workspaces.nameTooLong",
+        format!(
+            "the {what} name '{name}' of the load into '{table}' has {} bytes; a PostgreSQL \
+             workspace takes names of at most {MAX_NAME_BYTES} bytes: load it under a shorter \
+             destination, or choose its columns",
+            name.len()
+        ),
+    ))
 }
 
 /// The columns of `schema.table` in order; none when there is no such table.

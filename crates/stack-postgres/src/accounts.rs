@@ -197,7 +197,7 @@ pub(crate) fn drop(client: &mut Client, account: &SqlAccount) -> Result<()> {
 /// "tuple concurrently updated".
 fn lock(tx: &mut Transaction<'_>) -> Result<()> {
     tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended('stackport.accounts', 0))",
+        "SELECT pg_advisory_xact_lock(pg_catalog.hashtextextended('stackport.accounts', 0::bigint))",
         &[],
     )
     .map_err(pg)?;

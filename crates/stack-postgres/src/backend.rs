@@ -49,46 +49,53 @@ impl PostgresBackend {
     }
 
     /// Checks that the user may do what a stack does on its servers: create a schema per
-    /// project, and login roles for workspaces and transformations. Refused, naming the user
-    /// and the database, unless it is a superuser or (PostgreSQL 16+, where `CREATEROLE` no
-    /// longer makes a role a near-superuser) a `CREATEROLE` role owning the database.
+    /// project, and login roles for workspaces and transformations, which it must be able to
+    /// act as (own their schemas, end their sessions, drop what they own). Only a superuser
+    /// can do all of it on every version: a `CREATEROLE` creator is not a member of the roles
+    /// it creates from PostgreSQL 16 on. Refused otherwise, naming the user and the database.
     pub fn check_rights(&self) -> Result<()> {
         let row = self
             .pool
             .get()?
             .query_one(
-                "SELECT r.rolname::text, d.datname::text, r.rolsuper, r.rolcreaterole, \
-                        d.datdba = r.oid, current_setting('server_version_num')::int \
-                 FROM pg_roles r, pg_database d \
-                 WHERE r.rolname = current_user AND d.datname = current_database()",
+                "SELECT r.rolname::text, current_database()::text, r.rolsuper \
+                 FROM pg_catalog.pg_roles r WHERE r.rolname = current_user",
                 &[],
             )
             .map_err(pg)?;
-        let (user, database): (String, String) = (row.get(0), row.get(1));
-        let (superuser, createrole, owner, version): (bool, bool, bool, i32) =
-            (row.get(2), row.get(3), row.get(4), row.get(5));
-        if superuser || (createrole && owner && version >= 160_000) {
+        let (user, database, superuser): (String, String, bool) =
+            (row.get(0), row.get(1), row.get(2));
+        if superuser {
             return Ok(());
         }
         Err(Error::invalid(
             "storage.backend.rights",
             format!(
-                "the user '{user}' may not create the login roles of workspaces and \
-                 transformations in database '{database}': connect as a superuser, or on \
-                 PostgreSQL 16 or newer as a role with CREATEROLE that owns the database \
-                 (ALTER DATABASE \"{database}\" OWNER TO \"{user}\")"
+                "the user '{user}' is not a superuser, and a stack's user on a PostgreSQL server \
+                 creates and drops the login roles of workspaces and transformations in \
+                 database '{database}'; register the server with a superuser (a server of its \
+                 own for the stack's table data)"
             ),
         ))
     }
 
-    /// The backend of the stack's server `id` at `url`, connecting only when first used: a
-    /// server that is down when the stack starts must not keep it from serving the projects
-    /// that live elsewhere; its own projects' requests fail, naming it, until it is back.
-    pub fn on_server(id: &str, url: &str) -> Result<Self> {
-        Ok(PostgresBackend::new(
-            parse_config(url)?,
-            Some(id.to_string()),
-        ))
+    /// The backend of the stack `stack`'s server `id` at `url`, connecting only when first
+    /// used: a server that is down when the stack starts must not keep it from serving the
+    /// projects that live elsewhere; its own projects' requests fail, naming it, until it is
+    /// back. Every session checks that the database is `stack`'s (see [`crate::claim`]).
+    pub fn on_server(stack: &str, id: &str, url: &str) -> Result<Self> {
+        let mut backend = PostgresBackend::new(parse_config(url)?, Some(id.to_string()));
+        backend.pool.claim_for(stack);
+        Ok(backend)
+    }
+
+    /// A backend on the database at `url` for the stack `stack`, connecting now: what
+    /// registering a server checks (reachable, UTF8, not another stack's database).
+    pub fn connect_for(stack: &str, url: &str) -> Result<Self> {
+        let mut backend = PostgresBackend::new(parse_config(url)?, None);
+        backend.pool.claim_for(stack);
+        backend.pool.get()?;
+        Ok(backend)
     }
 
     /// Connects once, to tell at start whether the server is reachable and usable.

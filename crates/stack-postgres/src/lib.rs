@@ -23,6 +23,7 @@
 mod account_load;
 mod accounts;
 mod backend;
+mod claim;
 mod csv_copy;
 mod error;
 mod export;

@@ -16,11 +16,24 @@ const MAX_IDLE: usize = 8;
 const VALIDATE_WITHIN: Duration = Duration::from_secs(10);
 
 /// See [`Pool::new`].
-const SESSION_OPTIONS: &str = "-c DateStyle=ISO,YMD -c extra_float_digits=1 -c TimeZone=UTC";
+/// `search_path` too: the stack's sessions are a superuser's, and every name in their SQL is
+/// qualified, so no function or table another role put in a schema on the path (PostgreSQL
+/// before 15 lets anyone create in `public`) is ever picked in place of the system's.
+const SESSION_OPTIONS: &str = concat!(
+    "-c DateStyle=ISO,YMD -c extra_float_digits=1 -c TimeZone=UTC",
+    " -c search_path=pg_catalog,pg_temp"
+);
+
+/// What the text forms of typed values depend on, for sessions of an account's own, which keep
+/// the account's `search_path` (its schema).
+pub(crate) const TEXT_OPTIONS: &str =
+    "-c DateStyle=ISO,YMD -c extra_float_digits=1 -c TimeZone=UTC";
 
 pub(crate) struct Pool {
     config: Config,
     idle: Mutex<Vec<Client>>,
+    /// The stack whose database this is; checked by every new session (see `crate::claim`).
+    stack: Option<String>,
 }
 
 /// A connection taken from the pool; back into it when dropped, unless it broke.
@@ -42,7 +55,13 @@ impl Pool {
         Pool {
             config,
             idle: Mutex::new(Vec::new()),
+            stack: None,
         }
+    }
+
+    /// Makes every new session claim the database for `stack`, or refuse another stack's.
+    pub(crate) fn claim_for(&mut self, stack: &str) {
+        self.stack = Some(stack.to_string());
     }
 
     /// How the pool logs in: the base of a login as another role.
@@ -103,6 +122,9 @@ impl Pool {
                      (CREATE DATABASE ... ENCODING 'UTF8')"
                 ),
             ));
+        }
+        if let Some(stack) = &self.stack {
+            crate::claim::claim(&mut client, stack)?;
         }
         Ok(client)
     }

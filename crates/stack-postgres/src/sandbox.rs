@@ -42,7 +42,12 @@ impl<'b> Sandbox<'b> {
         config
             .user(&account.user)
             .password(password)
-            .options(&format!("-c statement_timeout={ms}"))
+            // Options replace the pool's: the text forms of typed values must stay the
+            // stack's, while the search_path stays the role's own (its schema).
+            .options(&format!(
+                "{} -c statement_timeout={ms}",
+                crate::pool::TEXT_OPTIONS
+            ))
             .application_name("stackport sandbox");
         let client = config.connect(NoTls).map_err(pg)?;
         let cancel = client.cancel_token();

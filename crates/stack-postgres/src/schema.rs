@@ -36,7 +36,7 @@ pub(crate) fn ensure(tx: &mut Transaction<'_>, project: ProjectId) -> Result<()>
 /// statistics are computed from the rows before a merge), none across projects.
 pub(crate) fn lock(tx: &mut Transaction<'_>, project: ProjectId) -> Result<()> {
     tx.execute(
-        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))",
+        "SELECT pg_advisory_xact_lock(pg_catalog.hashtextextended($1, 0::bigint))",
         &[&format!("stackport.project.{}", project.0)],
     )
     .map_err(pg)?;

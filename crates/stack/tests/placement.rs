@@ -22,13 +22,17 @@ fn server(id: &str, url: &str) -> PostgresServer {
 }
 
 fn open(dir: &Path, servers: Vec<PostgresServer>) -> Stack {
+    try_open(dir, "local", servers).expect("the stack opens")
+}
+
+fn try_open(dir: &Path, id: &str, servers: Vec<PostgresServer>) -> stackport_stack::Result<Stack> {
     stackport_engines::open(dir, || {
         let mut s = StackSettings::local_default("127.0.0.1:0");
+        s.id = id.into();
         s.backends.push(BackendName::POSTGRESQL);
         s.postgres = servers;
         s
     })
-    .expect("the stack opens")
 }
 
 fn create(stack: &Stack, backend: &str) -> (ProjectId, Option<String>, String) {
@@ -168,6 +172,37 @@ fn a_server_that_is_down_stops_only_its_own_projects() {
     );
     fill(&stack, &on_up).expect("a project on a server that is up works");
     fill(&stack, &on_sqlite).expect("an embedded project works");
+}
+
+#[test]
+fn a_database_holds_one_stack_only() {
+    let url = Cluster::shared().fresh_database("pg_claimed");
+    let (a, b) = (TempDir::new("claim-a"), TempDir::new("claim-b"));
+    let first = try_open(&a, "eu-central", vec![server("pg1", &url)]).expect("the first opens");
+    let (_, _, token) = create(&first, "postgresql");
+    fill(&first, &token).unwrap();
+    // Both stacks' first project would be p1: the second stack must never reach it.
+    let err = try_open(&b, "us-east", vec![server("pg1", &url)])
+        .err()
+        .expect("another stack's database is refused");
+    assert_eq!(err.code(), "storage.backend.claimed");
+    assert!(
+        err.message()
+            .contains("holds the tables of stack 'eu-central'"),
+        "{}",
+        err.message()
+    );
+    drop(first);
+    let again = try_open(&a, "eu-central", vec![server("pg1", &url)]).expect("its own reopens");
+    let auth = again.authenticate(Some(&token)).unwrap();
+    assert_eq!(
+        again
+            .get_table(&auth, &"in.c-b.t".parse().unwrap())
+            .unwrap()
+            .rows_count,
+        1,
+        "the first stack's rows are untouched"
+    );
 }
 
 #[test]
