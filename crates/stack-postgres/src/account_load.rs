@@ -21,6 +21,12 @@ use crate::names::qualified;
 use crate::native::Layout;
 use crate::PostgresBackend;
 
+/// How long a load waits for a lock a session of the workspace's user holds (an open
+/// transaction that read the table): then it fails, naming the table, instead of holding its
+/// request, and a thread, for as long as the user's session stays open.
+const LOCK_WAIT_SECONDS: u32 = 30;
+const LOCK_WAIT: &str = "SET LOCAL lock_timeout = '30s'";
+
 /// What the staging tables of one load start with.
 const STAGING: &str = "_stackport_load_";
 
@@ -50,6 +56,7 @@ pub(crate) fn load(
     let before = accounts::bytes_used(&mut *host, std::slice::from_ref(account))?;
     let staged = (|| {
         let mut tx = host.transaction().map_err(pg)?;
+        tx.batch_execute(LOCK_WAIT).map_err(pg)?;
         let mut counts = Vec::with_capacity(loads.len());
         for (load, name) in loads.iter().zip(&staging) {
             counts.push(stage(&mut tx, account, load, name)?);
@@ -60,6 +67,10 @@ pub(crate) fn load(
     let placed = staged.and_then(|counts| {
         let mut session = login(backend, account, password)?;
         let mut tx = session.transaction().map_err(pg)?;
+        // The account's own statement_timeout is for its user's queries; a load is bounded by
+        // the rows it moves, and a small timeout would fail every load as a conflict.
+        tx.batch_execute(&format!("{LOCK_WAIT}; SET LOCAL statement_timeout = 0"))
+            .map_err(pg)?;
         if replace_all {
             clear(&mut tx, account)?;
         }
@@ -298,6 +309,14 @@ fn columns_of(tx: &mut Transaction<'_>, schema: &str, table: &str) -> Result<Opt
 /// account's user put it there. A lost connection or a server out of resources is not.
 fn in_the_way(table: &str, e: postgres::Error) -> Error {
     match e.as_db_error() {
+        Some(db) if db.code().code() == "55P03" => Error::conflict(
+            "workspaces.loadBlocked",
+            format!(
+                "loading table '{table}' in the workspace waited {LOCK_WAIT_SECONDS} s for a lock \
+                 another session of the workspace's user holds (an open transaction that read \
+                 or changed the table?); end that transaction and load again"
+            ),
+        ),
         Some(db) if !db.code().code().starts_with("08") && !db.code().code().starts_with("53") => {
             Error::conflict(
                 "workspaces.loadConflict",

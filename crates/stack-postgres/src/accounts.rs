@@ -129,14 +129,15 @@ pub(crate) fn create(
     })
 }
 
-/// Every new session of the role in this database starts with `statement_timeout`.
+/// Every new session of the role in this database starts with `statement_timeout`; zero is
+/// no limit, as the reference's `statementTimeoutSeconds: 0` is.
 pub(crate) fn set_statement_timeout(
     tx: &mut Transaction<'_>,
     naming: &Naming,
     account: &SqlAccount,
     timeout: std::time::Duration,
 ) -> Result<()> {
-    let ms = timeout.as_millis().clamp(1, i32::MAX as u128);
+    let ms = timeout.as_millis().min(i32::MAX as u128);
     tx.batch_execute(&format!(
         "ALTER ROLE {} IN DATABASE {} SET statement_timeout = {ms}",
         quote(&account.user),

@@ -292,3 +292,51 @@ async fn a_trigger_of_the_workspace_runs_a_load_with_the_workspace_s_rights_only
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_load_blocked_by_the_users_open_transaction_fails_naming_it_instead_of_waiting() {
+    let app = spawn(|_| {}).await;
+    let (_, client) = app.project("postgresql").await;
+    let table = table_with(&client, "orders", &[("1", "a")]).await;
+    let ws = client
+        .create_workspace(
+            &serde_json::from_value(serde_json::json!({"statementTimeoutSeconds": 0})).unwrap(),
+        )
+        .await
+        .unwrap();
+    let load = serde_json::from_value::<WorkspaceLoadRequest>(serde_json::json!({
+        "input": [{"source": table.to_string(), "destination": "orders"}]
+    }))
+    .unwrap();
+    let job = client.load_workspace(ws.id, &load, false).await.unwrap();
+    let job = client.wait_for_storage_job(job.id, WAIT).await.unwrap();
+    assert_eq!(
+        job.status,
+        StorageJobStatus::Success,
+        "a zero timeout is no limit: {job:?}"
+    );
+    // The user's session reads the table and leaves its transaction open.
+    let c = ws.connection.clone();
+    let (hold, release) = std::sync::mpsc::channel::<()>();
+    let (ready, opened) = std::sync::mpsc::channel::<()>();
+    let holder = std::thread::spawn(move || {
+        let mut s = login(&c, c.password.as_deref().unwrap()).unwrap();
+        let mut tx = s.transaction().unwrap();
+        tx.query("SELECT * FROM orders", &[]).unwrap();
+        ready.send(()).unwrap();
+        let _ = release.recv();
+        drop(tx);
+    });
+    opened.recv().unwrap();
+    let job = client.load_workspace(ws.id, &load, false).await.unwrap();
+    let job = client.wait_for_storage_job(job.id, WAIT).await.unwrap();
+    drop(hold);
+    holder.join().unwrap();
+    assert_eq!(job.status, StorageJobStatus::Error, "{job:?}");
+    let m = format!("{:?}", job.error);
+    assert!(m.contains("waited 30 s for a lock"), "{m}");
+    // Once the user's transaction ended, the same load goes through.
+    let job = client.load_workspace(ws.id, &load, false).await.unwrap();
+    let job = client.wait_for_storage_job(job.id, WAIT).await.unwrap();
+    assert_eq!(job.status, StorageJobStatus::Success, "{job:?}");
+}
