@@ -150,25 +150,6 @@ fn without_user(url: &str) -> String {
     }
 }
 
-/// `url` with its database (the path) replaced by `database`, keeping any `?options`.
-fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_end = base
-        .find("://")
-        .map(|scheme| scheme + 3)
-        .and_then(|start| base[start..].find('/').map(|slash| start + slash))
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{database}", &base[..authority_end]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
-}
-
 /// The directory of the newest `pg_dump` and `pg_restore` the distribution installed (a dump
 /// needs a `pg_dump` at least as new as the server), else the `PATH`'s.
 fn client_binaries() -> Result<PathBuf> {
@@ -234,7 +215,9 @@ fn recreate_database(admin_url: &str, name: &str) -> Result<String> {
     admin
         .batch_execute(&format!("CREATE DATABASE \"{name}\""))
         .with_context(|| format!("cannot create the bench's database {name}"))?;
-    Ok(with_database(admin_url, name))
+    Ok(stackport_stack::table_servers::with_database(
+        admin_url, name,
+    )?)
 }
 
 fn databases(servers: &Servers) -> Result<Databases> {

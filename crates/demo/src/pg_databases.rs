@@ -30,7 +30,8 @@ pub async fn demo_databases(superuser_url: &str, owner: &Path) -> anyhow::Result
 }
 
 fn make_databases(superuser_url: &str, owner: &Path) -> anyhow::Result<DemoBackend> {
-    let shown = without_password(superuser_url)?;
+    parse(superuser_url)?;
+    let shown = stackport_stack::table_servers::shown(superuser_url);
     let mut admin =
         postgres::Client::connect(superuser_url, postgres::NoTls).with_context(|| {
             format!(
@@ -81,8 +82,11 @@ fn make_databases(superuser_url: &str, owner: &Path) -> anyhow::Result<DemoBacke
             .with_context(|| format!("cannot mark database {name} as the demo's"))?;
     }
     Ok(DemoBackend::Postgresql {
-        eu_central: with_database(superuser_url, EU_CENTRAL_DATABASE)?,
-        us_east: with_database(superuser_url, US_EAST_DATABASE)?,
+        eu_central: stackport_stack::table_servers::with_database(
+            superuser_url,
+            EU_CENTRAL_DATABASE,
+        )?,
+        us_east: stackport_stack::table_servers::with_database(superuser_url, US_EAST_DATABASE)?,
     })
 }
 
@@ -125,42 +129,12 @@ fn parse(url: &str) -> anyhow::Result<url::Url> {
     }
 }
 
-/// `url` as it may be shown: without its password.
-fn without_password(url: &str) -> anyhow::Result<String> {
-    let mut u = parse(url)?;
-    let _ = u.set_password(None);
-    Ok(u.to_string())
-}
-
-/// `url` naming `database` instead of its own, keeping the user, password and options.
-fn with_database(url: &str, database: &str) -> anyhow::Result<String> {
-    let mut u = parse(url)?;
-    u.set_path(&format!("/{database}"));
-    Ok(u.to_string())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn a_database_url_keeps_user_password_and_options() {
-        assert_eq!(
-            with_database("postgres://postgres@127.0.0.1:5432/postgres", "d").unwrap(),
-            "postgres://postgres@127.0.0.1:5432/d"
-        );
-        assert_eq!(
-            with_database(
-                "postgresql://u:p%40ss@db.example.com/x?sslmode=disable",
-                "d"
-            )
-            .unwrap(),
-            "postgresql://u:p%40ss@db.example.com/d?sslmode=disable"
-        );
-        assert_eq!(
-            without_password("postgres://u:secret@h:1/x").unwrap(),
-            "postgres://u@h:1/x"
-        );
+    fn a_url_that_is_not_postgres_is_refused_and_literals_are_quoted() {
         assert!(parse("mysql://u@h/x").is_err());
         assert_eq!(quote_literal("it's"), "'it''s'");
     }

@@ -132,8 +132,19 @@ fn invalid_url(url: &str, why: &str) -> Error {
     )
 }
 
+/// `url` naming `database` instead of its own, keeping the user, password and options: how
+/// the tests, the demo and the bench reach a database of their own on a server they were given.
+pub fn with_database(url: &str, database: &str) -> Result<String> {
+    let mut u = url::Url::parse(url).map_err(|e| invalid_url(url, &e.to_string()))?;
+    if !matches!(u.scheme(), "postgres" | "postgresql") {
+        return Err(invalid_url(url, "the scheme must be postgres://"));
+    }
+    u.set_path(&format!("/{database}"));
+    Ok(u.to_string())
+}
+
 /// `url` as it may be shown: without its password.
-fn shown(url: &str) -> String {
+pub fn shown(url: &str) -> String {
     match url::Url::parse(url) {
         Ok(mut u) => {
             let _ = u.set_password(None);
@@ -228,6 +239,28 @@ mod tests {
             ..server
         };
         assert!(moved.connection_url(&keyring()).is_err());
+    }
+
+    #[test]
+    fn a_database_url_keeps_user_password_and_options() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/postgres", "d").unwrap(),
+            "postgres://postgres@127.0.0.1:5432/d"
+        );
+        assert_eq!(
+            with_database(
+                "postgresql://u:p%40ss@db.example.com/x?sslmode=disable",
+                "d"
+            )
+            .unwrap(),
+            "postgresql://u:p%40ss@db.example.com/d?sslmode=disable"
+        );
+        assert_eq!(
+            with_database("postgres://u@h:1", "x").unwrap(),
+            "postgres://u@h:1/x"
+        );
+        assert!(with_database("mysql://u@h/x", "d").is_err());
+        assert_eq!(shown("postgres://u:secret@h:1/x"), "postgres://u@h:1/x");
     }
 
     #[test]

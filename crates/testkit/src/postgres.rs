@@ -115,21 +115,8 @@ impl Cluster {
 
 /// `url` with its database (the path) replaced by `database`, keeping any `?options`.
 pub fn with_database(url: &str, database: &str) -> String {
-    let (base, query) = match url.split_once('?') {
-        Some((base, query)) => (base, Some(query)),
-        None => (url, None),
-    };
-    let authority_end = base
-        .find("://")
-        .map(|scheme| scheme + 3)
-        .and_then(|start| base[start..].find('/').map(|slash| start + slash))
-        .unwrap_or(base.len());
-    let mut out = format!("{}/{database}", &base[..authority_end]);
-    if let Some(query) = query {
-        out.push('?');
-        out.push_str(query);
-    }
-    out
+    stackport_stack::table_servers::with_database(url, database)
+        .unwrap_or_else(|e| panic!("the test PostgreSQL URL: {e}"))
 }
 
 /// `scripts/postgres` of this checkout, found from the crate's own path at build time.
